@@ -1,0 +1,121 @@
+/**
+ * Deterministic pseudo-random numbers for everything in micflow that is random: weight initialisation, augmentation,
+ * dropout masks, shuffling, noise. One generator is created from the run seed; every consumer derives its own
+ * stream with {@link SeededRandom.derive} from a label (node name, iteration, sample index), so results do not depend
+ * on the order in which concurrent consumers happen to draw numbers.
+ *
+ * Generator: xoshiro128** (Blackman & Vigna, "Scrambled linear pseudorandom number generators", ACM TOMS 2021),
+ * seeded through splitmix32 so that nearby seeds give unrelated streams.
+ */
+export class SeededRandom {
+  private readonly state: Uint32Array;
+  private spareNormal: number | undefined;
+
+  constructor(readonly seed: number) {
+    if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`);
+    this.state = new Uint32Array(4);
+    let s = seed >>> 0 ^ Math.floor(seed / 2 ** 32) >>> 0;
+    for (let i = 0; i < 4; i++) {
+      s = (s + 0x9e3779b9) >>> 0;
+      let z = s;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      this.state[i] = (z ^ (z >>> 16)) >>> 0;
+    }
+    if (this.state.every((v) => v === 0)) this.state[0] = 1;
+  }
+
+  /** A new independent generator whose stream depends only on this generator's seed and the labels. */
+  derive(...labels: Array<string | number>): SeededRandom {
+    let h = hashString(String(this.seed));
+    for (const label of labels) h = hashString(`${h}/${label}`);
+    return new SeededRandom(h);
+  }
+
+  /** Next raw 32-bit unsigned integer. */
+  nextUint32(): number {
+    const s = this.state;
+    const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
+    const t = (s[1] << 9) >>> 0;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
+    return result;
+  }
+
+  /** Uniform in [0, 1) with 32 bits of resolution. */
+  uniform(): number {
+    return this.nextUint32() / 4294967296;
+  }
+
+  /** Uniform in [low, high). */
+  uniformIn(low: number, high: number): number {
+    return low + (high - low) * this.uniform();
+  }
+
+  /** Integer uniform in [0, n). */
+  integer(n: number): number {
+    return Math.floor(this.uniform() * n);
+  }
+
+  /** Standard normal by the Box–Muller transform. */
+  normal(): number {
+    if (this.spareNormal !== undefined) {
+      const v = this.spareNormal;
+      this.spareNormal = undefined;
+      return v;
+    }
+    let u = 0;
+    while (u === 0) u = this.uniform();
+    const v = this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spareNormal = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** Fills a new Float32Array with normal(mean, std) draws. */
+  normalArray(length: number, mean = 0, std = 1): Float32Array {
+    const out = new Float32Array(length);
+    for (let i = 0; i < length; i++) out[i] = mean + std * this.normal();
+    return out;
+  }
+
+  /** Fills a new Float32Array with uniform [low, high) draws. */
+  uniformArray(length: number, low = 0, high = 1): Float32Array {
+    const out = new Float32Array(length);
+    for (let i = 0; i < length; i++) out[i] = low + (high - low) * this.uniform();
+    return out;
+  }
+
+  /** A shuffled copy (Fisher–Yates). */
+  shuffle<T>(items: readonly T[]): T[] {
+    const out = items.slice();
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = this.integer(i + 1);
+      [out[i], out[j]] = [out[j], out[i]];
+    }
+    return out;
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/** 32-bit FNV-1a followed by a murmur3 finaliser. */
+export function hashString(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return h >>> 0;
+}
