@@ -1,0 +1,79 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '../register-gradients.js';
+
+/** Statistics of the batch a training-mode batch norm normalised with, for the caller's running-stat update. */
+export interface BatchNormStatistics {
+  /** Per-channel mean, shape [C]. */
+  mean: tf.Tensor1D;
+  /** Per-channel biased variance (divided by the count), the one used to normalise, shape [C]. */
+  variance: tf.Tensor1D;
+  /** Per-channel unbiased variance (divided by count - 1), the one PyTorch puts in running_var, shape [C]. */
+  unbiasedVariance: tf.Tensor1D;
+  /** Values per channel that the statistics were computed over. */
+  count: number;
+}
+
+export interface BatchNormTrainingResult<T extends tf.Tensor> {
+  y: T;
+  statistics: BatchNormStatistics;
+}
+
+/** PyTorch's BatchNorm default epsilon. */
+export const BATCH_NORM_EPSILON = 1e-5;
+
+/**
+ * Training-mode batch normalisation over every axis but the last (channels-last, any rank >= 2), as PyTorch's
+ * BatchNorm{1,2,3}d in training: normalise with the batch mean and the biased batch variance, then scale and shift.
+ *
+ * Built from elementwise ops and reductions only, so tfjs's autodiff gives the gradient on every backend (tf.batchNorm's
+ * gradient is slow and fails on rank 5).
+ */
+export function batchNormTraining<T extends tf.Tensor>(
+  x: T,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon = BATCH_NORM_EPSILON,
+): BatchNormTrainingResult<T> {
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  const count = x.size / x.shape[x.rank - 1];
+  const mean = tf.mean(x, axes) as tf.Tensor1D;
+  const centered = tf.sub(x, mean);
+  const variance = tf.mean(tf.square(centered), axes) as tf.Tensor1D;
+  const scale = tf.mul(tf.rsqrt(tf.add(variance, epsilon)), gamma);
+  const y = tf.add(tf.mul(centered, scale), beta) as T;
+  const unbiasedVariance = tf.mul(variance, count > 1 ? count / (count - 1) : 1) as tf.Tensor1D;
+  return { y, statistics: { mean, variance, unbiasedVariance, count } };
+}
+
+/** Inference-mode batch normalisation with running statistics. */
+export function batchNormInference<T extends tf.Tensor>(
+  x: T,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  runningMean: tf.Tensor1D,
+  runningVariance: tf.Tensor1D,
+  epsilon = BATCH_NORM_EPSILON,
+): T {
+  const scale = tf.mul(tf.rsqrt(tf.add(runningVariance, epsilon)), gamma);
+  const shift = tf.sub(beta, tf.mul(runningMean, scale));
+  return tf.add(tf.mul(x, scale), shift) as T;
+}
+
+/**
+ * PyTorch's running-stat update: running = (1 - momentum) * running + momentum * batch, with the unbiased batch
+ * variance. Returns the new tensors; the caller assigns them to its variables.
+ */
+export function updatedRunningStatistics(
+  runningMean: tf.Tensor1D,
+  runningVariance: tf.Tensor1D,
+  statistics: BatchNormStatistics,
+  momentum = 0.1,
+): { mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  return {
+    mean: tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(statistics.mean, momentum)) as tf.Tensor1D,
+    variance: tf.add(
+      tf.mul(runningVariance, 1 - momentum),
+      tf.mul(statistics.unbiasedVariance, momentum),
+    ) as tf.Tensor1D,
+  };
+}
