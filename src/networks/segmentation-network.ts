@@ -1,0 +1,28 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { SeededRandom } from '../runtime/seeded-random.js';
+
+/** How a network is run: training mode uses batch statistics (and updates running ones) and dropout. */
+export interface NetworkApplyOptions {
+  training: boolean;
+  /** Randomness for dropout; required when training with any dropout probability > 0. */
+  random?: SeededRandom;
+}
+
+/**
+ * What the pipeline graph needs from a segmentation network, whatever its architecture: its variables (trainable ones
+ * for the optimiser, state ones such as batch-norm running statistics for checkpoints), a forward pass from NHWC
+ * images to NHWC logits, and disposal.
+ */
+export interface SegmentationNetwork {
+  /** The architecture's name, e.g. 'UNet2D'. */
+  readonly className: string;
+  /** This instance's name; prefixes its variable names. */
+  readonly name: string;
+  readonly trainableVariables: readonly tf.Variable[];
+  readonly stateVariables: readonly tf.Variable[];
+  /** Number of trainable scalars. */
+  parameterCount(): number;
+  /** Logits [N, H, W, classes] for images [N, H, W, inChannels]. */
+  apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D;
+  dispose(): void;
+}
