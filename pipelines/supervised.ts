@@ -1,0 +1,40 @@
+import { pipeline, stage } from '../src/graph/pipeline-definition.js';
+
+const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus'];
+
+/**
+ * Fully supervised 2D segmentation, PyMIC's baseline: U-Net, Dice + cross-entropy, Adam.
+ *
+ *   train ─ normalise ─ flip ─ batch ─┬─ image ─ predict(net) ─┬─ prob ──── dice ─┐
+ *                                     └─ label ────────────────┴─ logits ─ ce ───┴─ loss ─ optimise(net)
+ *   valid ─ normalise ─ validate(net, every 50) → best checkpoint      test ─ normalise ─ evaluate(best)
+ *
+ * Data: axial slices of the Colin27 T1 with caudate, putamen, thalamus and hippocampus from the AAL atlas
+ * (fixtures/brain-mr-2d, see its PROVENANCE.md).
+ */
+export default pipeline({
+  name: 'supervised',
+  description: 'Fully supervised 2D U-Net with Dice + cross-entropy on the bundled brain MR slices',
+  reference: 'Ronneberger et al., U-Net, MICCAI 2015; PyMIC (Wang et al., CMPB 2023)',
+  data: 'fixtures/brain-mr-2d',
+  schedule: { iterations: 400, seed: 1 },
+  nodes: {
+    train: stage('CsvDataset', { csv: 'train.csv' }),
+    trainNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'train' }),
+    trainFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'trainNormalised' }),
+    batch: stage('Batch', { size: 4 }, { samples: 'trainFlipped' }),
+    net: stage('UNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128] }),
+    predict: stage('Forward', {}, { net: 'net', image: 'batch.image' }),
+    dice: stage('DiceLoss', {}, { prob: 'predict.prob', label: 'batch.label' }),
+    ce: stage('CrossEntropyLoss', {}, { logits: 'predict.logits', label: 'batch.label' }),
+    loss: stage('WeightedSum', {}, { terms: ['dice', 'ce'], weights: [1, 1] }),
+    optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
+    valid: stage('CsvDataset', { csv: 'valid.csv' }),
+    validNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'valid' }),
+    validate: stage('Validate', { every: 50, classNames }, { net: 'net', samples: 'validNormalised' }),
+    checkpoint: stage('Checkpoint', { every: 100 }, { nets: ['net'] }),
+    test: stage('CsvDataset', { csv: 'test.csv' }),
+    testNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'test' }),
+    evaluate: stage('Evaluate', { checkpoint: 'best', classNames }, { net: 'net', samples: 'testNormalised' }),
+  },
+});

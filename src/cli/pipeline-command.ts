@@ -1,0 +1,123 @@
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ContainerModule } from 'inversify';
+import { lastValueFrom, tap } from 'rxjs';
+import { MicflowError } from '../errors/micflow-error.js';
+import { StageRegistry } from '../graph/stage-registry.js';
+import { ConsoleProgressObserver } from '../observers/console-progress-observer.js';
+import { JsonlMetricsWriter } from '../observers/jsonl-metrics-writer.js';
+import { createMicflowContainer } from '../run/micflow-container.js';
+import { listPipelineNames, loadContainerModuleFile, loadPipelineModule } from '../run/load-pipeline-module.js';
+import { preparePipelineRun, startPipelineRun } from '../run/pipeline-run.js';
+import { reportCliError } from './report-cli-error.js';
+
+const usage = `usage: npm run pipeline -- <name> [--set key=value ...] [--data DIR] [--backend NAME] [--out DIR] [--module FILE ...]
+       npm run pipeline -- --list [--module FILE ...]
+
+  <name>            a pipeline in pipelines/<name>.ts (or a path to a .ts pipeline module)
+  --set key=value   override: <node>.<param>=value, schedule.iterations=N, schedule.seed=N
+  --data DIR        root folder for the pipeline's dataset lists (default: the pipeline's "data")
+  --backend NAME    tensorflow | wasm | cpu (default: MICFLOW_BACKEND, else the first that loads)
+  --out DIR         run directory (default runs/<name>-<time>); must be new or empty
+  --module FILE     a module exporting ContainerModules with your own stages (stageModule(MyStage))
+  --list            list pipelines and registered stages`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        set: { type: 'string', multiple: true, default: [] },
+        data: { type: 'string' },
+        backend: { type: 'string' },
+        out: { type: 'string' },
+        module: { type: 'string', multiple: true, default: [] },
+        list: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new MicflowError('invalid-argument', `${(error as Error).message}\n${usage}`);
+  }
+  const { values, positionals } = args;
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const pipelinesDirectory = resolve('pipelines');
+  const userModules: ContainerModule[] = [];
+  for (const file of values.module) userModules.push(...(await loadContainerModuleFile(file)));
+
+  if (values.list) {
+    process.stdout.write(await listing(pipelinesDirectory, userModules));
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new MicflowError('invalid-argument', `name one pipeline to run (got ${positionals.length})\n${usage}`);
+  }
+  const loaded = await loadPipelineModule(positionals[0], pipelinesDirectory);
+  const options = {
+    set: values.set,
+    data: values.data,
+    backend: values.backend,
+    out: values.out,
+    modules: [...loaded.modules, ...userModules],
+    source: loaded.file,
+  };
+  const prepared = preparePipelineRun(loaded.definition, options);
+  const started = await startPipelineRun(prepared, options);
+  const consoleObserver = new ConsoleProgressObserver();
+  const writer = started.runDirectory ? new JsonlMetricsWriter(join(started.runDirectory, 'metrics.jsonl')) : undefined;
+  try {
+    await lastValueFrom(
+      started.events.pipe(
+        tap({
+          next: (event) => {
+            consoleObserver.next(event);
+            writer?.next(event);
+          },
+          error: (error) => {
+            consoleObserver.error();
+            writer?.error(error);
+          },
+          complete: () => consoleObserver.complete(),
+        }),
+      ),
+      { defaultValue: undefined },
+    );
+  } finally {
+    started.compiled.dispose();
+  }
+  return 0;
+}
+
+async function listing(pipelinesDirectory: string, userModules: ContainerModule[]): Promise<string> {
+  const lines = ['pipelines:'];
+  const extraModules: ContainerModule[] = [];
+  for (const name of listPipelineNames(pipelinesDirectory)) {
+    try {
+      const loaded = await loadPipelineModule(name, pipelinesDirectory);
+      extraModules.push(...loaded.modules);
+      lines.push(`  ${name.padEnd(24)} ${loaded.definition.description}`);
+    } catch (error) {
+      lines.push(`  ${name.padEnd(24)} (cannot load: ${(error as Error).message.split('\n')[0]})`);
+    }
+  }
+  const registry = StageRegistry.fromContainer(createMicflowContainer([...extraModules, ...userModules]));
+  lines.push('', 'stages:');
+  for (const stageClass of registry.all()) {
+    lines.push(`  ${stageClass.className.padEnd(24)} ${stageClass.kind.padEnd(9)} ${stageClass.description}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.exitCode = reportCliError(error);
+  },
+);

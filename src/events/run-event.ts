@@ -1,0 +1,76 @@
+/**
+ * Everything a run reports travels as one of these events on a single stream, keyed by node name where a node
+ * produced it. Observers (console progress, JSONL writer, a user's own) subscribe to that stream.
+ */
+export type RunEvent =
+  | RunStartedEvent
+  | IterationEvent
+  | ValidationEvent
+  | CheckpointEvent
+  | EvaluationEvent
+  | RunFinishedEvent;
+
+export interface RunStartedEvent {
+  readonly type: 'run-started';
+  readonly pipeline: string;
+  readonly backend: string;
+  readonly backendReason: string;
+  readonly iterations: number;
+  readonly seed: number;
+  readonly runDirectory: string | undefined;
+  readonly time: string;
+}
+
+export interface IterationEvent {
+  readonly type: 'iteration';
+  readonly iteration: number;
+  readonly iterations: number;
+  /** Every scalar a tensor node produced this tick (loss terms, weights), keyed by node (and port when not the first). */
+  readonly terms: Readonly<Record<string, number>>;
+  /** Learning rate per optimiser node. */
+  readonly learningRates: Readonly<Record<string, number>>;
+  /** Seconds spent waiting for batches, and in the whole tick. */
+  readonly dataSeconds: number;
+  readonly seconds: number;
+  /** Live tensors after the tick (flat across iterations unless something leaks). */
+  readonly liveTensors: number;
+}
+
+export interface ValidationEvent {
+  readonly type: 'validation';
+  readonly node: string;
+  readonly iteration: number;
+  readonly classNames: readonly string[];
+  /** Mean over cases of each class's Dice, background included at index 0. */
+  readonly classDice: readonly number[];
+  /** Mean of the foreground classes' Dice. */
+  readonly meanForegroundDice: number;
+  readonly best: boolean;
+  readonly seconds: number;
+}
+
+export interface CheckpointEvent {
+  readonly type: 'checkpoint';
+  readonly node: string;
+  readonly iteration: number;
+  readonly tag: string;
+  readonly path: string;
+}
+
+export interface EvaluationEvent {
+  readonly type: 'evaluation';
+  readonly node: string;
+  readonly checkpoint: string;
+  readonly cases: number;
+  readonly classNames: readonly string[];
+  readonly classDice: readonly number[];
+  readonly classDiceStd: readonly number[];
+  readonly meanForegroundDice: number;
+  readonly tablePath: string | undefined;
+}
+
+export interface RunFinishedEvent {
+  readonly type: 'run-finished';
+  readonly iterations: number;
+  readonly seconds: number;
+}

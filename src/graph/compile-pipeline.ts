@@ -1,0 +1,325 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Container } from 'inversify';
+import { concat, defer, from, Observable, of, range, concatMap, finalize } from 'rxjs';
+import { MicflowError } from '../errors/micflow-error.js';
+import type { IterationEvent, RunEvent } from '../events/run-event.js';
+import type { TensorRuntime } from '../runtime/tensor-runtime.js';
+import type { RunContext } from './run-context.js';
+import type { SampleStream } from './sample.js';
+import {
+  FeederStage,
+  HookStage,
+  NetworkStage,
+  OptimiserStage,
+  SampleStreamStage,
+  TensorStage,
+  type BatchSource,
+  type HookMoment,
+  type NetworkState,
+  type Stage,
+} from './stage.js';
+import type { ValidatedNode, ValidatedPipeline } from './validate-pipeline.js';
+
+/** What one optimiser node differentiates every tick. */
+interface OptimiserPlan {
+  readonly node: string;
+  readonly optimiser: OptimiserStage;
+  /** Tensor nodes its loss depends on, in evaluation order. */
+  readonly tensorNodes: readonly string[];
+  /** Feeders whose batches those nodes read. */
+  readonly feeders: readonly string[];
+  readonly variables: readonly tf.Variable[];
+}
+
+export interface CompiledPipeline {
+  readonly runContext: RunContext;
+  /** Network states by node name (for tests and tools). */
+  readonly networks: ReadonlyMap<string, NetworkState>;
+  /** The whole run as a cold stream of events: subscribe to start it, unsubscribe to stop it. */
+  run(startedInfo: { backendReason: string }): Observable<RunEvent>;
+  /** Runs one training tick (exposed for tests and benchmarks). */
+  tick(iteration: number): Promise<IterationEvent>;
+  dispose(): void;
+}
+
+/**
+ * Turns a validated pipeline into running objects: creates a stage instance per node (resolved by name from the
+ * container's registry), builds sample streams and networks in dependency order, opens the feeders, and plans, for
+ * each optimiser, which tensor nodes run under its gradient tape.
+ */
+export async function compilePipeline(
+  validated: ValidatedPipeline,
+  container: Container,
+  runtime: TensorRuntime,
+  runContext: RunContext,
+): Promise<CompiledPipeline> {
+  const instances = new Map<string, Stage>();
+  const streams = new Map<string, SampleStream>();
+  const networks = new Map<string, NetworkState>();
+  const feeders = new Map<string, BatchSource>();
+  const compiled = { instances, feeders, networks };
+  try {
+    for (const name of validated.order) {
+      const node = validated.nodes.get(name)!;
+      const instance = new node.stageClass({
+        nodeName: name,
+        params: node.params,
+        runtime,
+        random: runtime.random.derive('node', name),
+        run: runContext,
+        container,
+      });
+      instances.set(name, instance);
+      if (instance instanceof SampleStreamStage) {
+        const outputs = await instance.streams(streamInputs(node, streams));
+        for (const [port, stream] of Object.entries(outputs)) streams.set(`${name}.${port}`, stream);
+      } else if (instance instanceof NetworkStage) {
+        networks.set(name, instance.build(singleInputs(node, networks)));
+      } else if (instance instanceof FeederStage) {
+        const inputs = streamInputs(node, streams);
+        feeders.set(name, instance.open(inputs as Record<string, SampleStream>));
+      }
+    }
+  } catch (error) {
+    disposeAll(compiled);
+    throw error;
+  }
+
+  const plans = planOptimisers(validated, instances, networks);
+  const hooks = validated.order
+    .filter((name) => instances.get(name) instanceof HookStage)
+    .sort((a, b) => declarationIndex(validated, a) - declarationIndex(validated, b));
+  const iterations = runContext.iterations;
+
+  async function tick(iteration: number): Promise<IterationEvent> {
+    const started = performance.now();
+    const batches = new Map<string, Record<string, tf.Tensor>>();
+    const terms: Record<string, number> = {};
+    const learningRates: Record<string, number> = {};
+    let dataSeconds = 0;
+    try {
+      for (const plan of plans) {
+        for (const feeder of plan.feeders) {
+          if (batches.has(feeder)) continue;
+          const waitStart = performance.now();
+          batches.set(feeder, await feeders.get(feeder)!.next());
+          dataSeconds += (performance.now() - waitStart) / 1000;
+        }
+      }
+      for (const plan of plans) {
+        const reported: Array<[string, tf.Tensor]> = [];
+        const { value, grads } = tf.variableGrads(() => {
+          const values = new Map<string, tf.Tensor>();
+          for (const [feeder, tensors] of batches) {
+            for (const [port, tensor] of Object.entries(tensors)) values.set(`${feeder}.${port}`, tensor);
+          }
+          for (const name of plan.tensorNodes) {
+            const node = validated.nodes.get(name)!;
+            const stage = instances.get(name) as TensorStage;
+            const outputs = stage.compute(tensorInputs(node, values, networks), {
+              iteration,
+              iterations,
+              random: stage.context.random.derive('tick', iteration),
+            });
+            const outputSpecs = node.stageClass.outputs;
+            for (const [port, spec] of Object.entries(outputSpecs)) {
+              const tensor = outputs[port];
+              if (!tensor) throw new MicflowError('stage-failed', `node "${name}" (${node.stageClass.className}) produced no output "${port}"`);
+              values.set(`${name}.${port}`, tensor);
+              if (spec.type === 'scalar') {
+                const key = port === Object.keys(outputSpecs)[0] ? name : `${name}.${port}`;
+                reported.push([key, tf.keep(tensor.clone())]);
+              }
+            }
+          }
+          const loss = values.get(lossSourceKey(validated.nodes.get(plan.node)!));
+          if (!loss || loss.rank !== 0) {
+            throw new MicflowError('stage-failed', `optimiser "${plan.node}": its loss input is not a scalar (shape ${loss?.shape})`);
+          }
+          return loss as tf.Scalar;
+        }, plan.variables as tf.Variable[]);
+        try {
+          plan.optimiser.apply(grads, plan.variables, iteration);
+          learningRates[plan.node] = plan.optimiser.learningRate(iteration);
+        } finally {
+          tf.dispose(grads);
+          value.dispose();
+        }
+        for (const [key, tensor] of reported) {
+          terms[key] = (await tensor.data())[0];
+          tensor.dispose();
+        }
+        for (const [key, v] of Object.entries(terms)) {
+          if (!Number.isFinite(v)) throw new MicflowError('stage-failed', `iteration ${iteration}: "${key}" is ${v}; training diverged`);
+        }
+      }
+      for (const instance of instances.values()) if (instance instanceof NetworkStage) instance.afterStep({ iteration });
+    } finally {
+      for (const tensors of batches.values()) tf.dispose(Object.values(tensors));
+    }
+    return {
+      type: 'iteration',
+      iteration,
+      iterations,
+      terms,
+      learningRates,
+      dataSeconds,
+      seconds: (performance.now() - started) / 1000,
+      liveTensors: tf.memory().numTensors,
+    };
+  }
+
+  function hooksAt(moment: HookMoment): Observable<RunEvent> {
+    return from(hooks).pipe(
+      concatMap((name) => {
+        const hook = instances.get(name) as HookStage;
+        if (!hook.runsAt(moment)) return of();
+        const node = validated.nodes.get(name)!;
+        return defer(() => hook.run(hookInputs(node, streams, networks), moment));
+      }),
+    );
+  }
+
+  let disposed = false;
+  function dispose() {
+    if (disposed) return;
+    disposed = true;
+    disposeAll(compiled);
+  }
+
+  return {
+    runContext,
+    networks,
+    tick,
+    dispose,
+    run({ backendReason }) {
+      const startedAt = performance.now();
+      return concat(
+        defer(() =>
+          of<RunEvent>({
+            type: 'run-started',
+            pipeline: runContext.pipelineName,
+            backend: runtime.backendName,
+            backendReason,
+            iterations,
+            seed: runContext.seed,
+            runDirectory: runContext.runDirectory,
+            time: new Date().toISOString(),
+          }),
+        ),
+        range(1, iterations).pipe(
+          concatMap((iteration) =>
+            concat(
+              defer(() => tick(iteration)),
+              hooksAt({ iteration, iterations, final: false }),
+            ),
+          ),
+        ),
+        defer(() => hooksAt({ iteration: iterations, iterations, final: true })),
+        defer(() => of<RunEvent>({ type: 'run-finished', iterations, seconds: (performance.now() - startedAt) / 1000 })),
+      ).pipe(finalize(dispose));
+    },
+  };
+}
+
+function declarationIndex(validated: ValidatedPipeline, name: string): number {
+  return Object.keys(validated.definition.nodes).indexOf(name);
+}
+
+function lossSourceKey(node: ValidatedNode): string {
+  const source = node.inputs.loss?.[0];
+  if (!source || source.kind !== 'port') throw new MicflowError('stage-failed', `optimiser "${node.name}" has no loss input`);
+  return `${source.node}.${source.port}`;
+}
+
+/** For each optimiser: the tensor nodes and feeders its loss depends on (not through network references). */
+function planOptimisers(
+  validated: ValidatedPipeline,
+  instances: ReadonlyMap<string, Stage>,
+  networks: ReadonlyMap<string, NetworkState>,
+): OptimiserPlan[] {
+  const plans: OptimiserPlan[] = [];
+  for (const name of validated.order) {
+    const optimiser = instances.get(name);
+    if (!(optimiser instanceof OptimiserStage)) continue;
+    const node = validated.nodes.get(name)!;
+    const needed = new Set<string>();
+    const stack = [...(node.inputs.loss ?? [])];
+    while (stack.length) {
+      const source = stack.pop()!;
+      if (source.kind !== 'port' || needed.has(source.node)) continue;
+      needed.add(source.node);
+      const upstream = validated.nodes.get(source.node)!;
+      for (const [port, sources] of Object.entries(upstream.inputs)) {
+        if (upstream.stageClass.inputs[port].type === 'network') continue;
+        stack.push(...sources);
+      }
+    }
+    const tensorNodes = validated.order.filter((n) => needed.has(n) && instances.get(n) instanceof TensorStage);
+    const feederNodes = validated.order.filter((n) => needed.has(n) && instances.get(n) instanceof FeederStage);
+    const variables: tf.Variable[] = [];
+    for (const source of node.inputs.nets ?? []) {
+      if (source.kind === 'port') variables.push(...networks.get(source.node)!.network.trainableVariables);
+    }
+    plans.push({ node: name, optimiser, tensorNodes, feeders: feederNodes, variables });
+  }
+  return plans;
+}
+
+function streamInputs(node: ValidatedNode, streams: ReadonlyMap<string, SampleStream>): Record<string, SampleStream | undefined> {
+  const out: Record<string, SampleStream | undefined> = {};
+  for (const [port, sources] of Object.entries(node.inputs)) {
+    const source = sources[0];
+    if (source?.kind === 'port') out[port] = streams.get(`${source.node}.${source.port}`);
+  }
+  return out;
+}
+
+function singleInputs(node: ValidatedNode, networks: ReadonlyMap<string, NetworkState>): Record<string, NetworkState | undefined> {
+  const out: Record<string, NetworkState | undefined> = {};
+  for (const [port, sources] of Object.entries(node.inputs)) {
+    const source = sources[0];
+    if (source?.kind === 'port') out[port] = networks.get(source.node);
+  }
+  return out;
+}
+
+function tensorInputs(
+  node: ValidatedNode,
+  values: ReadonlyMap<string, tf.Tensor>,
+  networks: ReadonlyMap<string, NetworkState>,
+): Record<string, tf.Tensor | tf.Tensor[] | NetworkState | NetworkState[]> {
+  const out: Record<string, tf.Tensor | tf.Tensor[] | NetworkState | NetworkState[]> = {};
+  for (const [port, sources] of Object.entries(node.inputs)) {
+    const spec = node.stageClass.inputs[port];
+    if (spec.type === 'network') {
+      const states = sources.map((s) => networks.get((s as { node: string }).node)!);
+      out[port] = spec.list ? states : states[0];
+      continue;
+    }
+    const tensors = sources.map((s) => (s.kind === 'constant' ? tf.scalar(s.value) : values.get(`${s.node}.${s.port}`)!));
+    out[port] = spec.list ? tensors : tensors[0];
+  }
+  return out;
+}
+
+function hookInputs(
+  node: ValidatedNode,
+  streams: ReadonlyMap<string, SampleStream>,
+  networks: ReadonlyMap<string, NetworkState>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [port, sources] of Object.entries(node.inputs)) {
+    const spec = node.stageClass.inputs[port];
+    const values = sources.map((s) =>
+      s.kind === 'port' ? (spec.type === 'network' ? networks.get(s.node) : streams.get(`${s.node}.${s.port}`)) : s.value,
+    );
+    out[port] = spec.list ? values : values[0];
+  }
+  return out;
+}
+
+function disposeAll(compiled: { instances: Map<string, Stage>; feeders: Map<string, BatchSource> }): void {
+  for (const feeder of compiled.feeders.values()) feeder.close();
+  for (const instance of compiled.instances.values()) instance.dispose();
+}

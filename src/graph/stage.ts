@@ -1,0 +1,127 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Observable } from 'rxjs';
+import type { z } from 'zod';
+import type { RunEvent } from '../events/run-event.js';
+import type { SegmentationNetwork } from '../networks/segmentation-network.js';
+import type { SeededRandom } from '../runtime/seeded-random.js';
+import type { PortSpecs } from './port-spec.js';
+import type { SampleStream } from './sample.js';
+import type { StageContext } from './stage-context.js';
+
+/**
+ * How the compiler runs a stage:
+ * - `samples`:   builds sample streams (datasets, transforms) once, when the run starts.
+ * - `feeder`:    turns a sample stream into batch tensors, one batch per training tick, with bounded prefetch.
+ * - `network`:   owns state (a network's variables); its `net` output is a reference other nodes read.
+ * - `tensor`:    computes tensors from tensors inside a tick, under the gradient tape of the optimiser it feeds.
+ * - `optimiser`: a sink; each tick it differentiates its `loss` input with respect to its networks and steps.
+ * - `hook`:      a sink that runs between ticks (validation, checkpoints, evaluation) and reports events.
+ */
+export type StageKind = 'samples' | 'feeder' | 'network' | 'tensor' | 'optimiser' | 'hook';
+
+/** The value a `network` port carries. */
+export interface NetworkState {
+  /** The node that owns the network. */
+  readonly node: string;
+  readonly network: SegmentationNetwork;
+}
+
+/** What a tick tells a tensor node. */
+export interface TickContext {
+  readonly iteration: number;
+  readonly iterations: number;
+  /** Randomness for this node in this tick: the same if the node is evaluated twice in one tick. */
+  readonly random: SeededRandom;
+}
+
+/** What the scheduler tells a hook. */
+export interface HookMoment {
+  readonly iteration: number;
+  readonly iterations: number;
+  /** True once, after the last iteration. */
+  readonly final: boolean;
+}
+
+export type TensorInputs = Readonly<Record<string, tf.Tensor | readonly tf.Tensor[] | NetworkState | readonly NetworkState[]>>;
+export type StageInputs = Readonly<Record<string, unknown>>;
+
+/** Base of every stage: holds the context the compiler gave it. */
+export abstract class Stage<P = unknown> {
+  constructor(readonly context: StageContext<P>) {}
+  get params(): P {
+    return this.context.params;
+  }
+  get nodeName(): string {
+    return this.context.nodeName;
+  }
+  /** Releases tensors and handles; called once when the run ends or fails. */
+  dispose(): void {}
+}
+
+export abstract class SampleStreamStage<P = unknown> extends Stage<P> {
+  static readonly kind: StageKind = 'samples';
+  /** Builds this node's output streams from its input streams. Called once per run. */
+  abstract streams(inputs: Readonly<Record<string, SampleStream | undefined>>): Promise<Record<string, SampleStream>>;
+}
+
+/** Pulls batches on demand from a sample stream. */
+export interface BatchSource {
+  /** Tensors for the next batch, keyed by output port. The caller disposes them. */
+  next(): Promise<Record<string, tf.Tensor>>;
+  close(): void;
+}
+
+export abstract class FeederStage<P = unknown> extends Stage<P> {
+  static readonly kind: StageKind = 'feeder';
+  abstract open(inputs: Readonly<Record<string, SampleStream>>): BatchSource;
+}
+
+export abstract class NetworkStage<P = unknown> extends Stage<P> {
+  static readonly kind: StageKind = 'network';
+  /** Builds (or references) the network; called once, after the nodes it reads are built. */
+  abstract build(inputs: Readonly<Record<string, NetworkState | undefined>>): NetworkState;
+  /** Called after every optimiser step of a tick, e.g. to move an EMA copy toward its source. */
+  afterStep(_tick: { iteration: number }): void {}
+}
+
+export abstract class TensorStage<P = unknown> extends Stage<P> {
+  static readonly kind: StageKind = 'tensor';
+  /** Runs inside the tick's gradient tape and tidy scope; must not read tensor data back. */
+  abstract compute(inputs: TensorInputs, tick: TickContext): Record<string, tf.Tensor>;
+}
+
+export abstract class OptimiserStage<P = unknown> extends Stage<P> {
+  static readonly kind: StageKind = 'optimiser';
+  /** Learning rate that the step at `iteration` uses. */
+  abstract learningRate(iteration: number): number;
+  /** Applies gradients (keyed by variable name) for the variables of its networks. */
+  abstract apply(gradients: Record<string, tf.Tensor>, variables: readonly tf.Variable[], iteration: number): void;
+}
+
+export abstract class HookStage<P = unknown> extends Stage<P> {
+  static readonly kind: StageKind = 'hook';
+  /** Whether the hook runs at this moment (e.g. every N iterations, or only at the end). */
+  abstract runsAt(moment: HookMoment): boolean;
+  /** Does the hook's work; emits its events and completes. Errors travel down the returned stream. */
+  abstract run(inputs: StageInputs, moment: HookMoment): Observable<RunEvent>;
+}
+
+/** The static side of a stage class: what the registry, the validator and `--list` read. */
+export interface StageClass<P = any> {
+  new (context: StageContext<P>): Stage<P>;
+  /** The name pipelines use (`stage: 'UNet2D'`). */
+  readonly className: string;
+  /** One line for `--list`. */
+  readonly description: string;
+  /** Paper or source the stage implements, where there is one. */
+  readonly reference?: string;
+  readonly kind: StageKind;
+  readonly paramsSchema: z.ZodType<P>;
+  readonly inputs: PortSpecs;
+  readonly outputs: PortSpecs;
+  /**
+   * Optional check of the wiring that port types cannot express, given the number of sources wired to each list
+   * input (e.g. as many weights as terms). Returns a problem message or undefined.
+   */
+  checkWiring?(params: P, listLengths: Readonly<Record<string, number>>): string | undefined;
+}

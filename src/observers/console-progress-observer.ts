@@ -1,0 +1,105 @@
+import type { Observer } from 'rxjs';
+import type { RunEvent } from '../events/run-event.js';
+
+export interface ConsoleProgressOptions {
+  /** Where to write; defaults to stderr so stdout stays clean for tables. */
+  readonly stream?: NodeJS.WriteStream;
+  /** Redraw one line in place (TTY) or print a line every `lineEvery` iterations (logs, CI). */
+  readonly interactive?: boolean;
+  readonly lineEvery?: number;
+}
+
+/** A progress bar with loss terms, seconds per iteration and ETA; validation and evaluation results as full lines. */
+export class ConsoleProgressObserver implements Observer<RunEvent> {
+  private readonly stream: NodeJS.WriteStream;
+  private readonly interactive: boolean;
+  private readonly lineEvery: number;
+  private recentSeconds: number[] = [];
+  private lineOpen = false;
+
+  constructor(options: ConsoleProgressOptions = {}) {
+    this.stream = options.stream ?? process.stderr;
+    this.interactive = options.interactive ?? Boolean(this.stream.isTTY);
+    this.lineEvery = options.lineEvery ?? 25;
+  }
+
+  next(event: RunEvent): void {
+    switch (event.type) {
+      case 'run-started':
+        this.line(`micflow: ${event.backendReason}`);
+        this.line(`run ${event.pipeline}: ${event.iterations} iterations, seed ${event.seed}${event.runDirectory ? `, writing ${event.runDirectory}` : ''}`);
+        break;
+      case 'iteration': {
+        this.recentSeconds.push(event.seconds);
+        if (this.recentSeconds.length > 20) this.recentSeconds.shift();
+        const perIteration = this.recentSeconds.reduce((a, b) => a + b, 0) / this.recentSeconds.length;
+        const eta = perIteration * (event.iterations - event.iteration);
+        const width = 24;
+        const filled = Math.round((width * event.iteration) / event.iterations);
+        const terms = Object.entries(event.terms)
+          .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+          .join('  ');
+        const text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${event.iteration}/${event.iterations}  ${terms}  ${perIteration.toFixed(2)} s/it  ETA ${formatDuration(eta)}`;
+        if (this.interactive) {
+          this.stream.write(`\r\x1b[2K${text}`);
+          this.lineOpen = true;
+        } else if (event.iteration % this.lineEvery === 0 || event.iteration === 1 || event.iteration === event.iterations) {
+          this.line(text);
+        }
+        break;
+      }
+      case 'validation':
+        this.line(
+          `${event.node} @${event.iteration}: mean foreground Dice ${event.meanForegroundDice.toFixed(4)}${event.best ? ' (best)' : ''}  ` +
+            event.classNames.map((n, k) => `${n} ${event.classDice[k].toFixed(3)}`).join('  '),
+        );
+        break;
+      case 'checkpoint':
+        break;
+      case 'evaluation':
+        this.line(`${event.node}: ${event.cases} cases, weights ${event.checkpoint}`);
+        this.line(formatEvaluationTable(event.classNames, event.classDice, event.classDiceStd, event.meanForegroundDice));
+        if (event.tablePath) this.line(`per-case table: ${event.tablePath}`);
+        break;
+      case 'run-finished':
+        this.line(`finished ${event.iterations} iterations in ${formatDuration(event.seconds)}`);
+        break;
+    }
+  }
+
+  error(): void {
+    this.endLine();
+  }
+
+  complete(): void {
+    this.endLine();
+  }
+
+  private line(text: string): void {
+    this.endLine();
+    this.stream.write(`${text}\n`);
+  }
+
+  private endLine(): void {
+    if (this.lineOpen) {
+      this.stream.write('\n');
+      this.lineOpen = false;
+    }
+  }
+}
+
+export function formatEvaluationTable(names: readonly string[], mean: readonly number[], std: readonly number[], meanForeground: number): string {
+  const width = Math.max(...names.map((n) => n.length), 'mean foreground'.length);
+  const rows = names.map((n, k) => `  ${n.padEnd(width)}  ${mean[k].toFixed(4)} ± ${std[k].toFixed(4)}`);
+  return [`  ${'class'.padEnd(width)}  Dice`, ...rows, `  ${'mean foreground'.padEnd(width)}  ${meanForeground.toFixed(4)}`].join('\n');
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  const m = Math.floor(s / 60);
+  const h = Math.floor(m / 60);
+  if (h) return `${h}h${String(m % 60).padStart(2, '0')}m`;
+  if (m) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${s}s`;
+}

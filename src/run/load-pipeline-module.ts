@@ -1,0 +1,64 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ContainerModule } from 'inversify';
+import { MicflowError } from '../errors/micflow-error.js';
+import type { PipelineDefinition } from '../graph/pipeline-definition.js';
+
+export interface LoadedPipelineModule {
+  readonly file: string;
+  readonly definition: PipelineDefinition;
+  /** Container modules the pipeline module exports as `modules` (its own stages). */
+  readonly modules: readonly ContainerModule[];
+}
+
+/** Names of the pipelines in a folder (`<name>.ts` files). */
+export function listPipelineNames(directory: string): string[] {
+  if (!existsSync(directory)) return [];
+  return readdirSync(directory)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => basename(f, '.ts'))
+    .sort();
+}
+
+/** Loads `pipelines/<name>.ts` (or a path to a .ts file): its default export and optional `modules` export. */
+export async function loadPipelineModule(nameOrPath: string, pipelinesDirectory: string): Promise<LoadedPipelineModule> {
+  const looksLikePath = nameOrPath.endsWith('.ts') || nameOrPath.includes('/');
+  const file = looksLikePath ? (isAbsolute(nameOrPath) ? nameOrPath : resolve(nameOrPath)) : join(pipelinesDirectory, `${nameOrPath}.ts`);
+  if (!existsSync(file)) {
+    const known = listPipelineNames(pipelinesDirectory);
+    throw new MicflowError(
+      'unknown-pipeline',
+      `unknown pipeline "${nameOrPath}" (no ${file}); available: ${known.length ? known.join(', ') : '(none)'}`,
+    );
+  }
+  let loaded: { default?: unknown; modules?: unknown };
+  try {
+    loaded = (await import(pathToFileURL(file).href)) as typeof loaded;
+  } catch (error) {
+    throw new MicflowError('invalid-pipeline', `${file}: cannot load the pipeline module: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (!loaded.default || typeof loaded.default !== 'object') {
+    throw new MicflowError('invalid-pipeline', `${file}: the module has no default export; export default pipeline({...})`);
+  }
+  const modules = loaded.modules === undefined ? [] : loaded.modules;
+  if (!Array.isArray(modules)) throw new MicflowError('invalid-pipeline', `${file}: "modules" must be an array of ContainerModule`);
+  return { file, definition: loaded.default as PipelineDefinition, modules: modules as ContainerModule[] };
+}
+
+/** Loads a user's container module file (`--module path.ts`): its default export, or every ContainerModule it exports. */
+export async function loadContainerModuleFile(path: string): Promise<ContainerModule[]> {
+  const file = isAbsolute(path) ? path : resolve(path);
+  if (!existsSync(file)) throw new MicflowError('invalid-argument', `--module ${path}: no such file`);
+  let loaded: Record<string, unknown>;
+  try {
+    loaded = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (error) {
+    throw new MicflowError('invalid-argument', `--module ${path}: cannot load: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const modules = Object.values(loaded).filter(
+    (v): v is ContainerModule => typeof v === 'object' && v !== null && typeof (v as { load?: unknown }).load === 'function' && 'id' in (v as object),
+  );
+  if (!modules.length) throw new MicflowError('invalid-argument', `--module ${path}: exports no ContainerModule (use stageModule(MyStage))`);
+  return modules;
+}

@@ -1,0 +1,128 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { from, lastValueFrom, mergeMap, map, toArray } from 'rxjs';
+import { z } from 'zod';
+import { MicflowError } from '../../errors/micflow-error.js';
+import type { Sample, SampleStream } from '../../graph/sample.js';
+import { FeederStage, type BatchSource } from '../../graph/stage.js';
+
+const params = z
+  .object({
+    size: z.number().int().positive().default(4),
+    /** Reshuffle the order every epoch (seeded). */
+    shuffle: z.boolean().default(true),
+    /** Batches decoded ahead of the one being trained on; never more are held in memory. */
+    prefetch: z.number().int().min(0).max(64).default(2),
+    /** Samples read at once while assembling a batch. */
+    concurrency: z.number().int().positive().default(4),
+  })
+  .strict();
+export type BatchParams = z.infer<typeof params>;
+
+/** A batch as plain arrays, before it becomes tensors at the moment a tick takes it. */
+interface CollatedBatch {
+  readonly images: Float32Array;
+  readonly imageShape: [number, number, number, number];
+  readonly labels?: Int32Array;
+  readonly ids: string[];
+}
+
+/**
+ * Turns a sample stream into batches pulled one per training tick. The stream cycles through epochs on its own
+ * (each epoch a new seeded permutation), so a small labelled list and a large unlabelled one can be batched side by
+ * side. At most `prefetch` batches are decoded ahead, as plain arrays; tensors are created only when a tick takes a
+ * batch, so nothing is held by tfjs between ticks.
+ */
+export class Batch extends FeederStage<BatchParams> {
+  static readonly className = 'Batch';
+  static readonly description = 'Batches samples for training ticks: epoch cycling, seeded shuffling, bounded prefetch';
+  static readonly paramsSchema = params;
+  static readonly inputs = { samples: { type: 'samples', description: 'samples to batch' } } as const;
+  static readonly outputs = {
+    image: { type: 'tensor', description: 'images [N, H, W, C] float32' },
+    label: { type: 'tensor', description: 'labels [N, H, W] int32 (error if a sample has none)' },
+  } as const;
+
+  /** How many batches have been requested from the stream but not yet taken (for tests of the prefetch bound). */
+  pending = 0;
+
+  override open(inputs: Readonly<Record<string, SampleStream>>): BatchSource {
+    const stream = inputs.samples;
+    const { size, shuffle, prefetch, concurrency } = this.params;
+    const random = this.context.random;
+    let epoch = 0;
+    let order: number[] = [];
+    let position = 0;
+    const nextPositions = (): Array<{ epoch: number; index: number }> => {
+      const picked: Array<{ epoch: number; index: number }> = [];
+      while (picked.length < size) {
+        if (position >= order.length) {
+          epoch += 1;
+          const indices = Array.from({ length: stream.size }, (_, i) => i);
+          order = shuffle ? random.derive('epoch', epoch).shuffle(indices) : indices;
+          position = 0;
+        }
+        picked.push({ epoch, index: order[position++] });
+      }
+      return picked;
+    };
+    const load = (positions: Array<{ epoch: number; index: number }>): Promise<CollatedBatch> => {
+      this.pending += 1;
+      return lastValueFrom(
+        from(positions.map((p, slot) => ({ ...p, slot }))).pipe(
+          mergeMap(
+            (p) => stream.read(p.index, random.derive('sample', p.epoch, p.index)).pipe(map((sample) => ({ slot: p.slot, sample }))),
+            concurrency,
+          ),
+          toArray(),
+          map((items) => collate(items.sort((a, b) => a.slot - b.slot).map((i) => i.sample), this.nodeName)),
+        ),
+      ).finally(() => {
+        this.pending -= 1;
+      });
+    };
+    const queue: Array<Promise<CollatedBatch>> = [];
+    let closed = false;
+    const fill = () => {
+      while (!closed && queue.length < prefetch + 1) {
+        const promise = load(nextPositions());
+        promise.catch(() => undefined); // surfaced when taken
+        queue.push(promise);
+      }
+    };
+    return {
+      next: async () => {
+        fill();
+        const batch = await queue.shift()!;
+        fill();
+        return tf.tidy(() => {
+          const tensors: Record<string, tf.Tensor> = { image: tf.tensor4d(batch.images, batch.imageShape) };
+          if (batch.labels) tensors.label = tf.tensor3d(batch.labels, batch.imageShape.slice(0, 3) as [number, number, number], 'int32');
+          return tensors;
+        });
+      },
+      close: () => {
+        closed = true;
+        queue.length = 0;
+      },
+    };
+  }
+}
+
+function collate(samples: Sample[], node: string): CollatedBatch {
+  const first = samples[0];
+  const [h, w, c] = first.image.shape;
+  const images = new Float32Array(samples.length * h * w * c);
+  const labelled = samples.every((s) => s.label);
+  const labels = labelled ? new Int32Array(samples.length * h * w) : undefined;
+  samples.forEach((s, i) => {
+    if (s.image.shape.join('x') !== first.image.shape.join('x')) {
+      throw new MicflowError(
+        'invalid-shape',
+        `${node}: cannot batch ${s.origin} (${s.image.shape.join('×')}) with ${first.origin} (${first.image.shape.join('×')}); crop or resize them to one size`,
+      );
+    }
+    images.set(s.image.data, i * h * w * c);
+    if (labels) labels.set(s.label!.data, i * h * w);
+  });
+  return { images, imageShape: [samples.length, h, w, c], labels, ids: samples.map((s) => s.id) };
+}

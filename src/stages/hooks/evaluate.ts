@@ -1,0 +1,85 @@
+import { writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { concatMap, defer, lastValueFrom, toArray, type Observable } from 'rxjs';
+import { z } from 'zod';
+import type { RunEvent } from '../../events/run-event.js';
+import type { SampleStream } from '../../graph/sample.js';
+import { HookStage, type HookMoment, type NetworkState, type StageInputs } from '../../graph/stage.js';
+import { defaultClassNames, evaluateCases, summariseDice, type CaseDice } from '../../inference/evaluate-cases.js';
+
+const params = z
+  .object({
+    /** Which weights to evaluate: the best validation checkpoint (falls back to current if none), or current. */
+    checkpoint: z.enum(['best', 'current']).default('best'),
+    classNames: z.array(z.string()).optional(),
+    /** File name of the per-case table in the run directory. */
+    table: z.string().regex(/^[\w.-]+\.csv$/).default('evaluation.csv'),
+  })
+  .strict();
+
+/**
+ * After the last iteration: predicts every test case with the chosen weights and writes a per-case table of class-wise
+ * Dice with mean and std rows (`evaluation.csv` in the run directory).
+ */
+export class Evaluate extends HookStage<z.infer<typeof params>> {
+  static readonly className = 'Evaluate';
+  static readonly description = 'At the end: per-case, per-class Dice on a test list, with mean and std rows';
+  static readonly paramsSchema = params;
+  static readonly inputs = {
+    net: { type: 'network', description: 'the network to evaluate' },
+    samples: { type: 'samples', description: 'labelled test cases (whole images)' },
+  } as const;
+  static readonly outputs = {};
+
+  override runsAt(moment: HookMoment): boolean {
+    return moment.final;
+  }
+
+  override run(inputs: StageInputs, moment: HookMoment): Observable<RunEvent> {
+    return defer(async (): Promise<RunEvent[]> => {
+      const net = inputs.net as NetworkState;
+      const store = this.context.run.checkpoints;
+      let checkpoint = `current (iteration ${moment.iteration})`;
+      if (this.params.checkpoint === 'best' && store.has('best')) {
+        const iteration = store.restore('best', [net]);
+        checkpoint = `best (iteration ${iteration})`;
+      }
+      const cases = await lastValueFrom(evaluateCases(net.network, inputs.samples as SampleStream, this.nodeName).pipe(toArray()));
+      const summary = summariseDice(cases);
+      const classNames = defaultClassNames(summary.mean.length, this.params.classNames);
+      const directory = this.context.run.runDirectory;
+      let tablePath: string | undefined;
+      if (directory) {
+        tablePath = join(directory, this.params.table);
+        await writeFile(`${tablePath}.partial`, diceTable(cases, classNames, summary));
+        await rename(`${tablePath}.partial`, tablePath);
+      }
+      return [
+        {
+          type: 'evaluation',
+          node: this.nodeName,
+          checkpoint,
+          cases: cases.length,
+          classNames,
+          classDice: summary.mean,
+          classDiceStd: summary.std,
+          meanForegroundDice: summary.meanForeground,
+          tablePath,
+        },
+      ];
+    }).pipe(concatMap((events) => events));
+  }
+}
+
+export function diceTable(cases: readonly CaseDice[], classNames: readonly string[], summary: ReturnType<typeof summariseDice>): string {
+  const header = ['case', ...classNames.map((n) => `dice_${n}`), 'dice_mean_foreground'];
+  const fg = (dice: readonly number[]) => dice.slice(1).reduce((a, b) => a + b, 0) / Math.max(dice.length - 1, 1);
+  const fmt = (v: number) => v.toFixed(4);
+  const rows = cases.map((c) => [c.id, ...c.dice.map(fmt), fmt(fg(c.dice))]);
+  const fgValues = cases.map((c) => fg(c.dice));
+  const fgMean = fgValues.reduce((a, b) => a + b, 0) / fgValues.length;
+  const fgStd = Math.sqrt(fgValues.reduce((s, v) => s + (v - fgMean) ** 2, 0) / fgValues.length);
+  rows.push(['mean', ...summary.mean.map(fmt), fmt(summary.meanForeground)]);
+  rows.push(['std', ...summary.std.map(fmt), fmt(fgStd)]);
+  return [header, ...rows].map((r) => r.join(',')).join('\n') + '\n';
+}
