@@ -107,7 +107,7 @@ describe('UNet2D', () => {
           }),
           net.trainableVariables,
         );
-        optimizer.applyGradients(grads);
+        optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
         value.dispose();
         Object.values(grads).forEach((g) => g.dispose());
       }
