@@ -5,7 +5,7 @@ const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus
 /**
  * Fully supervised 2D segmentation, PyMIC's baseline: U-Net, Dice + cross-entropy, Adam.
  *
- *   train ─ normalise ─ flip ─ batch ─┬─ image ─ predict(net) ─┬─ prob ──── dice ─┐
+ *   train ─ normalise ─ flip ─ crop 64² ─ batch ─┬─ image ─ predict(net) ─┬─ prob ──── dice ─┐
  *                                     └─ label ────────────────┴─ logits ─ ce ───┴─ loss ─ optimise(net)
  *   valid ─ normalise ─ validate(net, every 50) → best checkpoint      test ─ normalise ─ evaluate(best)
  *
@@ -17,12 +17,13 @@ export default pipeline({
   description: 'Fully supervised 2D U-Net with Dice + cross-entropy on the bundled brain MR slices',
   reference: 'Ronneberger et al., U-Net, MICCAI 2015; PyMIC (Wang et al., CMPB 2023)',
   data: 'fixtures/brain-mr-2d',
-  schedule: { iterations: 400, seed: 1 },
+  schedule: { iterations: 300, seed: 1 },
   nodes: {
     train: stage('CsvDataset', { csv: 'train.csv' }),
     trainNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'train' }),
     trainFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'trainNormalised' }),
-    batch: stage('Batch', { size: 4 }, { samples: 'trainFlipped' }),
+    trainCropped: stage('RandomCrop', { size: [64, 64], foregroundRatio: 0.8 }, { samples: 'trainFlipped' }),
+    batch: stage('Batch', { size: 4 }, { samples: 'trainCropped' }),
     net: stage('UNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128] }),
     predict: stage('Forward', {}, { net: 'net', image: 'batch.image' }),
     dice: stage('DiceLoss', {}, { prob: 'predict.prob', label: 'batch.label' }),

@@ -39,6 +39,12 @@ export interface CompiledPipeline {
   run(startedInfo: { backendReason: string }): Observable<RunEvent>;
   /** Runs one training tick (exposed for tests and benchmarks). */
   tick(iteration: number): Promise<IterationEvent>;
+  /** One batch per feeder, as the next tick would take it (the caller disposes the tensors). */
+  nextBatches(): Promise<Map<string, Record<string, tf.Tensor>>>;
+  /** The loss an optimiser node differentiates, on given batches (for gradient checks). */
+  lossOf(optimiser: string, batches: ReadonlyMap<string, Record<string, tf.Tensor>>, iteration: number): tf.Scalar;
+  /** The variables an optimiser node trains. */
+  variablesOf(optimiser: string): readonly tf.Variable[];
   dispose(): void;
 }
 
@@ -91,63 +97,84 @@ export async function compilePipeline(
     .sort((a, b) => declarationIndex(validated, a) - declarationIndex(validated, b));
   const iterations = runContext.iterations;
 
-  async function tick(iteration: number): Promise<IterationEvent> {
-    const started = performance.now();
+  /** Pulls one batch from each feeder the optimisers read. The caller disposes the tensors. */
+  async function nextBatches(): Promise<Map<string, Record<string, tf.Tensor>>> {
     const batches = new Map<string, Record<string, tf.Tensor>>();
-    const terms: Record<string, number> = {};
-    const learningRates: Record<string, number> = {};
-    let dataSeconds = 0;
     try {
       for (const plan of plans) {
         for (const feeder of plan.feeders) {
-          if (batches.has(feeder)) continue;
-          const waitStart = performance.now();
-          batches.set(feeder, await feeders.get(feeder)!.next());
-          dataSeconds += (performance.now() - waitStart) / 1000;
+          if (!batches.has(feeder)) batches.set(feeder, await feeders.get(feeder)!.next());
         }
       }
+    } catch (error) {
+      for (const tensors of batches.values()) tf.dispose(Object.values(tensors));
+      throw error;
+    }
+    return batches;
+  }
+
+  /**
+   * Evaluates one optimiser's tensor subgraph on given batches and returns its loss. Scalar outputs of the nodes
+   * are pushed to `reported` (kept clones the caller disposes). Deterministic for a given iteration: every node's
+   * randomness is derived from its name and the iteration.
+   */
+  function lossOf(
+    plan: OptimiserPlan,
+    batches: ReadonlyMap<string, Record<string, tf.Tensor>>,
+    iteration: number,
+    reported?: Array<[string, tf.Tensor]>,
+  ): tf.Scalar {
+    const values = new Map<string, tf.Tensor>();
+    for (const [feeder, tensors] of batches) {
+      for (const [port, tensor] of Object.entries(tensors)) values.set(`${feeder}.${port}`, tensor);
+    }
+    for (const name of plan.tensorNodes) {
+      const node = validated.nodes.get(name)!;
+      const stage = instances.get(name) as TensorStage;
+      const outputs = stage.compute(tensorInputs(node, values, networks), {
+        iteration,
+        iterations,
+        random: stage.context.random.derive('tick', iteration),
+      });
+      const outputSpecs = node.stageClass.outputs;
+      for (const [port, spec] of Object.entries(outputSpecs)) {
+        const tensor = outputs[port];
+        if (!tensor) throw new MicflowError('stage-failed', `node "${name}" (${node.stageClass.className}) produced no output "${port}"`);
+        values.set(`${name}.${port}`, tensor);
+        if (spec.type === 'scalar' && reported) {
+          const key = port === Object.keys(outputSpecs)[0] ? name : `${name}.${port}`;
+          reported.push([key, tf.keep(tensor.clone())]);
+        }
+      }
+    }
+    const loss = values.get(lossSourceKey(validated.nodes.get(plan.node)!));
+    if (!loss || loss.rank !== 0) {
+      throw new MicflowError('stage-failed', `optimiser "${plan.node}": its loss input is not a scalar (shape ${loss?.shape})`);
+    }
+    return loss as tf.Scalar;
+  }
+
+  async function tick(iteration: number): Promise<IterationEvent> {
+    const started = performance.now();
+    const terms: Record<string, number> = {};
+    const learningRates: Record<string, number> = {};
+    const batches = await nextBatches();
+    const dataSeconds = (performance.now() - started) / 1000;
+    try {
       for (const plan of plans) {
         const reported: Array<[string, tf.Tensor]> = [];
-        const { value, grads } = tf.variableGrads(() => {
-          const values = new Map<string, tf.Tensor>();
-          for (const [feeder, tensors] of batches) {
-            for (const [port, tensor] of Object.entries(tensors)) values.set(`${feeder}.${port}`, tensor);
-          }
-          for (const name of plan.tensorNodes) {
-            const node = validated.nodes.get(name)!;
-            const stage = instances.get(name) as TensorStage;
-            const outputs = stage.compute(tensorInputs(node, values, networks), {
-              iteration,
-              iterations,
-              random: stage.context.random.derive('tick', iteration),
-            });
-            const outputSpecs = node.stageClass.outputs;
-            for (const [port, spec] of Object.entries(outputSpecs)) {
-              const tensor = outputs[port];
-              if (!tensor) throw new MicflowError('stage-failed', `node "${name}" (${node.stageClass.className}) produced no output "${port}"`);
-              values.set(`${name}.${port}`, tensor);
-              if (spec.type === 'scalar') {
-                const key = port === Object.keys(outputSpecs)[0] ? name : `${name}.${port}`;
-                reported.push([key, tf.keep(tensor.clone())]);
-              }
-            }
-          }
-          const loss = values.get(lossSourceKey(validated.nodes.get(plan.node)!));
-          if (!loss || loss.rank !== 0) {
-            throw new MicflowError('stage-failed', `optimiser "${plan.node}": its loss input is not a scalar (shape ${loss?.shape})`);
-          }
-          return loss as tf.Scalar;
-        }, plan.variables as tf.Variable[]);
         try {
-          plan.optimiser.apply(grads, plan.variables, iteration);
-          learningRates[plan.node] = plan.optimiser.learningRate(iteration);
+          const { value, grads } = tf.variableGrads(() => lossOf(plan, batches, iteration, reported), plan.variables as tf.Variable[]);
+          try {
+            plan.optimiser.apply(grads, plan.variables, iteration);
+            learningRates[plan.node] = plan.optimiser.learningRate(iteration);
+          } finally {
+            tf.dispose(grads);
+            value.dispose();
+          }
+          for (const [key, tensor] of reported) terms[key] = (await tensor.data())[0];
         } finally {
-          tf.dispose(grads);
-          value.dispose();
-        }
-        for (const [key, tensor] of reported) {
-          terms[key] = (await tensor.data())[0];
-          tensor.dispose();
+          tf.dispose(reported.map(([, t]) => t));
         }
         for (const [key, v] of Object.entries(terms)) {
           if (!Number.isFinite(v)) throw new MicflowError('stage-failed', `iteration ${iteration}: "${key}" is ${v}; training diverged`);
@@ -180,6 +207,12 @@ export async function compilePipeline(
     );
   }
 
+  function planNamed(optimiser: string): OptimiserPlan {
+    const plan = plans.find((p) => p.node === optimiser);
+    if (!plan) throw new MicflowError('invalid-argument', `no optimiser node "${optimiser}"`);
+    return plan;
+  }
+
   let disposed = false;
   function dispose() {
     if (disposed) return;
@@ -191,6 +224,9 @@ export async function compilePipeline(
     runContext,
     networks,
     tick,
+    nextBatches,
+    lossOf: (optimiser, batches, iteration) => lossOf(planNamed(optimiser), batches, iteration),
+    variablesOf: (optimiser) => planNamed(optimiser).variables,
     dispose,
     run({ backendReason }) {
       const startedAt = performance.now();
@@ -297,7 +333,14 @@ function tensorInputs(
       out[port] = spec.list ? states : states[0];
       continue;
     }
-    const tensors = sources.map((s) => (s.kind === 'constant' ? tf.scalar(s.value) : values.get(`${s.node}.${s.port}`)!));
+    const tensors = sources.map((s) => {
+      if (s.kind === 'constant') return tf.scalar(s.value);
+      const value = values.get(`${s.node}.${s.port}`);
+      if (!value) {
+        throw new MicflowError('stage-failed', `node "${node.name}" input "${port}": "${s.node}.${s.port}" has no value this tick (an unlabelled batch has no label)`);
+      }
+      return value;
+    });
     out[port] = spec.list ? tensors : tensors[0];
   }
   return out;

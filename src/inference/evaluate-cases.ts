@@ -9,8 +9,10 @@ import { predictWholeImage } from './predict-whole-image.js';
 export interface CaseDice {
   readonly id: string;
   readonly origin: string;
-  /** Dice per class, background at index 0. */
+  /** Dice per class, background at index 0 (1 where the class is in neither the prediction nor the ground truth). */
   readonly dice: number[];
+  /** Whether each class occurs in the ground truth or the prediction of this case. */
+  readonly present: boolean[];
 }
 
 /**
@@ -29,19 +31,32 @@ export function evaluateCases(network: SegmentationNetwork, stream: SampleStream
           throw new MicflowError('invalid-data', `${sample.origin}: label value ${v} is outside the network's ${classes} classes (0–${classes - 1})`);
         }
       }
-      return { id: sample.id, origin: sample.origin, dice: classwiseDice(labels, sample.label.data, classes) };
+      const present = new Array<boolean>(classes).fill(false);
+      for (const v of sample.label.data) present[v] = true;
+      for (const v of labels) present[v] = true;
+      return { id: sample.id, origin: sample.origin, dice: classwiseDice(labels, sample.label.data, classes), present };
     }),
   );
 }
 
-/** Mean and (population) standard deviation over cases, per class. */
+/**
+ * Mean and (population) standard deviation over cases, per class. A case counts for a class only where the class
+ * occurs in its ground truth or its prediction: a slice without a structure, correctly left empty, says nothing about
+ * how well that structure is segmented, and counting it as Dice 1 would inflate the mean. A class present in no case
+ * gets NaN.
+ */
 export function summariseDice(cases: readonly CaseDice[]): { mean: number[]; std: number[]; meanForeground: number } {
   const classes = cases[0]?.dice.length ?? 0;
-  const mean = Array.from({ length: classes }, (_, k) => cases.reduce((s, c) => s + c.dice[k], 0) / cases.length);
-  const std = Array.from({ length: classes }, (_, k) =>
-    Math.sqrt(cases.reduce((s, c) => s + (c.dice[k] - mean[k]) ** 2, 0) / cases.length),
-  );
-  const foreground = mean.slice(1);
+  const counted = (k: number) => cases.filter((c) => c.present[k]).map((c) => c.dice[k]);
+  const mean = Array.from({ length: classes }, (_, k) => {
+    const values = counted(k);
+    return values.length ? values.reduce((a, b) => a + b, 0) / values.length : Number.NaN;
+  });
+  const std = Array.from({ length: classes }, (_, k) => {
+    const values = counted(k);
+    return values.length ? Math.sqrt(values.reduce((s, v) => s + (v - mean[k]) ** 2, 0) / values.length) : Number.NaN;
+  });
+  const foreground = mean.slice(1).filter((v) => !Number.isNaN(v));
   return { mean, std, meanForeground: foreground.reduce((a, b) => a + b, 0) / Math.max(foreground.length, 1) };
 }
 

@@ -71,14 +71,21 @@ export class Evaluate extends HookStage<z.infer<typeof params>> {
   }
 }
 
+/**
+ * The per-case table: Dice per class (empty where the class is in neither the prediction nor the ground truth of
+ * that case), the case's mean over its present foreground classes, then mean and std rows as {@link summariseDice}.
+ */
 export function diceTable(cases: readonly CaseDice[], classNames: readonly string[], summary: ReturnType<typeof summariseDice>): string {
   const header = ['case', ...classNames.map((n) => `dice_${n}`), 'dice_mean_foreground'];
-  const fg = (dice: readonly number[]) => dice.slice(1).reduce((a, b) => a + b, 0) / Math.max(dice.length - 1, 1);
-  const fmt = (v: number) => v.toFixed(4);
-  const rows = cases.map((c) => [c.id, ...c.dice.map(fmt), fmt(fg(c.dice))]);
-  const fgValues = cases.map((c) => fg(c.dice));
-  const fgMean = fgValues.reduce((a, b) => a + b, 0) / fgValues.length;
-  const fgStd = Math.sqrt(fgValues.reduce((s, v) => s + (v - fgMean) ** 2, 0) / fgValues.length);
+  const fmt = (v: number) => (Number.isNaN(v) ? '' : v.toFixed(4));
+  const caseForeground = (c: CaseDice) => {
+    const values = c.dice.slice(1).filter((_, k) => c.present[k + 1]);
+    return values.length ? values.reduce((a, b) => a + b, 0) / values.length : Number.NaN;
+  };
+  const rows = cases.map((c) => [c.id, ...c.dice.map((d, k) => (c.present[k] ? fmt(d) : '')), fmt(caseForeground(c))]);
+  const fgValues = cases.map(caseForeground).filter((v) => !Number.isNaN(v));
+  const fgMean = fgValues.reduce((a, b) => a + b, 0) / Math.max(fgValues.length, 1);
+  const fgStd = Math.sqrt(fgValues.reduce((s, v) => s + (v - fgMean) ** 2, 0) / Math.max(fgValues.length, 1));
   rows.push(['mean', ...summary.mean.map(fmt), fmt(summary.meanForeground)]);
   rows.push(['std', ...summary.std.map(fmt), fmt(fgStd)]);
   return [header, ...rows].map((r) => r.join(',')).join('\n') + '\n';

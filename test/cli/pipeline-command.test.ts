@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const scratch = mkdtempSync(join(tmpdir(), 'micflow-cli-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Runs the CLI as `npm run pipeline -- …` does and returns its exit code and output. */
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/pipeline-command.ts', ...args], {
+      env: { ...process.env, MICFLOW_DEBUG: '' },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('npm run pipeline', () => {
+  describe('when the pipeline does not exist', () => {
+    it('should print one message listing the available pipelines and exit non-zero', async () => {
+      const { code, stderr } = await cli('no-such-pipeline');
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/^micflow: unknown pipeline "no-such-pipeline" \(no .*pipelines\/no-such-pipeline\.ts\); available: .*supervised/);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    });
+  });
+
+  describe('when --set gives a param a value of the wrong type', () => {
+    it('should name the key and the reason, and write nothing', async () => {
+      const out = join(scratch, 'bad-set');
+      const { code, stderr } = await cli('supervised', '--set', 'optimise.lr=fast', '--out', out);
+      expect(code).toBe(2);
+      expect(stderr).toContain('1 problem in the pipeline graph');
+      expect(stderr).toMatch(/nodes\.optimise\.params\.lr: .*expected number/i);
+      expect(existsSync(out)).toBe(false);
+    });
+  });
+
+  describe('when --set names a node the pipeline does not have', () => {
+    it('should list the nodes it has', async () => {
+      const { code, stderr } = await cli('supervised', '--set', 'optimiser.lr=1e-4');
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/^micflow: --set optimiser\.lr=1e-4: no node "optimiser" in pipeline "supervised"; its nodes are .*optimise/);
+    });
+  });
+
+  describe('when --set has no "="', () => {
+    it('should say what form it takes', async () => {
+      const { code, stderr } = await cli('supervised', '--set', 'optimise.lr');
+      expect(code).toBe(2);
+      expect(stderr).toContain('expected key=value');
+    });
+  });
+
+  describe('when asked to --list with a user module', () => {
+    it('should list pipelines and every stage, the user stage included', async () => {
+      const { code, stdout } = await cli('--list', '--module', 'test/run/user-stages.ts');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/pipelines:\n {2}supervised +Fully supervised/);
+      for (const name of ['CsvDataset', 'Batch', 'UNet2D', 'Forward', 'DiceLoss', 'Adam', 'Validate', 'InvertIntensity']) {
+        expect(stdout).toMatch(new RegExp(`\\n  ${name} +\\w+ +\\S`));
+      }
+    });
+  });
+
+  describe('when an unknown flag is given', () => {
+    it('should print the usage and exit non-zero', async () => {
+      const { code, stderr } = await cli('supervised', '--bogus');
+      expect(code).toBe(2);
+      expect(stderr).toContain("Unknown option '--bogus'");
+      expect(stderr).toContain('usage: npm run pipeline');
+    });
+  });
+});

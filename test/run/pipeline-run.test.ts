@@ -1,0 +1,125 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { lastValueFrom, toArray } from 'rxjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { stage } from '../../src/graph/pipeline-definition.js';
+import type { RunEvent } from '../../src/events/run-event.js';
+import { preparePipelineRun, startPipelineRun } from '../../src/run/pipeline-run.js';
+import { stageModule } from '../../src/graph/stage-registry.js';
+import { SmoothNetworkStage } from './smooth-test-network.js';
+import { tinySupervisedPipeline } from './tiny-pipeline.js';
+
+const directories: string[] = [];
+afterAll(() => directories.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('a compiled supervised pipeline', () => {
+  describe('having a tiny U-Net on real 32×32 crops', () => {
+    it('should compute gradients of the loss that match central finite differences', async () => {
+      // The tape, the graph wiring, Dice + CE and the weighted sum, checked on a network whose loss is smooth.
+      const definition = tinySupervisedPipeline(1, { net: stage('SmoothNetwork', { classes: 5 }) });
+      const options = { out: null, modules: [stageModule(SmoothNetworkStage)] };
+      const { compiled } = await startPipelineRun(preparePipelineRun(definition, options), options);
+      const batches = await compiled.nextBatches();
+      try {
+        const variables = compiled.variablesOf('optimise');
+        expect(variables.map((v) => v.name)).toEqual(['net/k1', 'net/b1', 'net/k2', 'net/b2']);
+        const { grads } = tf.variableGrads(() => compiled.lossOf('optimise', batches, 1), variables as tf.Variable[]);
+        const eps = 1e-2;
+        let compared = 0;
+        for (const variable of variables) {
+          const analytic = grads[variable.name].dataSync();
+          const original = variable.dataSync().slice();
+          for (const index of [0, Math.floor(original.length / 2), original.length - 1]) {
+            const at = (delta: number) => {
+              const values = original.slice();
+              values[index] += delta;
+              variable.assign(tf.tensor(values, variable.shape));
+              return tf.tidy(() => compiled.lossOf('optimise', batches, 1).dataSync()[0]);
+            };
+            const numeric = (at(eps) - at(-eps)) / (2 * eps);
+            variable.assign(tf.tensor(original, variable.shape));
+            expect(Math.abs(numeric - analytic[index]), `${variable.name}[${index}]: numeric ${numeric} analytic ${analytic[index]}`).toBeLessThan(
+              1e-3 + 0.02 * Math.abs(analytic[index]),
+            );
+            compared++;
+          }
+        }
+        expect(compared).toBe(12);
+        tf.dispose(grads);
+      } finally {
+        for (const tensors of batches.values()) tf.dispose(Object.values(tensors));
+        compiled.dispose();
+      }
+    });
+
+    it('should lower the loss over a few steps and keep the live tensor count flat', async () => {
+      const started = await startPipelineRun(preparePipelineRun(tinySupervisedPipeline(30, {
+        batch: stage('Batch', { size: 2, shuffle: false }, { samples: 'cropped' }),
+        cropped: stage('RandomCrop', { size: [32, 32], foregroundRatio: 1 }, { samples: 'normalised' }),
+      })), { out: null });
+      const { compiled } = started;
+      const losses: number[] = [];
+      const live: number[] = [];
+      try {
+        for (let i = 1; i <= 30; i++) {
+          const event = await compiled.tick(i);
+          losses.push(event.terms.loss);
+          live.push(event.liveTensors);
+          expect(event.terms.loss).toBeCloseTo(event.terms.dice + event.terms.ce, 4);
+        }
+      } finally {
+        compiled.dispose();
+      }
+      const first = (losses[0] + losses[1] + losses[2]) / 3;
+      const last = (losses[27] + losses[28] + losses[29]) / 3;
+      expect(last).toBeLessThan(first * 0.8);
+      // After the first step has created the optimiser's moments, nothing may accumulate.
+      expect(new Set(live.slice(1)).size, `live tensors per iteration: ${live.join(',')}`).toBe(1);
+    });
+  });
+
+  describe('when run end to end with a run directory', () => {
+    it('should write config, metrics, checkpoints and the evaluation table', async () => {
+      const out = mkdtempSync(join(tmpdir(), 'micflow-run-'));
+      directories.push(out);
+      const runDirectory = join(out, 'run');
+      const definition = tinySupervisedPipeline(4, {
+        valid: stage('CsvDataset', { csv: 'valid.csv' }),
+        validNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'valid' }),
+        validate: stage('Validate', { every: 2 }, { net: 'net', samples: 'validNormalised' }),
+        checkpoint: stage('Checkpoint', { every: 2 }, { nets: ['net'] }),
+        evaluate: stage('Evaluate', {}, { net: 'net', samples: 'validNormalised' }),
+      });
+      const prepared = preparePipelineRun(definition, { set: ['validate.every=2'] });
+      const started = await startPipelineRun(prepared, { out: runDirectory });
+      const events: RunEvent[] = await lastValueFrom(started.events.pipe(toArray()));
+      expect(events.map((e) => e.type)).toEqual([
+        'run-started',
+        'iteration',
+        'iteration',
+        'validation',
+        'checkpoint', // best
+        'checkpoint', // latest
+        'iteration',
+        'iteration',
+        'validation',
+        ...(events.filter((e) => e.type === 'checkpoint').length === 4 ? ['checkpoint'] : []),
+        'checkpoint',
+        'evaluation',
+        'run-finished',
+      ]);
+      const config = JSON.parse(readFileSync(join(runDirectory, 'config.json'), 'utf8'));
+      expect(config.nodes.optimise.params.lr).toBe(0.01);
+      expect(config.nodes.validate.params.every).toBe(2);
+      expect(existsSync(join(runDirectory, 'checkpoints', 'best.json'))).toBe(true);
+      expect(existsSync(join(runDirectory, 'checkpoints', 'latest.bin'))).toBe(true);
+      const table = readFileSync(join(runDirectory, 'evaluation.csv'), 'utf8').trim().split('\n');
+      expect(table[0]).toBe('case,dice_background,dice_class1,dice_class2,dice_class3,dice_class4,dice_mean_foreground');
+      expect(table).toHaveLength(1 + 12 + 2);
+      expect(table.at(-2)).toMatch(/^mean,/);
+      expect(table.at(-1)).toMatch(/^std,/);
+    });
+  });
+});

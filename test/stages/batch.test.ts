@@ -1,0 +1,120 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { defer, of } from 'rxjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Sample, SampleStream } from '../../src/graph/sample.js';
+import type { StageContext } from '../../src/graph/stage-context.js';
+import { SeededRandom } from '../../src/runtime/seeded-random.js';
+import { Batch, type BatchParams } from '../../src/stages/batching/batch.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** A stream of `size` 1×2 samples whose pixels hold their index; counts reads. */
+function countingStream(size: number, shape: [number, number, number] = [1, 2, 1]) {
+  const reads: number[] = [];
+  const stream: SampleStream = {
+    size,
+    origin: 'memory',
+    read: (index, random) =>
+      defer(() => {
+        reads.push(index);
+        const n = shape[0] * shape[1];
+        const sample: Sample = {
+          id: `s${index}`,
+          origin: `memory row ${index}`,
+          image: { data: new Float32Array(n * shape[2]).fill(index), shape },
+          label: { data: new Int32Array(n).fill(index % 3), shape: [shape[0], shape[1]] },
+          random,
+        };
+        return of(sample);
+      }),
+  };
+  return { stream, reads };
+}
+
+function batchStage(params: Partial<BatchParams>, seed = 0): Batch {
+  const parsed = Batch.paramsSchema.parse(params);
+  return new Batch({ nodeName: 'batch', params: parsed, random: new SeededRandom(seed) } as StageContext<BatchParams>);
+}
+
+async function takeIndices(source: ReturnType<Batch['open']>, batches: number): Promise<number[][]> {
+  const out: number[][] = [];
+  for (let i = 0; i < batches; i++) {
+    const tensors = await source.next();
+    const images = tensors.image.dataSync();
+    out.push(Array.from({ length: tensors.image.shape[0] }, (_, k) => images[k * 2]));
+    tf.dispose(Object.values(tensors));
+  }
+  return out;
+}
+
+describe('Batch', () => {
+  describe('having 5 samples and batch size 2 without shuffling', () => {
+    it('should cycle through epochs, carrying the remainder into the next epoch', async () => {
+      const { stream } = countingStream(5);
+      const source = batchStage({ size: 2, shuffle: false, prefetch: 0 }).open({ samples: stream });
+      expect(await takeIndices(source, 4)).toEqual([[0, 1], [2, 3], [4, 0], [1, 2]]);
+      source.close();
+    });
+
+    it('should stack images [N, H, W, C] and labels [N, H, W] int32', async () => {
+      const { stream } = countingStream(5);
+      const source = batchStage({ size: 2, shuffle: false }).open({ samples: stream });
+      const tensors = await source.next();
+      expect(tensors.image.shape).toEqual([2, 1, 2, 1]);
+      expect(tensors.label.shape).toEqual([2, 1, 2]);
+      expect(tensors.label.dtype).toBe('int32');
+      expect(Array.from(tensors.label.dataSync())).toEqual([0, 0, 1, 1]);
+      tf.dispose(Object.values(tensors));
+      source.close();
+    });
+  });
+
+  describe('when shuffling with a seed', () => {
+    it('should visit every sample once per epoch, in the same order for the same seed', async () => {
+      const first = await takeIndices(batchStage({ size: 5, shuffle: true }, 3).open({ samples: countingStream(5).stream }), 2);
+      const again = await takeIndices(batchStage({ size: 5, shuffle: true }, 3).open({ samples: countingStream(5).stream }), 2);
+      expect(again).toEqual(first);
+      for (const epoch of first) expect([...epoch].sort()).toEqual([0, 1, 2, 3, 4]);
+      expect(first[0]).not.toEqual(first[1]);
+      const other = await takeIndices(batchStage({ size: 5, shuffle: true }, 4).open({ samples: countingStream(5).stream }), 1);
+      expect(other[0]).not.toEqual(first[0]);
+    });
+  });
+
+  describe('when prefetching', () => {
+    it('should never read more than prefetch + 1 batches ahead of what was taken', async () => {
+      const { stream, reads } = countingStream(100);
+      const source = batchStage({ size: 2, shuffle: false, prefetch: 2 }).open({ samples: stream });
+      await takeIndices(source, 1);
+      await new Promise((r) => setTimeout(r, 20));
+      // Taken: 1 batch; queued: at most prefetch + 1 = 3 more → 8 samples read.
+      expect(reads.length).toBeLessThanOrEqual(8);
+      await takeIndices(source, 3);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(reads.length).toBeLessThanOrEqual(14);
+      source.close();
+    });
+  });
+
+  describe('when samples differ in size', () => {
+    it('should name both samples', async () => {
+      const stream: SampleStream = {
+        size: 2,
+        origin: 'memory',
+        read: (index, random) =>
+          of({
+            id: `s${index}`,
+            origin: `row ${index}`,
+            image: { data: new Float32Array(index + 1), shape: [1, index + 1, 1] as [number, number, number] },
+            random,
+          }),
+      };
+      const source = batchStage({ size: 2, shuffle: false }).open({ samples: stream });
+      await expect(source.next()).rejects.toThrow('batch: cannot batch row 1 (1×2×1) with row 0 (1×1×1)');
+      source.close();
+    });
+  });
+});
