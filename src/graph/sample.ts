@@ -1,18 +1,19 @@
 import type { Observable } from 'rxjs';
 import type { SeededRandom } from '../runtime/seeded-random.js';
 
-/** A channels-last image: `data` holds H×W×C values (row-major, channel fastest). */
+/**
+ * A channels-last image, 2D or 3D: `shape` is the spatial size followed by the channel count, [H, W, C] or
+ * [D, H, W, C]; `data` holds the values row-major with the channel fastest (the last spatial axis next).
+ */
 export interface ImageArray {
   readonly data: Float32Array;
-  /** [height, width, channels] */
-  readonly shape: readonly [number, number, number];
+  readonly shape: readonly number[];
 }
 
-/** A label map: `data` holds H×W integer class indices (row-major). */
+/** A label map, 2D or 3D: `shape` is the spatial size, [H, W] or [D, H, W]; `data` holds class indices row-major. */
 export interface LabelArray {
   readonly data: Int32Array;
-  /** [height, width] */
-  readonly shape: readonly [number, number];
+  readonly shape: readonly number[];
 }
 
 /** One training or evaluation case as it flows through the sample streams. */
@@ -25,8 +26,8 @@ export interface Sample {
   readonly label?: LabelArray;
   /** Randomness for this sample in this epoch; transforms derive their own stream from it by node name. */
   readonly random: SeededRandom;
-  /** Physical pixel size (mm), [row spacing, column spacing]. */
-  readonly spacing?: readonly [number, number];
+  /** Physical pixel size (mm) per spatial axis, in the order of `image.shape` ([rows, columns] or [slices, rows, columns]). */
+  readonly spacing?: readonly number[];
 }
 
 /**

@@ -21,8 +21,11 @@ export type BatchParams = z.infer<typeof params>;
 /** A batch as plain arrays, before it becomes tensors at the moment a tick takes it. */
 interface CollatedBatch {
   readonly images: Float32Array;
-  readonly imageShape: [number, number, number, number];
+  /** [N, ...spatial, C] */
+  readonly imageShape: number[];
   readonly labels?: Int32Array;
+  /** [N, ...spatial] */
+  readonly labelShape: number[];
   readonly ids: string[];
 }
 
@@ -38,8 +41,8 @@ export class Batch extends FeederStage<BatchParams> {
   static readonly paramsSchema = params;
   static readonly inputs = { samples: { type: 'samples', description: 'samples to batch' } } as const;
   static readonly outputs = {
-    image: { type: 'tensor', description: 'images [N, H, W, C] float32' },
-    label: { type: 'tensor', description: 'labels [N, H, W] int32 (error if a sample has none)' },
+    image: { type: 'tensor', description: 'images [N, H, W, C] (or [N, D, H, W, C]) float32' },
+    label: { type: 'tensor', description: 'labels [N, H, W] (or [N, D, H, W]) int32 (error if a sample has none)' },
   } as const;
 
   /** How many batches have been requested from the stream but not yet taken (for tests of the prefetch bound). */
@@ -95,8 +98,8 @@ export class Batch extends FeederStage<BatchParams> {
         const batch = await queue.shift()!;
         fill();
         return tf.tidy(() => {
-          const tensors: Record<string, tf.Tensor> = { image: tf.tensor4d(batch.images, batch.imageShape) };
-          if (batch.labels) tensors.label = tf.tensor3d(batch.labels, batch.imageShape.slice(0, 3) as [number, number, number], 'int32');
+          const tensors: Record<string, tf.Tensor> = { image: tf.tensor(batch.images, batch.imageShape, 'float32') };
+          if (batch.labels) tensors.label = tf.tensor(batch.labels, batch.labelShape, 'int32');
           return tensors;
         });
       },
@@ -110,10 +113,12 @@ export class Batch extends FeederStage<BatchParams> {
 
 function collate(samples: Sample[], node: string): CollatedBatch {
   const first = samples[0];
-  const [h, w, c] = first.image.shape;
-  const images = new Float32Array(samples.length * h * w * c);
+  const imageSize = first.image.data.length;
+  const spatial = first.image.shape.slice(0, -1);
+  const labelSize = spatial.reduce((a, b) => a * b, 1);
+  const images = new Float32Array(samples.length * imageSize);
   const labelled = samples.every((s) => s.label);
-  const labels = labelled ? new Int32Array(samples.length * h * w) : undefined;
+  const labels = labelled ? new Int32Array(samples.length * labelSize) : undefined;
   samples.forEach((s, i) => {
     if (s.image.shape.join('x') !== first.image.shape.join('x')) {
       throw new MicflowError(
@@ -121,8 +126,14 @@ function collate(samples: Sample[], node: string): CollatedBatch {
         `${node}: cannot batch ${s.origin} (${s.image.shape.join('×')}) with ${first.origin} (${first.image.shape.join('×')}); crop or resize them to one size`,
       );
     }
-    images.set(s.image.data, i * h * w * c);
-    if (labels) labels.set(s.label!.data, i * h * w);
+    images.set(s.image.data, i * imageSize);
+    if (labels) labels.set(s.label!.data, i * labelSize);
   });
-  return { images, imageShape: [samples.length, h, w, c], labels, ids: samples.map((s) => s.id) };
+  return {
+    images,
+    imageShape: [samples.length, ...first.image.shape],
+    labels,
+    labelShape: [samples.length, ...spatial],
+    ids: samples.map((s) => s.id),
+  };
 }
