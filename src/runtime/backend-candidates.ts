@@ -45,6 +45,27 @@ export const tensorflowBackendCandidate: BackendCandidate = {
   },
 };
 
+/**
+ * micflow's own CPU backend: tfjs's cpu backend with its hot kernels (convolutions, matmul, elementwise, reductions,
+ * slicing) in the oneDNN addon build/micflow_native.node, which `npm install` builds when g++ and oneDNN are present
+ * (Debian/Ubuntu: apt-get install libdnnl-dev). Registers the backend named "native".
+ */
+export const nativeBackendCandidate: BackendCandidate = {
+  name: 'native',
+  priority: 20,
+  async load(tf) {
+    const { loadNativeAddon } = await import('./native/native-addon.js');
+    const addon = loadNativeAddon();
+    if (!addon.loaded) return { available: false, reason: addon.reason };
+    await import('@tensorflow/tfjs-backend-cpu');
+    const { registerNativeBackend, NATIVE_BACKEND_NAME } = await import('./native/native-backend.js');
+    registerNativeBackend(addon.addon);
+    return tf.findBackendFactory(NATIVE_BACKEND_NAME)
+      ? { available: true, backendName: NATIVE_BACKEND_NAME }
+      : { available: false, reason: 'the native addon loaded but registered no "native" backend' };
+  },
+};
+
 /** XNNPACK compiled to WebAssembly (SIMD, one thread in Node). Ships its .wasm files inside the npm package. */
 export const wasmBackendCandidate: BackendCandidate = {
   name: 'wasm',
@@ -73,9 +94,10 @@ export const cpuBackendCandidate: BackendCandidate = {
   },
 };
 
-/** The candidates micflow ships, in automatic order. The native oneDNN backend slots in at priority 20. */
+/** The candidates micflow ships, in automatic order. */
 export const builtInBackendCandidates: readonly BackendCandidate[] = [
   tensorflowBackendCandidate,
+  nativeBackendCandidate,
   wasmBackendCandidate,
   cpuBackendCandidate,
 ];

@@ -1,0 +1,694 @@
+// micflow_native: the kernels of micflow's "native" TensorFlow.js backend, over oneDNN 2.6 (Intel/UXL oneDNN,
+// https://github.com/oneapi-src/oneDNN) and OpenMP loops, exposed to Node through plain Node-API.
+//
+// Tensors cross the boundary in the layout tfjs uses (channels last: NHWC / NDHWC activations, HWIO / DHWIO filters)
+// as Float32Arrays that the caller allocates. Convolutions let oneDNN choose its blocked layout (format_tag::any) and
+// reorder in and out inside the call; primitives, reorders and the blocked scratch buffers are cached by shape.
+#include <node_api.h>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+using dnnl::memory;
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+namespace {
+
+dnnl::engine& engine() {
+  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
+  return e;
+}
+dnnl::stream& stream() {
+  static dnnl::stream s(engine());
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Node-API argument helpers
+
+struct JsError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void check(napi_env env, napi_status status, const char* what) {
+  if (status != napi_ok) throw JsError(std::string("micflow_native: bad argument: ") + what);
+}
+
+std::vector<napi_value> args(napi_env env, napi_callback_info info, size_t expected) {
+  size_t argc = expected;
+  std::vector<napi_value> argv(expected);
+  check(env, napi_get_cb_info(env, info, &argc, argv.data(), nullptr, nullptr), "arguments");
+  if (argc < expected) throw JsError("micflow_native: expected " + std::to_string(expected) + " arguments");
+  return argv;
+}
+
+template <typename T>
+T* typed(napi_env env, napi_value v, size_t* length = nullptr) {
+  napi_typedarray_type type;
+  size_t len;
+  void* data;
+  napi_value buffer;
+  size_t offset;
+  check(env, napi_get_typedarray_info(env, v, &type, &len, &data, &buffer, &offset), "typed array expected");
+  if (length) *length = len;
+  return static_cast<T*>(data);
+}
+
+bool isNull(napi_env env, napi_value v) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  return t == napi_null || t == napi_undefined;
+}
+
+std::vector<int64_t> ints(napi_env env, napi_value v) {
+  uint32_t n;
+  check(env, napi_get_array_length(env, v, &n), "array of integers expected");
+  std::vector<int64_t> out(n);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    check(env, napi_get_element(env, v, i, &e), "array element");
+    check(env, napi_get_value_int64(env, e, &out[i]), "integer expected");
+  }
+  return out;
+}
+
+int64_t integer(napi_env env, napi_value v) {
+  int64_t x;
+  check(env, napi_get_value_int64(env, v, &x), "integer expected");
+  return x;
+}
+
+double number(napi_env env, napi_value v) {
+  double x;
+  check(env, napi_get_value_double(env, v, &x), "number expected");
+  return x;
+}
+
+template <typename F>
+napi_value guarded(napi_env env, F body) {
+  try {
+    body();
+  } catch (const dnnl::error& e) {
+    napi_throw_error(env, nullptr, (std::string("micflow_native: oneDNN: ") + e.what()).c_str());
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
+  }
+  return nullptr;
+}
+
+std::string key(std::initializer_list<std::vector<int64_t>> parts, const std::string& prefix) {
+  std::ostringstream s;
+  s << prefix;
+  for (const auto& p : parts) {
+    s << '|';
+    for (auto x : p) s << x << ',';
+  }
+  return s.str();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Convolution (2D and 3D), channels-last at the boundary
+
+// tfjs shape [N, spatial..., C] -> oneDNN dims {N, C, spatial...}
+memory::dims activationDims(const std::vector<int64_t>& s) {
+  memory::dims d{s[0], s.back()};
+  for (size_t i = 1; i + 1 < s.size(); i++) d.push_back(s[i]);
+  return d;
+}
+// tfjs filter [spatial..., I, O] -> oneDNN dims {O, I, spatial...}
+memory::dims filterDims(const std::vector<int64_t>& s) {
+  size_t r = s.size();
+  memory::dims d{s[r - 1], s[r - 2]};
+  for (size_t i = 0; i + 2 < r; i++) d.push_back(s[i]);
+  return d;
+}
+tag activationTag(size_t rank) { return rank == 4 ? tag::nhwc : tag::ndhwc; }
+tag filterTag(size_t rank) { return rank == 4 ? tag::hwio : tag::dhwio; }
+
+// A tensor in the caller's layout and, if the primitive wants another, the cached blocked copy and its reorder.
+struct Port {
+  memory user;
+  memory inner;
+  dnnl::reorder toInner, fromInner;
+  bool reordered = false;
+  void init(const memory::desc& userMd, const memory::desc& wanted, bool input) {
+    user = memory(userMd, engine(), DNNL_MEMORY_NONE);
+    if (userMd == wanted) {
+      inner = user;
+      return;
+    }
+    reordered = true;
+    inner = memory(wanted, engine());
+    if (input)
+      toInner = dnnl::reorder(user, inner);
+    else
+      fromInner = dnnl::reorder(inner, user);
+  }
+  memory& in(void* p) {
+    user.set_data_handle(p);
+    if (reordered) toInner.execute(stream(), user, inner);
+    return inner;
+  }
+  memory& out(void* p) {
+    user.set_data_handle(p);
+    return inner;
+  }
+  void finish() {
+    if (reordered) fromInner.execute(stream(), inner, user);
+  }
+};
+
+struct ConvGeometry {
+  memory::dims src, weights, dst, strides, dilates, padL, padR;
+  memory::desc any(const memory::dims& d) const { return memory::desc(d, dt::f32, tag::any); }
+  dnnl::convolution_forward::desc forwardDesc(bool bias) const {
+    if (bias)
+      return dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                                             any(src), any(weights), memory::desc({dst[1]}, dt::f32, tag::x), any(dst),
+                                             strides, dilates, padL, padR);
+    return dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                                           any(src), any(weights), any(dst), strides, dilates, padL, padR);
+  }
+};
+
+ConvGeometry geometry(napi_env env, const std::vector<napi_value>& a, size_t first, const std::vector<int64_t>& xShape,
+                      const std::vector<int64_t>& wShape, const std::vector<int64_t>& yShape) {
+  ConvGeometry g;
+  g.src = activationDims(xShape);
+  g.weights = filterDims(wShape);
+  g.dst = activationDims(yShape);
+  g.strides = ints(env, a[first]);
+  g.padL = ints(env, a[first + 1]);
+  g.padR = ints(env, a[first + 2]);
+  g.dilates = ints(env, a[first + 3]);
+  for (auto& d : g.dilates) d -= 1;  // oneDNN counts the gaps: 0 means no dilation
+  return g;
+}
+
+struct ConvForward {
+  dnnl::convolution_forward prim;
+  Port src, weights, dst;
+  memory bias;
+  bool hasBias;
+};
+std::unordered_map<std::string, std::unique_ptr<ConvForward>> convForwardCache;
+
+// convForward(x, xShape, w, wShape, bias|null, strides, padL, padR, dilations, activation, alpha, y, yShape)
+// activation: 0 none, 1 relu/leaky relu (alpha), 2 relu6, 3 elu, 4 sigmoid
+napi_value ConvForwardJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 13);
+    auto xShape = ints(env, a[1]), wShape = ints(env, a[3]), yShape = ints(env, a[12]);
+    bool hasBias = !isNull(env, a[4]);
+    int64_t activation = integer(env, a[9]);
+    double alpha = number(env, a[10]);
+    std::string k = key({xShape, wShape, yShape, ints(env, a[5]), ints(env, a[6]), ints(env, a[7]), ints(env, a[8]),
+                         {hasBias, activation}},
+                        "cf" + std::to_string(alpha));
+    auto& entry = convForwardCache[k];
+    if (!entry) {
+      auto g = geometry(env, a, 5, xShape, wShape, yShape);
+      dnnl::primitive_attr attr;
+      if (activation != 0) {
+        dnnl::post_ops ops;
+        switch (activation) {
+          case 1: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, float(alpha), 0.f); break;
+          case 2: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f); break;
+          case 3: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_elu, 1.f, 0.f); break;
+          case 4: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_logistic, 0.f, 0.f); break;
+          default: throw JsError("micflow_native: unknown activation " + std::to_string(activation));
+        }
+        attr.set_post_ops(ops);
+      }
+      auto pd = dnnl::convolution_forward::primitive_desc(g.forwardDesc(hasBias), attr, engine());
+      auto e = std::make_unique<ConvForward>();
+      e->prim = dnnl::convolution_forward(pd);
+      size_t r = xShape.size();
+      e->src.init(memory::desc(g.src, dt::f32, activationTag(r)), pd.src_desc(), true);
+      e->weights.init(memory::desc(g.weights, dt::f32, filterTag(r)), pd.weights_desc(), true);
+      e->dst.init(memory::desc(g.dst, dt::f32, activationTag(r)), pd.dst_desc(), false);
+      e->hasBias = hasBias;
+      if (hasBias) e->bias = memory(memory::desc({g.dst[1]}, dt::f32, tag::x), engine(), DNNL_MEMORY_NONE);
+      entry = std::move(e);
+    }
+    auto& e = *entry;
+    std::unordered_map<int, memory> m{{DNNL_ARG_SRC, e.src.in(typed<float>(env, a[0]))},
+                                      {DNNL_ARG_WEIGHTS, e.weights.in(typed<float>(env, a[2]))},
+                                      {DNNL_ARG_DST, e.dst.out(typed<float>(env, a[11]))}};
+    if (e.hasBias) {
+      e.bias.set_data_handle(typed<float>(env, a[4]));
+      m[DNNL_ARG_BIAS] = e.bias;
+    }
+    e.prim.execute(stream(), m);
+    e.dst.finish();
+    stream().wait();
+  });
+}
+
+struct ConvBackwardData {
+  dnnl::convolution_backward_data prim;
+  Port diffDst, weights, diffSrc;
+};
+std::unordered_map<std::string, std::unique_ptr<ConvBackwardData>> convBackwardDataCache;
+
+// convBackwardData(dy, dyShape, w, wShape, strides, padL, padR, dilations, dx, dxShape)
+napi_value ConvBackwardDataJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 10);
+    auto dyShape = ints(env, a[1]), wShape = ints(env, a[3]), dxShape = ints(env, a[9]);
+    std::string k = key({dyShape, wShape, dxShape, ints(env, a[4]), ints(env, a[5]), ints(env, a[6]), ints(env, a[7])}, "cd");
+    auto& entry = convBackwardDataCache[k];
+    if (!entry) {
+      auto g = geometry(env, a, 4, dxShape, wShape, dyShape);
+      auto hint = dnnl::convolution_forward::primitive_desc(g.forwardDesc(false), engine());
+      auto desc = dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, g.any(g.src), g.any(g.weights),
+                                                        g.any(g.dst), g.strides, g.dilates, g.padL, g.padR);
+      auto pd = dnnl::convolution_backward_data::primitive_desc(desc, engine(), hint);
+      auto e = std::make_unique<ConvBackwardData>();
+      e->prim = dnnl::convolution_backward_data(pd);
+      size_t r = dxShape.size();
+      e->diffDst.init(memory::desc(g.dst, dt::f32, activationTag(r)), pd.diff_dst_desc(), true);
+      e->weights.init(memory::desc(g.weights, dt::f32, filterTag(r)), pd.weights_desc(), true);
+      e->diffSrc.init(memory::desc(g.src, dt::f32, activationTag(r)), pd.diff_src_desc(), false);
+      entry = std::move(e);
+    }
+    auto& e = *entry;
+    e.prim.execute(stream(), {{DNNL_ARG_DIFF_DST, e.diffDst.in(typed<float>(env, a[0]))},
+                              {DNNL_ARG_WEIGHTS, e.weights.in(typed<float>(env, a[2]))},
+                              {DNNL_ARG_DIFF_SRC, e.diffSrc.out(typed<float>(env, a[8]))}});
+    e.diffSrc.finish();
+    stream().wait();
+  });
+}
+
+struct ConvBackwardWeights {
+  dnnl::convolution_backward_weights prim;
+  Port src, diffDst, diffWeights;
+};
+std::unordered_map<std::string, std::unique_ptr<ConvBackwardWeights>> convBackwardWeightsCache;
+
+// convBackwardWeights(x, xShape, dy, dyShape, strides, padL, padR, dilations, dw, dwShape)
+napi_value ConvBackwardWeightsJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 10);
+    auto xShape = ints(env, a[1]), dyShape = ints(env, a[3]), wShape = ints(env, a[9]);
+    std::string k = key({xShape, dyShape, wShape, ints(env, a[4]), ints(env, a[5]), ints(env, a[6]), ints(env, a[7])}, "cw");
+    auto& entry = convBackwardWeightsCache[k];
+    if (!entry) {
+      auto g = geometry(env, a, 4, xShape, wShape, dyShape);
+      auto hint = dnnl::convolution_forward::primitive_desc(g.forwardDesc(false), engine());
+      auto desc = dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, g.any(g.src),
+                                                           g.any(g.weights), g.any(g.dst), g.strides, g.dilates, g.padL,
+                                                           g.padR);
+      auto pd = dnnl::convolution_backward_weights::primitive_desc(desc, engine(), hint);
+      auto e = std::make_unique<ConvBackwardWeights>();
+      e->prim = dnnl::convolution_backward_weights(pd);
+      size_t r = xShape.size();
+      e->src.init(memory::desc(g.src, dt::f32, activationTag(r)), pd.src_desc(), true);
+      e->diffDst.init(memory::desc(g.dst, dt::f32, activationTag(r)), pd.diff_dst_desc(), true);
+      e->diffWeights.init(memory::desc(g.weights, dt::f32, filterTag(r)), pd.diff_weights_desc(), false);
+      entry = std::move(e);
+    }
+    auto& e = *entry;
+    e.prim.execute(stream(), {{DNNL_ARG_SRC, e.src.in(typed<float>(env, a[0]))},
+                              {DNNL_ARG_DIFF_DST, e.diffDst.in(typed<float>(env, a[2]))},
+                              {DNNL_ARG_DIFF_WEIGHTS, e.diffWeights.out(typed<float>(env, a[8]))}});
+    e.diffWeights.finish();
+    stream().wait();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Batched matrix product: a [Ba, M, K] (or [Ba, K, M] transposed), b [Bb, K, N] (or [Bb, N, K]); Ba, Bb equal or 1.
+
+struct MatMul {
+  dnnl::matmul prim;
+  memory a, b, c;
+};
+std::unordered_map<std::string, std::unique_ptr<MatMul>> matmulCache;
+
+// matmul(a, batchA, b, batchB, m, k, n, transposeA, transposeB, out)
+napi_value MatMulJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 10);
+    int64_t ba = integer(env, a[1]), bb = integer(env, a[3]), m = integer(env, a[4]), k = integer(env, a[5]),
+            n = integer(env, a[6]);
+    bool ta = integer(env, a[7]) != 0, tb = integer(env, a[8]) != 0;
+    std::string cacheKey = key({{ba, bb, m, k, n, ta, tb}}, "mm");
+    auto& entry = matmulCache[cacheKey];
+    if (!entry) {
+      memory::desc aMd({ba, m, k}, dt::f32, ta ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1});
+      memory::desc bMd({bb, k, n}, dt::f32, tb ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1});
+      memory::desc cMd({std::max(ba, bb), m, n}, dt::f32, memory::dims{m * n, n, 1});
+      auto pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(aMd, bMd, cMd), engine());
+      auto e = std::make_unique<MatMul>();
+      e->prim = dnnl::matmul(pd);
+      e->a = memory(aMd, engine(), DNNL_MEMORY_NONE);
+      e->b = memory(bMd, engine(), DNNL_MEMORY_NONE);
+      e->c = memory(cMd, engine(), DNNL_MEMORY_NONE);
+      entry = std::move(e);
+    }
+    auto& e = *entry;
+    e.a.set_data_handle(typed<float>(env, a[0]));
+    e.b.set_data_handle(typed<float>(env, a[2]));
+    e.c.set_data_handle(typed<float>(env, a[9]));
+    e.prim.execute(stream(), {{DNNL_ARG_SRC, e.a}, {DNNL_ARG_WEIGHTS, e.b}, {DNNL_ARG_DST, e.c}});
+    stream().wait();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Elementwise work in OpenMP loops over the caller's layout
+
+// Calls f(outIndex, aIndex, bIndex, count, aStep, bStep) for each innermost run of a broadcast over `shape`.
+template <typename F>
+void broadcastRuns(const std::vector<int64_t>& shape, const std::vector<int64_t>& aStrides,
+                   const std::vector<int64_t>& bStrides, F f) {
+  size_t r = shape.size();
+  int64_t inner = r ? shape[r - 1] : 1;
+  int64_t outer = 1;
+  for (size_t i = 0; i + 1 < r; i++) outer *= shape[i];
+  int64_t as = r ? aStrides[r - 1] : 0, bs = r ? bStrides[r - 1] : 0;
+#pragma omp parallel for schedule(static) if (outer * inner > 32768)
+  for (int64_t o = 0; o < outer; o++) {
+    int64_t rest = o, ai = 0, bi = 0;
+    for (int64_t d = int64_t(r) - 2; d >= 0; d--) {
+      int64_t idx = rest % shape[d];
+      rest /= shape[d];
+      ai += idx * aStrides[d];
+      bi += idx * bStrides[d];
+    }
+    f(o * inner, ai, bi, inner, as, bs);
+  }
+}
+
+template <typename T, typename Op>
+void binaryLoop(const float* a, const float* b, T* out, const std::vector<int64_t>& shape, const std::vector<int64_t>& sa,
+                const std::vector<int64_t>& sb, Op op) {
+  broadcastRuns(shape, sa, sb, [&](int64_t o, int64_t ai, int64_t bi, int64_t n, int64_t as, int64_t bs) {
+    const float* pa = a + ai;
+    const float* pb = b + bi;
+    T* po = out + o;
+    if (as == 1 && bs == 1)
+      for (int64_t i = 0; i < n; i++) po[i] = op(pa[i], pb[i]);
+    else if (as == 1 && bs == 0) {
+      float vb = pb[0];
+      for (int64_t i = 0; i < n; i++) po[i] = op(pa[i], vb);
+    } else if (as == 0 && bs == 1) {
+      float va = pa[0];
+      for (int64_t i = 0; i < n; i++) po[i] = op(va, pb[i]);
+    } else
+      for (int64_t i = 0; i < n; i++) po[i] = op(pa[i * as], pb[i * bs]);
+  });
+}
+
+// binary(op, a, aStrides, b, bStrides, out, outShape): strides per output axis, 0 where broadcast.
+// ops 0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min, 6 squared difference; 10 >, 11 >=, 12 <, 13 <=, 14 ==, 15 != (bool out)
+napi_value BinaryJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 7);
+    int64_t op = integer(env, a[0]);
+    const float* x = typed<float>(env, a[1]);
+    auto sa = ints(env, a[2]);
+    const float* y = typed<float>(env, a[3]);
+    auto sb = ints(env, a[4]);
+    auto shape = ints(env, a[6]);
+    if (op < 10) {
+      float* o = typed<float>(env, a[5]);
+      switch (op) {
+        case 0: binaryLoop(x, y, o, shape, sa, sb, [](float p, float q) { return p + q; }); break;
+        case 1: binaryLoop(x, y, o, shape, sa, sb, [](float p, float q) { return p - q; }); break;
+        case 2: binaryLoop(x, y, o, shape, sa, sb, [](float p, float q) { return p * q; }); break;
+        case 3: binaryLoop(x, y, o, shape, sa, sb, [](float p, float q) { return p / q; }); break;
+        case 4: binaryLoop(x, y, o, shape, sa, sb, [](float p, float q) { return std::isnan(p) || p >= q ? p : q; }); break;
+        case 5: binaryLoop(x, y, o, shape, sa, sb, [](float p, float q) { return std::isnan(p) || p <= q ? p : q; }); break;
+        case 6: binaryLoop(x, y, o, shape, sa, sb, [](float p, float q) { return (p - q) * (p - q); }); break;
+        default: throw JsError("micflow_native: unknown binary op");
+      }
+    } else {
+      uint8_t* o = typed<uint8_t>(env, a[5]);
+      switch (op) {
+        case 10: binaryLoop(x, y, o, shape, sa, sb, [](float p, float q) -> uint8_t { return p > q; }); break;
+        case 11: binaryLoop(x, y, o, shape, sa, sb, [](float p, float q) -> uint8_t { return p >= q; }); break;
+        case 12: binaryLoop(x, y, o, shape, sa, sb, [](float p, float q) -> uint8_t { return p < q; }); break;
+        case 13: binaryLoop(x, y, o, shape, sa, sb, [](float p, float q) -> uint8_t { return p <= q; }); break;
+        case 14: binaryLoop(x, y, o, shape, sa, sb, [](float p, float q) -> uint8_t { return p == q; }); break;
+        case 15: binaryLoop(x, y, o, shape, sa, sb, [](float p, float q) -> uint8_t { return p != q; }); break;
+        default: throw JsError("micflow_native: unknown comparison op");
+      }
+    }
+  });
+}
+
+template <typename Op>
+void unaryLoop(const float* x, float* y, int64_t n, Op op) {
+#pragma omp parallel for schedule(static) if (n > 32768)
+  for (int64_t i = 0; i < n; i++) y[i] = op(x[i]);
+}
+
+// unary(op, x, y, alpha): 0 leaky relu(alpha), 1 relu, 2 neg, 3 square, 4 rsqrt, 5 sqrt, 6 exp, 7 log, 8 abs,
+// 9 sigmoid, 10 tanh, 11 sign, 12 bool->float (x is a Uint8Array), 13 step (x > 0 ? 1 : alpha)
+napi_value UnaryJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 4);
+    int64_t op = integer(env, a[0]);
+    size_t n;
+    float* y = typed<float>(env, a[2], &n);
+    float alpha = float(number(env, a[3]));
+    if (op == 12) {
+      const uint8_t* b = typed<uint8_t>(env, a[1]);
+#pragma omp parallel for schedule(static) if (n > 32768)
+      for (int64_t i = 0; i < int64_t(n); i++) y[i] = b[i] ? 1.f : 0.f;
+      return;
+    }
+    const float* x = typed<float>(env, a[1]);
+    switch (op) {
+      case 0: unaryLoop(x, y, n, [alpha](float v) { return v < 0 ? v * alpha : v; }); break;
+      case 1: unaryLoop(x, y, n, [](float v) { return v < 0 ? 0.f : v; }); break;
+      case 2: unaryLoop(x, y, n, [](float v) { return -v; }); break;
+      case 3: unaryLoop(x, y, n, [](float v) { return v * v; }); break;
+      case 4: unaryLoop(x, y, n, [](float v) { return 1.f / std::sqrt(v); }); break;
+      case 5: unaryLoop(x, y, n, [](float v) { return std::sqrt(v); }); break;
+      case 6: unaryLoop(x, y, n, [](float v) { return std::exp(v); }); break;
+      case 7: unaryLoop(x, y, n, [](float v) { return std::log(v); }); break;
+      case 8: unaryLoop(x, y, n, [](float v) { return std::fabs(v); }); break;
+      case 9: unaryLoop(x, y, n, [](float v) { return 1.f / (1.f + std::exp(-v)); }); break;
+      case 10: unaryLoop(x, y, n, [](float v) { return std::tanh(v); }); break;
+      case 11: unaryLoop(x, y, n, [](float v) { return float((v > 0) - (v < 0)); }); break;
+      case 13: unaryLoop(x, y, n, [alpha](float v) { return v > 0 ? 1.f : alpha; }); break;
+      default: throw JsError("micflow_native: unknown unary op");
+    }
+  });
+}
+
+// select(condition Uint8Array, t, e, out), all the same size
+napi_value SelectJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 4);
+    size_t n;
+    const uint8_t* c = typed<uint8_t>(env, a[0]);
+    const float* t = typed<float>(env, a[1]);
+    const float* e = typed<float>(env, a[2]);
+    float* o = typed<float>(env, a[3], &n);
+#pragma omp parallel for schedule(static) if (n > 32768)
+    for (int64_t i = 0; i < int64_t(n); i++) o[i] = c[i] ? t[i] : e[i];
+  });
+}
+
+// reduce(op, x, outer, reduced, inner, out): x viewed as [outer, reduced, inner] -> out [outer, inner].
+// ops 0 sum, 1 mean, 2 max, 3 min. Sums accumulate in double.
+napi_value ReduceJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 6);
+    int64_t op = integer(env, a[0]);
+    const float* x = typed<float>(env, a[1]);
+    int64_t outer = integer(env, a[2]), reduced = integer(env, a[3]), inner = integer(env, a[4]);
+    float* out = typed<float>(env, a[5]);
+    bool isSum = op == 0 || op == 1;
+    if (inner == 1) {
+#pragma omp parallel for schedule(static) if (outer * reduced > 32768)
+      for (int64_t o = 0; o < outer; o++) {
+        const float* p = x + o * reduced;
+        if (isSum) {
+          double s = 0;
+          for (int64_t r = 0; r < reduced; r++) s += p[r];
+          out[o] = float(op == 1 ? s / double(reduced) : s);
+        } else {
+          float s = p[0];
+          for (int64_t r = 1; r < reduced; r++) s = op == 2 ? std::max(s, p[r]) : std::min(s, p[r]);
+          out[o] = s;
+        }
+      }
+      return;
+    }
+    // Reduce over the middle axis: threads take slices of the reduced axis, then combine.
+    int threads = omp_get_max_threads();
+    std::vector<double> partial(size_t(threads) * outer * inner);
+    std::vector<float> partialExtreme(isSum ? 0 : size_t(threads) * outer * inner);
+    std::vector<int> used(threads, 0);
+#pragma omp parallel if (outer * reduced * inner > 32768)
+    {
+      int t = omp_get_thread_num();
+      int nt = omp_get_num_threads();
+      int64_t from = reduced * t / nt, to = reduced * (t + 1) / nt;
+      if (from < to) {
+        used[t] = 1;
+        for (int64_t o = 0; o < outer; o++) {
+          double* acc = partial.data() + (size_t(t) * outer + o) * inner;
+          float* ext = isSum ? nullptr : partialExtreme.data() + (size_t(t) * outer + o) * inner;
+          if (!isSum) std::memcpy(ext, x + (o * reduced + from) * inner, inner * sizeof(float));
+          for (int64_t r = isSum ? from : from + 1; r < to; r++) {
+            const float* p = x + (o * reduced + r) * inner;
+            if (isSum)
+              for (int64_t i = 0; i < inner; i++) acc[i] += p[i];
+            else if (op == 2)
+              for (int64_t i = 0; i < inner; i++) ext[i] = std::max(ext[i], p[i]);
+            else
+              for (int64_t i = 0; i < inner; i++) ext[i] = std::min(ext[i], p[i]);
+          }
+        }
+      }
+    }
+    for (int64_t o = 0; o < outer; o++)
+      for (int64_t i = 0; i < inner; i++) {
+        if (isSum) {
+          double s = 0;
+          for (int t = 0; t < threads; t++) s += partial[(size_t(t) * outer + o) * inner + i];
+          out[o * inner + i] = float(op == 1 ? s / double(reduced) : s);
+        } else {
+          bool first = true;
+          float s = 0;
+          for (int t = 0; t < threads; t++) {
+            if (!used[t]) continue;
+            float v = partialExtreme[(size_t(t) * outer + o) * inner + i];
+            s = first ? v : (op == 2 ? std::max(s, v) : std::min(s, v));
+            first = false;
+          }
+          out[o * inner + i] = s;
+        }
+      }
+  });
+}
+
+// strided copy: out[shape] = x[offset + sum(idx_d * strides_d)], innermost axis contiguous in out.
+template <typename T>
+void stridedCopy(const T* x, T* out, const std::vector<int64_t>& shape, const std::vector<int64_t>& strides, int64_t offset) {
+  std::vector<int64_t> zero(shape.size(), 0);
+  broadcastRuns(shape, strides, zero, [&](int64_t o, int64_t xi, int64_t, int64_t n, int64_t xs, int64_t) {
+    const T* p = x + offset + xi;
+    if (xs == 1)
+      std::memcpy(out + o, p, n * sizeof(T));
+    else
+      for (int64_t i = 0; i < n; i++) out[o + i] = p[i * xs];
+  });
+}
+
+// gather(x, outShape, strides, offset, out): a view of x (slice or transpose) copied into out. Works on 4-byte
+// elements (float32/int32) or bytes (bool), from the typed array's element size.
+napi_value GatherJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 5);
+    napi_typedarray_type type;
+    size_t len;
+    void* data;
+    napi_value buffer;
+    size_t off;
+    check(env, napi_get_typedarray_info(env, a[0], &type, &len, &data, &buffer, &off), "typed array expected");
+    auto shape = ints(env, a[1]);
+    auto strides = ints(env, a[2]);
+    int64_t offset = integer(env, a[3]);
+    if (type == napi_uint8_array)
+      stridedCopy(static_cast<uint8_t*>(data), typed<uint8_t>(env, a[4]), shape, strides, offset);
+    else
+      stridedCopy(static_cast<uint32_t*>(data), typed<uint32_t>(env, a[4]), shape, strides, offset);
+  });
+}
+
+// scatter(x, shape, out, strides, offset): copies x (contiguous, `shape`) into a strided view of out (used for pad,
+// concat). out is not cleared.
+napi_value ScatterJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 5);
+    const uint32_t* x = typed<uint32_t>(env, a[0]);
+    auto shape = ints(env, a[1]);
+    uint32_t* out = typed<uint32_t>(env, a[2]);
+    auto strides = ints(env, a[3]);
+    int64_t offset = integer(env, a[4]);
+    std::vector<int64_t> zero(shape.size(), 0);
+    broadcastRuns(shape, strides, zero, [&](int64_t o, int64_t oi, int64_t, int64_t n, int64_t os, int64_t) {
+      uint32_t* p = out + offset + oi;
+      if (os == 1)
+        std::memcpy(p, x + o, n * sizeof(uint32_t));
+      else
+        for (int64_t i = 0; i < n; i++) p[i * os] = x[o + i];
+    });
+  });
+}
+
+// fill(out, value)
+napi_value FillJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 2);
+    size_t n;
+    float* out = typed<float>(env, a[0], &n);
+    float v = float(number(env, a[1]));
+    std::fill(out, out + n, v);
+  });
+}
+
+napi_value SetThreadsJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 1);
+    omp_set_num_threads(int(integer(env, a[0])));
+  });
+}
+
+napi_value ThreadsJs(napi_env env, napi_callback_info) {
+  napi_value v;
+  napi_create_int32(env, omp_get_max_threads(), &v);
+  return v;
+}
+
+napi_value VersionJs(napi_env env, napi_callback_info) {
+  const dnnl_version_t* v = dnnl_version();
+  std::string s = std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
+  napi_value out;
+  napi_create_string_utf8(env, s.c_str(), s.size(), &out);
+  return out;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"convForward", nullptr, ConvForwardJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"convBackwardData", nullptr, ConvBackwardDataJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"convBackwardWeights", nullptr, ConvBackwardWeightsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matmul", nullptr, MatMulJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, BinaryJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unary", nullptr, UnaryJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"select", nullptr, SelectJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reduce", nullptr, ReduceJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gather", nullptr, GatherJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scatter", nullptr, ScatterJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"fill", nullptr, FillJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, SetThreadsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"threads", nullptr, ThreadsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"onednnVersion", nullptr, VersionJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

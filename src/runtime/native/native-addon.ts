@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The functions of build/micflow_native.node (native/micflow_native.cc): oneDNN convolutions and matrix products and
+ * OpenMP elementwise loops over Float32Arrays the caller allocates. Shapes are tfjs's (channels last, HWIO filters).
+ */
+export interface NativeAddon {
+  /** activation: 0 none, 1 (leaky) relu with `alpha`, 2 relu6, 3 elu, 4 sigmoid. Pads/strides/dilations per spatial axis. */
+  convForward(
+    x: Float32Array, xShape: number[], filter: Float32Array, filterShape: number[], bias: Float32Array | null,
+    strides: number[], padBefore: number[], padAfter: number[], dilations: number[], activation: number, alpha: number,
+    y: Float32Array, yShape: number[],
+  ): void;
+  convBackwardData(
+    dy: Float32Array, dyShape: number[], filter: Float32Array, filterShape: number[], strides: number[],
+    padBefore: number[], padAfter: number[], dilations: number[], dx: Float32Array, dxShape: number[],
+  ): void;
+  convBackwardWeights(
+    x: Float32Array, xShape: number[], dy: Float32Array, dyShape: number[], strides: number[], padBefore: number[],
+    padAfter: number[], dilations: number[], dw: Float32Array, dwShape: number[],
+  ): void;
+  /** out[max(batchA, batchB), m, n] = a[batchA] (m x k, or k x m stored if transposeA) times b[batchB] (k x n or n x k). */
+  matmul(
+    a: Float32Array, batchA: number, b: Float32Array, batchB: number, m: number, k: number, n: number,
+    transposeA: number, transposeB: number, out: Float32Array,
+  ): void;
+  /** Strides per output axis (0 where broadcast). Ops 0..6 write Float32Array, 10..15 (comparisons) Uint8Array. */
+  binary(op: number, a: Float32Array, aStrides: number[], b: Float32Array, bStrides: number[], out: Float32Array | Uint8Array, outShape: number[]): void;
+  unary(op: number, x: Float32Array | Uint8Array, y: Float32Array, alpha: number): void;
+  select(condition: Uint8Array, t: Float32Array, e: Float32Array, out: Float32Array): void;
+  /** x as [outer, reduced, inner] -> out [outer, inner]; op 0 sum, 1 mean, 2 max, 3 min. */
+  reduce(op: number, x: Float32Array, outer: number, reduced: number, inner: number, out: Float32Array): void;
+  /** out (contiguous, outShape) = x[offset + sum(index * strides)]. */
+  gather(x: Float32Array | Int32Array | Uint8Array, outShape: number[], strides: number[], offset: number, out: Float32Array | Int32Array | Uint8Array): void;
+  /** out[offset + sum(index * strides)] = x (contiguous, shape); 4-byte elements. */
+  scatter(x: Float32Array | Int32Array, shape: number[], out: Float32Array | Int32Array, strides: number[], offset: number): void;
+  fill(out: Float32Array, value: number): void;
+  setThreads(count: number): void;
+  threads(): number;
+  onednnVersion(): string;
+}
+
+export type NativeAddonLoad = { loaded: true; addon: NativeAddon; path: string } | { loaded: false; reason: string };
+
+/** Where `npm install` / `npm run build:native` puts the addon, unless MICFLOW_NATIVE_ADDON names another file. */
+export function nativeAddonPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MICFLOW_NATIVE_ADDON) return resolve(env.MICFLOW_NATIVE_ADDON);
+  const here = dirname(fileURLToPath(import.meta.url));
+  return join(here, '..', '..', '..', 'build', 'micflow_native.node');
+}
+
+let cached: NativeAddonLoad | undefined;
+
+/** Loads the addon once; says why when it cannot (not built, or oneDNN's shared library missing at run time). */
+export function loadNativeAddon(env: NodeJS.ProcessEnv = process.env): NativeAddonLoad {
+  if (cached) return cached;
+  const path = nativeAddonPath(env);
+  if (!existsSync(path)) {
+    cached = {
+      loaded: false,
+      reason: `addon not built (${path} missing; needs g++ and oneDNN: apt-get install libdnnl-dev, then npm run build:native)`,
+    };
+    return cached;
+  }
+  try {
+    const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    cached = { loaded: true, addon, path };
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    cached = { loaded: false, reason: `addon ${path} failed to load: ${text.split('\n')[0]}` };
+  }
+  return cached;
+}

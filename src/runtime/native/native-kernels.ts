@@ -1,0 +1,400 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { NativeAddon } from './native-addon.js';
+
+type Info = tf.TensorInfo;
+type KernelArgs = { inputs: Record<string, Info>; backend: MathBackendCPU; attrs?: tf.NamedAttrMap };
+/** A native kernel: returns its output, or undefined to hand the call to the cpu backend's kernel. */
+export type NativeKernel = (args: KernelArgs, addon: NativeAddon) => Info | Info[] | undefined;
+
+const { backend_util, util } = tf;
+
+function values(backend: MathBackendCPU, t: Info): Float32Array {
+  return backend.data.get(t.dataId).values as Float32Array;
+}
+function bytes(backend: MathBackendCPU, t: Info): Uint8Array {
+  return backend.data.get(t.dataId).values as Uint8Array;
+}
+function output(backend: MathBackendCPU, shape: number[], dtype: 'float32' | 'bool' = 'float32'): { info: Info; data: Float32Array } {
+  const size = util.sizeFromShape(shape);
+  // A bool output is a Uint8Array; the addon takes either, so both are typed as Float32Array here.
+  const data = (dtype === 'bool' ? new Uint8Array(size) : new Float32Array(size)) as unknown as Float32Array;
+  return { info: backend.makeTensorInfo(shape, dtype, data), data };
+}
+const allFloat = (...ts: Array<Info | undefined>) => ts.every((t) => t === undefined || t.dtype === 'float32');
+const hasEmpty = (...ts: Info[]) => ts.some((t) => t.shape.some((d) => d === 0));
+const contiguousStrides = (shape: readonly number[]): number[] => {
+  const s = new Array<number>(shape.length);
+  for (let i = shape.length - 1, acc = 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+};
+
+// ------------------------------------------------------------------------------------------------------------------
+// Convolutions
+
+/** oneDNN's output size for the pads tfjs computed; the kernel hands off to the cpu backend if they disagree. */
+function padsAgree(inSizes: number[], outSizes: number[], filter: number[], strides: number[], dilations: number[], before: number[], after: number[]): boolean {
+  return inSizes.every((n, i) => {
+    const effective = (filter[i] - 1) * dilations[i] + 1;
+    return Math.floor((n + before[i] + after[i] - effective) / strides[i]) + 1 === outSizes[i] && before[i] >= 0 && after[i] >= 0;
+  });
+}
+
+interface ConvGeometry {
+  strides: number[];
+  dilations: number[];
+  before: number[];
+  after: number[];
+  outShape: number[];
+  inShape: number[];
+  filterShape: number[];
+}
+
+function conv2dGeometry(info: tf.backend_util.Conv2DInfo): ConvGeometry | undefined {
+  if (info.dataFormat !== 'channelsLast' || info.inChannels !== info.filterShape[2]) return undefined;
+  const g = {
+    strides: [info.strideHeight, info.strideWidth],
+    dilations: [info.dilationHeight, info.dilationWidth],
+    before: [info.padInfo.top, info.padInfo.left],
+    after: [info.padInfo.bottom, info.padInfo.right],
+    outShape: info.outShape,
+    inShape: info.inShape,
+    filterShape: info.filterShape,
+  };
+  const ok = padsAgree([info.inHeight, info.inWidth], [info.outHeight, info.outWidth], [info.filterHeight, info.filterWidth], g.strides, g.dilations, g.before, g.after);
+  return ok ? g : undefined;
+}
+
+function conv3dGeometry(info: tf.backend_util.Conv3DInfo): ConvGeometry | undefined {
+  if (info.dataFormat !== 'channelsLast' || info.inChannels !== info.filterShape[3]) return undefined;
+  const g = {
+    strides: [info.strideDepth, info.strideHeight, info.strideWidth],
+    dilations: [info.dilationDepth, info.dilationHeight, info.dilationWidth],
+    before: [info.padInfo.front, info.padInfo.top, info.padInfo.left],
+    after: [info.padInfo.back, info.padInfo.bottom, info.padInfo.right],
+    outShape: info.outShape,
+    inShape: info.inShape,
+    filterShape: info.filterShape,
+  };
+  const ok = padsAgree(
+    [info.inDepth, info.inHeight, info.inWidth], [info.outDepth, info.outHeight, info.outWidth],
+    [info.filterDepth, info.filterHeight, info.filterWidth], g.strides, g.dilations, g.before, g.after,
+  );
+  return ok ? g : undefined;
+}
+
+const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, leakyrelu: 1, relu6: 2, elu: 3, sigmoid: 4 };
+
+function convForward(
+  backend: MathBackendCPU, addon: NativeAddon, x: Info, filter: Info, g: ConvGeometry | undefined,
+  bias?: Info, activation = 'linear', alpha = 0,
+): Info | undefined {
+  if (!g || !allFloat(x, filter, bias) || hasEmpty(x, filter)) return undefined;
+  const outChannels = filter.shape[filter.shape.length - 1];
+  if (bias && util.sizeFromShape(bias.shape) !== outChannels) return undefined;
+  const code = ACTIVATIONS[activation ?? 'linear'];
+  if (code === undefined) return undefined;
+  const out = output(backend, g.outShape);
+  addon.convForward(
+    values(backend, x), x.shape, values(backend, filter), filter.shape, bias ? values(backend, bias) : null,
+    g.strides, g.before, g.after, g.dilations, code, activation === 'leakyrelu' ? alpha : 0, out.data, g.outShape,
+  );
+  return out.info;
+}
+
+function convBackwardData(backend: MathBackendCPU, addon: NativeAddon, dy: Info, filter: Info, g: ConvGeometry | undefined): Info | undefined {
+  if (!g || !allFloat(dy, filter) || hasEmpty(dy, filter)) return undefined;
+  const out = output(backend, g.inShape);
+  addon.convBackwardData(values(backend, dy), dy.shape, values(backend, filter), filter.shape, g.strides, g.before, g.after, g.dilations, out.data, g.inShape);
+  return out.info;
+}
+
+function convBackwardWeights(backend: MathBackendCPU, addon: NativeAddon, x: Info, dy: Info, g: ConvGeometry | undefined): Info | undefined {
+  if (!g || !allFloat(x, dy) || hasEmpty(x, dy)) return undefined;
+  const out = output(backend, g.filterShape);
+  addon.convBackwardWeights(values(backend, x), x.shape, values(backend, dy), dy.shape, g.strides, g.before, g.after, g.dilations, out.data, g.filterShape);
+  return out.info;
+}
+
+const conv2dInfo = (xShape: number[], filterShape: number[], attrs: tf.NamedAttrMap, dilations: number | [number, number] = 1) =>
+  backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number], filterShape as [number, number, number, number],
+    attrs.strides as [number, number], dilations, attrs.pad as 'same', attrs.dimRoundingMode as 'floor', false,
+    backend_util.convertConv2DDataFormat(attrs.dataFormat as 'NHWC'),
+  );
+
+const conv3dInfo = (xShape: number[], filterShape: number[], attrs: tf.NamedAttrMap, dilations: number | [number, number, number] = 1) =>
+  backend_util.computeConv3DInfo(
+    xShape as [number, number, number, number, number], filterShape as [number, number, number, number, number],
+    attrs.strides as [number, number, number], dilations, attrs.pad as 'same',
+  );
+
+export const conv2D: NativeKernel = ({ inputs, backend, attrs = {} }, addon) =>
+  convForward(backend, addon, inputs.x, inputs.filter, conv2dGeometry(conv2dInfo(inputs.x.shape, inputs.filter.shape, attrs, attrs.dilations as [number, number])));
+
+export const fusedConv2D: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
+  if (inputs.preluActivationWeights) return undefined;
+  const g = conv2dGeometry(conv2dInfo(inputs.x.shape, inputs.filter.shape, attrs, attrs.dilations as [number, number]));
+  return convForward(backend, addon, inputs.x, inputs.filter, g, inputs.bias, attrs.activation as string, attrs.leakyreluAlpha as number);
+};
+
+export const conv2DBackpropInput: NativeKernel = ({ inputs, backend, attrs = {} }, addon) =>
+  convBackwardData(backend, addon, inputs.dy, inputs.filter, conv2dGeometry(conv2dInfo(attrs.inputShape as number[], inputs.filter.shape, attrs)));
+
+export const conv2DBackpropFilter: NativeKernel = ({ inputs, backend, attrs = {} }, addon) =>
+  convBackwardWeights(backend, addon, inputs.x, inputs.dy, conv2dGeometry(conv2dInfo(inputs.x.shape, attrs.filterShape as number[], attrs)));
+
+export const conv3D: NativeKernel = ({ inputs, backend, attrs = {} }, addon) =>
+  convForward(backend, addon, inputs.x, inputs.filter, conv3dGeometry(conv3dInfo(inputs.x.shape, inputs.filter.shape, attrs, attrs.dilations as [number, number, number])));
+
+export const conv3DBackpropInputV2: NativeKernel = ({ inputs, backend, attrs = {} }, addon) =>
+  convBackwardData(backend, addon, inputs.dy, inputs.filter, conv3dGeometry(conv3dInfo(attrs.inputShape as number[], inputs.filter.shape, attrs)));
+
+export const conv3DBackpropFilterV2: NativeKernel = ({ inputs, backend, attrs = {} }, addon) =>
+  convBackwardWeights(backend, addon, inputs.x, inputs.dy, conv3dGeometry(conv3dInfo(inputs.x.shape, attrs.filterShape as number[], attrs)));
+
+// ------------------------------------------------------------------------------------------------------------------
+// Matrix products
+
+export const batchMatMul: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
+  const { a, b } = inputs;
+  if (!allFloat(a, b) || hasEmpty(a, b) || a.shape.length < 2 || b.shape.length < 2) return undefined;
+  const ta = Boolean(attrs.transposeA);
+  const tb = Boolean(attrs.transposeB);
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const m = ta ? a.shape[ra - 1] : a.shape[ra - 2];
+  const k = ta ? a.shape[ra - 2] : a.shape[ra - 1];
+  const kb = tb ? b.shape[rb - 1] : b.shape[rb - 2];
+  const n = tb ? b.shape[rb - 2] : b.shape[rb - 1];
+  if (k !== kb) return undefined;
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
+  const batchA = util.sizeFromShape(outerA);
+  const batchB = util.sizeFromShape(outerB);
+  let outer: number[];
+  if (batchA === 1) outer = outerB.length >= outerA.length ? outerB : outerA;
+  else if (batchB === 1) outer = outerA.length >= outerB.length ? outerA : outerB;
+  else if (util.arraysEqual(outerA, outerB)) outer = outerA;
+  else return undefined;
+  if (util.sizeFromShape(outer) !== Math.max(batchA, batchB)) return undefined;
+  const out = output(backend, [...outer, m, n]);
+  addon.matmul(values(backend, a), batchA, values(backend, b), batchB, m, k, n, ta ? 1 : 0, tb ? 1 : 0, out.data);
+  return out.info;
+};
+
+// ------------------------------------------------------------------------------------------------------------------
+// Elementwise
+
+/** Strides of `shape` seen as an operand broadcast to `outShape`: 0 on broadcast axes. */
+export function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
+  const own = contiguousStrides(shape);
+  const offset = outShape.length - shape.length;
+  return outShape.map((d, i) => {
+    const j = i - offset;
+    return j < 0 || shape[j] === 1 ? 0 : own[j];
+  });
+}
+
+function binaryKernel(op: number, outDtype: 'float32' | 'bool'): NativeKernel {
+  return ({ inputs, backend }, addon) => {
+    const { a, b } = inputs;
+    if (!allFloat(a, b)) return undefined;
+    const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    const out = output(backend, outShape, outDtype);
+    if (out.data.length === 0) return out.info;
+    addon.binary(op, values(backend, a), broadcastStrides(a.shape, outShape), values(backend, b), broadcastStrides(b.shape, outShape), out.data, outShape);
+    return out.info;
+  };
+}
+
+export const add = binaryKernel(0, 'float32');
+export const sub = binaryKernel(1, 'float32');
+export const multiply = binaryKernel(2, 'float32');
+export const realDiv = binaryKernel(3, 'float32');
+export const maximum = binaryKernel(4, 'float32');
+export const minimum = binaryKernel(5, 'float32');
+export const squaredDifference = binaryKernel(6, 'float32');
+export const greater = binaryKernel(10, 'bool');
+export const greaterEqual = binaryKernel(11, 'bool');
+export const less = binaryKernel(12, 'bool');
+export const lessEqual = binaryKernel(13, 'bool');
+export const equal = binaryKernel(14, 'bool');
+export const notEqual = binaryKernel(15, 'bool');
+
+function unaryKernel(op: number, alphaOf: (attrs: tf.NamedAttrMap) => number = () => 0): NativeKernel {
+  return ({ inputs, backend, attrs = {} }, addon) => {
+    const { x } = inputs;
+    if (!allFloat(x)) return undefined;
+    const out = output(backend, x.shape);
+    if (out.data.length) addon.unary(op, values(backend, x), out.data, alphaOf(attrs));
+    return out.info;
+  };
+}
+
+export const leakyRelu = unaryKernel(0, (attrs) => attrs.alpha as number);
+export const relu = unaryKernel(1);
+export const neg = unaryKernel(2);
+export const square = unaryKernel(3);
+export const rsqrt = unaryKernel(4);
+export const sqrt = unaryKernel(5);
+export const exp = unaryKernel(6);
+export const log = unaryKernel(7);
+export const abs = unaryKernel(8);
+export const sigmoid = unaryKernel(9);
+export const tanh = unaryKernel(10);
+export const sign = unaryKernel(11);
+
+export const cast: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
+  const { x } = inputs;
+  if (x.dtype !== 'bool' || attrs.dtype !== 'float32') return undefined;
+  const out = output(backend, x.shape);
+  if (out.data.length) addon.unary(12, bytes(backend, x), out.data, 0);
+  return out.info;
+};
+
+export const select: NativeKernel = ({ inputs, backend }, addon) => {
+  const { condition, t, e } = inputs;
+  if (!allFloat(t, e) || condition.dtype !== 'bool') return undefined;
+  if (!util.arraysEqual(condition.shape, t.shape) || !util.arraysEqual(t.shape, e.shape)) return undefined;
+  const out = output(backend, t.shape);
+  if (out.data.length) addon.select(bytes(backend, condition), values(backend, t), values(backend, e), out.data);
+  return out.info;
+};
+
+// ------------------------------------------------------------------------------------------------------------------
+// Reductions over one contiguous run of axes
+
+function reductionKernel(op: number, axisAttr: string): NativeKernel {
+  return ({ inputs, backend, attrs = {} }, addon) => {
+    const { x } = inputs;
+    if (!allFloat(x) || hasEmpty(x) || x.shape.length === 0) return undefined;
+    const axes = util.parseAxisParam(attrs[axisAttr] as number | number[], x.shape).sort((p, q) => p - q);
+    if (axes.length === 0 || axes.some((a, i) => i > 0 && a !== axes[i - 1] + 1)) return undefined;
+    const first = axes[0];
+    const last = axes[axes.length - 1];
+    const outer = util.sizeFromShape(x.shape.slice(0, first));
+    const reduced = util.sizeFromShape(x.shape.slice(first, last + 1));
+    const inner = util.sizeFromShape(x.shape.slice(last + 1));
+    const outShape = attrs.keepDims
+      ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+      : x.shape.filter((_, i) => !axes.includes(i));
+    const out = output(backend, outShape);
+    addon.reduce(op, values(backend, x), outer, reduced, inner, out.data);
+    return out.info;
+  };
+}
+
+export const sum = reductionKernel(0, 'axis');
+export const mean = reductionKernel(1, 'axis');
+export const max = reductionKernel(2, 'reductionIndices');
+export const min = reductionKernel(3, 'axis');
+
+// ------------------------------------------------------------------------------------------------------------------
+// Data movement
+
+const fourByte = (t: Info) => t.dtype === 'float32' || t.dtype === 'int32';
+
+export const slice: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
+  const { x } = inputs;
+  if (!fourByte(x) && x.dtype !== 'bool') return undefined;
+  const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin as number[], attrs.size as number[]);
+  const strides = contiguousStrides(x.shape);
+  const offset = begin.reduce((acc, b, i) => acc + b * strides[i], 0);
+  const n = util.sizeFromShape(size);
+  const data = x.dtype === 'bool' ? new Uint8Array(n) : x.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+  if (n) addon.gather(backend.data.get(x.dataId).values as Float32Array, size, size.length ? strides : [], offset, data);
+  return backend.makeTensorInfo(size, x.dtype, data);
+};
+
+export const transpose: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
+  const { x } = inputs;
+  if (!fourByte(x) && x.dtype !== 'bool') return undefined;
+  const perm = attrs.perm as number[];
+  const strides = contiguousStrides(x.shape);
+  const outShape = perm.map((p) => x.shape[p]);
+  const n = util.sizeFromShape(outShape);
+  const data = x.dtype === 'bool' ? new Uint8Array(n) : x.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+  if (n) addon.gather(backend.data.get(x.dataId).values as Float32Array, outShape, perm.map((p) => strides[p]), 0, data);
+  return backend.makeTensorInfo(outShape, x.dtype, data);
+};
+
+export const padV2: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
+  const { x } = inputs;
+  if (!allFloat(x) || hasEmpty(x)) return undefined;
+  const paddings = attrs.paddings as Array<[number, number]>;
+  const outShape = x.shape.map((d, i) => paddings[i][0] + d + paddings[i][1]);
+  const out = output(backend, outShape);
+  const value = (attrs.constantValue as number) ?? 0;
+  if (value !== 0) addon.fill(out.data, value);
+  const strides = contiguousStrides(outShape);
+  const offset = paddings.reduce((acc, p, i) => acc + p[0] * strides[i], 0);
+  addon.scatter(values(backend, x), x.shape, out.data, strides, offset);
+  return out.info;
+};
+
+export const concat: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
+  const parts = Object.values(inputs);
+  if (parts.length === 0 || !parts.every(fourByte) || !parts.every((p) => p.dtype === parts[0].dtype)) return undefined;
+  const axis = util.parseAxisParam(attrs.axis as number, parts[0].shape)[0];
+  const outShape = backend_util.computeOutShape(parts.map((p) => p.shape), axis);
+  const n = util.sizeFromShape(outShape);
+  const data = parts[0].dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+  const strides = contiguousStrides(outShape);
+  let at = 0;
+  for (const p of parts) {
+    if (util.sizeFromShape(p.shape) > 0) addon.scatter(backend.data.get(p.dataId).values as Float32Array, p.shape, data, strides, at * strides[axis]);
+    at += p.shape[axis];
+  }
+  return backend.makeTensorInfo(outShape, parts[0].dtype, data);
+};
+
+/** The kernels the native backend runs itself, by tfjs kernel name. */
+export const nativeKernels: ReadonlyArray<[string, NativeKernel]> = [
+  [tf.Conv2D, conv2D],
+  [tf.FusedConv2D, fusedConv2D],
+  [tf.Conv2DBackpropInput, conv2DBackpropInput],
+  [tf.Conv2DBackpropFilter, conv2DBackpropFilter],
+  [tf.Conv3D, conv3D],
+  [tf.Conv3DBackpropInputV2, conv3DBackpropInputV2],
+  [tf.Conv3DBackpropFilterV2, conv3DBackpropFilterV2],
+  [tf.BatchMatMul, batchMatMul],
+  [tf.Add, add],
+  [tf.Sub, sub],
+  [tf.Multiply, multiply],
+  [tf.RealDiv, realDiv],
+  [tf.Maximum, maximum],
+  [tf.Minimum, minimum],
+  [tf.SquaredDifference, squaredDifference],
+  [tf.Greater, greater],
+  [tf.GreaterEqual, greaterEqual],
+  [tf.Less, less],
+  [tf.LessEqual, lessEqual],
+  [tf.Equal, equal],
+  [tf.NotEqual, notEqual],
+  [tf.LeakyRelu, leakyRelu],
+  [tf.Relu, relu],
+  [tf.Neg, neg],
+  [tf.Square, square],
+  [tf.Rsqrt, rsqrt],
+  [tf.Sqrt, sqrt],
+  [tf.Exp, exp],
+  [tf.Log, log],
+  [tf.Abs, abs],
+  [tf.Sigmoid, sigmoid],
+  [tf.Tanh, tanh],
+  [tf.Sign, sign],
+  [tf.Cast, cast],
+  [tf.Select, select],
+  [tf.Sum, sum],
+  [tf.Mean, mean],
+  [tf.Max, max],
+  [tf.Min, min],
+  [tf.Slice, slice],
+  [tf.Transpose, transpose],
+  [tf.PadV2, padV2],
+  [tf.Concat, concat],
+];
