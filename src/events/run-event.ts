@@ -29,6 +29,8 @@ export interface IterationEvent {
   readonly terms: Readonly<Record<string, number>>;
   /** Learning rate per optimiser node. */
   readonly learningRates: Readonly<Record<string, number>>;
+  /** Epoch each feeder's batch came from this tick (1-based; each feeder cycles through its own samples). */
+  readonly epochs: Readonly<Record<string, number>>;
   /** Seconds spent waiting for batches, and in the whole tick. */
   readonly dataSeconds: number;
   readonly seconds: number;

@@ -190,6 +190,7 @@ export async function compilePipeline(
       iterations,
       terms,
       learningRates,
+      epochs: Object.fromEntries([...batches.keys()].map((name) => [name, feeders.get(name)!.epoch()])),
       dataSeconds,
       seconds: (performance.now() - started) / 1000,
       liveTensors: tf.memory().numTensors,

@@ -68,6 +68,8 @@ export abstract class SampleStreamStage<P = unknown> extends Stage<P> {
 export interface BatchSource {
   /** Tensors for the next batch, keyed by output port. The caller disposes them. */
   next(): Promise<Record<string, tf.Tensor>>;
+  /** The epoch (1-based pass over the samples) the last batch taken belongs to; 0 before the first. */
+  epoch(): number;
   close(): void;
 }
 

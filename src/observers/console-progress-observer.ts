@@ -39,7 +39,9 @@ export class ConsoleProgressObserver implements Observer<RunEvent> {
         const terms = Object.entries(event.terms)
           .map(([k, v]) => `${k} ${v.toFixed(4)}`)
           .join('  ');
-        const text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${event.iteration}/${event.iterations}  ${terms}  ${perIteration.toFixed(2)} s/it  ETA ${formatDuration(eta)}`;
+        const feeders = Object.entries(event.epochs);
+        const epochs = feeders.length === 1 ? `epoch ${feeders[0][1]}` : feeders.map(([name, e]) => `${name} epoch ${e}`).join(', ');
+        const text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${event.iteration}/${event.iterations}  ${epochs ? `${epochs}  ` : ''}${terms}  ${perIteration.toFixed(2)} s/it  ETA ${formatDuration(eta)}`;
         if (this.interactive) {
           this.stream.write(`\r\x1b[2K${text}`);
           this.lineOpen = true;

@@ -15,6 +15,7 @@ const iteration = (i: number): RunEvent => ({
   iterations: 4,
   terms: { dice: 0.5, ce: 0.25 },
   learningRates: { optimise: 1e-3 },
+  epochs: { batch: 2 },
   dataSeconds: 0,
   seconds: 2,
   liveTensors: 10,
@@ -34,7 +35,7 @@ describe('ConsoleProgressObserver', () => {
       for (let i = 1; i <= 4; i++) observer.next(iteration(i));
       const lines = out.text().trim().split('\n');
       expect(lines).toHaveLength(3);
-      expect(lines[0]).toBe('[######..................] 1/4  dice 0.5000  ce 0.2500  2.00 s/it  ETA 6s');
+      expect(lines[0]).toBe('[######..................] 1/4  epoch 2  dice 0.5000  ce 0.2500  2.00 s/it  ETA 6s');
       expect(lines[2]).toMatch(/4\/4 .* ETA 0s$/);
     });
   });

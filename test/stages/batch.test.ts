@@ -55,7 +55,11 @@ describe('Batch', () => {
     it('should cycle through epochs, carrying the remainder into the next epoch', async () => {
       const { stream } = countingStream(5);
       const source = batchStage({ size: 2, shuffle: false, prefetch: 0 }).open({ samples: stream });
-      expect(await takeIndices(source, 4)).toEqual([[0, 1], [2, 3], [4, 0], [1, 2]]);
+      expect(source.epoch()).toBe(0);
+      expect(await takeIndices(source, 2)).toEqual([[0, 1], [2, 3]]);
+      expect(source.epoch()).toBe(1);
+      expect(await takeIndices(source, 2)).toEqual([[4, 0], [1, 2]]);
+      expect(source.epoch()).toBe(2);
       source.close();
     });
 

@@ -27,6 +27,8 @@ interface CollatedBatch {
   /** [N, ...spatial] */
   readonly labelShape: number[];
   readonly ids: string[];
+  /** Epoch of the batch's last sample. */
+  readonly epoch: number;
 }
 
 /**
@@ -77,7 +79,10 @@ export class Batch extends FeederStage<BatchParams> {
             concurrency,
           ),
           toArray(),
-          map((items) => collate(items.sort((a, b) => a.slot - b.slot).map((i) => i.sample), this.nodeName)),
+          map((items) => ({
+            ...collate(items.sort((a, b) => a.slot - b.slot).map((i) => i.sample), this.nodeName),
+            epoch: positions[positions.length - 1].epoch,
+          })),
         ),
       ).finally(() => {
         this.pending -= 1;
@@ -85,6 +90,7 @@ export class Batch extends FeederStage<BatchParams> {
     };
     const queue: Array<Promise<CollatedBatch>> = [];
     let closed = false;
+    let takenEpoch = 0;
     const fill = () => {
       while (!closed && queue.length < prefetch + 1) {
         const promise = load(nextPositions());
@@ -96,6 +102,7 @@ export class Batch extends FeederStage<BatchParams> {
       next: async () => {
         fill();
         const batch = await queue.shift()!;
+        takenEpoch = batch.epoch;
         fill();
         return tf.tidy(() => {
           const tensors: Record<string, tf.Tensor> = { image: tf.tensor(batch.images, batch.imageShape, 'float32') };
@@ -103,6 +110,7 @@ export class Batch extends FeederStage<BatchParams> {
           return tensors;
         });
       },
+      epoch: () => takenEpoch,
       close: () => {
         closed = true;
         queue.length = 0;
@@ -111,7 +119,7 @@ export class Batch extends FeederStage<BatchParams> {
   }
 }
 
-function collate(samples: Sample[], node: string): CollatedBatch {
+function collate(samples: Sample[], node: string): Omit<CollatedBatch, 'epoch'> {
   const first = samples[0];
   const imageSize = first.image.data.length;
   const spatial = first.image.shape.slice(0, -1);
