@@ -90,3 +90,22 @@ export function nonZeroDenominator(denominator: tf.Tensor): tf.Tensor {
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
+
+/** Throws MicflowError('invalid-argument') naming the loss and parameter unless `ok(value)` holds. */
+export function checkLossParameter(lossName: string, parameter: string, value: number, ok: (v: number) => boolean, expected: string): void {
+  if (!Number.isFinite(value) || !ok(value)) {
+    throw new MicflowError('invalid-argument', `${lossName}: ${parameter} must be ${expected}, got ${value}`);
+  }
+}
+
+/** Checks a prediction alone (for the regularisers, which have no target): float32, channels last, rank >= 3. */
+export function checkPredictionOnly(lossName: string, prediction: tf.Tensor, spatialRanks: readonly number[] = [2, 3]): number {
+  if (!spatialRanks.includes(prediction.rank - 2)) {
+    throw new MicflowError(
+      'invalid-shape',
+      `${lossName}: prediction must be channels-last with ${spatialRanks.join(' or ')} spatial axes ([N, H, W, C] or [N, D, H, W, C]), got shape [${prediction.shape}]`,
+    );
+  }
+  if (prediction.dtype !== 'float32') throw new MicflowError('invalid-argument', `${lossName}: prediction must be float32, got ${prediction.dtype}`);
+  return prediction.shape[prediction.rank - 1];
+}
