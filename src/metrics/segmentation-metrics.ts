@@ -86,7 +86,7 @@ export function evaluateSegmentation(
   const boxes = labelBoundingBoxes(prediction, groundTruth, shape, labels);
   return labels.map((label) => {
     const box = boxes.get(label);
-    if (!box) return metricsOfEmptyPair(label);
+    if (!box) return emptyPairMetrics(label);
     const { predictionMask, groundTruthMask, boxShape } = cropMasks(prediction, groundTruth, shape, box, label);
     const confusion = binaryConfusion(predictionMask, groundTruthMask);
     const volumes = segmentationVolumes(confusion, spacing);
@@ -108,7 +108,8 @@ export function evaluateSegmentation(
   });
 }
 
-function metricsOfEmptyPair(label: number): LabelMetrics {
+/** The metrics of a label that is in neither the prediction nor the ground truth (see {@link evaluateSegmentation}). */
+export function emptyPairMetrics(label: number): LabelMetrics {
   return {
     label,
     dice: 1,

@@ -1,0 +1,87 @@
+import { rename, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { MicflowError } from '../errors/micflow-error.js';
+import { caseMetricsCsv, caseMetricsSummaryTable, summariseCaseMetrics } from '../metrics/case-metrics-table.js';
+import { evaluateImageFolders } from '../metrics/evaluate-image-folders.js';
+import { reportCliError } from './report-cli-error.js';
+
+const usage = `usage: npm run eval -- --gt DIR --seg DIR [--labels 1,2,3 | --classes N] [--tolerance MM] [--out FILE.csv]
+
+  --gt DIR          ground-truth label maps (NIfTI, NRRD, MetaImage, PNG, ...)
+  --seg DIR         predictions, one per ground truth with the same file name and geometry
+  --labels 1,2,3    labels to evaluate (default: every non-zero label found)
+  --classes N       labels 1..N-1 (N counts the background, as a network's class count)
+  --tolerance MM    tolerance of the normalised surface Dice (default 1)
+  --out FILE.csv    per-case table with mean and std rows per label
+
+Metrics per label: Dice, IoU, sensitivity, precision, ASSD, HD95 (medpy), Hausdorff, relative volume error, volumes
+and normalised surface Dice, in the images' physical spacing. Distances are empty/NaN when either side is empty.`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        gt: { type: 'string' },
+        seg: { type: 'string' },
+        labels: { type: 'string' },
+        classes: { type: 'string' },
+        tolerance: { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new MicflowError('invalid-argument', `${(error as Error).message}\n${usage}`);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (!values.gt || !values.seg) throw new MicflowError('invalid-argument', `--gt and --seg are both required\n${usage}`);
+  if (values.labels && values.classes) throw new MicflowError('invalid-argument', 'give either --labels or --classes, not both');
+  let labels: number[] | undefined;
+  if (values.labels) {
+    labels = values.labels.split(',').map((s) => Number(s.trim()));
+    if (!labels.every(Number.isInteger)) throw new MicflowError('invalid-argument', `--labels ${values.labels}: expected integers like 1,2,3`);
+  }
+  if (values.classes) {
+    const classes = Number(values.classes);
+    if (!Number.isInteger(classes) || classes < 2) throw new MicflowError('invalid-argument', `--classes ${values.classes}: expected an integer ≥ 2`);
+    labels = Array.from({ length: classes - 1 }, (_, i) => i + 1);
+  }
+  const tolerance = values.tolerance === undefined ? 1 : Number(values.tolerance);
+  if (!(tolerance >= 0)) throw new MicflowError('invalid-argument', `--tolerance ${values.tolerance}: expected a non-negative number (mm)`);
+  if (values.out && !values.out.endsWith('.csv')) throw new MicflowError('invalid-argument', `--out ${values.out}: expected a .csv file name`);
+
+  const started = performance.now();
+  const cases = await evaluateImageFolders({
+    groundTruthDirectory: values.gt,
+    predictionDirectory: values.seg,
+    labels,
+    surfaceTolerance: tolerance,
+    onCase: (c, index, total) => {
+      const dice = c.labels.map((m) => `${m.label}:${m.dice.toFixed(3)}`).join(' ');
+      process.stdout.write(`[${index + 1}/${total}] ${c.id}  Dice ${dice}\n`);
+    },
+  });
+  const summaries = summariseCaseMetrics(cases);
+  if (values.out) {
+    await writeFile(`${values.out}.partial`, caseMetricsCsv(cases, summaries));
+    await rename(`${values.out}.partial`, values.out);
+  }
+  process.stdout.write(`\n${caseMetricsSummaryTable(summaries, cases.length)}\n`);
+  process.stdout.write(`evaluated in ${((performance.now() - started) / 1000).toFixed(1)} s${values.out ? `; table: ${values.out}` : ''}\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.exitCode = reportCliError(error);
+  },
+);
