@@ -1,0 +1,35 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '../runtime/register-gradients.js';
+import { activatePrediction, type ActivatedLossOptions } from './loss-activation.js';
+import { checkClassWeights, checkPixelWeights, checkPredictionAndTarget } from './loss-inputs.js';
+import { pixelWeightedMean } from './pixel-weighted-mean.js';
+
+export interface PredictionErrorOptions extends ActivatedLossOptions {
+  /** One weight per class: the per-pixel error is sum_c k_c e_c / sum_c k_c instead of mean_c e_c. */
+  classWeights?: readonly number[];
+}
+
+/**
+ * The shared form of the MAE and MSE losses: an elementwise error e(p, y) averaged over classes (or class-weighted),
+ * then over pixels with pixel weights w = pixelWeight * mask. As PyMIC's `MSELoss` / `MAELoss` (pymic/loss/seg/mse.py).
+ */
+export function predictionErrorLoss(
+  name: string,
+  error: (p: tf.Tensor, y: tf.Tensor) => tf.Tensor,
+  prediction: tf.Tensor,
+  target: tf.Tensor,
+  options: PredictionErrorOptions,
+): tf.Scalar {
+  const classes = checkPredictionAndTarget(name, prediction, target);
+  checkClassWeights(name, options.classWeights, classes);
+  checkPixelWeights(name, prediction, options);
+  return tf.tidy(() => {
+    const e = error(activatePrediction(prediction, options.activation ?? 'none'), target);
+    const k = options.classWeights;
+    const perPixel =
+      k === undefined
+        ? tf.mean(e, -1)
+        : tf.div(tf.sum(tf.mul(e, tf.tensor1d(k as number[], 'float32')), -1), k.reduce((s, v) => s + v, 0));
+    return pixelWeightedMean(perPixel, options);
+  });
+}
