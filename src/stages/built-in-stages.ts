@@ -14,6 +14,36 @@ import { Adam } from './optimisers/adam.js';
 import { NormalizeWithMeanStd } from './transforms/normalize-with-mean-std.js';
 import { RandomCrop } from './transforms/random-crop.js';
 import { RandomFlip } from './transforms/random-flip.js';
+import { Pad } from './transforms/pad.js';
+import { CenterCrop } from './transforms/center-crop.js';
+import { RandomResizedCrop } from './transforms/random-resized-crop.js';
+import { RandomSlice } from './transforms/random-slice.js';
+import { CropWithBoundingBox } from './transforms/crop-with-bounding-box.js';
+import { CropWithForeground } from './transforms/crop-with-foreground.js';
+import { Rescale } from './transforms/rescale.js';
+import { RandomRescale } from './transforms/random-rescale.js';
+import { Resample } from './transforms/resample.js';
+import { RandomRotate } from './transforms/random-rotate.js';
+import { RandomRot90 } from './transforms/random-rot90.js';
+import { RandomTranspose } from './transforms/random-transpose.js';
+import { Affine } from './transforms/random-affine.js';
+import { ElasticDeformation } from './transforms/elastic-deformation.js';
+import { NormalizeWithMinMax } from './transforms/normalize-with-min-max.js';
+import { NormalizeWithPercentiles } from './transforms/normalize-with-percentiles.js';
+import { IntensityClip } from './transforms/intensity-clip.js';
+import { HistEqual } from './transforms/hist-equal.js';
+import { GammaCorrection } from './transforms/gamma-correction.js';
+import { GaussianNoise } from './transforms/gaussian-noise.js';
+import { GaussianBlur } from './transforms/gaussian-blur.js';
+import { BrightnessAdditive } from './transforms/brightness-additive.js';
+import { BrightnessMultiplicative } from './transforms/brightness-multiplicative.js';
+import { ContrastAdjust } from './transforms/contrast-adjust.js';
+import { LabelConvert } from './transforms/label-convert.js';
+import { LabelConvertNonzero } from './transforms/label-convert-nonzero.js';
+import { LabelSelect } from './transforms/label-select.js';
+import { LabelToProbability } from './transforms/label-to-probability.js';
+import { PartialLabelToProbability } from './transforms/partial-label-to-probability.js';
+import { LabelSmoothing } from './transforms/label-smoothing.js';
 
 /** Every stage micflow ships. A new stage is one file plus one line here. */
 export const builtInStageClasses: readonly StageClass[] = [
@@ -21,6 +51,36 @@ export const builtInStageClasses: readonly StageClass[] = [
   NormalizeWithMeanStd,
   RandomCrop,
   RandomFlip,
+  Pad,
+  CenterCrop,
+  RandomResizedCrop,
+  RandomSlice,
+  CropWithBoundingBox,
+  CropWithForeground,
+  Rescale,
+  RandomRescale,
+  Resample,
+  RandomRotate,
+  RandomRot90,
+  RandomTranspose,
+  Affine,
+  ElasticDeformation,
+  NormalizeWithMinMax,
+  NormalizeWithPercentiles,
+  IntensityClip,
+  HistEqual,
+  GammaCorrection,
+  GaussianNoise,
+  GaussianBlur,
+  BrightnessAdditive,
+  BrightnessMultiplicative,
+  ContrastAdjust,
+  LabelConvert,
+  LabelConvertNonzero,
+  LabelSelect,
+  LabelToProbability,
+  PartialLabelToProbability,
+  LabelSmoothing,
   Batch,
   UNet2DStage,
   Forward,

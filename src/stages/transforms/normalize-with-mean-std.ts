@@ -1,45 +1,42 @@
 import { z } from 'zod';
 import type { Sample } from '../../graph/sample.js';
+import { channelCount, channelValues, mapChannels, meanAndStd } from './kernels/intensity-statistics.js';
 import { SampleTransformStage } from './sample-transform-stage.js';
 
 const params = z
   .object({
     /** Only pixels whose first channel is above this value contribute to the mean and std (PyMIC's mask option). */
     maskThreshold: z.number().nullable().default(null),
+    /** Fixed mean per channel instead of the image's own (PyMIC's `mean`). */
+    mean: z.array(z.number()).min(1).nullable().default(null),
+    /** Fixed standard deviation per channel instead of the image's own (PyMIC's `std`). */
+    std: z.array(z.number().positive()).min(1).nullable().default(null),
   })
   .strict();
 
 /**
- * Per-image, per-channel z-score normalisation: (x - mean) / std, as PyMIC's NormalizeWithMeanStd. With
+ * Per-image, per-channel z-score normalisation: (x - mean) / (std + 1e-5), as PyMIC's NormalizeWithMeanStd (a fixed
+ * `std` is used as given). With
  * `maskThreshold`, the statistics come from foreground pixels only (first channel above the threshold), which keeps
- * a large zero background from dominating them.
+ * a large zero background from dominating them. 2D and 3D.
  */
 export class NormalizeWithMeanStd extends SampleTransformStage<z.infer<typeof params>> {
   static readonly className = 'NormalizeWithMeanStd';
   static readonly description = 'Per-image, per-channel z-score intensity normalisation (optionally from a foreground mask)';
+  static readonly reference = 'PyMIC transform.normalize.NormalizeWithMeanStd';
   static readonly paramsSchema = params;
 
   override apply(sample: Sample): Sample {
-    const { data, shape } = sample.image;
-    const [h, w, c] = shape;
-    const out = new Float32Array(data.length);
+    const { image } = sample;
+    const c = channelCount(image);
     const threshold = this.params.maskThreshold;
-    for (let k = 0; k < c; k++) {
-      let n = 0;
-      let sum = 0;
-      let sumSq = 0;
-      for (let p = 0; p < h * w; p++) {
-        if (threshold !== null && !(data[p * c] > threshold)) continue;
-        const v = data[p * c + k];
-        n++;
-        sum += v;
-        sumSq += v * v;
-      }
-      const mean = n ? sum / n : 0;
-      const variance = n ? Math.max(sumSq / n - mean * mean, 0) : 0;
-      const std = Math.sqrt(variance) + 1e-5;
-      for (let p = 0; p < h * w; p++) out[p * c + k] = (data[p * c + k] - mean) / std;
-    }
-    return { ...sample, image: { data: out, shape } };
+    const include = threshold === null ? undefined : (p: number) => image.data[p * c] > threshold;
+    const normalised = mapChannels(image, (k) => {
+      const own = this.params.mean && this.params.std ? undefined : meanAndStd(channelValues(image, k, include));
+      const mean = this.params.mean?.[k % this.params.mean.length] ?? own!.mean;
+      const std = this.params.std?.[k % this.params.std.length] ?? own!.std + 1e-5;
+      return (v) => (v - mean) / std;
+    });
+    return { ...sample, image: normalised };
   }
 }

@@ -2,61 +2,73 @@ import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
 import type { ImageArray, LabelArray, Sample } from '../../graph/sample.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
+import { cropOrPad } from './kernels/grid-index-math.js';
+import { spatialStrides } from './kernels/grid.js';
 import { SampleTransformStage } from './sample-transform-stage.js';
+import { applySpatialStepToSample } from './spatial-steps.js';
+import { requirePerAxis, spatialSizeOf, spatialSizeParam } from './transform-params.js';
 
 const params = z
   .object({
-    /** Output [height, width]; must not exceed the image. */
-    size: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+    /** Output size per spatial axis ([H, W] or [D, H, W]); must not exceed the image. */
+    size: spatialSizeParam,
     /**
-     * Probability of centring the crop on a random foreground pixel (label > 0) instead of a uniform position
+     * Probability of centring the crop on a random foreground pixel instead of a uniform position
      * (PyMIC's RandomCrop `foreground_focus` / `foreground_ratio`). Needs labels.
      */
     foregroundRatio: z.number().min(0).max(1).default(0),
+    /** Classes that count as foreground (PyMIC's `mask_label`); null: every label > 0. */
+    foregroundLabels: z.array(z.number().int().nonnegative()).min(1).nullable().default(null),
   })
   .strict();
 
-/** A random window of fixed size from image and label, optionally biased toward foreground. */
+/**
+ * A random window of fixed size from image and label, 2D or 3D, optionally centred on a random foreground pixel
+ * with probability `foregroundRatio` (PyMIC's RandomCrop with foreground focus, as used for small structures).
+ */
 export class RandomCrop extends SampleTransformStage<z.infer<typeof params>> {
   static readonly className = 'RandomCrop';
   static readonly description = 'Random fixed-size crop of image and label, optionally centred on foreground';
+  static readonly reference = 'PyMIC transform.crop.RandomCrop';
   static readonly paramsSchema = params;
 
   override apply(sample: Sample, random: SeededRandom): Sample {
-    const [h, w] = sample.image.shape;
-    const [ch, cw] = this.params.size;
-    if (ch > h || cw > w) {
-      throw new MicflowError('invalid-shape', `${sample.origin}: ${this.nodeName} crops ${ch}×${cw} from an image of ${h}×${w}`);
+    const size = requirePerAxis(sample, this.params.size, 'size', this.nodeName);
+    const spatial = spatialSizeOf(sample);
+    if (size.some((s, a) => s > spatial[a])) {
+      throw new MicflowError('invalid-shape', `${sample.origin}: ${this.nodeName} crops ${size.join('×')} from an image of ${spatial.join('×')}`);
     }
-    let top = random.integer(h - ch + 1);
-    let left = random.integer(w - cw + 1);
+    const offset = spatial.map((s, a) => random.integer(s - size[a] + 1));
     if (sample.label && random.uniform() < this.params.foregroundRatio) {
-      const foreground: number[] = [];
-      sample.label.data.forEach((v, i) => v > 0 && foreground.push(i));
-      if (foreground.length) {
-        const p = foreground[random.integer(foreground.length)];
-        const cy = Math.floor(p / w);
-        const cx = p % w;
-        top = Math.min(Math.max(cy - Math.floor(ch / 2), 0), h - ch);
-        left = Math.min(Math.max(cx - Math.floor(cw / 2), 0), w - cw);
-      }
+      const centre = randomForegroundPoint(sample.label, this.params.foregroundLabels, random);
+      if (centre) centre.forEach((c, a) => (offset[a] = Math.min(Math.max(c - Math.floor(size[a] / 2), 0), spatial[a] - size[a])));
     }
-    return {
-      ...sample,
-      image: cropPlane(sample.image, top, left, ch, cw),
-      label: sample.label ? cropPlane(sample.label, top, left, ch, cw) : undefined,
-    };
+    return applySpatialStepToSample(sample, { kind: 'window', inputSpatial: spatial, offset, outputSpatial: [...size] });
   }
 }
 
-export function cropPlane<T extends ImageArray | LabelArray>(array: T, top: number, left: number, height: number, width: number): T {
-  const w = array.shape[1];
-  const c = array.shape.length === 3 ? (array.shape as readonly number[])[2] : 1;
-  const out = new (array.data.constructor as Float32ArrayConstructor | Int32ArrayConstructor)(height * width * c);
-  for (let y = 0; y < height; y++) {
-    const start = ((top + y) * w + left) * c;
-    out.set(array.data.subarray(start, start + width * c), y * width * c);
+/** Spatial index of a uniformly chosen foreground point (label in `classes`, or > 0), or undefined if there is none. */
+export function randomForegroundPoint(label: LabelArray, classes: readonly number[] | null, random: SeededRandom): number[] | undefined {
+  const wanted = classes ? new Set(classes) : undefined;
+  let count = 0;
+  for (const v of label.data) if (wanted ? wanted.has(v) : v > 0) count++;
+  if (!count) return undefined;
+  let pick = random.integer(count);
+  let point = -1;
+  for (let i = 0; i < label.data.length; i++) {
+    const v = label.data[i];
+    if ((wanted ? wanted.has(v) : v > 0) && pick-- === 0) {
+      point = i;
+      break;
+    }
   }
-  const shape = array.shape.length === 3 ? [height, width, c] : [height, width];
-  return { data: out, shape } as unknown as T;
+  return spatialStrides(label.shape).map((stride, a) => Math.floor(point / stride) % label.shape[a]);
+}
+
+/** A 2D window [top, left, height, width] of an image [H, W, C] or label [H, W] (kept for callers of the 2D API). */
+export function cropPlane<T extends ImageArray | LabelArray>(array: T, top: number, left: number, height: number, width: number): T {
+  const isImage = array.shape.length === 3;
+  const channels = isImage ? array.shape[2] : 1;
+  const grid = cropOrPad({ data: array.data, spatial: array.shape.slice(0, 2), channels }, [top, left], [height, width]);
+  return { data: grid.data, shape: isImage ? [height, width, channels] : [height, width] } as unknown as T;
 }

@@ -1,45 +1,45 @@
 import { z } from 'zod';
 import type { ImageArray, LabelArray, Sample } from '../../graph/sample.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
+import { flipAxes } from './kernels/grid-index-math.js';
 import { SampleTransformStage } from './sample-transform-stage.js';
+import { applySpatialStepToSample } from './spatial-steps.js';
+import { spatialDimension } from './transform-params.js';
 
 const params = z
   .object({
-    /** Flip left-right (columns) with this probability. */
+    /** Flip left-right (the last spatial axis, columns) with this probability. */
     horizontal: z.number().min(0).max(1).default(0.5),
-    /** Flip up-down (rows) with this probability. */
+    /** Flip up-down (rows, the second-last spatial axis) with this probability. */
     vertical: z.number().min(0).max(1).default(0),
+    /** Flip along the slices (the first axis of a 3D volume) with this probability; ignored for 2D. */
+    depth: z.number().min(0).max(1).default(0),
   })
   .strict();
 
-/** Random mirror of image and label along the columns and/or rows (PyMIC's RandomFlip). */
+/** Random mirror of image and label along columns, rows and/or slices (PyMIC's RandomFlip: flip_lr, flip_ud, flip_depth). */
 export class RandomFlip extends SampleTransformStage<z.infer<typeof params>> {
   static readonly className = 'RandomFlip';
-  static readonly description = 'Random left-right / up-down mirroring of image and label';
+  static readonly description = 'Random left-right / up-down / depth mirroring of image and label';
+  static readonly reference = 'PyMIC transform.flip.RandomFlip';
   static readonly paramsSchema = params;
 
   override apply(sample: Sample, random: SeededRandom): Sample {
     const flipColumns = random.uniform() < this.params.horizontal;
     const flipRows = random.uniform() < this.params.vertical;
-    if (!flipColumns && !flipRows) return sample;
-    return {
-      ...sample,
-      image: flipPlane(sample.image, flipRows, flipColumns),
-      label: sample.label ? flipPlane(sample.label, flipRows, flipColumns) : undefined,
-    };
+    const dimension = spatialDimension(sample);
+    const flipSlices = dimension === 3 && random.uniform() < this.params.depth;
+    if (!flipColumns && !flipRows && !flipSlices) return sample;
+    const axes = Array.from({ length: dimension }, (_, a) =>
+      a === dimension - 1 ? flipColumns : a === dimension - 2 ? flipRows : flipSlices,
+    );
+    return applySpatialStepToSample(sample, { kind: 'flip', axes });
   }
 }
 
+/** Mirrors a 2D image [H, W, C] or label [H, W] along rows and/or columns (kept for callers of the 2D API). */
 export function flipPlane<T extends ImageArray | LabelArray>(array: T, rows: boolean, columns: boolean): T {
-  const [h, w] = array.shape;
-  const c = array.shape.length === 3 ? (array.shape as readonly number[])[2] : 1;
-  const out = new (array.data.constructor as Float32ArrayConstructor | Int32ArrayConstructor)(array.data.length);
-  for (let y = 0; y < h; y++) {
-    const sy = rows ? h - 1 - y : y;
-    for (let x = 0; x < w; x++) {
-      const sx = columns ? w - 1 - x : x;
-      for (let k = 0; k < c; k++) out[(y * w + x) * c + k] = array.data[(sy * w + sx) * c + k];
-    }
-  }
-  return { ...array, data: out } as T;
+  const isImage = array.shape.length === 3;
+  const grid = flipAxes({ data: array.data, spatial: array.shape.slice(0, 2), channels: isImage ? array.shape[2] : 1 }, [rows, columns]);
+  return { ...array, data: grid.data } as T;
 }

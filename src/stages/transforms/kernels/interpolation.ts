@@ -1,0 +1,156 @@
+import { allocateLike, forEachGridPoint, pointCount, spatialStrides, type Grid, type GridData } from './grid.js';
+
+/** How values between grid points are read: linear (bi-/trilinear) for intensities and probabilities, nearest for labels. */
+export type Interpolation = 'linear' | 'nearest';
+
+/**
+ * An affine map from output index coordinates to input index coordinates, as an n×(n+1) row-major matrix
+ * [A | t]: input = A · output + t. Index coordinates put grid point i at i (point centres).
+ */
+export type IndexAffine = readonly number[];
+
+/**
+ * Resamples `grid` onto an output grid of size `outputSpatial`, reading input position `coordinates(outputIndex)`
+ * for every output point. Positions within half a point of the input's edge read the edge (so resizes keep edge
+ * values, as scipy's zoom with grid_mode=True, mode='nearest'); positions farther out read `fill` (nearest) or blend
+ * toward it (linear), like scipy.ndimage.map_coordinates with mode='constant'. Labels must use 'nearest'.
+ */
+export function resampleWithCoordinates<T extends GridData>(
+  grid: Grid<T>,
+  outputSpatial: readonly number[],
+  coordinates: (outputIndex: readonly number[], point: number, position: Float64Array) => void,
+  interpolation: Interpolation,
+  fill = 0,
+): Grid<T> {
+  const { spatial, channels, data } = grid;
+  const n = spatial.length;
+  const strides = spatialStrides(spatial);
+  const out = allocateLike(data, pointCount(outputSpatial) * channels);
+  const position = new Float64Array(n);
+  const corners = 1 << n;
+  const base = new Int32Array(n);
+  const fraction = new Float64Array(n);
+  const values = new Float64Array(channels);
+  forEachGridPoint(outputSpatial, (index, point) => {
+    coordinates(index, point, position);
+    if (interpolation === 'nearest') {
+      let source = 0;
+      for (let a = 0; a < n; a++) {
+        if (!(position[a] >= -0.5 && position[a] <= spatial[a] - 0.5)) {
+          source = -1;
+          break;
+        }
+        source += Math.min(spatial[a] - 1, Math.floor(position[a] + 0.5)) * strides[a];
+      }
+      for (let k = 0; k < channels; k++) out[point * channels + k] = source < 0 ? fill : data[source * channels + k];
+      return;
+    }
+    for (let a = 0; a < n; a++) {
+      // Within half a point of the edge the edge value is read (the point's own footprint); farther out blends to `fill`.
+      if (position[a] < 0 && position[a] >= -0.5) position[a] = 0;
+      else if (position[a] > spatial[a] - 1 && position[a] <= spatial[a] - 0.5) position[a] = spatial[a] - 1;
+      const f = Math.floor(position[a]);
+      base[a] = f;
+      fraction[a] = position[a] - f;
+    }
+    values.fill(0);
+    for (let corner = 0; corner < corners; corner++) {
+      let weight = 1;
+      let source = 0;
+      for (let a = 0; a < n && weight !== 0; a++) {
+        const upper = (corner >> a) & 1;
+        const w = upper ? fraction[a] : 1 - fraction[a];
+        weight *= w;
+        const i = base[a] + upper;
+        if (i < 0 || i >= spatial[a]) source = -1;
+        else if (source >= 0) source += i * strides[a];
+      }
+      if (weight === 0) continue;
+      for (let k = 0; k < channels; k++) values[k] += weight * (source < 0 ? fill : data[source * channels + k]);
+    }
+    for (let k = 0; k < channels; k++) out[point * channels + k] = values[k];
+  });
+  return { data: out, spatial: [...outputSpatial], channels };
+}
+
+/** Resamples through an affine index map (see {@link IndexAffine}). */
+export function resampleAffine<T extends GridData>(
+  grid: Grid<T>,
+  outputSpatial: readonly number[],
+  affine: IndexAffine,
+  interpolation: Interpolation,
+  fill = 0,
+): Grid<T> {
+  const n = grid.spatial.length;
+  return resampleWithCoordinates(
+    grid,
+    outputSpatial,
+    (index, _point, position) => {
+      for (let r = 0; r < n; r++) {
+        let v = affine[r * (n + 1) + n];
+        for (let c = 0; c < n; c++) v += affine[r * (n + 1) + c] * index[c];
+        position[r] = v;
+      }
+    },
+    interpolation,
+    fill,
+  );
+}
+
+/**
+ * The index map of a resize from `inputSpatial` to `outputSpatial` with point centres aligned at the half-pixel
+ * corners (torch's align_corners=False, scipy's zoom with grid_mode=True): input = (output + ½)·in/out − ½.
+ */
+export function resizeAffine(inputSpatial: readonly number[], outputSpatial: readonly number[]): number[] {
+  const n = inputSpatial.length;
+  const m = new Array<number>(n * (n + 1)).fill(0);
+  for (let a = 0; a < n; a++) {
+    const scale = inputSpatial[a] / outputSpatial[a];
+    m[a * (n + 1) + a] = scale;
+    m[a * (n + 1) + n] = 0.5 * scale - 0.5;
+  }
+  return m;
+}
+
+/** Inverse of an affine index map (Gauss–Jordan on the homogeneous (n+1)×(n+1) matrix). */
+export function invertAffine(affine: IndexAffine, n: number): number[] {
+  const size = n + 1;
+  const a = Array.from({ length: size }, (_, r) =>
+    Array.from({ length: 2 * size }, (_, c) => (c < size ? (r < n ? affine[r * size + c] : c === n ? 1 : 0) : c - size === r ? 1 : 0)),
+  );
+  for (let col = 0; col < size; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < size; r++) if (Math.abs(a[r][col]) > Math.abs(a[pivot][col])) pivot = r;
+    if (Math.abs(a[pivot][col]) < 1e-12) throw new RangeError('affine map is singular');
+    [a[col], a[pivot]] = [a[pivot], a[col]];
+    const p = a[col][col];
+    for (let c = 0; c < 2 * size; c++) a[col][c] /= p;
+    for (let r = 0; r < size; r++) {
+      if (r === col || a[r][col] === 0) continue;
+      const f = a[r][col];
+      for (let c = 0; c < 2 * size; c++) a[r][c] -= f * a[col][c];
+    }
+  }
+  const out: number[] = [];
+  for (let r = 0; r < n; r++) for (let c = 0; c < size; c++) out.push(a[r][size + c]);
+  return out;
+}
+
+/**
+ * The index map of a rotation/scale/shear about the grid centre, keeping the size: `linear` is the n×n matrix
+ * taking an output offset from the centre to an input offset from the centre.
+ */
+export function centredAffine(spatial: readonly number[], linear: readonly number[]): number[] {
+  const n = spatial.length;
+  const centre = spatial.map((s) => (s - 1) / 2);
+  const m: number[] = [];
+  for (let r = 0; r < n; r++) {
+    let t = centre[r];
+    for (let c = 0; c < n; c++) {
+      m.push(linear[r * n + c]);
+      t -= linear[r * n + c] * centre[c];
+    }
+    m.push(t);
+  }
+  return m;
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { MicflowError } from '../../errors/micflow-error.js';
+import type { Sample } from '../../graph/sample.js';
+import { oneHotProbabilities } from './kernels/label-maps.js';
+import { SampleTransformStage } from './sample-transform-stage.js';
+import type { ExtendedSample } from './spatial-steps.js';
+import { requireLabel } from './transform-params.js';
+
+const params = z
+  .object({
+    /** Number of classes; label values must lie in [0, classes). */
+    classes: z.number().int().min(2),
+  })
+  .strict();
+
+/**
+ * One-hot soft label [...spatial, classes] from the label map, kept alongside it as `labelProbability`
+ * (PyMIC's LabelToProbability), for losses that take probabilities and for label smoothing.
+ */
+export class LabelToProbability extends SampleTransformStage<z.infer<typeof params>> {
+  static readonly className = 'LabelToProbability';
+  static readonly description = 'One-hot probability map from the label map';
+  static readonly reference = 'PyMIC transform.label_convert.LabelToProbability';
+  static readonly paramsSchema = params;
+
+  override apply(sample: Sample): Sample {
+    const label = requireLabel(sample, this.nodeName);
+    const outside = (v: number): never => {
+      throw new MicflowError('invalid-data', `${sample.origin}: label value ${v} is outside the ${this.params.classes} classes of ${this.nodeName}`);
+    };
+    return { ...sample, labelProbability: oneHotProbabilities(label, this.params.classes, outside) } as ExtendedSample;
+  }
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import type { Sample } from '../../graph/sample.js';
+import type { SeededRandom } from '../../runtime/seeded-random.js';
+import { axesScale, multiplyMatrices, planeRotation, planeShear } from './kernels/affine-matrices.js';
+import { centredAffine } from './kernels/interpolation.js';
+import { SampleTransformStage } from './sample-transform-stage.js';
+import { applySpatialStepToSample } from './spatial-steps.js';
+import { drawFrom, probabilityParam, rangeParam, spatialDimension, spatialSizeOf } from './transform-params.js';
+
+const params = z
+  .object({
+    /** In-plane rotation range in degrees. */
+    rotation: rangeParam.default([0, 0]),
+    /** Zoom factor range (> 1 enlarges the content). */
+    scale: rangeParam.refine(([low]) => low > 0, { message: 'scale must be positive' }).default([1, 1]),
+    /** Shear factor range (columns shift by factor × rows). */
+    shear: rangeParam.default([0, 0]),
+    probability: probabilityParam.default(1),
+  })
+  .strict();
+
+/**
+ * Random affine augmentation in the rows/columns plane (the last two axes; a 3D volume gets the same in-plane map on
+ * every slice): rotation, zoom and shear about the centre, as torchvision's RandomAffine. Image linear, label nearest,
+ * outside filled with 0. The map from output to input offsets is R(θ)·Shear(h)/s. Records an affine step.
+ */
+export class Affine extends SampleTransformStage<z.infer<typeof params>> {
+  static readonly className = 'Affine';
+  static readonly description = 'Random in-plane rotation, zoom and shear about the centre';
+  static readonly reference = 'torchvision RandomAffine; PyMIC transform.affine';
+  static readonly paramsSchema = params;
+
+  override apply(sample: Sample, random: SeededRandom): Sample {
+    if (random.uniform() >= this.params.probability) return sample;
+    const n = spatialDimension(sample);
+    const [rows, columns] = [n - 2, n - 1];
+    const theta = (drawFrom(this.params.rotation, random) * Math.PI) / 180;
+    const zoom = drawFrom(this.params.scale, random);
+    const shear = drawFrom(this.params.shear, random);
+    const linear = multiplyMatrices(n, multiplyMatrices(n, planeRotation(n, rows, columns, theta), planeShear(n, columns, rows, shear)), axesScale(n, [rows, columns], 1 / zoom));
+    const spatial = spatialSizeOf(sample);
+    return applySpatialStepToSample(sample, { kind: 'affine', inputSpatial: spatial, outputSpatial: spatial, outputToInput: centredAffine(spatial, linear) });
+  }
+}

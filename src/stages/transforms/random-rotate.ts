@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import type { Sample } from '../../graph/sample.js';
+import type { SeededRandom } from '../../runtime/seeded-random.js';
+import { identityMatrix, multiplyMatrices, planeRotation } from './kernels/affine-matrices.js';
+import { centredAffine } from './kernels/interpolation.js';
+import { SampleTransformStage } from './sample-transform-stage.js';
+import { applySpatialStepToSample } from './spatial-steps.js';
+import { drawFrom, probabilityParam, rangeParam, spatialDimension, spatialSizeOf } from './transform-params.js';
+
+const params = z
+  .object({
+    /** In-plane angle range in degrees (rows/columns plane, the last two axes). */
+    angleRange: rangeParam.default([-15, 15]),
+    /** 3D only: angle range in the slices/rows plane (axes 0, 1); null: no rotation there. */
+    angleRangeDepthRows: rangeParam.nullable().default(null),
+    /** 3D only: angle range in the slices/columns plane (axes 0, 2); null: no rotation there. */
+    angleRangeDepthColumns: rangeParam.nullable().default(null),
+    probability: probabilityParam.default(1),
+  })
+  .strict();
+
+/**
+ * Rotation about the grid centre by random angles, keeping the size (PyMIC's RandomRotate with reshape=False):
+ * image linear, label nearest, outside filled with 0. Records an affine step.
+ */
+export class RandomRotate extends SampleTransformStage<z.infer<typeof params>> {
+  static readonly className = 'RandomRotate';
+  static readonly description = 'Rotation about the centre by random angles (image linear, label nearest)';
+  static readonly reference = 'PyMIC transform.rotate.RandomRotate';
+  static readonly paramsSchema = params;
+
+  override apply(sample: Sample, random: SeededRandom): Sample {
+    if (random.uniform() >= this.params.probability) return sample;
+    const n = spatialDimension(sample);
+    const radians = (range: readonly [number, number]) => (drawFrom(range, random) * Math.PI) / 180;
+    let linear = planeRotation(n, n - 2, n - 1, radians(this.params.angleRange));
+    if (n === 3 && this.params.angleRangeDepthRows) linear = multiplyMatrices(n, linear, planeRotation(n, 0, 1, radians(this.params.angleRangeDepthRows)));
+    if (n === 3 && this.params.angleRangeDepthColumns) linear = multiplyMatrices(n, linear, planeRotation(n, 0, 2, radians(this.params.angleRangeDepthColumns)));
+    if (linear.every((v, i) => v === identityMatrix(n)[i])) return sample;
+    const spatial = spatialSizeOf(sample);
+    return applySpatialStepToSample(sample, { kind: 'affine', inputSpatial: spatial, outputSpatial: spatial, outputToInput: centredAffine(spatial, linear) });
+  }
+}
