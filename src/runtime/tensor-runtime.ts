@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { builtInBackendCandidates, type BackendCandidate } from './backend-candidates.js';
 import { selectBackend, type BackendSelection } from './backend-selection.js';
 import { SeededRandom } from './seeded-random.js';
-import './tfjs-gradients.js';
+import './register-gradients.js';
 
 export interface TensorRuntimeArgs {
   /** Backend name from `--backend`; falls back to the MICFLOW_BACKEND environment variable, then automatic order. */

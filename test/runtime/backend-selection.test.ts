@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
 import type { BackendCandidate } from '../../src/runtime/backend-candidates.js';
-import { builtInBackendCandidates } from '../../src/runtime/backend-candidates.js';
+import {
+  builtInBackendCandidates,
+  cpuBackendCandidate,
+  tensorflowBackendCandidate,
+  wasmBackendCandidate,
+} from '../../src/runtime/backend-candidates.js';
 import { selectBackend } from '../../src/runtime/backend-selection.js';
 import { TensorRuntime } from '../../src/runtime/tensor-runtime.js';
 import { MicflowError } from '../../src/errors/micflow-error.js';
@@ -60,9 +65,9 @@ describe('selectBackend', () => {
 });
 
 describe('TensorRuntime', () => {
-  describe('having the built-in candidates on a machine without tfjs-node', () => {
+  describe('having the tensorflow, wasm and cpu candidates on a machine without tfjs-node', () => {
     it('should choose wasm automatically and name why tensorflow was passed over', async () => {
-      const runtime = await TensorRuntime.create({ env: {} });
+      const runtime = await TensorRuntime.create({ env: {}, candidates: [tensorflowBackendCandidate, wasmBackendCandidate, cpuBackendCandidate] });
       expect(runtime.backendName).toBe('wasm');
       expect(runtime.selection.reason).toMatch(/^backend wasm \(automatic choice; tensorflow: @tensorflow\/tfjs-node-gpu not installed, @tensorflow\/tfjs-node not installed\)$/);
     });

@@ -1,0 +1,64 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { describe, expect, it } from 'vitest';
+import '../../src/runtime/register-gradients.js';
+import { SeededRandom } from '../../src/runtime/seeded-random.js';
+
+/** Gradients of sum(w ⊙ matMul(a, b)) by hand: dA = W Bᵀ, dB = Aᵀ W, on plain arrays. */
+function referenceMatMulGradients(a: number[][], b: number[][], w: number[][]) {
+  const n = a.length;
+  const k = b.length;
+  const m = b[0].length;
+  const dA = Array.from({ length: n }, (_, i) => Array.from({ length: k }, (_, p) => w[i].reduce((s, wij, j) => s + wij * b[p][j], 0)));
+  const dB = Array.from({ length: k }, (_, p) => Array.from({ length: m }, (_, j) => a.reduce((s, ai, i) => s + ai[p] * w[i][j], 0)));
+  return { dA, dB };
+}
+
+describe('registered gradients', () => {
+  describe('having imported the module', () => {
+    it("should provide tfjs's gradients for common kernels", () => {
+      for (const kernel of ['Mean', 'RealDiv', 'Softmax', 'LeakyRelu', 'Tile', 'PadV2', 'GatherV2', 'Transpose']) {
+        expect(tf.getGradient(kernel), kernel).toBeDefined();
+      }
+    });
+  });
+
+  for (const backend of ['cpu', 'wasm']) {
+    describe(`when differentiating matMul with every transpose flag on ${backend}`, () => {
+      it('should match the hand-computed gradients', async () => {
+        await tf.setBackend(backend);
+        const random = new SeededRandom(5);
+        const rows = (r: number, c: number) => Array.from({ length: r }, () => Array.from(random.normalArray(c)));
+        const a = rows(3, 4);
+        const b = rows(4, 5);
+        const w = rows(3, 5);
+        const expected = referenceMatMulGradients(a, b, w);
+        const transpose = (m: number[][]) => m[0].map((_, j) => m.map((r) => r[j]));
+        for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+          const aIn = tf.tensor2d(ta ? transpose(a) : a);
+          const bIn = tf.tensor2d(tb ? transpose(b) : b);
+          const [dA, dB] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D, ta, tb), tf.tensor2d(w))))([aIn, bIn]);
+          const got = { dA: dA.arraySync() as number[][], dB: dB.arraySync() as number[][] };
+          const wantA = ta ? transpose(expected.dA) : expected.dA;
+          const wantB = tb ? transpose(expected.dB) : expected.dB;
+          got.dA.flat().forEach((v, i) => expect(v).toBeCloseTo(wantA.flat()[i], 4));
+          got.dB.flat().forEach((v, i) => expect(v).toBeCloseTo(wantB.flat()[i], 4));
+          tf.dispose([aIn, bIn, dA, dB]);
+        }
+      });
+
+      it('should reduce over broadcast batch dimensions', async () => {
+        await tf.setBackend(backend);
+        const a = tf.ones([1, 2, 3]);
+        const b = tf.ones([4, 3, 2]);
+        const [dA, dB] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.matMul(x, y)))([a, b]);
+        expect(dA.shape).toEqual([1, 2, 3]);
+        // Each entry of a meets 2 columns of each of the 4 batch matrices: 8.
+        expect(Array.from(dA.dataSync())).toEqual(new Array(6).fill(8));
+        expect(Array.from(dB.dataSync())).toEqual(new Array(24).fill(2));
+        tf.dispose([a, b, dA, dB]);
+      });
+    });
+  }
+});
