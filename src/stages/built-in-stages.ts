@@ -9,6 +9,21 @@ import { Validate } from './hooks/validate.js';
 import { CrossEntropyLoss } from './losses/cross-entropy-loss-stage.js';
 import { DiceLoss } from './losses/dice-loss-stage.js';
 import { WeightedSum } from './losses/weighted-sum.js';
+import { ArsTverskyLoss } from './losses/ars-tversky-loss-stage.js';
+import { BinaryDiceLoss } from './losses/binary-dice-loss-stage.js';
+import { DeepSupervisionLoss } from './losses/deep-supervision-loss-stage.js';
+import { EntropyLoss } from './losses/entropy-loss-stage.js';
+import { ExpLogLoss } from './losses/exp-log-loss-stage.js';
+import { FocalDiceLoss } from './losses/focal-dice-loss-stage.js';
+import { GatedCRFLoss } from './losses/gated-crf-loss-stage.js';
+import { GeneralizedCrossEntropyLoss } from './losses/generalized-cross-entropy-loss-stage.js';
+import { GroupDiceLoss } from './losses/group-dice-loss-stage.js';
+import { MAELoss } from './losses/mean-absolute-error-loss-stage.js';
+import { MSELoss } from './losses/mean-squared-error-loss-stage.js';
+import { MumfordShahLoss } from './losses/mumford-shah-loss-stage.js';
+import { NoiseRobustDiceLoss } from './losses/noise-robust-dice-loss-stage.js';
+import { SLSRLoss } from './losses/spatial-label-smoothing-loss-stage.js';
+import { TotalVariationLoss } from './losses/total-variation-loss-stage.js';
 import { UNet2DStage } from './networks/unet2d-stage.js';
 import { Adam } from './optimisers/adam.js';
 import { NormalizeWithMeanStd } from './transforms/normalize-with-mean-std.js';
@@ -87,6 +102,21 @@ export const builtInStageClasses: readonly StageClass[] = [
   DiceLoss,
   CrossEntropyLoss,
   WeightedSum,
+  ArsTverskyLoss,
+  BinaryDiceLoss,
+  DeepSupervisionLoss,
+  EntropyLoss,
+  ExpLogLoss,
+  FocalDiceLoss,
+  GatedCRFLoss,
+  GeneralizedCrossEntropyLoss,
+  GroupDiceLoss,
+  MAELoss,
+  MSELoss,
+  MumfordShahLoss,
+  NoiseRobustDiceLoss,
+  SLSRLoss,
+  TotalVariationLoss,
   Adam,
   Validate,
   Checkpoint,
