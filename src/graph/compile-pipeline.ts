@@ -63,7 +63,7 @@ export async function compilePipeline(
   const streams = new Map<string, SampleStream>();
   const networks = new Map<string, NetworkState>();
   const feeders = new Map<string, BatchSource>();
-  const compiled = { instances, feeders, networks };
+  const compiled = { instances, feeders };
   try {
     for (const name of validated.order) {
       const node = validated.nodes.get(name)!;
@@ -77,13 +77,12 @@ export async function compilePipeline(
       });
       instances.set(name, instance);
       if (instance instanceof SampleStreamStage) {
-        const outputs = await instance.streams(streamInputs(node, streams));
+        const outputs = await instance.streams(resolveInputs(node, { streams, networks }));
         for (const [port, stream] of Object.entries(outputs)) streams.set(`${name}.${port}`, stream);
       } else if (instance instanceof NetworkStage) {
-        networks.set(name, instance.build(singleInputs(node, networks)));
+        networks.set(name, instance.build(resolveInputs(node, { streams, networks })));
       } else if (instance instanceof FeederStage) {
-        const inputs = streamInputs(node, streams);
-        feeders.set(name, instance.open(inputs as Record<string, SampleStream>));
+        feeders.set(name, instance.open(resolveInputs(node, { streams, networks })));
       }
     }
   } catch (error) {
@@ -131,7 +130,7 @@ export async function compilePipeline(
     for (const name of plan.tensorNodes) {
       const node = validated.nodes.get(name)!;
       const stage = instances.get(name) as TensorStage;
-      const outputs = stage.compute(tensorInputs(node, values, networks), {
+      const outputs = stage.compute(resolveInputs(node, { streams, networks, tensors: values }), {
         iteration,
         iterations,
         random: stage.context.random.derive('tick', iteration),
@@ -203,7 +202,7 @@ export async function compilePipeline(
         const hook = instances.get(name) as HookStage;
         if (!hook.runsAt(moment)) return of();
         const node = validated.nodes.get(name)!;
-        return defer(() => hook.run(hookInputs(node, streams, networks), moment));
+        return defer(() => hook.run(resolveInputs(node, { streams, networks }), moment));
       }),
     );
   }
@@ -303,62 +302,31 @@ function planOptimisers(
   return plans;
 }
 
-function streamInputs(node: ValidatedNode, streams: ReadonlyMap<string, SampleStream>): Record<string, SampleStream | undefined> {
-  const out: Record<string, SampleStream | undefined> = {};
-  for (const [port, sources] of Object.entries(node.inputs)) {
-    const source = sources[0];
-    if (source?.kind === 'port') out[port] = streams.get(`${source.node}.${source.port}`);
-  }
-  return out;
+/** What the sources of a node's inputs resolve to at one moment of the run. */
+interface PortValues {
+  readonly streams: ReadonlyMap<string, SampleStream>;
+  readonly networks: ReadonlyMap<string, NetworkState>;
+  /** Tensors of the current tick, keyed `node.port`; absent outside a tick. */
+  readonly tensors?: ReadonlyMap<string, tf.Tensor>;
 }
 
-function singleInputs(node: ValidatedNode, networks: ReadonlyMap<string, NetworkState>): Record<string, NetworkState | undefined> {
-  const out: Record<string, NetworkState | undefined> = {};
-  for (const [port, sources] of Object.entries(node.inputs)) {
-    const source = sources[0];
-    if (source?.kind === 'port') out[port] = networks.get(source.node);
-  }
-  return out;
-}
-
-function tensorInputs(
-  node: ValidatedNode,
-  values: ReadonlyMap<string, tf.Tensor>,
-  networks: ReadonlyMap<string, NetworkState>,
-): Record<string, tf.Tensor | tf.Tensor[] | NetworkState | NetworkState[]> {
-  const out: Record<string, tf.Tensor | tf.Tensor[] | NetworkState | NetworkState[]> = {};
-  for (const [port, sources] of Object.entries(node.inputs)) {
-    const spec = node.stageClass.inputs[port];
-    if (spec.type === 'network') {
-      const states = sources.map((s) => networks.get((s as { node: string }).node)!);
-      out[port] = spec.list ? states : states[0];
-      continue;
-    }
-    const tensors = sources.map((s) => {
-      if (s.kind === 'constant') return tf.scalar(s.value);
-      const value = values.get(`${s.node}.${s.port}`);
-      if (!value) {
-        throw new MicflowError('stage-failed', `node "${node.name}" input "${port}": "${s.node}.${s.port}" has no value this tick (an unlabelled batch has no label)`);
-      }
-      return value;
-    });
-    out[port] = spec.list ? tensors : tensors[0];
-  }
-  return out;
-}
-
-function hookInputs(
-  node: ValidatedNode,
-  streams: ReadonlyMap<string, SampleStream>,
-  networks: ReadonlyMap<string, NetworkState>,
-): Record<string, unknown> {
+/** A node's inputs, port by port: one value for a plain port, an array for a list port. */
+function resolveInputs(node: ValidatedNode, values: PortValues): Record<string, any> {
   const out: Record<string, unknown> = {};
   for (const [port, sources] of Object.entries(node.inputs)) {
     const spec = node.stageClass.inputs[port];
-    const values = sources.map((s) =>
-      s.kind === 'port' ? (spec.type === 'network' ? networks.get(s.node) : streams.get(`${s.node}.${s.port}`)) : s.value,
-    );
-    out[port] = spec.list ? values : values[0];
+    const items = sources.map((source) => {
+      if (source.kind === 'constant') return tf.scalar(source.value); // validation allows constants on scalar ports only
+      const key = `${source.node}.${source.port}`;
+      if (spec.type === 'network') return values.networks.get(source.node);
+      if (spec.type === 'samples') return values.streams.get(key);
+      const tensor = values.tensors?.get(key);
+      if (!tensor) {
+        throw new MicflowError('stage-failed', `node "${node.name}" input "${port}": "${key}" has no value this tick (an unlabelled batch has no label)`);
+      }
+      return tensor;
+    });
+    out[port] = spec.list ? items : items[0];
   }
   return out;
 }
