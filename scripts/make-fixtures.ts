@@ -30,6 +30,9 @@ const MIN_CLASS_PIXELS = 30;
 const MARGIN = 8;
 /** Crop sides are multiples of this, so a 5-level U-Net (4 poolings) takes whole slices. */
 const SIDE_MULTIPLE = 16;
+/** Training slices that keep their labels in the semi-supervised lists (evenly spaced through the training slices). */
+const LABELLED_SLICES = 4;
+
 /** Split in blocks of this many consecutive slices, so neighbouring slices rarely straddle splits. */
 const BLOCK = 3;
 
@@ -262,6 +265,13 @@ async function main(): Promise<void> {
     const rows = slices.filter((s) => s.split === split).map((s) => `image/${s.name},label/${s.name}`);
     await writeFile(path.join(out, `${split}.csv`), ['image,label', ...rows].join('\n') + '\n');
   }
+  // Semi-supervised split of the training slices: LABELLED_SLICES evenly spaced slices keep their labels (about 10%),
+  // the rest form the unlabelled list (their label column stays, so a fully supervised upper bound can read them).
+  const train = slices.filter((s) => s.split === 'train');
+  const labelledIndices = new Set(Array.from({ length: LABELLED_SLICES }, (_, i) => Math.floor(((i + 0.5) * train.length) / LABELLED_SLICES)));
+  const listOf = (group: typeof train) => ['image,label', ...group.map((s) => `image/${s.name},label/${s.name}`)].join('\n') + '\n';
+  await writeFile(path.join(out, 'train_labelled.csv'), listOf(train.filter((_, i) => labelledIndices.has(i))));
+  await writeFile(path.join(out, 'train_unlabelled.csv'), listOf(train.filter((_, i) => !labelledIndices.has(i))));
   await writeFile(path.join(out, 'classes.json'), JSON.stringify({ names: CLASS_NAMES, aal: aalOfClass }, null, 2) + '\n');
 
   // --- Provenance.
@@ -325,6 +335,8 @@ ${DEBIAN_COPYRIGHT_QUOTE}
 7. Splits by slice position in blocks of ${BLOCK} consecutive slices: block g = floor((z - ${zFirst}) / ${BLOCK});
    g mod 5 = 2 → valid, g mod 5 = 4 → test, otherwise train. Writes \`train.csv\`, \`valid.csv\`, \`test.csv\`
    (header \`image,label\`, paths relative to this folder) and \`classes.json\`.
+8. For semi-supervised training: \`train_labelled.csv\` holds ${LABELLED_SLICES} training slices evenly spaced through the
+   training list (about 10%), \`train_unlabelled.csv\` the other training slices.
 
 Neighbouring slices are strongly correlated, so valid/test scores on this set are optimistic; it is meant for
 exercising code, not for judging models.
