@@ -372,24 +372,53 @@ napi_value MatMulJs(napi_env env, napi_callback_info info) {
 // Elementwise work in OpenMP loops over the caller's layout
 
 // Calls f(outIndex, aIndex, bIndex, count, aStep, bStep) for each innermost run of a broadcast over `shape`.
+// Axes that are contiguous in the output and in both operands are merged first, so runs are as long as possible;
+// each thread decomposes its first run index once and then steps an odometer.
 template <typename F>
-void broadcastRuns(const std::vector<int64_t>& shape, const std::vector<int64_t>& aStrides,
-                   const std::vector<int64_t>& bStrides, F f) {
+void broadcastRuns(std::vector<int64_t> shape, std::vector<int64_t> aStrides, std::vector<int64_t> bStrides, F f) {
+  // merge axis i into i+1 when both operands step through it as one longer axis
+  for (int64_t i = int64_t(shape.size()) - 2; i >= 0; i--) {
+    size_t j = size_t(i) + 1;
+    if (aStrides[i] == aStrides[j] * shape[j] && bStrides[i] == bStrides[j] * shape[j]) {
+      shape[j] *= shape[i];
+      shape.erase(shape.begin() + i);
+      aStrides.erase(aStrides.begin() + i);
+      bStrides.erase(bStrides.begin() + i);
+    }
+  }
   size_t r = shape.size();
   int64_t inner = r ? shape[r - 1] : 1;
   int64_t outer = 1;
   for (size_t i = 0; i + 1 < r; i++) outer *= shape[i];
   int64_t as = r ? aStrides[r - 1] : 0, bs = r ? bStrides[r - 1] : 0;
-#pragma omp parallel for schedule(static) if (outer * inner > 32768)
-  for (int64_t o = 0; o < outer; o++) {
-    int64_t rest = o, ai = 0, bi = 0;
-    for (int64_t d = int64_t(r) - 2; d >= 0; d--) {
-      int64_t idx = rest % shape[d];
-      rest /= shape[d];
-      ai += idx * aStrides[d];
-      bi += idx * bStrides[d];
+  int64_t work = outer * inner;
+#pragma omp parallel if (work > 65536)
+  {
+    int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    int64_t from = outer * t / nt, to = outer * (t + 1) / nt;
+    if (from < to) {
+      std::vector<int64_t> idx(r ? r - 1 : 0, 0);
+      int64_t rest = from, ai = 0, bi = 0;
+      for (int64_t d = int64_t(r) - 2; d >= 0; d--) {
+        idx[d] = rest % shape[d];
+        rest /= shape[d];
+        ai += idx[d] * aStrides[d];
+        bi += idx[d] * bStrides[d];
+      }
+      for (int64_t o = from; o < to; o++) {
+        f(o * inner, ai, bi, inner, as, bs);
+        for (int64_t d = int64_t(r) - 2; d >= 0; d--) {
+          if (++idx[d] < shape[d]) {
+            ai += aStrides[d];
+            bi += bStrides[d];
+            break;
+          }
+          ai -= (shape[d] - 1) * aStrides[d];
+          bi -= (shape[d] - 1) * bStrides[d];
+          idx[d] = 0;
+        }
+      }
     }
-    f(o * inner, ai, bi, inner, as, bs);
   }
 }
 

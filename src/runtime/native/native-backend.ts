@@ -12,10 +12,55 @@ export const NATIVE_BACKEND_NAME = 'native';
  * registered for this backend, so whatever the addon does not cover still runs, in JavaScript.
  */
 export class NativeBackend extends MathBackendCPU {
-  constructor(readonly addon: NativeAddon) {
+  /** Float32 buffers of disposed tensors, by length, for native kernels' outputs (fresh 16 MB buffers cost ms each). */
+  private readonly pool = new Map<number, Float32Array[]>();
+  /** Buffers handed out by {@link allocateFloat32}: only these go back to the pool. */
+  private readonly pooled = new WeakSet<Float32Array>();
+  private pooledBytes = 0;
+
+  constructor(
+    readonly addon: NativeAddon,
+    /** Upper bound on the bytes kept in the pool. */
+    readonly poolLimitBytes = 2 ** 31,
+  ) {
     super();
     // The cpu backend's first write prints advice to install tfjs-node; it does not apply to this backend.
     (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+
+  /** A float32 buffer of `length` elements with arbitrary contents, reused from a disposed tensor when possible. */
+  allocateFloat32(length: number): Float32Array {
+    const reused = this.pool.get(length)?.pop();
+    if (reused) this.pooledBytes -= reused.byteLength;
+    const buffer = reused ?? new Float32Array(length);
+    this.pooled.add(buffer);
+    return buffer;
+  }
+
+  override disposeData(dataId: object, force = false): boolean {
+    const values = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
+    const done = super.disposeData(dataId, force);
+    if (done && values instanceof Float32Array && this.pooled.has(values) && !this.data.has(dataId)) {
+      if (this.pooledBytes + values.byteLength <= this.poolLimitBytes) {
+        const list = this.pool.get(values.length) ?? [];
+        list.push(values);
+        this.pool.set(values.length, list);
+        this.pooledBytes += values.byteLength;
+      }
+    }
+    return done;
+  }
+
+  /** Pooled buffers are reused after their tensor is disposed, so readers get a copy they can keep. */
+  override readSync(dataId: object): tf.backend_util.BackendValues {
+    const values = super.readSync(dataId);
+    return values instanceof Float32Array && this.pooled.has(values) ? values.slice() : values;
+  }
+
+  override dispose(): void {
+    this.pool.clear();
+    this.pooledBytes = 0;
+    super.dispose();
   }
 }
 

@@ -15,10 +15,25 @@ function values(backend: MathBackendCPU, t: Info): Float32Array {
 function bytes(backend: MathBackendCPU, t: Info): Uint8Array {
   return backend.data.get(t.dataId).values as Uint8Array;
 }
+/** A backend that recycles the float32 buffers of disposed tensors (see NativeBackend). */
+interface BufferPool {
+  allocateFloat32(length: number): Float32Array;
+}
+
+/**
+ * A new output tensor and its storage. Float32 storage comes from the backend's pool when it has one, so it is NOT
+ * zeroed: every kernel here writes each element of its output.
+ */
 function output(backend: MathBackendCPU, shape: number[], dtype: 'float32' | 'bool' = 'float32'): { info: Info; data: Float32Array } {
   const size = util.sizeFromShape(shape);
+  const pool = backend as unknown as Partial<BufferPool>;
   // A bool output is a Uint8Array; the addon takes either, so both are typed as Float32Array here.
-  const data = (dtype === 'bool' ? new Uint8Array(size) : new Float32Array(size)) as unknown as Float32Array;
+  const data =
+    dtype === 'bool'
+      ? (new Uint8Array(size) as unknown as Float32Array)
+      : pool.allocateFloat32
+        ? pool.allocateFloat32(size)
+        : new Float32Array(size);
   return { info: backend.makeTensorInfo(shape, dtype, data), data };
 }
 const allFloat = (...ts: Array<Info | undefined>) => ts.every((t) => t === undefined || t.dtype === 'float32');
@@ -310,6 +325,37 @@ export const slice: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
   return backend.makeTensorInfo(size, x.dtype, data);
 };
 
+export const splitV: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
+  const { x } = inputs;
+  if (!fourByte(x)) return undefined;
+  const axis = util.parseAxisParam(attrs.axis as number, x.shape)[0];
+  const sizes = backend_util.prepareSplitSize(x as tf.Tensor, attrs.numOrSizeSplits as number[], axis);
+  const strides = contiguousStrides(x.shape);
+  const source = backend.data.get(x.dataId).values as Float32Array;
+  let at = 0;
+  return sizes.map((size) => {
+    const shape = x.shape.map((d, i) => (i === axis ? size : d));
+    const n = util.sizeFromShape(shape);
+    const data = x.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+    if (n) addon.gather(source, shape, strides, at * strides[axis], data);
+    at += size;
+    return backend.makeTensorInfo(shape, x.dtype, data);
+  });
+};
+
+export const reverse: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
+  const { x } = inputs;
+  if (!fourByte(x)) return undefined;
+  const dims = util.parseAxisParam(attrs.dims as number[], x.shape);
+  const own = contiguousStrides(x.shape);
+  const strides = own.map((s, i) => (dims.includes(i) ? -s : s));
+  const offset = dims.reduce((acc, d) => acc + (x.shape[d] - 1) * own[d], 0);
+  const n = util.sizeFromShape(x.shape);
+  const data = x.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+  if (n) addon.gather(backend.data.get(x.dataId).values as Float32Array, x.shape, strides, offset, data);
+  return backend.makeTensorInfo(x.shape, x.dtype, data);
+};
+
 export const transpose: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
   const { x } = inputs;
   if (!fourByte(x) && x.dtype !== 'bool') return undefined;
@@ -328,8 +374,7 @@ export const padV2: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
   const paddings = attrs.paddings as Array<[number, number]>;
   const outShape = x.shape.map((d, i) => paddings[i][0] + d + paddings[i][1]);
   const out = output(backend, outShape);
-  const value = (attrs.constantValue as number) ?? 0;
-  if (value !== 0) addon.fill(out.data, value);
+  addon.fill(out.data, (attrs.constantValue as number) ?? 0);
   const strides = contiguousStrides(outShape);
   const offset = paddings.reduce((acc, p, i) => acc + p[0] * strides[i], 0);
   addon.scatter(values(backend, x), x.shape, out.data, strides, offset);
@@ -395,6 +440,8 @@ export const nativeKernels: ReadonlyArray<[string, NativeKernel]> = [
   [tf.Min, min],
   [tf.Slice, slice],
   [tf.Transpose, transpose],
+  [tf.SplitV, splitV],
+  [tf.Reverse, reverse],
   [tf.PadV2, padV2],
   [tf.Concat, concat],
 ];
