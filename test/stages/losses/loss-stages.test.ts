@@ -23,6 +23,8 @@ import { spatialLabelSmoothingLoss } from '../../../src/losses/spatial-label-smo
 import { totalVariationLoss } from '../../../src/losses/total-variation-loss.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { builtInStageClasses } from '../../../src/stages/built-in-stages.js';
+import { CrossEntropyLoss } from '../../../src/stages/losses/cross-entropy-loss-stage.js';
+import { DiceLoss } from '../../../src/stages/losses/dice-loss-stage.js';
 import { ArsTverskyLoss } from '../../../src/stages/losses/ars-tversky-loss-stage.js';
 import { BinaryDiceLoss } from '../../../src/stages/losses/binary-dice-loss-stage.js';
 import { DeepSupervisionLoss } from '../../../src/stages/losses/deep-supervision-loss-stage.js';
@@ -77,6 +79,17 @@ describe('the loss stages', () => {
     ];
     it.each(cases)('%s should output its loss function of the activated prediction, with the mask', (_name, stageClass, params, expected) => {
       expect(run(stageClass, params, labelled())).toBeCloseTo(expected(), 6);
+    });
+
+    it('DiceLoss and CrossEntropyLoss should pass the mask and pixel weights on', () => {
+      const pixelWeight = tf.tensor(pseudoRandom(32, 13, 0.5, 2), [2, 4, 4]);
+      const dice = run(DiceLoss, { activation: 'softmax' }, { prob: logits(), label: labels(), mask: mask(), pixelWeight });
+      expect(dice).toBeCloseTo(value(diceLoss(tf.softmax(logits()), y(), { mask: mask(), pixelWeight })), 6);
+      const probInput = run(DiceLoss, {}, { prob: tf.softmax(logits()), label: labels(), mask: mask() });
+      expect(probInput).toBeCloseTo(value(diceLoss(tf.softmax(logits()), y(), { mask: mask() })), 6);
+      const ce = run(CrossEntropyLoss, {}, { logits: logits(), label: labels(), mask: mask() });
+      expect(ce).toBeCloseTo(value(crossEntropyLoss(logits(), y(), { mask: mask() })), 6);
+      expect(ce).not.toBeCloseTo(value(crossEntropyLoss(logits(), y())), 3);
     });
 
     it('EntropyLoss, TotalVariationLoss, GatedCRFLoss and MumfordShahLoss should output their regulariser', () => {
