@@ -1,0 +1,166 @@
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { MicflowError } from '../errors/micflow-error.js';
+import type { ImageArray } from '../graph/sample.js';
+import { rowMajorGrid } from '../io/image-geometry.js';
+import { toFloat32, type MedicalImage } from '../io/medical-image.js';
+import { readCsvTable } from '../io/read-csv-table.js';
+import { readImage, writeImage } from '../io/read-image.js';
+import { IMAGE_FILE_PATTERN } from '../metrics/evaluate-image-folders.js';
+import { argmaxChannelsLast } from '../metrics/dice-score.js';
+import { SeededRandom } from '../runtime/seeded-random.js';
+import { ensemblePredictor } from './ensemble-prediction.js';
+import { fillHoles } from './fill-holes.js';
+import { keepLargestComponent } from './keep-largest-component.js';
+import { networkLogits } from './network-logits.js';
+import type { ProbabilityPredictor } from './probability-map.js';
+import { predictSlidingWindow, type SlidingWindowOptions } from './sliding-window-inference.js';
+import { withTestTimeAugmentation, type TestTimeAugmentationOptions } from './test-time-augmentation.js';
+import type { TrainedModel } from './trained-model.js';
+import { predictWholeImageProbabilities } from './whole-image-inference.js';
+
+export interface InferImageFilesOptions {
+  /** One model, or several whose probabilities are averaged (an ensemble of checkpoints or runs). */
+  readonly models: readonly TrainedModel[];
+  /** A CSV list (the test branch's image columns, paths relative to the CSV's folder) or a folder of images. */
+  readonly data: string;
+  readonly outDirectory: string;
+  /** Sliding-window inference with these settings; whole-image inference when absent. */
+  readonly slidingWindow?: SlidingWindowOptions;
+  /** Whole-image inference pads each axis to a multiple of this (default 16, a U-Net's four poolings). */
+  readonly sizeDivisor?: number;
+  readonly testTimeAugmentation?: TestTimeAugmentationOptions;
+  readonly keepLargestComponent?: 'per-class' | 'union';
+  readonly fillHoles?: boolean;
+  /** Also write `<case>_probabilities.nii.gz` (float32, one component per class, the input's geometry). */
+  readonly probabilities?: boolean;
+  readonly onCase?: (written: { id: string; labelFile: string; seconds: number }, index: number, total: number) => void;
+}
+
+interface InferenceCase {
+  readonly origin: string;
+  readonly imageFiles: readonly string[];
+}
+
+/**
+ * Predicts every image of a CSV list or folder with one model or an ensemble and writes each label map in the input's
+ * format and geometry (its file name, spacing, origin and direction) to the output folder, one case at a time.
+ * Each model applies its own preprocessing; probabilities are (test-time-augmented and) averaged before the argmax;
+ * post-processing (largest component, hole filling) runs on the label map.
+ *
+ * @throws MicflowError naming the file or CSV line when an input is missing or unreadable, or preprocessing changes
+ * the image size (predictions could then not be mapped back onto the input grid).
+ */
+export async function inferImageFiles(options: InferImageFilesOptions): Promise<string[]> {
+  const cases = await listCases(options.data, options.models[0].imageColumns);
+  await mkdir(options.outDirectory, { recursive: true });
+  const members: ProbabilityPredictor[] = options.models.map((model) => {
+    const logits = networkLogits(model.network.network);
+    const base: ProbabilityPredictor = options.slidingWindow
+      ? (image) => predictSlidingWindow(logits, image, options.slidingWindow!)
+      : (image) => predictWholeImageProbabilities(logits, image, options.sizeDivisor ?? 16);
+    return options.testTimeAugmentation ? withTestTimeAugmentation(base, options.testTimeAugmentation) : base;
+  });
+  const written: string[] = [];
+  const names = new Set<string>();
+  for (const [index, inferenceCase] of cases.entries()) {
+    const started = performance.now();
+    const images = await Promise.all(inferenceCase.imageFiles.map((f) => readImage(f)));
+    const image = stackChannels(images, inferenceCase);
+    const spatial = image.shape.slice(0, -1);
+    const id = basename(inferenceCase.imageFiles[0]).replace(IMAGE_FILE_PATTERN, '');
+    const predictors = members.map((predict, m) => (raw: ImageArray) => {
+      const model = options.models[m];
+      const prepared = model.preprocess({ id, origin: inferenceCase.origin, image: raw, random: new SeededRandom(0).derive('case', index), spacing: rowMajorGrid(images[0]).spacing }).image;
+      if (prepared.shape.slice(0, -1).join('x') !== spatial.join('x')) {
+        throw new MicflowError(
+          'invalid-data',
+          `${inferenceCase.origin}: the preprocessing (${model.preprocessingNodes.join(' → ')}) turns size ${spatial.join('×')} into ${prepared.shape.slice(0, -1).join('×')}; inference needs size-preserving transforms`,
+        );
+      }
+      return predict(prepared);
+    });
+    const probabilities = predictors.length === 1 ? predictors[0](image) : ensemblePredictor(predictors)(image);
+    const classes = probabilities.shape[probabilities.shape.length - 1];
+    let labels = argmaxChannelsLast(probabilities.data, classes);
+    if (options.keepLargestComponent) labels = keepLargestComponent(labels, spatial, { mode: options.keepLargestComponent });
+    if (options.fillHoles) labels = fillHoles(labels, spatial);
+
+    const source = images[0];
+    const fileName = basename(inferenceCase.imageFiles[0]);
+    if (names.has(fileName)) throw new MicflowError('invalid-data', `${inferenceCase.origin}: another case already wrote ${fileName} to ${options.outDirectory}`);
+    names.add(fileName);
+    const labelFile = join(options.outDirectory, fileName);
+    const pixelType = classes <= 256 ? 'uint8' : 'int32';
+    await writeImage(labelFile, {
+      data: pixelType === 'uint8' ? Uint8Array.from(labels) : labels,
+      size: [...source.size],
+      spacing: [...source.spacing],
+      origin: [...source.origin],
+      direction: [...source.direction],
+      components: 1,
+      pixelType,
+    });
+    if (options.probabilities) {
+      await writeImage(join(options.outDirectory, `${id}_probabilities.nii.gz`), {
+        data: probabilities.data,
+        size: [...source.size],
+        spacing: [...source.spacing],
+        origin: [...source.origin],
+        direction: [...source.direction],
+        components: classes,
+        pixelType: 'float32',
+      });
+    }
+    written.push(labelFile);
+    options.onCase?.({ id, labelFile, seconds: (performance.now() - started) / 1000 }, index, cases.length);
+  }
+  return written;
+}
+
+async function listCases(data: string, imageColumns: readonly string[]): Promise<InferenceCase[]> {
+  const info = await stat(data).catch(() => undefined);
+  if (!info) throw new MicflowError('invalid-argument', `--data ${data}: no such CSV list or folder`);
+  if (info.isDirectory()) {
+    const files = (await readdir(data)).filter((n) => IMAGE_FILE_PATTERN.test(n) && !n.startsWith('.')).sort();
+    if (!files.length) throw new MicflowError('invalid-argument', `--data ${data}: the folder holds no image files`);
+    return files.map((f) => ({ origin: join(data, f), imageFiles: [join(data, f)] }));
+  }
+  const table = await readCsvTable(data, imageColumns);
+  const root = dirname(resolve(data));
+  const cases = table.rows.map((row) => ({
+    origin: `${data} line ${row.line}`,
+    imageFiles: imageColumns.map((c) => (isAbsolute(row.values[c]) ? row.values[c] : join(root, row.values[c]))),
+  }));
+  for (const c of cases) {
+    for (const file of c.imageFiles) {
+      if (!(await stat(file).then((s) => s.isFile(), () => false))) throw new MicflowError('invalid-data', `${c.origin}: image ${file} does not exist`);
+    }
+  }
+  if (!cases.length) throw new MicflowError('invalid-argument', `--data ${data}: the list has no rows`);
+  return cases;
+}
+
+/** One channels-last image from one file per modality (each may itself have several components). */
+function stackChannels(images: readonly MedicalImage[], inferenceCase: InferenceCase): ImageArray {
+  const { shape } = rowMajorGrid(images[0]);
+  for (const [i, image] of images.entries()) {
+    if (image.size.join('x') !== images[0].size.join('x')) {
+      throw new MicflowError('invalid-data', `${inferenceCase.origin}: ${inferenceCase.imageFiles[i]} is ${image.size.join('×')}, but ${inferenceCase.imageFiles[0]} is ${images[0].size.join('×')}`);
+    }
+  }
+  if (shape.length !== 2 && shape.length !== 3) {
+    throw new MicflowError('invalid-data', `${inferenceCase.origin}: ${inferenceCase.imageFiles[0]} is ${images[0].size.join('×')}; inference reads 2D or 3D images`);
+  }
+  const voxels = shape.reduce((a, b) => a * b, 1);
+  const channels = images.reduce((n, image) => n + image.components, 0);
+  const data = new Float32Array(voxels * channels);
+  let offset = 0;
+  for (const image of images) {
+    const values = toFloat32(image);
+    const c = image.components;
+    for (let p = 0; p < voxels; p++) for (let k = 0; k < c; k++) data[p * channels + offset + k] = values[p * c + k];
+    offset += c;
+  }
+  return { data, shape: [...shape, channels] };
+}
