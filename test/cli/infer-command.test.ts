@@ -147,7 +147,7 @@ describe('npm run infer', () => {
       const written = await readImage(join(out, 'vol.nii.gz'));
       expect(written.size).toEqual([14, 12, 10]);
       expect(written.direction).toEqual([0, 1, 0, 1, 0, 0, 0, 0, 1]);
-      const expected = [...volume.data].map((x) => {
+      const expected = [...(volume.data as Float32Array)].map((x) => {
         const logits = [x, -x, 0.3 * x + 0.2];
         return logits.indexOf(Math.max(...logits));
       });

@@ -35,7 +35,9 @@ export class PointwiseNetwork implements SegmentationNetwork {
       const input = x as tf.Tensor;
       const flat = tf.reshape(input, [-1, input.shape[input.rank - 1]]);
       const out = tf.add(tf.matMul(flat, weights as tf.Tensor2D), bias);
-      return tf.reshape(out, [...input.shape.slice(0, -1), bias.shape[0]]) as tf.Tensor4D;
+      const shape: number[] = [...input.shape.slice(0, -1), bias.shape[0]];
+      const logits: tf.Tensor = tf.reshape(out, shape);
+      return logits as tf.Tensor4D;
     });
   }
 
