@@ -24,6 +24,11 @@ export interface NetworkState {
   /** The node that owns the network. */
   readonly node: string;
   readonly network: SegmentationNetwork;
+  /**
+   * Builds a new network of the same architecture and configuration under another name (fresh variables), for
+   * stages that keep a copy of a network (an EMA teacher, a second co-teaching net initialised alike).
+   */
+  readonly createLike?: (name: string, random: SeededRandom) => SegmentationNetwork;
 }
 
 /** What a tick tells a tensor node. */

@@ -25,6 +25,10 @@ import { NoiseRobustDiceLoss } from './losses/noise-robust-dice-loss-stage.js';
 import { SLSRLoss } from './losses/spatial-label-smoothing-loss-stage.js';
 import { TotalVariationLoss } from './losses/total-variation-loss-stage.js';
 import { UNet2DStage } from './networks/unet2d-stage.js';
+import { EmaCopy } from './networks/ema-copy.js';
+import { SigmoidRampup } from './schedules/sigmoid-rampup.js';
+import { InputNoise } from './perturbations/input-noise.js';
+import { ConsistencyLoss } from './losses/consistency-loss-stage.js';
 import { Adam } from './optimisers/adam.js';
 import { NormalizeWithMeanStd } from './transforms/normalize-with-mean-std.js';
 import { RandomCrop } from './transforms/random-crop.js';
@@ -98,6 +102,10 @@ export const builtInStageClasses: readonly StageClass[] = [
   LabelSmoothing,
   Batch,
   UNet2DStage,
+  EmaCopy,
+  SigmoidRampup,
+  InputNoise,
+  ConsistencyLoss,
   Forward,
   DiceLoss,
   CrossEntropyLoss,

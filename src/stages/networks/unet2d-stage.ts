@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NetworkStage, type NetworkState } from '../../graph/stage.js';
 import { UNet2D } from '../../networks/unet2d.js';
+import type { SeededRandom } from '../../runtime/seeded-random.js';
 
 const params = z
   .object({
@@ -30,16 +31,18 @@ export class UNet2DStage extends NetworkStage<z.infer<typeof params>> {
   private network?: UNet2D;
 
   override build(): NetworkState {
-    this.network = new UNet2D({
-      name: this.nodeName,
-      inChannels: this.params.inChannels,
-      classes: this.params.classes,
-      featureChannels: this.params.features,
-      dropout: this.params.dropout,
-      upMode: this.params.upMode,
-      random: this.context.random.derive('init'),
-    });
-    return { node: this.nodeName, network: this.network };
+    const create = (name: string, random: SeededRandom) =>
+      new UNet2D({
+        name,
+        inChannels: this.params.inChannels,
+        classes: this.params.classes,
+        featureChannels: this.params.features,
+        dropout: this.params.dropout,
+        upMode: this.params.upMode,
+        random,
+      });
+    this.network = create(this.nodeName, this.context.random.derive('init'));
+    return { node: this.nodeName, network: this.network, createLike: create };
   }
 
   override dispose(): void {

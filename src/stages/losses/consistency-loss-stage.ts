@@ -1,0 +1,31 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { TensorStage, type TensorInputs } from '../../graph/stage.js';
+import { consistencyLoss } from '../../losses/consistency-loss.js';
+import { stopGradient } from '../../runtime/ops/stop-gradient.js';
+
+const params = z
+  .object({
+    kind: z.enum(['mse', 'kl', 'js']).default('mse'),
+    /** Block gradients through the target (on by default: the target is a teacher's or partner's opinion). */
+    detachTarget: z.boolean().default(true),
+  })
+  .strict();
+
+/** Consistency between a prediction and a target probability map: MSE, KL or JS (mean teacher, CCT, URPC). */
+export class ConsistencyLoss extends TensorStage<z.infer<typeof params>> {
+  static readonly className = 'ConsistencyLoss';
+  static readonly description = 'MSE / KL / JS consistency between two probability maps (target detached by default)';
+  static readonly reference = 'Tarvainen & Valpola, NeurIPS 2017; Ouali et al. (CCT), CVPR 2020';
+  static readonly paramsSchema = params;
+  static readonly inputs = {
+    prob: { type: 'tensor', description: 'probabilities that learn' },
+    target: { type: 'tensor', description: 'target probabilities, same shape' },
+  } as const;
+  static readonly outputs = { loss: { type: 'scalar', description: 'the loss' } } as const;
+
+  override compute(inputs: TensorInputs): Record<string, tf.Tensor> {
+    const target = inputs.target as tf.Tensor;
+    return { loss: consistencyLoss(inputs.prob as tf.Tensor, this.params.detachTarget ? stopGradient(target) : target, this.params.kind) };
+  }
+}
