@@ -5,7 +5,9 @@ import { readImageNode, writeImageNode } from '@itk-wasm/image-io';
 import { MicflowError } from '../errors/micflow-error.js';
 import { identityDirection, pixelCount, type ComponentType, type MedicalImage, type PixelData } from './medical-image.js';
 import { isNiftiFile, readNifti, UnsupportedNiftiVariant } from './read-nifti.js';
+import { isPngFile, readPng, UnsupportedPngVariant } from './read-png.js';
 import { writeNifti } from './write-nifti.js';
+import { canWritePng, writePng } from './write-png.js';
 
 /** itk-wasm's Image type, taken from the writer's signature so we need not import the transitive `itk-wasm` package. */
 type ItkImage = Parameters<typeof writeImageNode>[0];
@@ -35,7 +37,8 @@ function reason(error: unknown): string {
 
 /**
  * Reads a medical or ordinary image file (NIfTI, NRRD, MetaImage, PNG, ...) with itk-wasm; single-file NIfTI-1
- * (.nii, .nii.gz) goes through micflow's own reader ({@link readNifti}, several times faster, same result).
+ * (.nii, .nii.gz) and non-interlaced PNG go through micflow's own readers ({@link readNifti}, {@link readPng}: several
+ * times faster, same result — except that palette PNGs give palette indices and 1/2/4-bit grey its stored values).
  * Geometry comes back in ITK's LPS convention; see {@link MedicalImage}.
  * The first call in a process also starts the wasm module (a few hundred ms).
  *
@@ -51,6 +54,13 @@ export async function readImage(file: string): Promise<MedicalImage> {
       return await readNifti(file);
     } catch (error) {
       if (!(error instanceof UnsupportedNiftiVariant)) throw error;
+    }
+  }
+  if (isPngFile(file)) {
+    try {
+      return await readPng(file);
+    } catch (error) {
+      if (!(error instanceof UnsupportedPngVariant)) throw error;
     }
   }
 
@@ -105,8 +115,8 @@ function itkPixelType(image: MedicalImage): ItkImage['imageType']['pixelType'] {
 }
 
 /**
- * Writes an image with itk-wasm; the format follows the file extension (.nii.gz, .nrrd, .mha, .png, ...). NIfTI goes
- * through micflow's own writer ({@link writeNifti}, qform and sform both set as ITK writes them).
+ * Writes an image with itk-wasm; the format follows the file extension (.nii.gz, .nrrd, .mha, .png, ...). NIfTI and
+ * 8/16-bit 2D PNG go through micflow's own writers ({@link writeNifti}, {@link writePng}).
  * Writes to a temporary file in the same folder and renames it, so a failed write leaves no partial file.
  *
  * @throws MicflowError('invalid-data') when the image is inconsistent or the format cannot hold it.
@@ -115,6 +125,7 @@ export async function writeImage(file: string, image: MedicalImage): Promise<voi
   checkWritable(file, image);
   const dimension = image.size.length;
   if (isNiftiFile(file) && dimension <= 3) return writeNifti(file, image);
+  if (isPngFile(file) && canWritePng(image)) return writePng(file, image);
   const itkImage: ItkImage = {
     imageType: { dimension, componentType: image.pixelType, pixelType: itkPixelType(image), components: image.components },
     name: path.basename(file),
