@@ -5,6 +5,7 @@ import { CsvDataset } from './datasets/csv-dataset.js';
 import { Forward } from './forward/forward.js';
 import { Checkpoint } from './hooks/checkpoint.js';
 import { Evaluate } from './hooks/evaluate.js';
+import { EvaluateSegmentation } from './hooks/evaluate-segmentation.js';
 import { Validate } from './hooks/validate.js';
 import { CrossEntropyLoss } from './losses/cross-entropy-loss-stage.js';
 import { DiceLoss } from './losses/dice-loss-stage.js';
@@ -129,6 +130,7 @@ export const builtInStageClasses: readonly StageClass[] = [
   Validate,
   Checkpoint,
   Evaluate,
+  EvaluateSegmentation,
 ];
 
 export const builtInStagesModule = stageModule(...builtInStageClasses);

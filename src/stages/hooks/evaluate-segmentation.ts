@@ -1,0 +1,124 @@
+import { appendFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { concat, concatMap, defer, from, map, mergeMap, type Observable } from 'rxjs';
+import { z } from 'zod';
+import { MicflowError } from '../../errors/micflow-error.js';
+import type { RunEvent } from '../../events/run-event.js';
+import type { Sample, SampleStream } from '../../graph/sample.js';
+import { HookStage, type HookMoment, type NetworkState, type StageInputs } from '../../graph/stage.js';
+import { networkLogits } from '../../inference/network-logits.js';
+import { predictSlidingWindow } from '../../inference/sliding-window-inference.js';
+import { predictWholeImageProbabilities } from '../../inference/whole-image-inference.js';
+import { caseMetricsCsv, summariseCaseMetrics, type CaseMetrics } from '../../metrics/case-metrics-table.js';
+import { argmaxChannelsLast } from '../../metrics/dice-score.js';
+import { LABEL_METRIC_NAMES, evaluateSegmentation } from '../../metrics/segmentation-metrics.js';
+import { SeededRandom } from '../../runtime/seeded-random.js';
+
+const params = z
+  .object({
+    /** Which weights to evaluate: the best validation checkpoint (current if there is none), or the current ones. */
+    checkpoint: z.enum(['best', 'current']).default('best'),
+    /** Labels to evaluate; default every foreground class of the network (1..classes−1). */
+    labels: z.array(z.number().int()).min(1).optional(),
+    /** Names by label value (index 0 = background), for the summary event. */
+    classNames: z.array(z.string()).optional(),
+    /** Tolerance of the normalised surface Dice, in the samples' spacing unit (mm). */
+    surfaceTolerance: z.number().nonnegative().default(1),
+    /** Sliding-window inference with this spatial window; whole-image inference (padded to 16) when absent. */
+    window: z.array(z.number().int().positive()).min(2).max(3).optional(),
+    overlap: z.number().min(0).lt(1).default(0.5),
+    batchSize: z.number().int().positive().default(1),
+    /** File name of the per-case table in the run directory. */
+    table: z.string().regex(/^[\w.-]+\.csv$/).default('metrics.csv'),
+  })
+  .strict();
+
+/**
+ * After the last iteration: predicts every labelled case (whole image or sliding windows, 2D or 3D) and measures, per
+ * label and in the samples' physical spacing, Dice, IoU, sensitivity, precision, ASSD, HD95, Hausdorff, relative volume
+ * error, volumes and normalised surface Dice (see src/metrics/segmentation-metrics.ts). Cases are evaluated one at a
+ * time and each case's rows are appended to `<table>.partial` in the run directory as soon as it is done; at the end the
+ * table with mean and std rows replaces it and one evaluation event reports the mean Dice per label.
+ */
+export class EvaluateSegmentation extends HookStage<z.infer<typeof params>> {
+  static readonly className = 'EvaluateSegmentation';
+  static readonly description = 'At the end: per-case Dice, IoU, sensitivity, precision, ASSD, HD95, RVE, volumes, surface Dice in mm';
+  static readonly reference = 'Heimann et al., IEEE TMI 2009 (ASSD); Nikolov et al., arXiv:1809.04430 (surface Dice); Isensee et al., nnU-Net 2021 (sliding windows)';
+  static readonly paramsSchema = params;
+  static readonly inputs = {
+    net: { type: 'network', description: 'the network to evaluate' },
+    samples: { type: 'samples', description: 'labelled test cases (whole images or volumes)' },
+  } as const;
+  static readonly outputs = {};
+
+  override runsAt(moment: HookMoment): boolean {
+    return moment.final;
+  }
+
+  override run(inputs: StageInputs, moment: HookMoment): Observable<RunEvent> {
+    const net = inputs.net as NetworkState;
+    const stream = inputs.samples as SampleStream;
+    const cases: CaseMetrics[] = [];
+    let checkpoint = `current (iteration ${moment.iteration})`;
+    const directory = this.context.run.runDirectory;
+    const tablePath = directory ? join(directory, this.params.table) : undefined;
+    const random = new SeededRandom(0);
+
+    const start = defer(async () => {
+      const store = this.context.run.checkpoints;
+      if (this.params.checkpoint === 'best' && store.has('best')) checkpoint = `best (iteration ${store.restore('best', [net])})`;
+      if (tablePath) await writeFile(`${tablePath}.partial`, `${['case', 'label', ...LABEL_METRIC_NAMES].join(',')}\n`);
+    });
+    const perCase = from(Array.from({ length: stream.size }, (_, i) => i)).pipe(
+      concatMap((index) => stream.read(index, random.derive('case', index))),
+      map((sample) => this.evaluateSample(net, sample)),
+      concatMap(async (evaluated) => {
+        cases.push(evaluated);
+        if (tablePath) {
+          const rows = caseMetricsCsv([evaluated], []).split('\n').slice(1).join('\n');
+          await appendFile(`${tablePath}.partial`, rows);
+        }
+      }),
+    );
+    const finish = defer(async (): Promise<RunEvent[]> => {
+      const summaries = summariseCaseMetrics(cases);
+      if (tablePath) {
+        await writeFile(`${tablePath}.partial`, caseMetricsCsv(cases, summaries));
+        await rename(`${tablePath}.partial`, tablePath);
+      }
+      const classDice = summaries.map((s) => s.mean.dice);
+      const defined = classDice.filter((v) => !Number.isNaN(v));
+      return [
+        {
+          type: 'evaluation',
+          node: this.nodeName,
+          checkpoint,
+          cases: cases.length,
+          classNames: summaries.map((s) => this.params.classNames?.[s.label] ?? `label${s.label}`),
+          classDice,
+          classDiceStd: summaries.map((s) => s.std.dice),
+          meanForegroundDice: defined.reduce((a, b) => a + b, 0) / Math.max(defined.length, 1),
+          tablePath,
+        },
+      ];
+    }).pipe(mergeMap((events) => events));
+    return concat(start.pipe(mergeMap(() => [])), perCase.pipe(mergeMap(() => [])), finish);
+  }
+
+  private evaluateSample(net: NetworkState, sample: Sample): CaseMetrics {
+    if (!sample.label) throw new MicflowError('invalid-data', `${this.nodeName}: ${sample.origin} has no label to evaluate against`);
+    const logits = networkLogits(net.network);
+    const probabilities = this.params.window
+      ? predictSlidingWindow(logits, sample.image, { windowSize: this.params.window, overlap: this.params.overlap, batchSize: this.params.batchSize })
+      : predictWholeImageProbabilities(logits, sample.image, 16);
+    const classes = probabilities.shape[probabilities.shape.length - 1];
+    const prediction = argmaxChannelsLast(probabilities.data, classes);
+    const shape = sample.label.shape;
+    const spacing = sample.spacing && sample.spacing.length === shape.length ? sample.spacing : shape.map(() => 1);
+    const labels = this.params.labels ?? Array.from({ length: classes - 1 }, (_, i) => i + 1);
+    return {
+      id: sample.id,
+      labels: evaluateSegmentation(prediction, sample.label.data, shape, spacing, labels, { surfaceTolerance: this.params.surfaceTolerance }),
+    };
+  }
+}
