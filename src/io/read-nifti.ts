@@ -35,7 +35,7 @@ export async function readNifti(file: string): Promise<MedicalImage> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
-    if (/\.gz$/i.test(file)) bytes = await gunzipAsync(bytes);
+    if (/\.gz$/i.test(file)) bytes = await gunzipAsync(bytes, { chunkSize: 1 << 20 });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'Z_BUF_ERROR' ? 'the gzip stream is truncated' : code ?? String(error);

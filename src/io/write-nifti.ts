@@ -75,12 +75,13 @@ export function encodeNifti(image: MedicalImage): Buffer {
 }
 
 /**
- * Writes an image as NIfTI-1 (.nii, or .nii.gz compressed with Node's zlib off the main thread) through a temporary
+ * Writes an image as NIfTI-1 (.nii, or .nii.gz compressed with Node's zlib at level 1 — nearly the size of level 6, faster —
+ * off the main thread) through a temporary
  * file renamed into place, so a failed write leaves no partial file.
  */
 export async function writeNifti(file: string, image: MedicalImage): Promise<void> {
   let bytes = encodeNifti(image);
-  if (/\.gz$/i.test(file)) bytes = await gzipAsync(bytes, { level: 6 });
+  if (/\.gz$/i.test(file)) bytes = await gzipAsync(bytes, { level: 1, chunkSize: 1 << 20 });
   const temporary = path.join(path.dirname(file), `.tmp-${process.pid}-${randomBytes(4).toString('hex')}-${path.basename(file)}`);
   try {
     await writeFile(temporary, bytes);
