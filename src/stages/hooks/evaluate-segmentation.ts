@@ -69,16 +69,20 @@ export class EvaluateSegmentation extends HookStage<z.infer<typeof params>> {
       if (this.params.checkpoint === 'best' && store.has('best')) checkpoint = `best (iteration ${store.restore('best', [net])})`;
       if (tablePath) await writeFile(`${tablePath}.partial`, `${['case', 'label', ...LABEL_METRIC_NAMES].join(',')}\n`);
     });
+    // One case at a time: the next case is read only once this one's rows are on disk.
     const perCase = from(Array.from({ length: stream.size }, (_, i) => i)).pipe(
-      concatMap((index) => stream.read(index, random.derive('case', index))),
-      map((sample) => this.evaluateSample(net, sample)),
-      concatMap(async (evaluated) => {
-        cases.push(evaluated);
-        if (tablePath) {
-          const rows = caseMetricsCsv([evaluated], []).split('\n').slice(1).join('\n');
-          await appendFile(`${tablePath}.partial`, rows);
-        }
-      }),
+      concatMap((index) =>
+        stream.read(index, random.derive('case', index)).pipe(
+          map((sample) => this.evaluateSample(net, sample)),
+          concatMap(async (evaluated) => {
+            cases.push(evaluated);
+            if (tablePath) {
+              const rows = caseMetricsCsv([evaluated], []).split('\n').slice(1).join('\n');
+              await appendFile(`${tablePath}.partial`, rows);
+            }
+          }),
+        ),
+      ),
     );
     const finish = defer(async (): Promise<RunEvent[]> => {
       const summaries = summariseCaseMetrics(cases);
