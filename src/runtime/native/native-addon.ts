@@ -52,25 +52,27 @@ export function nativeAddonPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(here, '..', '..', '..', 'build', 'micflow_native.node');
 }
 
-let cached: NativeAddonLoad | undefined;
+const cache = new Map<string, NativeAddonLoad>();
 
-/** Loads the addon once; says why when it cannot (not built, or oneDNN's shared library missing at run time). */
+/** Loads the addon once per path; says why when it cannot (not built, or oneDNN's shared library missing at run time). */
 export function loadNativeAddon(env: NodeJS.ProcessEnv = process.env): NativeAddonLoad {
-  if (cached) return cached;
   const path = nativeAddonPath(env);
+  const known = cache.get(path);
+  if (known) return known;
+  let result: NativeAddonLoad;
   if (!existsSync(path)) {
-    cached = {
+    result = {
       loaded: false,
       reason: `addon not built (${path} missing; needs g++ and oneDNN: apt-get install libdnnl-dev, then npm run build:native)`,
     };
-    return cached;
+  } else {
+    try {
+      result = { loaded: true, addon: createRequire(import.meta.url)(path) as NativeAddon, path };
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      result = { loaded: false, reason: `addon ${path} failed to load: ${text.split('\n')[0]}` };
+    }
   }
-  try {
-    const addon = createRequire(import.meta.url)(path) as NativeAddon;
-    cached = { loaded: true, addon, path };
-  } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
-    cached = { loaded: false, reason: `addon ${path} failed to load: ${text.split('\n')[0]}` };
-  }
-  return cached;
+  cache.set(path, result);
+  return result;
 }
