@@ -93,8 +93,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const runtime = await TensorRuntime.create({ backend: values.backend, candidates: container.getAll<BackendCandidate>(BACKEND_CANDIDATE) });
   const models: TrainedModel[] = [];
   try {
-    for (const source of positionals) {
-      const model = await loadTrainedModel(source, { container, runtime, networkNode: values.net, checkpointTag: values.checkpoint });
+    for (const [index, source] of positionals.entries()) {
+      const instanceSuffix = index === 0 ? undefined : `-ensemble${index}`;
+      const model = await loadTrainedModel(source, { container, runtime, networkNode: values.net, checkpointTag: values.checkpoint, instanceSuffix });
       models.push(model);
       const preprocessing = model.preprocessingNodes.length ? model.preprocessingNodes.join(' → ') : 'none';
       process.stdout.write(`model ${model.network.network.className} "${model.network.node}" from ${model.checkpointPath} (iteration ${model.iteration}); preprocessing: ${preprocessing}\n`);

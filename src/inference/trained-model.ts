@@ -1,4 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Container } from 'inversify';
 import { CheckpointStore } from '../checkpoints/checkpoint-store.js';
@@ -41,6 +43,12 @@ export interface LoadTrainedModelOptions {
   readonly networkNode?: string;
   /** Checkpoint tag when a run directory is given; default 'best', else 'latest', else the only one. */
   readonly checkpointTag?: string;
+  /**
+   * Appended to the network's name (which prefixes its variable names), so several models of the same pipeline can be
+   * alive at once (an ensemble): tfjs refuses two variables of one name. The checkpoint is then loaded through a
+   * temporary copy of its manifest with the variable names renamed alike.
+   */
+  readonly instanceSuffix?: string;
 }
 
 /**
@@ -89,21 +97,24 @@ export async function loadTrainedModel(runOrCheckpoint: string, options: LoadTra
     seed: config.schedule?.seed ?? 0,
     checkpoints: new CheckpointStore(undefined),
   };
-  const instantiate = (name: string) => {
+  const instantiate = (name: string, instanceName = name) => {
     const stageClass = classOf(name);
     const parsed = stageClass.paramsSchema.safeParse(config.nodes[name].params ?? {});
     if (!parsed.success) {
       throw new MicflowError('invalid-argument', `${configPath}: nodes.${name}.params do not fit stage ${stageClass.className}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     }
-    return new stageClass({ nodeName: name, params: parsed.data, runtime: options.runtime, random: options.runtime.random.derive('node', name), run, container: options.container });
+    return new stageClass({ nodeName: instanceName, params: parsed.data, runtime: options.runtime, random: options.runtime.random.derive('node', name), run, container: options.container });
   };
 
-  const networkStage = instantiate(networkNode);
+  const instanceName = `${networkNode}${options.instanceSuffix ?? ''}`;
+  const networkStage = instantiate(networkNode, instanceName);
   if (!(networkStage instanceof NetworkStage)) throw new MicflowError('invalid-argument', `${configPath}: node "${networkNode}" is not a network stage`);
   const network = networkStage.build({});
   let iteration: number;
   try {
-    iteration = await CheckpointStore.load(checkpointPath, [network]);
+    iteration = instanceName === networkNode
+      ? await CheckpointStore.load(checkpointPath, [network])
+      : await loadRenamedCheckpoint(checkpointPath, networkNode, instanceName, network);
   } catch (error) {
     networkStage.dispose();
     throw error;
@@ -137,6 +148,32 @@ export async function loadTrainedModel(runOrCheckpoint: string, options: LoadTra
     preprocess: (sample) => transforms.reduce((s, t) => t.apply(s, s.random.derive(t.nodeName)), sample),
     dispose: () => networkStage.dispose(),
   };
+}
+
+/**
+ * Loads a checkpoint saved from network `node` into a network built as `instanceName`: writes a copy of the manifest
+ * with every variable name's `<node>/` prefix replaced by `<instanceName>/` next to a link to the value file in a
+ * temporary folder, and loads that.
+ */
+async function loadRenamedCheckpoint(checkpointPath: string, node: string, instanceName: string, network: NetworkState): Promise<number> {
+  const folder = await mkdtemp(join(tmpdir(), 'micflow-checkpoint-'));
+  try {
+    let manifest: { variables?: Array<{ name: string }> };
+    try {
+      manifest = JSON.parse(await readFile(checkpointPath, 'utf8'));
+    } catch (error) {
+      throw new MicflowError('invalid-checkpoint', `${checkpointPath}: cannot read checkpoint (${(error as Error).message})`);
+    }
+    for (const variable of manifest.variables ?? []) {
+      if (variable.name.startsWith(`${node}/`)) variable.name = `${instanceName}/${variable.name.slice(node.length + 1)}`;
+    }
+    const renamed = join(folder, basename(checkpointPath));
+    await writeFile(renamed, JSON.stringify(manifest));
+    await symlink(resolve(checkpointPath.replace(/\.json$/, '.bin')), renamed.replace(/\.json$/, '.bin'));
+    return await CheckpointStore.load(renamed, [network]);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
 }
 
 function resolveRunAndCheckpoint(runOrCheckpoint: string, tag: string | undefined): { runDirectory: string; checkpointPath: string } {

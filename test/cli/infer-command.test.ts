@@ -107,8 +107,9 @@ describe('npm run infer', () => {
     }, 120_000);
   });
 
-  describe('having a 3D pointwise network run, sliding windows, flips and three views', () => {
+  describe('having an ensemble of two 3D pointwise network runs, sliding windows, flips and three views', () => {
     const runDirectory = join(scratch, 'pointwise-run');
+    const secondRun = join(scratch, 'pointwise-run-2');
     let volume: MedicalImage;
     beforeAll(async () => {
       writeRunConfig(runDirectory, {
@@ -120,6 +121,14 @@ describe('npm run infer', () => {
       network.trainableVariables[0].assign(tf.tensor2d([[1, -1, 0.3]]));
       network.trainableVariables[1].assign(tf.tensor1d([0, 0, 0.2]));
       await new CheckpointStore(join(runDirectory, 'checkpoints')).save('latest', [{ node: 'net', network }], 3);
+      writeRunConfig(secondRun, {
+        test: { stage: 'CsvDataset', params: { csv: 'list.csv' }, inputs: {} },
+        net: { stage: 'PointwiseNetwork', params: { classes: 3 }, inputs: {} },
+        evaluate: { stage: 'Evaluate', params: {}, inputs: { net: 'net', samples: 'test' } },
+      });
+      network.trainableVariables[0].assign(tf.tensor2d([[0.5, 2, -1]]));
+      network.trainableVariables[1].assign(tf.tensor1d([0.1, 0, 0.4]));
+      await new CheckpointStore(join(secondRun, 'checkpoints')).save('best', [{ node: 'net', network }], 4);
       network.dispose();
       mkdirSync(join(scratch, 'volumes'));
       volume = {
@@ -134,10 +143,11 @@ describe('npm run infer', () => {
       await writeImage(join(scratch, 'volumes', 'vol.nii.gz'), volume);
     });
 
-    it('should label every voxel with the argmax of [x, −x, 0.3x + 0.2], in the input geometry', async () => {
+    it('should label every voxel with the argmax of the mean softmax of [x, −x, 0.3x + 0.2] and [0.5x + 0.1, 2x, 0.4 − x], in the input geometry', async () => {
       const out = join(scratch, 'pointwise-out');
       const { code, stderr } = await cli(
         join(runDirectory, 'checkpoints', 'latest.json'),
+        secondRun,
         '--data', join(scratch, 'volumes'), '--out', out,
         '--window', '4,6,8', '--batch', '3', '--flip', '0,1,2', '--three-views',
         '--module', 'test/inference/pointwise-network-stage.ts',
@@ -147,9 +157,15 @@ describe('npm run infer', () => {
       const written = await readImage(join(out, 'vol.nii.gz'));
       expect(written.size).toEqual([14, 12, 10]);
       expect(written.direction).toEqual([0, 1, 0, 1, 0, 0, 0, 0, 1]);
+      const softmax = (logits: number[]) => {
+        const e = logits.map((l) => Math.exp(l));
+        return e.map((v) => v / e.reduce((a, b) => a + b, 0));
+      };
       const expected = [...(volume.data as Float32Array)].map((x) => {
-        const logits = [x, -x, 0.3 * x + 0.2];
-        return logits.indexOf(Math.max(...logits));
+        const first = softmax([x, -x, 0.3 * x + 0.2]);
+        const second = softmax([0.5 * x + 0.1, 2 * x, 0.4 - x]);
+        const mean = first.map((p, k) => (p + second[k]) / 2);
+        return mean.indexOf(Math.max(...mean));
       });
       expect([...written.data]).toEqual(expected);
     }, 120_000);
