@@ -5,8 +5,8 @@ const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus
 /**
  * Fully supervised 2D segmentation, PyMIC's baseline: U-Net, Dice + cross-entropy, Adam.
  *
- *   train ─ normalise ─ flip ─ crop 64² ─ batch ─┬─ image ─ predict(net) ─┬─ prob ──── dice ─┐
- *                                     └─ label ────────────────┴─ logits ─ ce ───┴─ loss ─ optimise(net)
+ *   train ─ normalise ─ flip ─ crop 64² ─ batch ─┬─ image ─ predict(net) ─ logits ─┬─ dice ─┐
+ *                                                └─ label ──────────────────────────┴─ ce ───┴─ loss ─ optimise(net)
  *   valid ─ normalise ─ validate(net, every 50) → best checkpoint      test ─ normalise ─ evaluate(best)
  *
  * Data: axial slices of the Colin27 T1 with caudate, putamen, thalamus and hippocampus from the AAL atlas
@@ -26,8 +26,8 @@ export default pipeline({
     batch: stage('Batch', { size: 4 }, { samples: 'trainCropped' }),
     net: stage('UNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128] }),
     predict: stage('Forward', {}, { net: 'net', image: 'batch.image' }),
-    dice: stage('DiceLoss', {}, { prob: 'predict.prob', label: 'batch.label' }),
-    ce: stage('CrossEntropyLoss', {}, { logits: 'predict.logits', label: 'batch.label' }),
+    dice: stage('DiceLoss', {}, { prediction: 'predict.logits', label: 'batch.label' }),
+    ce: stage('CrossEntropyLoss', {}, { prediction: 'predict.logits', label: 'batch.label' }),
     loss: stage('WeightedSum', {}, { terms: ['dice', 'ce'], weights: [1, 1] }),
     optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
     valid: stage('CsvDataset', { csv: 'valid.csv' }),

@@ -64,7 +64,7 @@ describe('npm run pipeline', () => {
     it('should list pipelines and every stage, the user stage included', async () => {
       const { code, stdout } = await cli('--list', '--module', 'test/run/user-stages.ts');
       expect(code).toBe(0);
-      expect(stdout).toMatch(/pipelines:\n {2}supervised +Fully supervised/);
+      expect(stdout).toMatch(/pipelines:\n(  .*\n)*  supervised +Fully supervised/);
       for (const name of ['CsvDataset', 'Batch', 'UNet2D', 'Forward', 'DiceLoss', 'Adam', 'Validate', 'InvertIntensity']) {
         expect(stdout).toMatch(new RegExp(`\\n  ${name} +\\w+ +\\S`));
       }

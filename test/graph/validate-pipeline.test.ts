@@ -32,7 +32,7 @@ function supervised(nodes: Record<string, ReturnType<typeof stage>> = {}): Pipel
       batch: stage('Batch', { size: 2 }, { samples: 'train' }),
       net: stage('UNet2D', { classes: 5 }),
       predict: stage('Forward', {}, { net: 'net', image: 'batch.image' }),
-      dice: stage('DiceLoss', {}, { prob: 'predict.prob', label: 'batch.label' }),
+      dice: stage('DiceLoss', {}, { prediction: 'predict.logits', label: 'batch.label' }),
       optimise: stage('Adam', {}, { loss: 'dice', nets: ['net'] }),
       ...nodes,
     },
@@ -86,14 +86,14 @@ describe('validatePipeline', () => {
       const found = kinds(
         supervised({
           predict: stage('Forward', {}, { net: 'net', picture: 'batch.image' }),
-          dice: stage('DiceLoss', {}, { prob: 'predikt.prob', label: 'batch.labels' }),
+          dice: stage('DiceLoss', {}, { prediction: 'predikt.logits', label: 'batch.labels' }),
         }),
       );
       expect(found).toEqual(
         expect.arrayContaining([
           'unexpected-input nodes.predict.inputs.picture',
           'missing-input nodes.predict.inputs.image',
-          'unknown-node nodes.dice.inputs.prob',
+          'unknown-node nodes.dice.inputs.prediction',
           'unknown-port nodes.dice.inputs.label',
         ]),
       );
@@ -103,9 +103,9 @@ describe('validatePipeline', () => {
 
   describe('when a port is wired to an output of another type', () => {
     it('should report the expected and the given types', () => {
-      const { problems } = validatePipeline(supervised({ dice: stage('DiceLoss', {}, { prob: 'train', label: 'batch.label' }) }), registry);
+      const { problems } = validatePipeline(supervised({ dice: stage('DiceLoss', {}, { prediction: 'train', label: 'batch.label' }) }), registry);
       expect(problems).toHaveLength(1);
-      expect(problems[0]).toMatchObject({ kind: 'port-type-mismatch', key: 'nodes.dice.inputs.prob' });
+      expect(problems[0]).toMatchObject({ kind: 'port-type-mismatch', key: 'nodes.dice.inputs.prediction' });
       expect(problems[0].message).toBe('expects tensor, but "train.samples" gives samples');
     });
 
@@ -113,11 +113,11 @@ describe('validatePipeline', () => {
       expect(
         kinds(
           supervised({
-            dice: stage('DiceLoss', {}, { prob: 3, label: 'batch.label' }),
+            dice: stage('DiceLoss', {}, { prediction: 3, label: 'batch.label' }),
             optimise: stage('Adam', {}, { loss: 'dice', nets: 'net' }),
           }),
         ),
-      ).toEqual(['port-type-mismatch nodes.dice.inputs.prob', 'list-mismatch nodes.optimise.inputs.nets']);
+      ).toEqual(['port-type-mismatch nodes.dice.inputs.prediction', 'list-mismatch nodes.optimise.inputs.nets']);
     });
 
     it("should apply a stage's own wiring check (one weight per term)", () => {

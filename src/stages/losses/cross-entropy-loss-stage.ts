@@ -1,36 +1,33 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { TensorStage, type TensorInputs } from '../../graph/stage.js';
-import { crossEntropyLoss } from '../../losses/cross-entropy-loss.js';
-import { oneHotFor } from './label-one-hot.js';
-import { labelledLossInputs } from './segmentation-loss-stage.js';
+import type { ActivatedLossOptions } from '../../losses/loss-activation.js';
+import { crossEntropyLoss, crossEntropyFromProbabilities } from '../../losses/cross-entropy-loss.js';
+import { MicflowError } from '../../errors/micflow-error.js';
+import { LabelledLossStage, labelledLossInputs, lossOutputs } from './segmentation-loss-stage.js';
 
-const params = z.object({ classWeights: z.array(z.number().nonnegative()).optional() }).strict();
+const params = z
+  .object({
+    /** 'softmax': the prediction is logits (stable log-softmax); 'none': it is probabilities (clamped, as PyMIC). */
+    activation: z.enum(['softmax', 'none']).default('softmax'),
+    classWeights: z.array(z.number().nonnegative()).optional(),
+  })
+  .strict();
 
-/**
- * Pixel-wise cross-entropy from logits (stable log-softmax), weighted mean over pixels, optional class weights and an
- * unannotated mask (PyTorch's nn.CrossEntropyLoss; PyMIC's CrossEntropyLoss).
- */
-export class CrossEntropyLoss extends TensorStage<z.infer<typeof params>> {
+/** Pixel-wise cross-entropy against a label map, mean over (weighted, annotated) pixels, optional class weights. */
+export class CrossEntropyLoss extends LabelledLossStage<z.infer<typeof params>> {
   static readonly className = 'CrossEntropyLoss';
-  static readonly description = 'Pixel-wise cross-entropy on logits against a label map, optional class weights';
+  static readonly description = 'Pixel-wise cross-entropy against a label map, class/pixel weights, unannotated mask';
   static readonly paramsSchema = params;
-  static readonly inputs = {
-    logits: { type: 'tensor', description: 'logits [N, H, W, C]' },
-    label: { type: 'tensor', description: 'label map [N, H, W] int32' },
-    mask: labelledLossInputs.mask,
-    pixelWeight: labelledLossInputs.pixelWeight,
-  } as const;
-  static readonly outputs = { loss: { type: 'scalar', description: 'the loss' } } as const;
+  static readonly inputs = labelledLossInputs;
+  static readonly outputs = lossOutputs;
 
-  override compute(inputs: TensorInputs): Record<string, tf.Tensor> {
-    const logits = inputs.logits as tf.Tensor;
-    return {
-      loss: crossEntropyLoss(logits, oneHotFor(logits, inputs.label as tf.Tensor, this.nodeName), {
-        classWeights: this.params.classWeights,
-        mask: inputs.mask as tf.Tensor | undefined,
-        pixelWeight: inputs.pixelWeight as tf.Tensor | undefined,
-      }),
-    };
+  protected override loss(prediction: tf.Tensor, oneHot: tf.Tensor, options: ActivatedLossOptions): tf.Scalar {
+    if (options.activation === 'softmax') {
+      return crossEntropyLoss(prediction, oneHot, { classWeights: this.params.classWeights, pixelWeight: options.pixelWeight, mask: options.mask });
+    }
+    if (this.params.classWeights || options.pixelWeight || options.mask) {
+      throw new MicflowError('invalid-argument', `node "${this.nodeName}": class weights, pixel weights and masks need activation 'softmax' (logits)`);
+    }
+    return crossEntropyFromProbabilities(prediction, oneHot);
   }
 }
