@@ -1,0 +1,104 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { batchNormInference, batchNormTraining, updatedRunningStatistics } from '../runtime/ops/batch-norm.js';
+import type { SeededRandom } from '../runtime/seeded-random.js';
+
+/** A convolution's weight and bias. */
+export interface ConvParameters {
+  kernel: tf.Variable;
+  bias: tf.Variable;
+}
+
+/** A batch norm's affine parameters (trainable) and running statistics (state). */
+export interface BatchNormParameters {
+  gamma: tf.Variable;
+  beta: tf.Variable;
+  runningMean: tf.Variable;
+  runningVariance: tf.Variable;
+}
+
+/** PyTorch's BatchNorm momentum. */
+export const BATCH_NORM_MOMENTUM = 0.1;
+
+/** A free name `base`, `base_1`, ... : no registered variable starts with `name/`. */
+export function freeNetworkName(base: string): string {
+  const taken = (name: string) => Object.keys(tf.engine().registeredVariables).some((v) => v.startsWith(`${name}/`));
+  let name = base;
+  for (let i = 1; taken(name); i++) name = `${base}_${i}`;
+  return name;
+}
+
+/**
+ * The variables of one network instance, named `${networkName}/${path}`, initialised as PyTorch does by default and
+ * drawn from SeededRandom (each variable from `random.derive(path, role)`) so a seed gives the same weights on every
+ * backend. Trainable variables feed the optimiser; state variables (batch-norm running statistics) go to checkpoints.
+ */
+export class NetworkParameters {
+  readonly trainableVariables: tf.Variable[] = [];
+  readonly stateVariables: tf.Variable[] = [];
+
+  constructor(
+    readonly networkName: string,
+    private readonly random: SeededRandom,
+  ) {}
+
+  /**
+   * A convolution with PyTorch's default init, kaiming_uniform(a = sqrt(5)) = U(-1/sqrt(fanIn), 1/sqrt(fanIn)) for the
+   * weight and the bias (He et al., "Delving Deep into Rectifiers", ICCV 2015, with PyTorch's gain).
+   */
+  conv(path: string, kernelShape: number[], fanIn: number, outChannels = kernelShape[kernelShape.length - 1]): ConvParameters {
+    const bound = 1 / Math.sqrt(fanIn);
+    const kernelSize = kernelShape.reduce((a, b) => a * b, 1);
+    return {
+      kernel: this.variable(`${path}/kernel`, this.random.derive(path, 'kernel').uniformArray(kernelSize, -bound, bound), kernelShape, true),
+      bias: this.variable(`${path}/bias`, this.random.derive(path, 'bias').uniformArray(outChannels, -bound, bound), [outChannels], true),
+    };
+  }
+
+  /** Batch norm with gamma 1, beta 0, running mean 0 and running variance 1 (PyTorch's defaults). */
+  batchNorm(path: string, channels: number): BatchNormParameters {
+    return {
+      gamma: this.variable(`${path}/gamma`, new Float32Array(channels).fill(1), [channels], true),
+      beta: this.variable(`${path}/beta`, new Float32Array(channels), [channels], true),
+      runningMean: this.variable(`${path}/running_mean`, new Float32Array(channels), [channels], false),
+      runningVariance: this.variable(`${path}/running_var`, new Float32Array(channels).fill(1), [channels], false),
+    };
+  }
+
+  /** Number of trainable scalars. */
+  count(): number {
+    return this.trainableVariables.reduce((sum, v) => sum + v.size, 0);
+  }
+
+  dispose(): void {
+    for (const v of [...this.trainableVariables, ...this.stateVariables]) v.dispose();
+    this.trainableVariables.length = 0;
+    this.stateVariables.length = 0;
+  }
+
+  private variable(path: string, values: Float32Array, shape: number[], trainable: boolean): tf.Variable {
+    const initial = tf.tensor(values, shape, 'float32');
+    try {
+      const v = tf.variable(initial, trainable, `${this.networkName}/${path}`, 'float32');
+      (trainable ? this.trainableVariables : this.stateVariables).push(v);
+      return v;
+    } finally {
+      initial.dispose();
+    }
+  }
+}
+
+/**
+ * Batch norm of a channels-last tensor of any rank (BatchNorm2d / BatchNorm3d): batch statistics in training, which
+ * also move the running statistics by PyTorch's momentum 0.1 (unbiased variance), running statistics at inference.
+ * Ioffe and Szegedy, "Batch Normalization", ICML 2015.
+ */
+export function applyBatchNorm<T extends tf.Tensor>(bn: BatchNormParameters, x: T, training: boolean): T {
+  const gamma = bn.gamma as tf.Tensor1D;
+  const beta = bn.beta as tf.Tensor1D;
+  if (!training) return batchNormInference(x, gamma, beta, bn.runningMean as tf.Tensor1D, bn.runningVariance as tf.Tensor1D);
+  const { y, statistics } = batchNormTraining(x, gamma, beta);
+  const updated = updatedRunningStatistics(bn.runningMean as tf.Tensor1D, bn.runningVariance as tf.Tensor1D, statistics, BATCH_NORM_MOMENTUM);
+  bn.runningMean.assign(updated.mean);
+  bn.runningVariance.assign(updated.variance);
+  return y;
+}

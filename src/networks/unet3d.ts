@@ -1,0 +1,250 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '../runtime/register-gradients.js';
+import { MicflowError } from '../errors/micflow-error.js';
+import { conv3dSame } from '../runtime/ops/conv3d-same.js';
+import { dropout } from '../runtime/ops/dropout.js';
+import { maxPool3d2x2x2 } from '../runtime/ops/max-pool-3d-2x2x2.js';
+import { transposedConv3d2x2x2 } from '../runtime/ops/transposed-conv-3d-2x2x2.js';
+import { upsample3d2x } from '../runtime/ops/upsample-3d-2x.js';
+import { SeededRandom } from '../runtime/seeded-random.js';
+import { applyBatchNorm, freeNetworkName, NetworkParameters, type BatchNormParameters, type ConvParameters } from './network-parameters.js';
+import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
+
+export type UNet3DUpMode = 'trilinear' | 'nearest' | 'transposed';
+
+export interface UNet3DArgs {
+  /** Prefix of every variable name; must be unique among live networks. Default 'unet3d', 'unet3d_1', ... */
+  name?: string;
+  inChannels: number;
+  classes: number;
+  /** Channels per level, 4 or 5 levels as PyMIC. Default [16, 32, 64, 128, 256]. */
+  featureChannels?: readonly number[];
+  /** Dropout probability per encoder level (decoder blocks use none, as PyMIC). Default [0, 0, 0.3, 0.4, 0.5]. */
+  dropout?: readonly number[];
+  /** Decoder upsampling: 1x1x1 conv then trilinear / nearest x2, or a 2x2x2 stride-2 transposed conv. Default 'trilinear'. */
+  upMode?: UNet3DUpMode;
+  /** Add PyMIC's deep-supervision heads: 1x1x1 convs to class logits on the three coarser decoder levels. */
+  deepSupervision?: boolean;
+  /** Randomness for weight initialisation. Default seed 0. */
+  random?: SeededRandom;
+}
+
+export const UNET3D_DEFAULT_FEATURES = [16, 32, 64, 128, 256] as const;
+export const UNET3D_DEFAULT_DROPOUT = [0, 0, 0.3, 0.4, 0.5] as const;
+const LEAKY_RELU_SLOPE = 0.01;
+
+interface ConvBlock {
+  path: string;
+  conv1: ConvParameters;
+  bn1: BatchNormParameters;
+  conv2: ConvParameters;
+  bn2: BatchNormParameters;
+  dropout: number;
+}
+
+interface UpBlock {
+  /** 1x1x1 conv [1, 1, 1, in1, in2] (trilinear / nearest) or transposed conv [2, 2, 2, in2, in1]. */
+  up: ConvParameters;
+  block: ConvBlock;
+}
+
+/**
+ * PyMIC's UNet3D (pymic/net/net3d/unet3d.py; Çiçek et al., "3D U-Net: Learning Dense Volumetric Segmentation from
+ * Sparse Annotation", MICCAI 2016, with batch norm, LeakyReLU and dropout), NDHWC:
+ * - ConvBlock: conv3x3x3 -> BN -> LeakyReLU(0.01) -> Dropout(p) -> conv3x3x3 -> BN -> LeakyReLU(0.01);
+ * - encoder: ConvBlock, then (levels - 1) DownBlocks (2x2x2 max pool, ConvBlock);
+ * - decoder: (levels - 1) UpBlocks (conv1x1x1 + x2 trilinear (align_corners=True) / nearest upsampling, or a 2x2x2
+ *   stride-2 transposed conv; concat [skip, up]; ConvBlock without dropout);
+ * - a 1x1x1 conv to class logits, and with deep supervision one more on each of the three coarser decoder outputs.
+ * Weights start as PyTorch's defaults, drawn from SeededRandom. Built on micflow's 3D ops, whose gradients are correct
+ * on cpu and wasm.
+ *
+ * `apply` follows the SegmentationNetwork interface, which is typed for NHWC: pass NDHWC volumes cast to Tensor4D
+ * (or call {@link UNet3D.applyVolume}); the result is NDHWC logits.
+ */
+export class UNet3D implements SegmentationNetwork {
+  static className = 'UNet3D';
+  readonly className = UNet3D.className;
+  readonly name: string;
+  readonly inChannels: number;
+  readonly classes: number;
+  readonly featureChannels: readonly number[];
+  readonly dropoutRates: readonly number[];
+  readonly upMode: UNet3DUpMode;
+  readonly deepSupervision: boolean;
+  private readonly parameters: NetworkParameters;
+  private readonly encoder: ConvBlock[] = [];
+  private readonly decoder: UpBlock[] = [];
+  private readonly out: ConvParameters;
+  private readonly deepHeads: ConvParameters[] = [];
+  private disposed = false;
+
+  constructor(args: UNet3DArgs) {
+    const features = [...(args.featureChannels ?? UNET3D_DEFAULT_FEATURES)];
+    const rates = [...(args.dropout ?? UNET3D_DEFAULT_DROPOUT.slice(0, features.length))];
+    if (features.length !== 4 && features.length !== 5) {
+      throw new MicflowError('invalid-argument', `UNet3D needs 4 or 5 feature channel counts, got ${features.length}`);
+    }
+    if (rates.length !== features.length) {
+      throw new MicflowError('invalid-argument', `UNet3D needs one dropout rate per level (${features.length}), got ${rates.length}`);
+    }
+    for (const [label, value] of [['inChannels', args.inChannels], ['classes', args.classes], ...features.map((f) => ['featureChannels', f] as const)] as const) {
+      if (!Number.isInteger(value) || value < 1) throw new MicflowError('invalid-argument', `UNet3D ${label} must be a positive integer, got ${value}`);
+    }
+    for (const p of rates) {
+      if (!(p >= 0 && p < 1)) throw new MicflowError('invalid-argument', `UNet3D dropout rates must be in [0, 1), got ${p}`);
+    }
+    this.name = args.name ?? freeNetworkName('unet3d');
+    this.inChannels = args.inChannels;
+    this.classes = args.classes;
+    this.featureChannels = features;
+    this.dropoutRates = rates;
+    this.upMode = args.upMode ?? 'trilinear';
+    this.deepSupervision = args.deepSupervision ?? false;
+    this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
+    const p = this.parameters;
+    try {
+      this.encoder.push(this.convBlock('enc0', this.inChannels, features[0], rates[0]));
+      for (let level = 1; level < features.length; level++) {
+        this.encoder.push(this.convBlock(`enc${level}`, features[level - 1], features[level], rates[level]));
+      }
+      for (let level = features.length - 1, k = 1; level >= 1; level--, k++) {
+        const in1 = features[level];
+        const in2 = features[level - 1];
+        const up =
+          this.upMode === 'transposed'
+            ? // PyTorch's fan_in for ConvTranspose3d's [in1, in2, 2, 2, 2] weight is in2 * 8.
+              p.conv(`dec${k}/up`, [2, 2, 2, in2, in1], in2 * 8, in2)
+            : p.conv(`dec${k}/up`, [1, 1, 1, in1, in2], in1);
+        this.decoder.push({ up, block: this.convBlock(`dec${k}`, 2 * in2, in2, 0) });
+      }
+      this.out = p.conv('out', [1, 1, 1, features[0], this.classes], features[0]);
+      if (this.deepSupervision) {
+        // PyMIC's out_conv1..3 read the decoder outputs at features[1], features[2], features[3].
+        for (let level = 1; level <= 3; level++) {
+          this.deepHeads.push(p.conv(`deep${level}`, [1, 1, 1, features[level], this.classes], features[level]));
+        }
+      }
+    } catch (error) {
+      this.parameters.dispose();
+      throw error;
+    }
+  }
+
+  get trainableVariables(): readonly tf.Variable[] {
+    return this.parameters.trainableVariables;
+  }
+
+  get stateVariables(): readonly tf.Variable[] {
+    return this.parameters.stateVariables;
+  }
+
+  parameterCount(): number {
+    return this.parameters.count();
+  }
+
+  /** Depth, height and width must be multiples of this. */
+  get sizeDivisor(): number {
+    return 2 ** (this.featureChannels.length - 1);
+  }
+
+  /** SegmentationNetwork's entry point; takes NDHWC volumes (typed Tensor4D by the interface), returns NDHWC logits. */
+  apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D {
+    return this.applyVolume(x as unknown as tf.Tensor5D, opts) as unknown as tf.Tensor4D;
+  }
+
+  /** Logits [N, D, H, W, classes] for volumes [N, D, H, W, inChannels]. */
+  applyVolume(x: tf.Tensor5D, opts: NetworkApplyOptions): tf.Tensor5D {
+    return tf.tidy(() => {
+      const outputs = this.forward(x, opts, false);
+      return outputs[0];
+    });
+  }
+
+  /**
+   * The full-resolution logits followed, with deep supervision, by the logits of the three coarser decoder levels at
+   * their own resolution (1/2, 1/4, 1/8), for DeepSupervisionLoss. Without deep supervision, just the first.
+   */
+  applyMultiscale(x: tf.Tensor5D, opts: NetworkApplyOptions): tf.Tensor5D[] {
+    return tf.tidy(() => this.forward(x, opts, true));
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.parameters.dispose();
+  }
+
+  private forward(x: tf.Tensor5D, opts: NetworkApplyOptions, multiscale: boolean): tf.Tensor5D[] {
+    if (this.disposed) throw new MicflowError('invalid-argument', `UNet3D ${this.name} was disposed`);
+    this.checkInput(x);
+    const { training, random } = opts;
+    if (training && random === undefined && this.dropoutRates.some((p) => p > 0)) {
+      throw new MicflowError('invalid-argument', `UNet3D ${this.name}: training with dropout needs opts.random`);
+    }
+    const skips: tf.Tensor5D[] = [];
+    let h = x;
+    this.encoder.forEach((block, level) => {
+      if (level > 0) h = maxPool3d2x2x2(h);
+      h = this.applyConvBlock(block, h, training, random);
+      skips.push(h);
+    });
+    const decoded: tf.Tensor5D[] = [];
+    this.decoder.forEach(({ up, block }, k) => {
+      const skip = skips[skips.length - 2 - k];
+      const upsampled =
+        this.upMode === 'transposed'
+          ? transposedConv3d2x2x2(h, up.kernel as tf.Tensor5D, up.bias as tf.Tensor1D)
+          : upsample3d2x(conv3dSame(h, up.kernel as tf.Tensor5D, up.bias as tf.Tensor1D), this.upMode);
+      h = this.applyConvBlock(block, tf.concat([skip, upsampled], 4), training, random);
+      decoded.push(h);
+    });
+    const logits = conv3dSame(h, this.out.kernel as tf.Tensor5D, this.out.bias as tf.Tensor1D);
+    if (!multiscale || !this.deepSupervision) return [logits];
+    // Coarse to fine, sources[length - 1 - level] has features[level] channels at 1/2^level resolution; with 4 levels
+    // the coarsest head reads the bottleneck, as PyMIC's x_d3 = x3.
+    const sources = this.featureChannels.length === 4 ? [skips[skips.length - 1], ...decoded] : decoded;
+    const coarser = this.deepHeads.map((head, i) =>
+      conv3dSame(sources[sources.length - 2 - i], head.kernel as tf.Tensor5D, head.bias as tf.Tensor1D),
+    );
+    return [logits, ...coarser];
+  }
+
+  private checkInput(x: tf.Tensor5D): void {
+    if (x.rank !== 5) {
+      throw new MicflowError('invalid-shape', `UNet3D ${this.name} needs NDHWC input of rank 5, got shape [${x.shape.join(', ')}]`);
+    }
+    const [, d, h, w, c] = x.shape;
+    if (c !== this.inChannels) {
+      throw new MicflowError('invalid-shape', `UNet3D ${this.name} expects ${this.inChannels} input channel(s), got ${c}`);
+    }
+    const k = this.sizeDivisor;
+    if (d % k !== 0 || h % k !== 0 || w % k !== 0) {
+      throw new MicflowError(
+        'invalid-shape',
+        `UNet3D ${this.name} input is ${d}x${h}x${w}; depth, height and width must be divisible by ${k} ` +
+          `(2^${this.featureChannels.length - 1}, one halving per down block)`,
+      );
+    }
+  }
+
+  private applyConvBlock(block: ConvBlock, x: tf.Tensor5D, training: boolean, random: SeededRandom | undefined): tf.Tensor5D {
+    let h = applyBatchNorm(block.bn1, conv3dSame(x, block.conv1.kernel as tf.Tensor5D, block.conv1.bias as tf.Tensor1D), training);
+    h = tf.leakyRelu(h, LEAKY_RELU_SLOPE);
+    if (training && block.dropout > 0) h = dropout(h, block.dropout, (random as SeededRandom).derive(block.path, 'dropout'));
+    h = applyBatchNorm(block.bn2, conv3dSame(h, block.conv2.kernel as tf.Tensor5D, block.conv2.bias as tf.Tensor1D), training);
+    return tf.leakyRelu(h, LEAKY_RELU_SLOPE);
+  }
+
+  private convBlock(path: string, cin: number, cout: number, p: number): ConvBlock {
+    const params = this.parameters;
+    return {
+      path,
+      conv1: params.conv(`${path}/conv1`, [3, 3, 3, cin, cout], 27 * cin),
+      bn1: params.batchNorm(`${path}/bn1`, cout),
+      conv2: params.conv(`${path}/conv2`, [3, 3, 3, cout, cout], 27 * cout),
+      bn2: params.batchNorm(`${path}/bn2`, cout),
+      dropout: p,
+    };
+  }
+}
