@@ -83,11 +83,11 @@ describe('the loss stages', () => {
 
     it('DiceLoss and CrossEntropyLoss should pass the mask and pixel weights on', () => {
       const pixelWeight = tf.tensor(pseudoRandom(32, 13, 0.5, 2), [2, 4, 4]);
-      const dice = run(DiceLoss, { activation: 'softmax' }, { prob: logits(), label: labels(), mask: mask(), pixelWeight });
+      const dice = run(DiceLoss, { activation: 'softmax' }, { prediction: logits(), label: labels(), mask: mask(), pixelWeight });
       expect(dice).toBeCloseTo(value(diceLoss(tf.softmax(logits()), y(), { mask: mask(), pixelWeight })), 6);
-      const probInput = run(DiceLoss, {}, { prob: tf.softmax(logits()), label: labels(), mask: mask() });
+      const probInput = run(DiceLoss, { activation: 'none' }, { prediction: tf.softmax(logits()), label: labels(), mask: mask() });
       expect(probInput).toBeCloseTo(value(diceLoss(tf.softmax(logits()), y(), { mask: mask() })), 6);
-      const ce = run(CrossEntropyLoss, {}, { logits: logits(), label: labels(), mask: mask() });
+      const ce = run(CrossEntropyLoss, {}, { prediction: logits(), label: labels(), mask: mask() });
       expect(ce).toBeCloseTo(value(crossEntropyLoss(logits(), y(), { mask: mask() })), 6);
       expect(ce).not.toBeCloseTo(value(crossEntropyLoss(logits(), y())), 3);
     });
