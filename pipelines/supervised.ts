@@ -17,7 +17,7 @@ export default pipeline({
   description: 'Fully supervised 2D U-Net with Dice + cross-entropy on the bundled brain MR slices',
   reference: 'Ronneberger et al., U-Net, MICCAI 2015; PyMIC (Wang et al., CMPB 2023)',
   data: 'fixtures/brain-mr-2d',
-  schedule: { iterations: 300, seed: 1 },
+  schedule: { iterations: 600, seed: 1 },
   nodes: {
     train: stage('CsvDataset', { csv: 'train.csv' }),
     trainNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'train' }),

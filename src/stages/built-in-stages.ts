@@ -30,6 +30,7 @@ import { EmaCopy } from './networks/ema-copy.js';
 import { SigmoidRampup } from './schedules/sigmoid-rampup.js';
 import { InputNoise } from './perturbations/input-noise.js';
 import { ConsistencyLoss } from './losses/consistency-loss-stage.js';
+import { ArgmaxPseudoLabel } from './pseudo-labels/argmax-pseudo-label.js';
 import { Adam } from './optimisers/adam.js';
 import { NormalizeWithMeanStd } from './transforms/normalize-with-mean-std.js';
 import { RandomCrop } from './transforms/random-crop.js';
@@ -107,6 +108,7 @@ export const builtInStageClasses: readonly StageClass[] = [
   SigmoidRampup,
   InputNoise,
   ConsistencyLoss,
+  ArgmaxPseudoLabel,
   Forward,
   DiceLoss,
   CrossEntropyLoss,

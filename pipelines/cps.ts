@@ -1,0 +1,60 @@
+import { pipeline, stage } from '../src/graph/pipeline-definition.js';
+
+const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus'];
+
+/**
+ * Cross pseudo supervision (Chen, Yuan, Zeng, Wang, "Semi-supervised semantic segmentation with cross pseudo
+ * supervision", CVPR 2021), as PyMIC's SSLCPS: two networks of one architecture with different initialisations; on
+ * unlabelled batches each is trained with cross-entropy against the other's argmax pseudo labels. One optimiser trains
+ * both, so every node runs once per tick. 4 labelled training slices (~10%), the rest unlabelled.
+ *
+ *   batchL ─┬─ predLA(netA) ─ diceA, ceA ──────────────────────┐
+ *           └─ predLB(netB) ─ diceB, ceB ──────────────────────┤
+ *   batchU ─┬─ predUA(netA) ─ pseudoA ─┐  ┌─ cpsA = CE(predUA, pseudoB)
+ *           └─ predUB(netB) ─ pseudoB ─┴──┴─ cpsB = CE(predUB, pseudoA) ─ × rampup ─ loss ─ optimise(netA, netB)
+ */
+export default pipeline({
+  name: 'cps',
+  description: 'Cross pseudo supervision: two nets teach each other with argmax pseudo labels (10% labelled)',
+  reference: 'Chen et al. Semi-supervised semantic segmentation with cross pseudo supervision. CVPR 2021',
+  data: 'fixtures/brain-mr-2d',
+  schedule: { iterations: 600, seed: 1 },
+  nodes: {
+    labelled: stage('CsvDataset', { csv: 'train_labelled.csv' }),
+    labelledNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'labelled' }),
+    labelledFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'labelledNormalised' }),
+    labelledCropped: stage('RandomCrop', { size: [64, 64], foregroundRatio: 0.8 }, { samples: 'labelledFlipped' }),
+    batchL: stage('Batch', { size: 4 }, { samples: 'labelledCropped' }),
+    unlabelled: stage('CsvDataset', { csv: 'train_unlabelled.csv', labelColumn: null }),
+    unlabelledNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'unlabelled' }),
+    unlabelledFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'unlabelledNormalised' }),
+    unlabelledCropped: stage('RandomCrop', { size: [64, 64] }, { samples: 'unlabelledFlipped' }),
+    batchU: stage('Batch', { size: 4 }, { samples: 'unlabelledCropped' }),
+    netA: stage('UNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128] }),
+    netB: stage('UNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128] }),
+    predLA: stage('Forward', {}, { net: 'netA', image: 'batchL.image' }),
+    predLB: stage('Forward', {}, { net: 'netB', image: 'batchL.image' }),
+    predUA: stage('Forward', {}, { net: 'netA', image: 'batchU.image' }),
+    predUB: stage('Forward', {}, { net: 'netB', image: 'batchU.image' }),
+    diceA: stage('DiceLoss', {}, { prediction: 'predLA.logits', label: 'batchL.label' }),
+    ceA: stage('CrossEntropyLoss', {}, { prediction: 'predLA.logits', label: 'batchL.label' }),
+    diceB: stage('DiceLoss', {}, { prediction: 'predLB.logits', label: 'batchL.label' }),
+    ceB: stage('CrossEntropyLoss', {}, { prediction: 'predLB.logits', label: 'batchL.label' }),
+    pseudoA: stage('ArgmaxPseudoLabel', {}, { prob: 'predUA.prob' }),
+    pseudoB: stage('ArgmaxPseudoLabel', {}, { prob: 'predUB.prob' }),
+    cpsA: stage('CrossEntropyLoss', {}, { prediction: 'predUA.logits', label: 'pseudoB.label' }),
+    cpsB: stage('CrossEntropyLoss', {}, { prediction: 'predUB.logits', label: 'pseudoA.label' }),
+    rampup: stage('SigmoidRampup', { start: 0, end: 300, max: 0.1 }),
+    loss: stage('WeightedSum', {}, {
+      terms: ['diceA', 'ceA', 'diceB', 'ceB', 'cpsA', 'cpsB'],
+      weights: [1, 1, 1, 1, 'rampup', 'rampup'],
+    }),
+    optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['netA', 'netB'] }),
+    valid: stage('CsvDataset', { csv: 'valid.csv' }),
+    validNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'valid' }),
+    validate: stage('Validate', { every: 50, classNames }, { net: 'netA', samples: 'validNormalised' }),
+    test: stage('CsvDataset', { csv: 'test.csv' }),
+    testNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'test' }),
+    evaluate: stage('Evaluate', { checkpoint: 'best', classNames }, { net: 'netA', samples: 'testNormalised' }),
+  },
+});
