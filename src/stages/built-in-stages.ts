@@ -26,6 +26,7 @@ import { NoiseRobustDiceLoss } from './losses/noise-robust-dice-loss-stage.js';
 import { SLSRLoss } from './losses/spatial-label-smoothing-loss-stage.js';
 import { TotalVariationLoss } from './losses/total-variation-loss-stage.js';
 import { UNet2DStage } from './networks/unet2d-stage.js';
+import { UNet3DStage } from './networks/unet3d-stage.js';
 import { EmaCopy } from './networks/ema-copy.js';
 import { SigmoidRampup } from './schedules/sigmoid-rampup.js';
 import { InputNoise } from './perturbations/input-noise.js';
@@ -104,6 +105,7 @@ export const builtInStageClasses: readonly StageClass[] = [
   LabelSmoothing,
   Batch,
   UNet2DStage,
+  UNet3DStage,
   EmaCopy,
   SigmoidRampup,
   InputNoise,
