@@ -330,6 +330,84 @@ napi_value ConvBackwardWeightsJs(napi_env env, napi_callback_info info) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Pooling (2D and 3D, max and average excluding padding), run on the channels-last layout directly
+
+struct Pool {
+  dnnl::pooling_forward forward;
+  dnnl::pooling_backward backward;
+  memory src, dst, diffDst, diffSrc, workspace;
+  bool max = false;
+  bool hasBackward = false;
+};
+std::unordered_map<std::string, std::unique_ptr<Pool>> poolCache;
+
+Pool& pool(napi_env env, const std::vector<napi_value>& a, bool backward) {
+  int64_t kind = integer(env, a[0]);
+  auto xShape = ints(env, a[2]), yShape = ints(env, a[3]), kernel = ints(env, a[4]), strides = ints(env, a[5]),
+       padL = ints(env, a[6]), padR = ints(env, a[7]);
+  std::string k = key({xShape, yShape, kernel, strides, padL, padR, {kind, backward}}, "pool");
+  auto& entry = poolCache[k];
+  if (!entry) {
+    auto e = std::make_unique<Pool>();
+    e->max = kind == 0;
+    auto alg = e->max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_exclude_padding;
+    size_t r = xShape.size();
+    memory::desc srcMd(activationDims(xShape), dt::f32, activationTag(r));
+    memory::desc dstMd(activationDims(yShape), dt::f32, activationTag(r));
+    auto prop = backward ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+    auto fwdPd = dnnl::pooling_forward::primitive_desc(
+        dnnl::pooling_forward::desc(prop, alg, srcMd, dstMd, strides, kernel, padL, padR), engine());
+    e->forward = dnnl::pooling_forward(fwdPd);
+    e->src = memory(srcMd, engine(), DNNL_MEMORY_NONE);
+    e->dst = memory(dstMd, engine(), DNNL_MEMORY_NONE);
+    if (backward) {
+      auto bwdPd = dnnl::pooling_backward::primitive_desc(
+          dnnl::pooling_backward::desc(alg, srcMd, dstMd, strides, kernel, padL, padR), engine(), fwdPd);
+      e->backward = dnnl::pooling_backward(bwdPd);
+      e->diffDst = memory(dstMd, engine(), DNNL_MEMORY_NONE);
+      e->diffSrc = memory(srcMd, engine(), DNNL_MEMORY_NONE);
+      if (e->max) e->workspace = memory(fwdPd.workspace_desc(), engine());
+      // the forward pass of a max-pool backward call writes a scratch output
+      e->dst = memory(dstMd, engine());
+      e->hasBackward = true;
+    }
+    entry = std::move(e);
+  }
+  return *entry;
+}
+
+// poolForward(kind, x, xShape, yShape, kernel, strides, padL, padR, y); kind 0 max, 1 average excluding padding
+napi_value PoolForwardJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 9);
+    Pool& p = pool(env, a, false);
+    p.src.set_data_handle(typed<float>(env, a[1]));
+    p.dst.set_data_handle(typed<float>(env, a[8]));
+    p.forward.execute(stream(), {{DNNL_ARG_SRC, p.src}, {DNNL_ARG_DST, p.dst}});
+    stream().wait();
+  });
+}
+
+// poolBackward(kind, x, xShape, yShape, kernel, strides, padL, padR, dy, dx): max pooling reruns the forward pass
+// on x to find the argmax positions (oneDNN's workspace), then routes dy to them.
+napi_value PoolBackwardJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 10);
+    Pool& p = pool(env, a, true);
+    if (p.max) {
+      p.src.set_data_handle(typed<float>(env, a[1]));
+      p.forward.execute(stream(), {{DNNL_ARG_SRC, p.src}, {DNNL_ARG_DST, p.dst}, {DNNL_ARG_WORKSPACE, p.workspace}});
+    }
+    p.diffDst.set_data_handle(typed<float>(env, a[8]));
+    p.diffSrc.set_data_handle(typed<float>(env, a[9]));
+    std::unordered_map<int, memory> m{{DNNL_ARG_DIFF_DST, p.diffDst}, {DNNL_ARG_DIFF_SRC, p.diffSrc}};
+    if (p.max) m[DNNL_ARG_WORKSPACE] = p.workspace;
+    p.backward.execute(stream(), m);
+    stream().wait();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Batched matrix product: a [Ba, M, K] (or [Ba, K, M] transposed), b [Bb, K, N] (or [Bb, N, K]); Ba, Bb equal or 1.
 
 struct MatMul {
@@ -702,6 +780,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"convForward", nullptr, ConvForwardJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"convBackwardData", nullptr, ConvBackwardDataJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"convBackwardWeights", nullptr, ConvBackwardWeightsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"poolForward", nullptr, PoolForwardJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"poolBackward", nullptr, PoolBackwardJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matmul", nullptr, MatMulJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, BinaryJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unary", nullptr, UnaryJs, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -22,6 +22,16 @@ export interface NativeAddon {
     x: Float32Array, xShape: number[], dy: Float32Array, dyShape: number[], strides: number[], padBefore: number[],
     padAfter: number[], dilations: number[], dw: Float32Array, dwShape: number[],
   ): void;
+  /** kind 0 max, 1 average excluding padding; 2D or 3D channels-last. */
+  poolForward(
+    kind: number, x: Float32Array, xShape: number[], yShape: number[], kernel: number[], strides: number[],
+    padBefore: number[], padAfter: number[], y: Float32Array,
+  ): void;
+  /** Gradient of a pooling with respect to its input x, given dy. */
+  poolBackward(
+    kind: number, x: Float32Array, xShape: number[], yShape: number[], kernel: number[], strides: number[],
+    padBefore: number[], padAfter: number[], dy: Float32Array, dx: Float32Array,
+  ): void;
   /** out[max(batchA, batchB), m, n] = a[batchA] (m x k, or k x m stored if transposeA) times b[batchB] (k x n or n x k). */
   matmul(
     a: Float32Array, batchA: number, b: Float32Array, batchB: number, m: number, k: number, n: number,

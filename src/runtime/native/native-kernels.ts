@@ -172,6 +172,92 @@ export const conv3DBackpropFilterV2: NativeKernel = ({ inputs, backend, attrs = 
   convBackwardWeights(backend, addon, inputs.x, inputs.dy, conv3dGeometry(conv3dInfo(inputs.x.shape, attrs.filterShape as number[], attrs)));
 
 // ------------------------------------------------------------------------------------------------------------------
+// Pooling
+
+interface PoolGeometry {
+  kernel: number[];
+  strides: number[];
+  before: number[];
+  after: number[];
+  inShape: number[];
+  outShape: number[];
+}
+
+function pool2dGeometry(xShape: number[], attrs: tf.NamedAttrMap): PoolGeometry | undefined {
+  const info = backend_util.computePool2DInfo(
+    xShape as [number, number, number, number], attrs.filterSize as [number, number], attrs.strides as [number, number], 1,
+    attrs.pad as 'same', attrs.dimRoundingMode as 'floor',
+  );
+  const g = {
+    kernel: [info.filterHeight, info.filterWidth],
+    strides: [info.strideHeight, info.strideWidth],
+    before: [info.padInfo.top, info.padInfo.left],
+    after: [info.padInfo.bottom, info.padInfo.right],
+    inShape: info.inShape,
+    outShape: info.outShape,
+  };
+  const ok = padsAgree([info.inHeight, info.inWidth], [info.outHeight, info.outWidth], g.kernel, g.strides, [1, 1], g.before, g.after);
+  return ok && info.dilationHeight === 1 && info.dilationWidth === 1 ? g : undefined;
+}
+
+function pool3dGeometry(xShape: number[], attrs: tf.NamedAttrMap): PoolGeometry | undefined {
+  if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NDHWC') return undefined;
+  const info = backend_util.computePool3DInfo(
+    xShape as [number, number, number, number, number], attrs.filterSize as [number, number, number],
+    attrs.strides as [number, number, number], 1, attrs.pad as 'same', attrs.dimRoundingMode as 'floor',
+  );
+  const g = {
+    kernel: [info.filterDepth, info.filterHeight, info.filterWidth],
+    strides: [info.strideDepth, info.strideHeight, info.strideWidth],
+    before: [info.padInfo.front, info.padInfo.top, info.padInfo.left],
+    after: [info.padInfo.back, info.padInfo.bottom, info.padInfo.right],
+    inShape: info.inShape,
+    outShape: info.outShape,
+  };
+  const ok = padsAgree(
+    [info.inDepth, info.inHeight, info.inWidth], [info.outDepth, info.outHeight, info.outWidth], g.kernel, g.strides,
+    [1, 1, 1], g.before, g.after,
+  );
+  return ok ? g : undefined;
+}
+
+/** The padding must leave every window at least one real element, or oneDNN and tfjs disagree on empty windows. */
+const windowsNonEmpty = (g: PoolGeometry) => g.before.every((p, i) => p < g.kernel[i]) && g.after.every((p, i) => p < g.kernel[i]);
+
+function poolForwardKernel(kind: number, geometry: (shape: number[], attrs: tf.NamedAttrMap) => PoolGeometry | undefined): NativeKernel {
+  return ({ inputs, backend, attrs = {} }, addon) => {
+    const { x } = inputs;
+    if (!allFloat(x) || hasEmpty(x)) return undefined;
+    const g = geometry(x.shape, attrs);
+    if (!g || !windowsNonEmpty(g)) return undefined;
+    const out = output(backend, g.outShape);
+    addon.poolForward(kind, values(backend, x), x.shape, g.outShape, g.kernel, g.strides, g.before, g.after, out.data);
+    return out.info;
+  };
+}
+
+function poolBackwardKernel(kind: number, geometry: (shape: number[], attrs: tf.NamedAttrMap) => PoolGeometry | undefined): NativeKernel {
+  return ({ inputs, backend, attrs = {} }, addon) => {
+    const { dy, input } = inputs;
+    if (!allFloat(dy, input) || hasEmpty(dy, input)) return undefined;
+    const g = geometry(input.shape, attrs);
+    if (!g || !windowsNonEmpty(g) || !util.arraysEqual(g.outShape, dy.shape)) return undefined;
+    const out = output(backend, input.shape);
+    addon.poolBackward(kind, values(backend, input), input.shape, g.outShape, g.kernel, g.strides, g.before, g.after, values(backend, dy), out.data);
+    return out.info;
+  };
+}
+
+export const maxPool = poolForwardKernel(0, pool2dGeometry);
+export const avgPool = poolForwardKernel(1, pool2dGeometry);
+export const maxPoolGrad = poolBackwardKernel(0, pool2dGeometry);
+export const avgPoolGrad = poolBackwardKernel(1, pool2dGeometry);
+export const maxPool3D = poolForwardKernel(0, pool3dGeometry);
+export const avgPool3D = poolForwardKernel(1, pool3dGeometry);
+export const maxPool3DGrad = poolBackwardKernel(0, pool3dGeometry);
+export const avgPool3DGrad = poolBackwardKernel(1, pool3dGeometry);
+
+// ------------------------------------------------------------------------------------------------------------------
 // Matrix products
 
 export const batchMatMul: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
@@ -406,6 +492,14 @@ export const nativeKernels: ReadonlyArray<[string, NativeKernel]> = [
   [tf.Conv3D, conv3D],
   [tf.Conv3DBackpropInputV2, conv3DBackpropInputV2],
   [tf.Conv3DBackpropFilterV2, conv3DBackpropFilterV2],
+  [tf.MaxPool, maxPool],
+  [tf.AvgPool, avgPool],
+  [tf.MaxPoolGrad, maxPoolGrad],
+  [tf.AvgPoolGrad, avgPoolGrad],
+  [tf.MaxPool3D, maxPool3D],
+  [tf.AvgPool3D, avgPool3D],
+  [tf.MaxPool3DGrad, maxPool3DGrad],
+  [tf.AvgPool3DGrad, avgPool3DGrad],
   [tf.BatchMatMul, batchMatMul],
   [tf.Add, add],
   [tf.Sub, sub],
