@@ -340,7 +340,7 @@ describe('kernel conformance', () => {
       c.x.length === 4 ? (kind === 'max' ? tf.MaxPoolGrad : tf.AvgPoolGrad) : kind === 'max' ? tf.MaxPool3DGrad : tf.AvgPool3DGrad;
     /** The gradient kernel as tfjs's gradient calls it (max pooling also receives the forward output). */
     const gradient = (c: PoolCase, kind: 'max' | 'avg', x: tf.Tensor, dy: tf.Tensor) => {
-      const inputs = kind === 'max' ? { dy, input: x, output: forward(c, kind, x) } : { dy, input: x };
+      const inputs: tf.NamedTensorMap = kind === 'max' ? { dy, input: x, output: forward(c, kind, x) } : { dy, input: x };
       const attrs = { filterSize: c.filter, strides: c.strides, pad: c.pad, dimRoundingMode: undefined };
       return tf.engine().runKernel(gradKernel(c, kind), inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
     };
