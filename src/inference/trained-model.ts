@@ -125,18 +125,23 @@ export async function loadTrainedModel(runOrCheckpoint: string, options: LoadTra
   const preprocessingNodes: string[] = [];
   let imageColumns: readonly string[] = ['image'];
   let current = sourceNode(config.nodes[evaluationNode ?? '']?.inputs?.samples);
-  for (let guard = 0; current && config.nodes[current] && guard < 100; guard++) {
-    const stage = instantiate(current);
-    if (stage instanceof SampleTransformStage) {
-      transforms.unshift(stage);
-      preprocessingNodes.unshift(current);
-      current = sourceNode(config.nodes[current].inputs?.samples);
-    } else {
-      const params = config.nodes[current].params as { imageColumns?: string[] } | undefined;
-      if (params?.imageColumns?.length) imageColumns = params.imageColumns;
-      stage.dispose();
-      break;
+  try {
+    for (let guard = 0; current && config.nodes[current] && guard < 100; guard++) {
+      const stage = instantiate(current);
+      if (stage instanceof SampleTransformStage) {
+        transforms.unshift(stage);
+        preprocessingNodes.unshift(current);
+        current = sourceNode(config.nodes[current].inputs?.samples);
+      } else {
+        const params = config.nodes[current].params as { imageColumns?: string[] } | undefined;
+        if (params?.imageColumns?.length) imageColumns = params.imageColumns;
+        stage.dispose();
+        break;
+      }
     }
+  } catch (error) {
+    networkStage.dispose();
+    throw error;
   }
   return {
     runDirectory,
