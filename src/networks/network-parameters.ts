@@ -64,6 +64,11 @@ export class NetworkParameters {
     };
   }
 
+  /** A trainable tensor filled with `value` (e.g. a PReLU slope, 0.25 in PyTorch). */
+  constant(path: string, shape: number[], value: number): tf.Variable {
+    return this.variable(path, new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value), shape, true);
+  }
+
   /** Number of trainable scalars. */
   count(): number {
     return this.trainableVariables.reduce((sum, v) => sum + v.size, 0);

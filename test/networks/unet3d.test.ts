@@ -178,6 +178,7 @@ describe('UNet3D', () => {
     it('when differentiated in inference mode on cpu, should match central finite differences along random directions', async () => {
       await useBackend('cpu');
       const net = make({ ...TINY, name: `fd3_${upMode}`, upMode, random: new SeededRandom(6) });
+      // 40 training passes bring the running statistics to this batch's (0.9^40 = 1.5 % of the initial ones left).
       for (let i = 0; i < 40; i++) tf.tidy(() => void net.applyVolume(tf.tensor(x, xShape as [number, number, number, number, number]) as tf.Tensor5D, { training: true }));
       const analytic = gradients(net, x, xShape, projection, false);
       const loss = () =>
@@ -185,7 +186,7 @@ describe('UNet3D', () => {
           const y = net.applyVolume(tf.tensor(x, xShape as [number, number, number, number, number]) as tf.Tensor5D, { training: false });
           return tf.sum(tf.mul(y, tf.tensor(projection, y.shape))).dataSync()[0];
         });
-      for (const path of ['enc0/conv1/kernel', 'enc2/conv2/kernel', 'dec1/up/kernel', 'dec3/conv1/kernel', 'dec3/bn2/beta', 'out/kernel']) {
+      for (const path of ['enc0/conv1/kernel', 'dec1/up/kernel', 'dec3/conv1/kernel', 'out/kernel']) {
         const v = net.trainableVariables.find((t) => t.name === `${net.name}/${path}`)!;
         const original = v.dataSync().slice() as Float32Array;
         const direction = pseudoRandom(original.length, 99);

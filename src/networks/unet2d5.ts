@@ -1,0 +1,238 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '../runtime/register-gradients.js';
+import { MicflowError } from '../errors/micflow-error.js';
+import { conv3dSame } from '../runtime/ops/conv3d-same.js';
+import { dropout } from '../runtime/ops/dropout.js';
+import { maxPool2x2 } from '../runtime/ops/max-pool-2x2.js';
+import { maxPool3d2x2x2 } from '../runtime/ops/max-pool-3d-2x2x2.js';
+import { applySeparableLinearMap } from '../runtime/ops/separable-linear-map.js';
+import { transposedConv2x2 } from '../runtime/ops/transposed-conv-2x2.js';
+import { transposedConv3d2x2x2 } from '../runtime/ops/transposed-conv-3d-2x2x2.js';
+import { upsampleMatrix } from '../runtime/ops/upsample-2x.js';
+import { SeededRandom } from '../runtime/seeded-random.js';
+import { applyBatchNorm, freeNetworkName, NetworkParameters, type BatchNormParameters, type ConvParameters } from './network-parameters.js';
+import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
+
+/** Whether a level convolves in-plane only (2: 1x3x3 kernels, 1x2x2 pooling) or in 3D (3: 3x3x3, 2x2x2). */
+export type ConvDimension = 2 | 3;
+
+export interface UNet2D5Args {
+  name?: string;
+  inChannels: number;
+  classes: number;
+  /** Five channel counts. Default [16, 32, 64, 128, 256]. */
+  featureChannels?: readonly number[];
+  /** Dropout per level, used in that level's encoder and decoder blocks (as PyMIC). Default [0, 0, 0.3, 0.4, 0.5]. */
+  dropout?: readonly number[];
+  /** 2 or 3 per level. Default [2, 2, 3, 3, 3] (PyMIC's example). */
+  convDims?: readonly ConvDimension[];
+  /** Decoder upsampling: 1x1 conv + (bi/tri)linear x2 (align_corners=True), or a transposed conv. Default 'linear'. */
+  upMode?: 'linear' | 'transposed';
+  random?: SeededRandom;
+}
+
+const PRELU_INIT = 0.25;
+
+interface ConvBlock {
+  path: string;
+  dim: ConvDimension;
+  conv1: ConvParameters;
+  bn1: BatchNormParameters;
+  prelu1: tf.Variable;
+  conv2: ConvParameters;
+  bn2: BatchNormParameters;
+  prelu2: tf.Variable;
+  dropout: number;
+}
+
+interface UpBlock {
+  dim: ConvDimension;
+  up: ConvParameters;
+  block: ConvBlock;
+}
+
+/**
+ * PyMIC's UNet2D5 (pymic/net/net3d/unet2d5.py; G. Wang et al., "Automatic Segmentation of Vestibular Schwannoma from
+ * T2-Weighted MRI by Deep Spatial Attention with Hardness-Weighted Loss", MICCAI 2019, without the attention module),
+ * NDHWC: a five-level U-Net for anisotropic volumes whose levels are either 2D (1x3x3 convs, 1x2x2 pooling and
+ * in-plane upsampling, i.e. PyMIC's per-slice Conv2d / MaxPool2d / bilinear) or 3D (3x3x3, 2x2x2, trilinear).
+ * - ConvBlock: conv -> BN -> PReLU -> Dropout(p) -> conv -> BN -> PReLU (one PReLU slope per layer, initial 0.25);
+ * - encoder: a ConvBlock per level, pooled (by the level's dimension) before the next;
+ * - decoder: per level l from 3 to 0, upsample by level l's dimension (1x1x1 conv + linear x2, or a 2x2 / 2x2x2
+ *   transposed conv), concat [skip, up], ConvBlock with level l's dimension and dropout;
+ * - output: a 1x3x3 conv to class logits.
+ * Batch norm over N, D, H, W is the same for a 2D level as PyMIC's BatchNorm2d on slices folded into the batch.
+ *
+ * `apply` takes NDHWC volumes typed as Tensor4D by the SegmentationNetwork interface (see UNet3D); or call applyVolume.
+ */
+export class UNet2D5 implements SegmentationNetwork {
+  static className = 'UNet2D5';
+  readonly className = UNet2D5.className;
+  readonly name: string;
+  readonly inChannels: number;
+  readonly classes: number;
+  readonly featureChannels: readonly number[];
+  readonly dropoutRates: readonly number[];
+  readonly convDims: readonly ConvDimension[];
+  readonly upMode: 'linear' | 'transposed';
+  private readonly parameters: NetworkParameters;
+  private readonly encoder: ConvBlock[] = [];
+  private readonly decoder: UpBlock[] = [];
+  private readonly out: ConvParameters;
+  private disposed = false;
+
+  constructor(args: UNet2D5Args) {
+    const features = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
+    const rates = [...(args.dropout ?? [0, 0, 0.3, 0.4, 0.5])];
+    const dims = [...(args.convDims ?? [2, 2, 3, 3, 3])];
+    if (features.length !== 5 || rates.length !== 5 || dims.length !== 5) {
+      throw new MicflowError('invalid-argument', `UNet2D5 needs 5 feature channel counts, dropout rates and conv dims, got ${features.length}, ${rates.length}, ${dims.length}`);
+    }
+    for (const [label, value] of [['inChannels', args.inChannels], ['classes', args.classes], ...features.map((f) => ['featureChannels', f] as const)] as const) {
+      if (!Number.isInteger(value) || value < 1) throw new MicflowError('invalid-argument', `UNet2D5 ${label} must be a positive integer, got ${value}`);
+    }
+    if (rates.some((p) => !(p >= 0 && p < 1))) throw new MicflowError('invalid-argument', `UNet2D5 dropout rates must be in [0, 1), got [${rates}]`);
+    if (dims.some((d) => d !== 2 && d !== 3)) throw new MicflowError('invalid-argument', `UNet2D5 conv dims must be 2 or 3, got [${dims}]`);
+    this.name = args.name ?? freeNetworkName('unet2d5');
+    this.inChannels = args.inChannels;
+    this.classes = args.classes;
+    this.featureChannels = features;
+    this.dropoutRates = rates;
+    this.convDims = dims;
+    this.upMode = args.upMode ?? 'linear';
+    this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
+    const p = this.parameters;
+    try {
+      for (let level = 0; level < 5; level++) {
+        this.encoder.push(this.convBlock(`enc${level}`, level === 0 ? this.inChannels : features[level - 1], features[level], dims[level], rates[level]));
+      }
+      for (let level = 3, k = 1; level >= 0; level--, k++) {
+        const in1 = features[level + 1];
+        const in2 = features[level];
+        const dim = dims[level];
+        let up: ConvParameters;
+        if (this.upMode === 'linear') up = p.conv(`dec${k}/up`, [1, 1, 1, in1, in2], in1);
+        else if (dim === 2) up = p.conv(`dec${k}/up`, [2, 2, in2, in1], in2 * 4, in2); // ConvTranspose2d fan_in in2 * 2 * 2
+        else up = p.conv(`dec${k}/up`, [2, 2, 2, in2, in1], in2 * 8, in2);
+        this.decoder.push({ dim, up, block: this.convBlock(`dec${k}`, 2 * in2, in2, dim, rates[level]) });
+      }
+      this.out = p.conv('out', [1, 3, 3, features[0], this.classes], 9 * features[0]);
+    } catch (error) {
+      this.parameters.dispose();
+      throw error;
+    }
+  }
+
+  get trainableVariables(): readonly tf.Variable[] {
+    return this.parameters.trainableVariables;
+  }
+
+  get stateVariables(): readonly tf.Variable[] {
+    return this.parameters.stateVariables;
+  }
+
+  parameterCount(): number {
+    return this.parameters.count();
+  }
+
+  /** Height and width must be multiples of 16; depth a multiple of 2^(3D levels among the first four). */
+  get sizeDivisors(): [number, number, number] {
+    return [2 ** this.convDims.slice(0, 4).filter((d) => d === 3).length, 16, 16];
+  }
+
+  apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D {
+    return this.applyVolume(x as unknown as tf.Tensor5D, opts) as unknown as tf.Tensor4D;
+  }
+
+  /** Logits [N, D, H, W, classes] for volumes [N, D, H, W, inChannels]. */
+  applyVolume(x: tf.Tensor5D, opts: NetworkApplyOptions): tf.Tensor5D {
+    if (this.disposed) throw new MicflowError('invalid-argument', `UNet2D5 ${this.name} was disposed`);
+    this.checkInput(x);
+    const { training, random } = opts;
+    if (training && random === undefined && this.dropoutRates.some((p) => p > 0)) {
+      throw new MicflowError('invalid-argument', `UNet2D5 ${this.name}: training with dropout needs opts.random`);
+    }
+    return tf.tidy(() => {
+      const skips: tf.Tensor5D[] = [];
+      let h = x;
+      this.encoder.forEach((block, level) => {
+        if (level > 0) h = pool(h, this.convDims[level - 1]);
+        h = this.applyConvBlock(block, h, training, random);
+        skips.push(h);
+      });
+      this.decoder.forEach(({ dim, up, block }, k) => {
+        const skip = skips[3 - k];
+        const upsampled = this.upsample(h, up, dim);
+        h = this.applyConvBlock(block, tf.concat([skip, upsampled], 4), training, random);
+      });
+      return conv3dSame(h, this.out.kernel as tf.Tensor5D, this.out.bias as tf.Tensor1D);
+    });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.parameters.dispose();
+  }
+
+  private upsample(h: tf.Tensor5D, up: ConvParameters, dim: ConvDimension): tf.Tensor5D {
+    const [n, d, height, width] = h.shape;
+    if (this.upMode === 'transposed') {
+      if (dim === 3) return transposedConv3d2x2x2(h, up.kernel as tf.Tensor5D, up.bias as tf.Tensor1D);
+      const slices = tf.reshape(h, [n * d, height, width, h.shape[4]]) as tf.Tensor4D;
+      const y = transposedConv2x2(slices, up.kernel as tf.Tensor4D, up.bias as tf.Tensor1D);
+      return tf.reshape(y, [n, d, 2 * height, 2 * width, y.shape[3]]);
+    }
+    const reduced = conv3dSame(h, up.kernel as tf.Tensor5D, up.bias as tf.Tensor1D);
+    const axis = (size: number) => ({ values: upsampleMatrix(size, 'bilinear'), outSize: 2 * size, inSize: size });
+    return applySeparableLinearMap(reduced, [dim === 3 ? axis(d) : null, axis(height), axis(width)]);
+  }
+
+  private checkInput(x: tf.Tensor5D): void {
+    if (x.rank !== 5) throw new MicflowError('invalid-shape', `UNet2D5 ${this.name} needs NDHWC input of rank 5, got shape [${x.shape.join(', ')}]`);
+    const [, d, h, w, c] = x.shape;
+    if (c !== this.inChannels) throw new MicflowError('invalid-shape', `UNet2D5 ${this.name} expects ${this.inChannels} input channel(s), got ${c}`);
+    const [kd, kh, kw] = this.sizeDivisors;
+    if (d % kd !== 0 || h % kh !== 0 || w % kw !== 0) {
+      throw new MicflowError('invalid-shape', `UNet2D5 ${this.name} input is ${d}x${h}x${w}; depth must be divisible by ${kd} and height and width by 16`);
+    }
+  }
+
+  private applyConvBlock(block: ConvBlock, x: tf.Tensor5D, training: boolean, random: SeededRandom | undefined): tf.Tensor5D {
+    let h = applyBatchNorm(block.bn1, conv3dSame(x, block.conv1.kernel as tf.Tensor5D, block.conv1.bias as tf.Tensor1D), training);
+    h = prelu(h, block.prelu1);
+    if (training && block.dropout > 0) h = dropout(h, block.dropout, (random as SeededRandom).derive(block.path, 'dropout'));
+    h = applyBatchNorm(block.bn2, conv3dSame(h, block.conv2.kernel as tf.Tensor5D, block.conv2.bias as tf.Tensor1D), training);
+    return prelu(h, block.prelu2);
+  }
+
+  private convBlock(path: string, cin: number, cout: number, dim: ConvDimension, p: number): ConvBlock {
+    const params = this.parameters;
+    const kd = dim === 3 ? 3 : 1;
+    const taps = kd * 9;
+    return {
+      path,
+      dim,
+      conv1: params.conv(`${path}/conv1`, [kd, 3, 3, cin, cout], taps * cin),
+      bn1: params.batchNorm(`${path}/bn1`, cout),
+      prelu1: params.constant(`${path}/prelu1`, [1], PRELU_INIT),
+      conv2: params.conv(`${path}/conv2`, [kd, 3, 3, cout, cout], taps * cout),
+      bn2: params.batchNorm(`${path}/bn2`, cout),
+      prelu2: params.constant(`${path}/prelu2`, [1], PRELU_INIT),
+      dropout: p,
+    };
+  }
+}
+
+/** 1x2x2 (in-plane, 2D level) or 2x2x2 (3D level) max pooling. */
+function pool(x: tf.Tensor5D, dim: ConvDimension): tf.Tensor5D {
+  if (dim === 3) return maxPool3d2x2x2(x);
+  const [n, d, h, w, c] = x.shape;
+  const y = maxPool2x2(tf.reshape(x, [n * d, h, w, c]) as tf.Tensor4D);
+  return tf.reshape(y, [n, d, y.shape[1], y.shape[2], c]);
+}
+
+/** PReLU with one learnable slope (PyTorch's nn.PReLU()): max(x, 0) + a min(x, 0). He et al., ICCV 2015. */
+function prelu(x: tf.Tensor5D, slope: tf.Variable): tf.Tensor5D {
+  return tf.add(tf.relu(x), tf.mul(slope, tf.minimum(x, 0)));
+}
