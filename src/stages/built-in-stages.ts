@@ -27,6 +27,7 @@ import { SLSRLoss } from './losses/spatial-label-smoothing-loss-stage.js';
 import { TotalVariationLoss } from './losses/total-variation-loss-stage.js';
 import { UNet2DStage } from './networks/unet2d-stage.js';
 import { UNet3DStage } from './networks/unet3d-stage.js';
+import { UNet2D5Stage } from './networks/unet2d5-stage.js';
 import { EmaCopy } from './networks/ema-copy.js';
 import { SigmoidRampup } from './schedules/sigmoid-rampup.js';
 import { InputNoise } from './perturbations/input-noise.js';
@@ -106,6 +107,7 @@ export const builtInStageClasses: readonly StageClass[] = [
   Batch,
   UNet2DStage,
   UNet3DStage,
+  UNet2D5Stage,
   EmaCopy,
   SigmoidRampup,
   InputNoise,
