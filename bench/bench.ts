@@ -20,7 +20,7 @@
 import type * as tfTypes from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -140,10 +140,18 @@ async function measureBackend(o: Options, backend: string): Promise<Row> {
   };
 }
 
+/**
+ * Both sides run with the same OpenMP wait policy: micflow's addon defaults to passive (see native-addon.ts), and
+ * PyTorch's OpenMP would otherwise spin, which is slower on a shared machine and would skew the ratio.
+ */
+function benchEnvironment(): NodeJS.ProcessEnv {
+  return { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'passive' };
+}
+
 function runChild(o: Options, backend: string): Row {
   const self = fileURLToPath(import.meta.url);
   const args = ['--import', 'tsx', self, '--child', backend, '--steps', String(o.steps), '--warmup', String(o.warmup), '--batch', String(o.batch), '--size', String(o.size)];
-  const result = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const result = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26, env: benchEnvironment() });
   const line = result.stdout.split('\n').find((l) => l.startsWith('{"row"'));
   if (line) return JSON.parse(line) as Row;
   const why = (result.stderr || result.stdout || `exit ${result.status}`).split('\n').find((l) => /error|abort/i.test(l)) ?? `exit ${result.status ?? result.signal}`;
@@ -156,7 +164,7 @@ function runTorch(o: Options, threads: number): { trainStepMs: number; inference
   const result = spawnSync(
     python,
     [script, '--batch', String(o.batch), '--size', String(o.size), '--steps', String(o.steps), '--warmup', String(o.warmup), '--threads', String(threads)],
-    { encoding: 'utf8', maxBuffer: 1 << 24 },
+    { encoding: 'utf8', maxBuffer: 1 << 24, env: benchEnvironment() },
   );
   const line = result.stdout?.split('\n').find((l) => l.startsWith('{'));
   if (!line) {
@@ -200,7 +208,12 @@ async function main(): Promise<void> {
     return;
   }
   const threads = Number(process.env.OMP_NUM_THREADS) || availableParallelism();
-  console.log(`micflow bench: ${rowName(o)}, ${o.steps} steps after ${o.warmup} warm-up, ${threads} threads, backends ${o.backends.join(', ')}`);
+  console.log(
+    `micflow bench: ${rowName(o)}, ${o.steps} steps after ${o.warmup} warm-up, ${threads} threads, ` +
+      `OMP_WAIT_POLICY=${benchEnvironment().OMP_WAIT_POLICY}, backends ${o.backends.join(', ')}, ` +
+      `load average ${loadavg()[0].toFixed(1)} (timings scale with other work on the machine)`,
+  );
+  const loadBefore = loadavg()[0];
   const rows: Row[] = [];
   for (const backend of o.backends) {
     const row = runChild(o, backend);
@@ -223,7 +236,15 @@ async function main(): Promise<void> {
     }
   }
   console.log('\n' + table(rows, torch));
-  const result = { date: new Date().toISOString(), threads, options: { ...o, child: undefined }, rows, torch };
+  const result = {
+    date: new Date().toISOString(),
+    threads,
+    ompWaitPolicy: benchEnvironment().OMP_WAIT_POLICY,
+    loadAverage: { before: loadBefore, after: loadavg()[0] },
+    options: { ...o, child: undefined },
+    rows,
+    torch,
+  };
   if (o.json) writeFileSync(o.json, JSON.stringify(result, null, 2));
   console.log('\n' + JSON.stringify(result));
 }
