@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { LabelArray, Sample } from '../../graph/sample.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
 import { gaussianFilter } from './kernels/gaussian-filter.js';
-import { gridToImage, gridToLabel, imageGrid, labelGrid, pointCount, type Grid, type GridData } from './kernels/grid.js';
-import { resampleWithCoordinates, type Interpolation } from './kernels/interpolation.js';
+import { forEachGridPoint, gridToImage, gridToLabel, imageGrid, labelGrid, pointCount, type Grid, type GridData } from './kernels/grid.js';
+import { resampleAtPositions, type Interpolation } from './kernels/interpolation.js';
 import { SampleTransformStage } from './sample-transform-stage.js';
 import type { ExtendedSample } from './spatial-steps.js';
 import { probabilityParam, spatialSizeOf } from './transform-params.js';
@@ -41,10 +41,11 @@ export class ElasticDeformation extends SampleTransformStage<z.infer<typeof para
       for (let i = 0; i < total; i++) smooth[i] *= this.params.alpha;
       return smooth;
     });
-    const warp = <T extends GridData>(grid: Grid<T>, interpolation: Interpolation) =>
-      resampleWithCoordinates(grid, spatial, (index, point, position) => {
-        for (let a = 0; a < n; a++) position[a] = index[a] + displacement[a][point];
-      }, interpolation);
+    const positions = new Float64Array(total * n);
+    forEachGridPoint(spatial, (index, point) => {
+      for (let a = 0; a < n; a++) positions[point * n + a] = index[a] + displacement[a][point];
+    });
+    const warp = <T extends GridData>(grid: Grid<T>, interpolation: Interpolation) => resampleAtPositions(grid, spatial, positions, interpolation);
     const extended = sample as ExtendedSample;
     const label: LabelArray | undefined = sample.label ? gridToLabel(warp(labelGrid(sample.label), 'nearest')) : undefined;
     return {

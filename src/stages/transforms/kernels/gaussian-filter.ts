@@ -29,17 +29,24 @@ export function gaussianFilter(grid: Grid<Float32Array>, sigmas: readonly number
     const kernel = gaussianKernel(sigmas[axis]);
     const radius = (kernel.length - 1) / 2;
     const size = spatial[axis];
-    const stride = strides[axis];
-    for (let point = 0; point < total; point++) {
-      const position = Math.floor(point / stride) % size;
-      const lineStart = point - position * stride;
+    const step = strides[axis] * channels;
+    const line = new Float64Array(size + 2 * radius);
+    // Every line along `axis` starts at a point whose coordinate on `axis` is 0.
+    const lines = total / size;
+    const inner = strides[axis];
+    for (let l = 0; l < lines; l++) {
+      const start = (Math.floor(l / inner) * inner * size + (l % inner)) * channels;
       for (let k = 0; k < channels; k++) {
-        let sum = 0;
-        for (let t = -radius; t <= radius; t++) {
-          const j = Math.min(size - 1, Math.max(0, position + t));
-          sum += kernel[t + radius] * current[(lineStart + j * stride) * channels + k];
+        for (let i = 0; i < size; i++) line[radius + i] = current[start + k + i * step];
+        for (let i = 0; i < radius; i++) {
+          line[i] = line[radius];
+          line[radius + size + i] = line[radius + size - 1];
         }
-        next[point * channels + k] = sum;
+        for (let i = 0; i < size; i++) {
+          let sum = 0;
+          for (let t = 0; t < kernel.length; t++) sum += kernel[t] * line[i + t];
+          next[start + k + i * step] = sum;
+        }
       }
     }
     [current, next] = [next, current];

@@ -10,67 +10,81 @@ export type Interpolation = 'linear' | 'nearest';
 export type IndexAffine = readonly number[];
 
 /**
- * Resamples `grid` onto an output grid of size `outputSpatial`, reading input position `coordinates(outputIndex)`
- * for every output point. Positions within half a point of the input's edge read the edge (so resizes keep edge
- * values, as scipy's zoom with grid_mode=True, mode='nearest'); positions farther out read `fill` (nearest) or blend
- * toward it (linear), like scipy.ndimage.map_coordinates with mode='constant'. Labels must use 'nearest'.
+ * Resamples `grid` at given input positions: `positions` holds n index coordinates per output point (row-major over
+ * `outputSpatial`). Positions within half a point of the input's edge read the edge (so resizes keep edge values, as
+ * scipy's zoom with grid_mode=True, mode='nearest'); positions farther out read `fill` (nearest) or blend toward it
+ * (linear), like scipy.ndimage.map_coordinates with mode='constant'. Labels must use 'nearest'.
  */
-export function resampleWithCoordinates<T extends GridData>(
+export function resampleAtPositions<T extends GridData>(
   grid: Grid<T>,
   outputSpatial: readonly number[],
-  coordinates: (outputIndex: readonly number[], point: number, position: Float64Array) => void,
+  positions: Float64Array,
   interpolation: Interpolation,
   fill = 0,
 ): Grid<T> {
   const { spatial, channels, data } = grid;
   const n = spatial.length;
   const strides = spatialStrides(spatial);
-  const out = allocateLike(data, pointCount(outputSpatial) * channels);
-  const position = new Float64Array(n);
+  const points = pointCount(outputSpatial);
+  const out = allocateLike(data, points * channels);
   const corners = 1 << n;
-  const base = new Int32Array(n);
+  const low = new Int32Array(n);
   const fraction = new Float64Array(n);
-  const values = new Float64Array(channels);
-  forEachGridPoint(outputSpatial, (index, point) => {
-    coordinates(index, point, position);
+  for (let point = 0; point < points; point++) {
+    const o = point * channels;
     if (interpolation === 'nearest') {
       let source = 0;
       for (let a = 0; a < n; a++) {
-        if (!(position[a] >= -0.5 && position[a] <= spatial[a] - 0.5)) {
+        const x = positions[point * n + a];
+        if (!(x >= -0.5 && x <= spatial[a] - 0.5)) {
           source = -1;
           break;
         }
-        source += Math.min(spatial[a] - 1, Math.floor(position[a] + 0.5)) * strides[a];
+        source += Math.min(spatial[a] - 1, Math.floor(x + 0.5)) * strides[a];
       }
-      for (let k = 0; k < channels; k++) out[point * channels + k] = source < 0 ? fill : data[source * channels + k];
-      return;
+      if (source < 0) for (let k = 0; k < channels; k++) out[o + k] = fill;
+      else for (let k = 0, s = source * channels; k < channels; k++) out[o + k] = data[s + k];
+      continue;
     }
     for (let a = 0; a < n; a++) {
+      let x = positions[point * n + a];
       // Within half a point of the edge the edge value is read (the point's own footprint); farther out blends to `fill`.
-      if (position[a] < 0 && position[a] >= -0.5) position[a] = 0;
-      else if (position[a] > spatial[a] - 1 && position[a] <= spatial[a] - 0.5) position[a] = spatial[a] - 1;
-      const f = Math.floor(position[a]);
-      base[a] = f;
-      fraction[a] = position[a] - f;
+      if (x < 0 && x >= -0.5) x = 0;
+      else if (x > spatial[a] - 1 && x <= spatial[a] - 0.5) x = spatial[a] - 1;
+      const f = Math.floor(x);
+      low[a] = f;
+      fraction[a] = x - f;
     }
-    values.fill(0);
+    for (let k = 0; k < channels; k++) out[o + k] = 0;
     for (let corner = 0; corner < corners; corner++) {
       let weight = 1;
       let source = 0;
-      for (let a = 0; a < n && weight !== 0; a++) {
+      for (let a = 0; a < n; a++) {
         const upper = (corner >> a) & 1;
-        const w = upper ? fraction[a] : 1 - fraction[a];
-        weight *= w;
-        const i = base[a] + upper;
-        if (i < 0 || i >= spatial[a]) source = -1;
-        else if (source >= 0) source += i * strides[a];
+        weight *= upper ? fraction[a] : 1 - fraction[a];
+        const i = low[a] + upper;
+        if (source >= 0) source = i < 0 || i >= spatial[a] ? -1 : source + i * strides[a];
       }
       if (weight === 0) continue;
-      for (let k = 0; k < channels; k++) values[k] += weight * (source < 0 ? fill : data[source * channels + k]);
+      if (source < 0) for (let k = 0; k < channels; k++) out[o + k] += weight * fill;
+      else for (let k = 0, s = source * channels; k < channels; k++) out[o + k] += weight * data[s + k];
     }
-    for (let k = 0; k < channels; k++) out[point * channels + k] = values[k];
-  });
+  }
   return { data: out, spatial: [...outputSpatial], channels };
+}
+
+/** The input positions of an affine index map (see {@link IndexAffine}) for every point of `outputSpatial`. */
+export function affinePositions(outputSpatial: readonly number[], affine: IndexAffine): Float64Array {
+  const n = outputSpatial.length;
+  const positions = new Float64Array(pointCount(outputSpatial) * n);
+  forEachGridPoint(outputSpatial, (index, point) => {
+    for (let r = 0; r < n; r++) {
+      let v = affine[r * (n + 1) + n];
+      for (let c = 0; c < n; c++) v += affine[r * (n + 1) + c] * index[c];
+      positions[point * n + r] = v;
+    }
+  });
+  return positions;
 }
 
 /** Resamples through an affine index map (see {@link IndexAffine}). */
@@ -81,20 +95,7 @@ export function resampleAffine<T extends GridData>(
   interpolation: Interpolation,
   fill = 0,
 ): Grid<T> {
-  const n = grid.spatial.length;
-  return resampleWithCoordinates(
-    grid,
-    outputSpatial,
-    (index, _point, position) => {
-      for (let r = 0; r < n; r++) {
-        let v = affine[r * (n + 1) + n];
-        for (let c = 0; c < n; c++) v += affine[r * (n + 1) + c] * index[c];
-        position[r] = v;
-      }
-    },
-    interpolation,
-    fill,
-  );
+  return resampleAtPositions(grid, outputSpatial, affinePositions(outputSpatial, affine), interpolation, fill);
 }
 
 /**
