@@ -74,6 +74,17 @@ export async function checkPipelineData(definition: PipelineDefinition, dataRoot
   return { lists, rowsChecked, problems };
 }
 
+/**
+ * The report as the CLI prints it: a summary line, then one line per problem. The summary says "ok" when there are none.
+ */
+export function formatDataCheckReport(report: DataCheckReport): string {
+  const lists = `${report.lists} dataset list${report.lists === 1 ? '' : 's'}`;
+  const rows = `${report.rowsChecked} row${report.rowsChecked === 1 ? '' : 's'} decoded`;
+  if (!report.problems.length) return `check-data: ok (${lists}, ${rows})`;
+  const count = `${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}`;
+  return [`check-data: ${count} in ${lists} (${rows})`, ...report.problems.map((p) => `  - ${p}`)].join('\n');
+}
+
 /** Orders messages by list and line number so that a report reads top to bottom. */
 function sortByRow(messages: string[]): string[] {
   const key = (m: string) => {

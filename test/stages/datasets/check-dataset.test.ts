@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipeline, stage } from '../../../src/graph/pipeline-definition.js';
 import type { MedicalImage } from '../../../src/io/medical-image.js';
 import { writeImage } from '../../../src/io/read-image.js';
-import { checkCsvDataset, checkPipelineData } from '../../../src/stages/datasets/check-dataset.js';
+import { checkCsvDataset, checkPipelineData, formatDataCheckReport } from '../../../src/stages/datasets/check-dataset.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'micflow-check-data-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -97,5 +97,7 @@ describe('checkPipelineData', () => {
     expect(report.lists).toBe(2);
     expect(report.rowsChecked).toBe(1);
     expect(report.problems).toEqual([`valid: ${join(dir, 'header-only.csv')}: the dataset list has a header but no rows`]);
+    expect(formatDataCheckReport(report)).toBe(`check-data: 1 problem in 2 dataset lists (1 row decoded)\n  - ${report.problems[0]}`);
+    expect(formatDataCheckReport({ lists: 1, rowsChecked: 3, problems: [] })).toBe('check-data: ok (1 dataset list, 3 rows decoded)');
   });
 });
