@@ -25,6 +25,8 @@ export interface UNet2DArgs {
   upMode?: UNet2DUpMode;
   /** Randomness for weight initialisation; each variable draws from `random.derive(its path)`. Default seed 0. */
   random?: SeededRandom;
+  /** Add PyMIC's deep-supervision heads: 1x1 convs to class logits on the three coarser decoder levels. */
+  deepSupervision?: boolean;
 }
 
 export const UNET2D_DEFAULT_FEATURES = [16, 32, 64, 128, 256] as const;
@@ -73,7 +75,8 @@ function uniqueName(base: string): string {
  * - encoder: ConvBlock, then (levels - 1) DownBlocks (2x2 max pool, ConvBlock);
  * - decoder: (levels - 1) UpBlocks (conv1x1 + x2 upsampling, or a 2x2 stride-2 transposed conv; concat [skip, up];
  *   ConvBlock without dropout);
- * - a 1x1 conv to class logits.
+ * - a 1x1 conv to class logits, and with `deepSupervision` one more on each of the three coarser decoder outputs
+ *   (see applyMultiscale).
  * Weights start as PyTorch's defaults (U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for conv weights and biases; BN gamma 1,
  * beta 0, running mean 0, variance 1), drawn from SeededRandom so a seed gives the same weights on every backend.
  */
@@ -91,6 +94,7 @@ export class UNet2D implements SegmentationNetwork {
   private readonly encoder: ConvBlock[] = [];
   private readonly decoder: UpBlock[] = [];
   private readonly out: Conv;
+  private readonly deepHeads: Conv[] = [];
   private readonly random: SeededRandom;
   private disposed = false;
 
@@ -134,6 +138,10 @@ export class UNet2D implements SegmentationNetwork {
         this.decoder.push({ up, block: this.convBlock(`dec${k}`, 2 * in2, in2, 0) });
       }
       this.out = this.conv('out', [1, 1, features[0], this.classes], features[0]);
+      if (args.deepSupervision) {
+        // PyMIC's out_conv1..3 read the decoder outputs with features[1], features[2], features[3] channels.
+        for (let level = 1; level <= 3; level++) this.deepHeads.push(this.conv(`deep${level}`, [1, 1, features[level], this.classes], features[level]));
+      }
     } catch (error) {
       this.dispose();
       throw error;
@@ -150,30 +158,50 @@ export class UNet2D implements SegmentationNetwork {
   }
 
   apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D {
+    return tf.tidy(() => this.forward(x, opts, false)[0]);
+  }
+
+  /**
+   * The full-resolution logits followed, when built with `deepSupervision`, by the logits of the three coarser decoder
+   * levels at their own resolution (1/2, 1/4, 1/8; with 4 levels the coarsest reads the bottleneck, as PyMIC's
+   * x_d3 = x3), for deep supervision (DeepSupervisionLoss). Without deep supervision, just the first.
+   */
+  applyMultiscale(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D[] {
+    return tf.tidy(() => this.forward(x, opts, true));
+  }
+
+  private forward(x: tf.Tensor4D, opts: NetworkApplyOptions, multiscale: boolean): tf.Tensor4D[] {
     if (this.disposed) throw new MicflowError('invalid-argument', `UNet2D ${this.name} was disposed`);
     this.checkInput(x);
     const { training, random } = opts;
     if (training && random === undefined && this.dropoutRates.some((p) => p > 0)) {
       throw new MicflowError('invalid-argument', `UNet2D ${this.name}: training with dropout needs opts.random`);
     }
-    return tf.tidy(() => {
-      const skips: tf.Tensor4D[] = [];
-      let h = x;
-      this.encoder.forEach((block, level) => {
-        if (level > 0) h = maxPool2x2(h);
-        h = this.applyConvBlock(block, h, training, random);
-        skips.push(h);
-      });
-      this.decoder.forEach(({ up, block }, k) => {
-        const skip = skips[skips.length - 2 - k];
-        const upsampled =
-          this.upMode === 'transposed'
-            ? transposedConv2x2(h, up.kernel as tf.Tensor4D, up.bias as tf.Tensor1D)
-            : upsample2x(conv2dSame(h, up.kernel as tf.Tensor4D, up.bias as tf.Tensor1D), this.upMode);
-        h = this.applyConvBlock(block, tf.concat([skip, upsampled], 3), training, random);
-      });
-      return conv2dSame(h, this.out.kernel as tf.Tensor4D, this.out.bias as tf.Tensor1D);
+    const skips: tf.Tensor4D[] = [];
+    let h = x;
+    this.encoder.forEach((block, level) => {
+      if (level > 0) h = maxPool2x2(h);
+      h = this.applyConvBlock(block, h, training, random);
+      skips.push(h);
     });
+    const decoded: tf.Tensor4D[] = [];
+    this.decoder.forEach(({ up, block }, k) => {
+      const skip = skips[skips.length - 2 - k];
+      const upsampled =
+        this.upMode === 'transposed'
+          ? transposedConv2x2(h, up.kernel as tf.Tensor4D, up.bias as tf.Tensor1D)
+          : upsample2x(conv2dSame(h, up.kernel as tf.Tensor4D, up.bias as tf.Tensor1D), this.upMode);
+      h = this.applyConvBlock(block, tf.concat([skip, upsampled], 3), training, random);
+      decoded.push(h);
+    });
+    const logits = conv2dSame(h, this.out.kernel as tf.Tensor4D, this.out.bias as tf.Tensor1D);
+    if (!multiscale || this.deepHeads.length === 0) return [logits];
+    // Coarse to fine, sources[length - 1 - level] has featureChannels[level] channels at 1/2^level resolution.
+    const sources = this.featureChannels.length === 4 ? [skips[skips.length - 1], ...decoded] : decoded;
+    const coarser = this.deepHeads.map((head, i) =>
+      conv2dSame(sources[sources.length - 2 - i], head.kernel as tf.Tensor4D, head.bias as tf.Tensor1D),
+    );
+    return [logits, ...coarser];
   }
 
   dispose(): void {

@@ -12,6 +12,8 @@ const params = z
     /** Dropout probability per level, PyMIC's `dropout`. */
     dropout: z.array(z.number().min(0).lt(1)).min(4).max(5).default([0.05, 0.1, 0.2, 0.3, 0.5]),
     upMode: z.enum(['bilinear', 'nearest', 'transposed']).default('bilinear'),
+    /** PyMIC's `deep_supervise`: 1x1 heads on the three coarser decoder levels (see UNet2D.applyMultiscale). */
+    deepSupervision: z.boolean().default(false),
   })
   .strict()
   .refine((p) => p.dropout.length === p.features.length, { message: 'dropout needs one value per level of features', path: ['dropout'] });
@@ -39,6 +41,7 @@ export class UNet2DStage extends NetworkStage<z.infer<typeof params>> {
         featureChannels: this.params.features,
         dropout: this.params.dropout,
         upMode: this.params.upMode,
+        deepSupervision: this.params.deepSupervision,
         random,
       });
     this.network = create(this.nodeName, this.context.random.derive('init'));
