@@ -2,7 +2,7 @@ import { MicflowError } from '../../errors/micflow-error.js';
 import type { ImageArray, LabelArray, Sample } from '../../graph/sample.js';
 import { cropOrPad, embedSlice, extractSlice, flipAxes, inversePermutation, rotate90, transposeAxes } from './kernels/grid-index-math.js';
 import { gridToImage, gridToLabel, imageGrid, labelGrid, type Grid, type GridData } from './kernels/grid.js';
-import { invertAffine, resampleAffine, type IndexAffine, type Interpolation } from './kernels/interpolation.js';
+import { affinePositions, invertAffine, resampleAffine, resampleAtPositions, type IndexAffine, type Interpolation } from './kernels/interpolation.js';
 
 /**
  * One grid-changing step a transform applied, recorded on the sample so that a prediction made on the transformed
@@ -126,8 +126,12 @@ export function spacingAfterStep(spacing: readonly number[], step: SpatialStep):
  * the label map with nearest; updates spacing and appends the step to `spatialSteps`.
  */
 export function applySpatialStepToSample(sample: ExtendedSample, step: SpatialStep): ExtendedSample {
-  const linear = (array: ImageArray | undefined) => (array ? gridToImage(applySpatialStep(imageGrid(array), step, 'linear')) : undefined);
-  const label: LabelArray | undefined = sample.label ? gridToLabel(applySpatialStep(labelGrid(sample.label), step, 'nearest')) : undefined;
+  // An affine step's input positions are computed once for every field.
+  const positions = step.kind === 'affine' ? affinePositions(step.outputSpatial, step.outputToInput) : undefined;
+  const apply = <T extends GridData>(grid: Grid<T>, interpolation: Interpolation): Grid<T> =>
+    positions && step.kind === 'affine' ? resampleAtPositions(grid, step.outputSpatial, positions, interpolation) : applySpatialStep(grid, step, interpolation);
+  const linear = (array: ImageArray | undefined) => (array ? gridToImage(apply(imageGrid(array), 'linear')) : undefined);
+  const label: LabelArray | undefined = sample.label ? gridToLabel(apply(labelGrid(sample.label), 'nearest')) : undefined;
   return {
     ...sample,
     image: linear(sample.image)!,

@@ -55,6 +55,23 @@ export function resampleAtPositions<T extends GridData>(
       low[a] = f;
       fraction[a] = x - f;
     }
+    if (n === 3 && low[0] >= 0 && low[1] >= 0 && low[2] >= 0 && low[0] < spatial[0] - 1 && low[1] < spatial[1] - 1 && low[2] < spatial[2] - 1) {
+      // Interior trilinear: all eight neighbours exist.
+      const [fz, fy, fx] = fraction;
+      const s000 = (low[0] * strides[0] + low[1] * strides[1] + low[2]) * channels;
+      const dz = strides[0] * channels;
+      const dy = strides[1] * channels;
+      for (let k = 0; k < channels; k++) {
+        const b = s000 + k;
+        const c00 = data[b] + fx * (data[b + channels] - data[b]);
+        const c01 = data[b + dy] + fx * (data[b + dy + channels] - data[b + dy]);
+        const c10 = data[b + dz] + fx * (data[b + dz + channels] - data[b + dz]);
+        const c11 = data[b + dz + dy] + fx * (data[b + dz + dy + channels] - data[b + dz + dy]);
+        const c0 = c00 + fy * (c01 - c00);
+        out[o + k] = c0 + fz * (c10 + fy * (c11 - c10) - c0);
+      }
+      continue;
+    }
     for (let k = 0; k < channels; k++) out[o + k] = 0;
     for (let corner = 0; corner < corners; corner++) {
       let weight = 1;

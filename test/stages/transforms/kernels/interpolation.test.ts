@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { centredAffine, invertAffine, resampleAffine, resizeAffine } from '../../../../src/stages/transforms/kernels/interpolation.js';
+import { centredAffine, invertAffine, resampleAffine, resampleAtPositions, resizeAffine } from '../../../../src/stages/transforms/kernels/interpolation.js';
 import { planeRotation } from '../../../../src/stages/transforms/kernels/affine-matrices.js';
 
 const values = (g: { data: ArrayLike<number> }) => Array.from(g.data);
@@ -55,5 +55,28 @@ describe('centredAffine with a quarter-turn rotation', () => {
     const out = resampleAffine(g, [3, 3], centredAffine([3, 3], planeRotation(2, 0, 1, Math.PI / 2)), 'nearest');
     // output (r, c) reads input (1 − (c − 1), 1 + (r − 1)) = (2 − c, r): numpy.rot90(g, -1) = [[6,3,0],[7,4,1],[8,5,2]]
     expect(values(out)).toEqual([6, 3, 0, 7, 4, 1, 8, 5, 2]);
+  });
+});
+
+describe('resampleAtPositions in 3D', () => {
+  describe('having interior and border positions in a 3×3×3 two-channel grid', () => {
+    it('should equal the weighted sum of the eight neighbours (computed independently here)', () => {
+      const spatial = [3, 3, 3];
+      const data = Float32Array.from({ length: 54 }, (_, i) => Math.sin(i * 1.7) * 10);
+      const at = (z: number, y: number, x: number, k: number) => (z < 0 || y < 0 || x < 0 || z > 2 || y > 2 || x > 2 ? 0 : data[((z * 3 + y) * 3 + x) * 2 + k]);
+      const reference = (p: number[], k: number) => {
+        const [z, y, x] = p;
+        const [z0, y0, x0] = [Math.floor(z), Math.floor(y), Math.floor(x)];
+        let sum = 0;
+        for (const dz of [0, 1]) for (const dy of [0, 1]) for (const dx of [0, 1]) {
+          const w = (dz ? z - z0 : 1 - (z - z0)) * (dy ? y - y0 : 1 - (y - y0)) * (dx ? x - x0 : 1 - (x - x0));
+          sum += w * at(z0 + dz, y0 + dy, x0 + dx, k);
+        }
+        return sum;
+      };
+      const points = [[0.3, 1.6, 0.9], [1.2, 0.1, 1.99], [1.7, 1.5, 2.0], [0.0, 0.0, 0.0], [2.0, 1.25, 0.5]];
+      const out = resampleAtPositions({ data, spatial, channels: 2 }, [1, 1, points.length], Float64Array.from(points.flat()), 'linear');
+      points.forEach((p, i) => [0, 1].forEach((k) => expect(out.data[i * 2 + k]).toBeCloseTo(reference(p, k), 4)));
+    });
   });
 });
