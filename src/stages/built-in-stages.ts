@@ -28,6 +28,7 @@ import { TotalVariationLoss } from './losses/total-variation-loss-stage.js';
 import { UNet2DStage } from './networks/unet2d-stage.js';
 import { UNet3DStage } from './networks/unet3d-stage.js';
 import { UNet2D5Stage } from './networks/unet2d5-stage.js';
+import { UNet2DScSEStage } from './networks/unet2d-scse-stage.js';
 import { EmaCopy } from './networks/ema-copy.js';
 import { SigmoidRampup } from './schedules/sigmoid-rampup.js';
 import { InputNoise } from './perturbations/input-noise.js';
@@ -108,6 +109,7 @@ export const builtInStageClasses: readonly StageClass[] = [
   UNet2DStage,
   UNet3DStage,
   UNet2D5Stage,
+  UNet2DScSEStage,
   EmaCopy,
   SigmoidRampup,
   InputNoise,
