@@ -5,6 +5,7 @@ import { gaussianImportanceMap } from './gaussian-importance-map.js';
 import type { BatchLogits } from './network-logits.js';
 import { spatialShapeOf, type ProbabilityMap } from './probability-map.js';
 import { slidingWindowStarts } from './sliding-window-positions.js';
+import { softmaxChannelsLastInPlace } from './softmax-channels-last.js';
 
 export interface SlidingWindowOptions {
   /** Spatial window size, one entry per spatial axis ([H, W] or [D, H, W]). */
@@ -76,15 +77,23 @@ export function predictSlidingWindow(logits: BatchLogits, image: ImageArray, opt
         input.set(source.subarray(from, from + rowLength * channels), (b * windowVoxels + r * rowLength) * channels);
       }
     });
-    const probabilities = tf.tidy(() => {
-      const output = logits(tf.tensor(input, [batch.length, ...window, channels], 'float32'));
+    // tf.tidy returns the logits tensor only: handed a typed array, it would walk every element looking for tensors.
+    const output = tf.tidy(() => {
+      const result = logits(tf.tensor(input, [batch.length, ...window, channels], 'float32'));
       const expected = [batch.length, ...window];
-      if (output.rank !== expected.length + 1 || expected.some((s, i) => output.shape[i] !== s)) {
-        throw new MicflowError('invalid-shape', `sliding window: the network returned shape ${output.shape.join('×')} for windows ${expected.join('×')}×${channels}`);
+      if (result.rank !== expected.length + 1 || expected.some((s, i) => result.shape[i] !== s)) {
+        throw new MicflowError('invalid-shape', `sliding window: the network returned shape ${result.shape.join('×')} for windows ${expected.join('×')}×${channels}`);
       }
-      classes = output.shape[output.rank - 1];
-      return tf.softmax(output).dataSync() as Float32Array;
+      return result;
     });
+    classes = output.shape[output.rank - 1];
+    let probabilities: Float32Array;
+    try {
+      probabilities = Float32Array.from(output.dataSync() as Float32Array);
+    } finally {
+      output.dispose();
+    }
+    softmaxChannelsLastInPlace(probabilities, classes);
     accumulator ??= new Float32Array(paddedVoxels * classes);
     corners.forEach((corner, b) => {
       for (let r = 0; r < rowsPerWindow; r++) {
