@@ -9,6 +9,7 @@ import type { SeededRandom } from '../../runtime/seeded-random.js';
 import type { ExtendedSample } from '../transforms/spatial-steps.js';
 import { decodeCase, decodedBytes, type DecodedCase } from './decode-case.js';
 import { DecodedCaseCache } from './decoded-case-cache.js';
+import { DecodeWorkerPool } from './decode-worker-pool.js';
 import { readDatasetList, type DatasetRow } from './dataset-list.js';
 
 export const csvDatasetParams = z
@@ -31,6 +32,8 @@ export const csvDatasetParams = z
     cache: z.boolean().default(true),
     /** Memory budget of that cache; the least recently used cases are dropped beyond it. */
     cacheMegabytes: z.number().nonnegative().default(2048),
+    /** Worker threads that decode images off the training thread; 0 decodes on it. */
+    decodeWorkers: z.number().int().min(0).max(16).default(0),
   })
   .strict();
 export type CsvDatasetParams = z.infer<typeof csvDatasetParams>;
@@ -41,7 +44,8 @@ export type CsvDatasetParams = z.infer<typeof csvDatasetParams>;
  * [H, W, C], 3D volumes [D, H, W, C] (RandomSlice draws 2D slices from them). The list is read and every file's
  * existence checked when the run starts, so a wrong path fails before training with the file and line; images are
  * decoded on first use (own NIfTI/PNG readers, itk-wasm for the rest), checked (sizes, geometry, label classes) and
- * cached under a byte budget. `checkCsvDataset` runs every check up front (`--check-data`).
+ * cached under a byte budget, optionally in worker threads (`decodeWorkers`). `checkCsvDataset` runs every check up
+ * front (`--check-data`).
  */
 export class CsvDataset extends SampleStreamStage<CsvDatasetParams> {
   static readonly className = 'CsvDataset';
@@ -50,6 +54,13 @@ export class CsvDataset extends SampleStreamStage<CsvDatasetParams> {
   static readonly paramsSchema = csvDatasetParams;
   static readonly inputs = {};
   static readonly outputs = { samples: { type: 'samples', description: 'one sample per CSV row' } } as const;
+
+  private pool: DecodeWorkerPool | undefined;
+
+  override dispose(): void {
+    void this.pool?.close();
+    this.pool = undefined;
+  }
 
   override async streams(): Promise<Record<string, SampleStream>> {
     const csvPath = resolve(this.context.run.dataRoot, this.params.csv);
@@ -60,13 +71,15 @@ export class CsvDataset extends SampleStreamStage<CsvDatasetParams> {
     }
     const cache = new DecodedCaseCache<DecodedCase>(this.params.cache ? this.params.cacheMegabytes * 2 ** 20 : 0, decodedBytes);
     const expectations = { classes: this.params.classes, extraLabelValues: this.params.extraLabelValues };
+    const pool = this.params.decodeWorkers > 0 ? (this.pool = new DecodeWorkerPool(this.params.decodeWorkers)) : undefined;
+    const decode = (row: DatasetRow) => (pool ? pool.decode(row, expectations) : decodeCase(row, expectations));
     return {
       samples: {
         size: rows.length,
         origin: csvPath,
         read(index: number, random: SeededRandom): Observable<Sample> {
           const row = rows[index];
-          return defer(() => cache.get(index, () => decodeCase(row, expectations))).pipe(
+          return defer(() => cache.get(index, () => decode(row))).pipe(
             map((decoded): ExtendedSample => ({
               id: row.id,
               origin: row.origin,
