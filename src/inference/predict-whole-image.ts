@@ -1,26 +1,20 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { ImageArray } from '../graph/sample.js';
+import { argmaxChannelsLast } from '../metrics/dice-score.js';
 import type { SegmentationNetwork } from '../networks/segmentation-network.js';
+import { networkLogits } from './network-logits.js';
+import { predictWholeImageProbabilities } from './whole-image-inference.js';
 
 /**
- * Inference-mode prediction of one whole 2D image: the image is zero-padded at the bottom/right to a multiple of
- * `sizeDivisor` (a U-Net with four poolings needs 16), run once, and the class map cropped back to the image.
- * Returns the argmax class per pixel (row-major H×W) and the class count.
+ * Inference-mode class map of one whole image, 2D or 3D: {@link predictWholeImageProbabilities} (zero-padding to a
+ * multiple of `sizeDivisor`, one forward pass, crop back) followed by the argmax over classes.
+ * Returns the class per pixel (row-major) and the class count.
  */
 export function predictWholeImage(
   network: SegmentationNetwork,
   image: ImageArray,
   sizeDivisor = 16,
 ): { labels: Int32Array; classes: number } {
-  const [h, w, c] = image.shape;
-  const padH = (sizeDivisor - (h % sizeDivisor)) % sizeDivisor;
-  const padW = (sizeDivisor - (w % sizeDivisor)) % sizeDivisor;
-  return tf.tidy(() => {
-    let x: tf.Tensor4D = tf.tensor4d(image.data, [1, h, w, c]);
-    if (padH || padW) x = tf.pad(x, [[0, 0], [0, padH], [0, padW], [0, 0]]);
-    let logits = network.apply(x, { training: false });
-    if (padH || padW) logits = tf.slice(logits, [0, 0, 0, 0], [1, h, w, logits.shape[3]]);
-    const labels = tf.argMax(logits, -1).dataSync() as Int32Array;
-    return { labels: Int32Array.from(labels), classes: logits.shape[3] };
-  });
+  const probabilities = predictWholeImageProbabilities(networkLogits(network), image, sizeDivisor);
+  const classes = probabilities.shape[probabilities.shape.length - 1];
+  return { labels: argmaxChannelsLast(probabilities.data, classes), classes };
 }
