@@ -34,10 +34,25 @@ const conv2dSameOp = tf.customGrad((...args) => {
     value,
     gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
       const [xs, ks] = saved as [tf.Tensor4D, tf.Tensor4D];
+      if (BACKENDS_WITH_TRUSTED_CONV_GRADIENTS.has(tf.getBackend())) {
+        return [tf.conv2dTranspose(dy, ks, xs.shape, 1, 'same'), backendKernelGradient(xs, dy, ks.shape), tf.sum(dy, [0, 1, 2])];
+      }
       return [inputGradient(dy, ks), kernelGradient(xs, dy, ks.shape), tf.sum(dy, [0, 1, 2])];
     },
   };
 });
+
+/**
+ * Backends whose own Conv2DBackpropInput / Conv2DBackpropFilter kernels are used for the gradient: the oneDNN "native"
+ * backend (checked against the cpu backend and finite differences in test/runtime/kernel-conformance.test.ts) and
+ * TensorFlow's C library. Elsewhere (wasm has no filter-gradient kernel; cpu is the reference) the gradient is built
+ * from forward convolutions, slices and matMuls below.
+ */
+const BACKENDS_WITH_TRUSTED_CONV_GRADIENTS = new Set(['native', 'tensorflow']);
+
+function backendKernelGradient(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number]): tf.Tensor4D {
+  return tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { strides: 1, pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
 
 function inputGradient(dy: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
   const flipped = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
