@@ -1,0 +1,151 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '../runtime/register-gradients.js';
+import { MicflowError } from '../errors/micflow-error.js';
+import { conv2dSame } from '../runtime/ops/conv2d-same.js';
+import { dropout } from '../runtime/ops/dropout.js';
+import { maxPool2x2 } from '../runtime/ops/max-pool-2x2.js';
+import { upsample2x } from '../runtime/ops/upsample-2x.js';
+import { SeededRandom } from '../runtime/seeded-random.js';
+import { applyBatchNorm, freeNetworkName, NetworkParameters, type BatchNormParameters, type ConvParameters } from './network-parameters.js';
+import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
+
+export interface NestedUNet2DArgs {
+  name?: string;
+  inChannels: number;
+  classes: number;
+  /** Five channel counts. Default [16, 32, 64, 128, 256]. */
+  featureChannels?: readonly number[];
+  /** Dropout of the backbone (column 0) blocks per level; nested blocks use none, as PyMIC. Default [0.05, 0.1, 0.2, 0.3, 0.5]. */
+  dropout?: readonly number[];
+  random?: SeededRandom;
+}
+
+const LEAKY_RELU_SLOPE = 0.01;
+const LEVELS = 5;
+
+interface ConvBlock {
+  path: string;
+  conv1: ConvParameters;
+  bn1: BatchNormParameters;
+  conv2: ConvParameters;
+  bn2: BatchNormParameters;
+  dropout: number;
+}
+
+/**
+ * PyMIC's NestedUNet2D, UNet++ (pymic/net/net2d/unet2d_nest.py; Z. Zhou, M. M. Rahman Siddiquee, N. Tajbakhsh,
+ * J. Liang, "UNet++: A Nested U-Net Architecture for Medical Image Segmentation", DLMIA 2018, with PyMIC's batch norm,
+ * LeakyReLU and dropout), NHWC. Node (i, j) at level i and column j:
+ *   x(i, 0) = ConvBlock(maxpool(x(i - 1, 0)))                        (x(0, 0) = ConvBlock(input)),
+ *   x(i, j) = ConvBlock(concat[x(i, 0), ..., x(i, j - 1), up(x(i + 1, j - 1))])   for j >= 1,
+ * with up = parameter-free bilinear x2 (align_corners=True), ConvBlocks as UNet2D's, and a 1x1 conv from x(0, 4) to
+ * class logits.
+ */
+export class NestedUNet2D implements SegmentationNetwork {
+  static className = 'NestedUNet2D';
+  readonly className = NestedUNet2D.className;
+  readonly name: string;
+  readonly inChannels: number;
+  readonly classes: number;
+  readonly featureChannels: readonly number[];
+  readonly dropoutRates: readonly number[];
+  private readonly parameters: NetworkParameters;
+  /** blocks[i][j] is node (i, j), for i + j <= 4. */
+  private readonly blocks: ConvBlock[][] = [];
+  private readonly out: ConvParameters;
+  private disposed = false;
+
+  constructor(args: NestedUNet2DArgs) {
+    const f = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
+    const rates = [...(args.dropout ?? [0.05, 0.1, 0.2, 0.3, 0.5])];
+    if (f.length !== LEVELS || rates.length !== LEVELS) {
+      throw new MicflowError('invalid-argument', `NestedUNet2D needs 5 feature channel counts and dropout rates, got ${f.length} and ${rates.length}`);
+    }
+    for (const [label, value] of [['inChannels', args.inChannels], ['classes', args.classes], ...f.map((c) => ['featureChannels', c] as const)] as const) {
+      if (!Number.isInteger(value) || value < 1) throw new MicflowError('invalid-argument', `NestedUNet2D ${label} must be a positive integer, got ${value}`);
+    }
+    if (rates.some((p) => !(p >= 0 && p < 1))) throw new MicflowError('invalid-argument', `NestedUNet2D dropout rates must be in [0, 1), got [${rates}]`);
+    this.name = args.name ?? freeNetworkName('nested_unet2d');
+    this.inChannels = args.inChannels;
+    this.classes = args.classes;
+    this.featureChannels = f;
+    this.dropoutRates = rates;
+    this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
+    try {
+      for (let i = 0; i < LEVELS; i++) {
+        const row: ConvBlock[] = [this.convBlock(`x${i}_0`, i === 0 ? this.inChannels : f[i - 1], f[i], rates[i])];
+        for (let j = 1; i + j < LEVELS; j++) row.push(this.convBlock(`x${i}_${j}`, f[i] * j + f[i + 1], f[i], 0));
+        this.blocks.push(row);
+      }
+      this.out = this.parameters.conv('out', [1, 1, f[0], this.classes], f[0]);
+    } catch (error) {
+      this.parameters.dispose();
+      throw error;
+    }
+  }
+
+  get trainableVariables(): readonly tf.Variable[] {
+    return this.parameters.trainableVariables;
+  }
+
+  get stateVariables(): readonly tf.Variable[] {
+    return this.parameters.stateVariables;
+  }
+
+  parameterCount(): number {
+    return this.parameters.count();
+  }
+
+  apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D {
+    if (this.disposed) throw new MicflowError('invalid-argument', `NestedUNet2D ${this.name} was disposed`);
+    if (x.rank !== 4 || x.shape[3] !== this.inChannels) {
+      throw new MicflowError('invalid-shape', `NestedUNet2D ${this.name} needs NHWC input with ${this.inChannels} channel(s), got shape [${x.shape}]`);
+    }
+    if (x.shape[1] % 16 !== 0 || x.shape[2] % 16 !== 0) {
+      throw new MicflowError('invalid-shape', `NestedUNet2D ${this.name} input is ${x.shape[1]}x${x.shape[2]}; height and width must be divisible by 16`);
+    }
+    const { training, random } = opts;
+    if (training && random === undefined && this.dropoutRates.some((p) => p > 0)) {
+      throw new MicflowError('invalid-argument', `NestedUNet2D ${this.name}: training with dropout needs opts.random`);
+    }
+    return tf.tidy(() => {
+      const nodes: tf.Tensor4D[][] = Array.from({ length: LEVELS }, () => []);
+      // Column by column of the backbone, as PyMIC: once x(i, 0) exists, the diagonal it completes is computed.
+      for (let i = 0; i < LEVELS; i++) {
+        nodes[i][0] = this.applyConvBlock(this.blocks[i][0], i === 0 ? x : maxPool2x2(nodes[i - 1][0]), training, random);
+        for (let j = 1; j <= i; j++) {
+          const level = i - j;
+          const inputs = [...nodes[level].slice(0, j), upsample2x(nodes[level + 1][j - 1], 'bilinear')];
+          nodes[level][j] = this.applyConvBlock(this.blocks[level][j], tf.concat(inputs, 3), training, random);
+        }
+      }
+      return conv2dSame(nodes[0][LEVELS - 1], this.out.kernel as tf.Tensor4D, this.out.bias as tf.Tensor1D);
+    });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.parameters.dispose();
+  }
+
+  private applyConvBlock(block: ConvBlock, x: tf.Tensor4D, training: boolean, random: SeededRandom | undefined): tf.Tensor4D {
+    let h = applyBatchNorm(block.bn1, conv2dSame(x, block.conv1.kernel as tf.Tensor4D, block.conv1.bias as tf.Tensor1D), training);
+    h = tf.leakyRelu(h, LEAKY_RELU_SLOPE);
+    if (training && block.dropout > 0) h = dropout(h, block.dropout, (random as SeededRandom).derive(block.path, 'dropout'));
+    h = applyBatchNorm(block.bn2, conv2dSame(h, block.conv2.kernel as tf.Tensor4D, block.conv2.bias as tf.Tensor1D), training);
+    return tf.leakyRelu(h, LEAKY_RELU_SLOPE);
+  }
+
+  private convBlock(path: string, cin: number, cout: number, p: number): ConvBlock {
+    const params = this.parameters;
+    return {
+      path,
+      conv1: params.conv(`${path}/conv1`, [3, 3, cin, cout], 9 * cin),
+      bn1: params.batchNorm(`${path}/bn1`, cout),
+      conv2: params.conv(`${path}/conv2`, [3, 3, cout, cout], 9 * cout),
+      bn2: params.batchNorm(`${path}/bn2`, cout),
+      dropout: p,
+    };
+  }
+}
