@@ -4,6 +4,7 @@ import path from 'node:path';
 import { readImageNode, writeImageNode } from '@itk-wasm/image-io';
 import { MicflowError } from '../errors/micflow-error.js';
 import { identityDirection, pixelCount, type ComponentType, type MedicalImage, type PixelData } from './medical-image.js';
+import { readDicomSeries } from './read-dicom-series.js';
 import { isNiftiFile, readNifti, UnsupportedNiftiVariant } from './read-nifti.js';
 import { isPngFile, readPng, UnsupportedPngVariant } from './read-png.js';
 import { writeNifti } from './write-nifti.js';
@@ -39,6 +40,7 @@ function reason(error: unknown): string {
  * Reads a medical or ordinary image file (NIfTI, NRRD, MetaImage, PNG, ...) with itk-wasm; single-file NIfTI-1
  * (.nii, .nii.gz) and non-interlaced PNG go through micflow's own readers ({@link readNifti}, {@link readPng}: several
  * times faster, same result — except that palette PNGs give palette indices and 1/2/4-bit grey its stored values).
+ * A folder is read as a DICOM series ({@link readDicomSeries}).
  * Geometry comes back in ITK's LPS convention; see {@link MedicalImage}.
  * The first call in a process also starts the wasm module (a few hundred ms).
  *
@@ -47,6 +49,7 @@ function reason(error: unknown): string {
 export async function readImage(file: string): Promise<MedicalImage> {
   const info = await stat(file).catch(() => undefined);
   if (!info) throw new MicflowError('invalid-data', `Image file ${file} does not exist.`);
+  if (info.isDirectory()) return readDicomSeries(file);
   if (!info.isFile()) throw new MicflowError('invalid-data', `Image file ${file} is not a regular file.`);
 
   if (isNiftiFile(file)) {

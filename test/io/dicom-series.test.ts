@@ -1,0 +1,71 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { readImageNode, writeImageNode } from '@itk-wasm/image-io';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readImage } from '../../src/io/read-image.js';
+
+let folder: string;
+let series: string;
+
+/**
+ * Writes a 3-slice series with itk-wasm's GDCM writer: slice k (values 100k + i) at z = 10 + 2.5k, files named in
+ * reverse order of position so that sorting is tested. GDCM gives every written file a new Series Instance UID; the
+ * slices are made one series by writing the first file's UID into the others (rewritten until the lengths match).
+ */
+beforeAll(async () => {
+  folder = await mkdtemp(path.join(tmpdir(), 'micflow-dicom-'));
+  series = path.join(folder, 'series');
+  await mkdir(series);
+  const uidOf = async (file: string) => (await readImageNode(file)).metadata.get('0020|000e') as string;
+  const writeSlice = async (k: number) => {
+    const file = path.join(series, `slice${2 - k}.dcm`);
+    await writeImageNode(
+      {
+        imageType: { dimension: 3, componentType: 'int16', pixelType: 'Scalar', components: 1 },
+        name: 'slice',
+        origin: [5, -3, 10 + 2.5 * k],
+        spacing: [0.5, 0.75, 2.5],
+        direction: new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]),
+        size: [4, 3, 1],
+        metadata: new Map([['0020|000d', '1.2.826.0.1.3680043.2.1125.1.41'], ['0020|0013', String(k + 1)], ['0008|0060', 'MR']]),
+        data: Int16Array.from({ length: 12 }, (_, i) => 100 * k + i),
+      },
+      file,
+    );
+    return file;
+  };
+  const first = await uidOf(await writeSlice(0));
+  for (let k = 1; k < 3; k++) {
+    // The generated UID's length varies (random digits); rewrite until it matches so the patch keeps the element length.
+    let file = await writeSlice(k);
+    let own = await uidOf(file);
+    for (let attempt = 0; own.length !== first.length && attempt < 20; attempt++) own = await uidOf((file = await writeSlice(k)));
+    expect(own.length).toBe(first.length);
+    const bytes = await readFile(file);
+    bytes.write(first, bytes.indexOf(Buffer.from(own, 'latin1')), 'latin1');
+    await writeFile(file, bytes);
+  }
+});
+afterAll(async () => rm(folder, { recursive: true, force: true }));
+
+describe('readImage on a folder', () => {
+  describe('having a DICOM series of three slices in reverse file order', () => {
+    it('should read one volume, slices sorted by position, with the slice spacing and the first slice as origin', async () => {
+      const volume = await readImage(series);
+      expect(volume.size).toEqual([4, 3, 3]);
+      expect(volume.pixelType).toBe('int16');
+      expect(Array.from(volume.data as Int16Array).filter((_, i) => i % 12 === 0)).toEqual([0, 100, 200]);
+      expect(volume.spacing.map((v) => Number(v.toFixed(4)))).toEqual([0.5, 0.75, 2.5]);
+      expect(volume.origin.map((v) => Number(v.toFixed(4)))).toEqual([5, -3, 10]);
+      expect(volume.direction).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1]);
+    });
+  });
+  describe('having an empty folder', () => {
+    it('should fail with invalid-data naming it', async () => {
+      const empty = path.join(folder, 'empty');
+      await mkdir(empty);
+      await expect(readImage(empty)).rejects.toThrow(`DICOM series ${empty}: no files.`);
+    });
+  });
+});
