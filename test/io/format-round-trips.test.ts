@@ -54,3 +54,26 @@ describe('writeImage then readImage', () => {
     }
   }
 });
+
+describe('2D formats read and written by itk-wasm', () => {
+  const grey = (): MedicalImage => ({ data: Uint8Array.from({ length: 24 }, (_, i) => i * 10), size: [6, 4], spacing: [0.5, 0.5], origin: [0, 0], direction: [1, 0, 0, 1], components: 1, pixelType: 'uint8' });
+  it('should round-trip a grey TIFF exactly, spacing included', async () => {
+    const file = path.join(folder, 'grey.tif');
+    await writeImage(file, grey());
+    const back = await readImage(file);
+    expect(Array.from(back.data as Uint8Array)).toEqual(Array.from(grey().data as Uint8Array));
+    back.spacing.forEach((v) => expect(v).toBeCloseTo(0.5, 6));
+  });
+  it('should round-trip a grey JPEG within its lossy error, and a grey BMP as three equal RGB channels (itk-wasm reads 8-bit BMP palettes as RGB)', async () => {
+    const jpeg = path.join(folder, 'grey.jpg');
+    await writeImage(jpeg, grey());
+    const back = await readImage(jpeg);
+    expect(back.size).toEqual([6, 4]);
+    (back.data as Uint8Array).forEach((v, i) => expect(Math.abs(v - i * 10)).toBeLessThanOrEqual(3));
+    const bmp = path.join(folder, 'grey.bmp');
+    await writeImage(bmp, grey());
+    const rgb = await readImage(bmp);
+    expect(rgb.components).toBe(3);
+    expect(Array.from(rgb.data as Uint8Array).filter((_, i) => i % 3 === 0)).toEqual(Array.from(grey().data as Uint8Array));
+  });
+});
