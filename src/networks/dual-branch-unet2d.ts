@@ -1,0 +1,192 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '../runtime/register-gradients.js';
+import { MicflowError } from '../errors/micflow-error.js';
+import { conv2dSame } from '../runtime/ops/conv2d-same.js';
+import { dropout } from '../runtime/ops/dropout.js';
+import { maxPool2x2 } from '../runtime/ops/max-pool-2x2.js';
+import { transposedConv2x2 } from '../runtime/ops/transposed-conv-2x2.js';
+import { upsample2x } from '../runtime/ops/upsample-2x.js';
+import { SeededRandom } from '../runtime/seeded-random.js';
+import { applyBatchNorm, freeNetworkName, NetworkParameters, type BatchNormParameters, type ConvParameters } from './network-parameters.js';
+import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
+
+/** What `apply` returns: the mean of the two branches' logits, or one branch. */
+export type DualBranchOutputMode = 'average' | 'first' | 'second';
+
+export interface DualBranchUNet2DArgs {
+  name?: string;
+  inChannels: number;
+  classes: number;
+  /** Five channel counts. Default [16, 32, 64, 128, 256]. */
+  featureChannels?: readonly number[];
+  /** Dropout per encoder level. Default [0.05, 0.1, 0.2, 0.3, 0.5]. */
+  dropout?: readonly number[];
+  upMode?: 'bilinear' | 'nearest' | 'transposed';
+  /** PyMIC's `output_mode`. Default 'average'. */
+  outputMode?: DualBranchOutputMode;
+  random?: SeededRandom;
+}
+
+const LEAKY_RELU_SLOPE = 0.01;
+
+interface ConvBlock {
+  path: string;
+  conv1: ConvParameters;
+  bn1: BatchNormParameters;
+  conv2: ConvParameters;
+  bn2: BatchNormParameters;
+  dropout: number;
+}
+
+interface Decoder {
+  ups: { up: ConvParameters; block: ConvBlock }[];
+  out: ConvParameters;
+}
+
+/**
+ * PyMIC's UNet2D_DualBranch (pymic/net/net2d/unet2d_dual_branch.py; X. Luo, M. Hu, W. Liao, S. Zhai, T. Song,
+ * G. Wang, S. Zhang, "Scribble-Supervised Medical Image Segmentation via Dual-Branch Network and Dynamically Mixed
+ * Pseudo Labels Supervision", MICCAI 2022), NHWC: UNet2D's encoder shared by two independently initialised UNet2D
+ * decoders, each with its own 1x1 output conv. Training uses both outputs ({@link DualBranchUNet2D.applyBranches}:
+ * e.g. partial cross-entropy on each plus a loss against their dynamically mixed pseudo label); `apply` gives the
+ * inference output of `outputMode`.
+ */
+export class DualBranchUNet2D implements SegmentationNetwork {
+  static className = 'DualBranchUNet2D';
+  readonly className = DualBranchUNet2D.className;
+  readonly name: string;
+  readonly inChannels: number;
+  readonly classes: number;
+  readonly featureChannels: readonly number[];
+  readonly dropoutRates: readonly number[];
+  readonly upMode: 'bilinear' | 'nearest' | 'transposed';
+  readonly outputMode: DualBranchOutputMode;
+  private readonly parameters: NetworkParameters;
+  private readonly encoder: ConvBlock[] = [];
+  private readonly decoders: Decoder[] = [];
+  private disposed = false;
+
+  constructor(args: DualBranchUNet2DArgs) {
+    const f = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
+    const rates = [...(args.dropout ?? [0.05, 0.1, 0.2, 0.3, 0.5])];
+    if (f.length !== 5 || rates.length !== 5) {
+      throw new MicflowError('invalid-argument', `DualBranchUNet2D needs 5 feature channel counts and dropout rates, got ${f.length} and ${rates.length}`);
+    }
+    for (const [label, value] of [['inChannels', args.inChannels], ['classes', args.classes], ...f.map((c) => ['featureChannels', c] as const)] as const) {
+      if (!Number.isInteger(value) || value < 1) throw new MicflowError('invalid-argument', `DualBranchUNet2D ${label} must be a positive integer, got ${value}`);
+    }
+    if (rates.some((p) => !(p >= 0 && p < 1))) throw new MicflowError('invalid-argument', `DualBranchUNet2D dropout rates must be in [0, 1), got [${rates}]`);
+    this.name = args.name ?? freeNetworkName('dual_branch_unet2d');
+    this.inChannels = args.inChannels;
+    this.classes = args.classes;
+    this.featureChannels = f;
+    this.dropoutRates = rates;
+    this.upMode = args.upMode ?? 'bilinear';
+    this.outputMode = args.outputMode ?? 'average';
+    this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
+    const p = this.parameters;
+    try {
+      for (let level = 0; level < 5; level++) {
+        this.encoder.push(this.convBlock(`enc${level}`, level === 0 ? this.inChannels : f[level - 1], f[level], rates[level]));
+      }
+      for (const branch of ['dec_a', 'dec_b']) {
+        const ups: Decoder['ups'] = [];
+        for (let level = 3, k = 1; level >= 0; level--, k++) {
+          const [high, low] = [f[level + 1], f[level]];
+          const up = this.upMode === 'transposed' ? p.conv(`${branch}${k}/up`, [2, 2, low, high], low * 4, low) : p.conv(`${branch}${k}/up`, [1, 1, high, low], high);
+          ups.push({ up, block: this.convBlock(`${branch}${k}`, 2 * low, low, 0) });
+        }
+        this.decoders.push({ ups, out: p.conv(`${branch}/out`, [1, 1, f[0], this.classes], f[0]) });
+      }
+    } catch (error) {
+      this.parameters.dispose();
+      throw error;
+    }
+  }
+
+  get trainableVariables(): readonly tf.Variable[] {
+    return this.parameters.trainableVariables;
+  }
+
+  get stateVariables(): readonly tf.Variable[] {
+    return this.parameters.stateVariables;
+  }
+
+  parameterCount(): number {
+    return this.parameters.count();
+  }
+
+  /** The logits of `outputMode`: the mean of both branches, or the first or second branch. */
+  apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D {
+    return tf.tidy(() => {
+      const [first, second] = this.branches(x, opts);
+      if (this.outputMode === 'first') return first;
+      if (this.outputMode === 'second') return second;
+      return tf.div(tf.add(first, second), 2) as tf.Tensor4D;
+    });
+  }
+
+  /** Both branches' logits, for training. */
+  applyBranches(x: tf.Tensor4D, opts: NetworkApplyOptions): [tf.Tensor4D, tf.Tensor4D] {
+    return tf.tidy(() => this.branches(x, opts));
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.parameters.dispose();
+  }
+
+  private branches(x: tf.Tensor4D, opts: NetworkApplyOptions): [tf.Tensor4D, tf.Tensor4D] {
+    if (this.disposed) throw new MicflowError('invalid-argument', `DualBranchUNet2D ${this.name} was disposed`);
+    if (x.rank !== 4 || x.shape[3] !== this.inChannels) {
+      throw new MicflowError('invalid-shape', `DualBranchUNet2D ${this.name} needs NHWC input with ${this.inChannels} channel(s), got shape [${x.shape}]`);
+    }
+    if (x.shape[1] % 16 !== 0 || x.shape[2] % 16 !== 0) {
+      throw new MicflowError('invalid-shape', `DualBranchUNet2D ${this.name} input is ${x.shape[1]}x${x.shape[2]}; height and width must be divisible by 16`);
+    }
+    const { training, random } = opts;
+    if (training && random === undefined && this.dropoutRates.some((p) => p > 0)) {
+      throw new MicflowError('invalid-argument', `DualBranchUNet2D ${this.name}: training with dropout needs opts.random`);
+    }
+    const skips: tf.Tensor4D[] = [];
+    let h = x;
+    this.encoder.forEach((block, level) => {
+      if (level > 0) h = maxPool2x2(h);
+      h = this.applyConvBlock(block, h, training, random);
+      skips.push(h);
+    });
+    const decode = (decoder: Decoder) => {
+      let d = skips[4];
+      decoder.ups.forEach(({ up, block }, k) => {
+        const upsampled =
+          this.upMode === 'transposed'
+            ? transposedConv2x2(d, up.kernel as tf.Tensor4D, up.bias as tf.Tensor1D)
+            : upsample2x(conv2dSame(d, up.kernel as tf.Tensor4D, up.bias as tf.Tensor1D), this.upMode);
+        d = this.applyConvBlock(block, tf.concat([skips[3 - k], upsampled], 3), training, random);
+      });
+      return conv2dSame(d, decoder.out.kernel as tf.Tensor4D, decoder.out.bias as tf.Tensor1D);
+    };
+    return [decode(this.decoders[0]), decode(this.decoders[1])];
+  }
+
+  private applyConvBlock(block: ConvBlock, x: tf.Tensor4D, training: boolean, random: SeededRandom | undefined): tf.Tensor4D {
+    let h = applyBatchNorm(block.bn1, conv2dSame(x, block.conv1.kernel as tf.Tensor4D, block.conv1.bias as tf.Tensor1D), training);
+    h = tf.leakyRelu(h, LEAKY_RELU_SLOPE);
+    if (training && block.dropout > 0) h = dropout(h, block.dropout, (random as SeededRandom).derive(block.path, 'dropout'));
+    h = applyBatchNorm(block.bn2, conv2dSame(h, block.conv2.kernel as tf.Tensor4D, block.conv2.bias as tf.Tensor1D), training);
+    return tf.leakyRelu(h, LEAKY_RELU_SLOPE);
+  }
+
+  private convBlock(path: string, cin: number, cout: number, p: number): ConvBlock {
+    const params = this.parameters;
+    return {
+      path,
+      conv1: params.conv(`${path}/conv1`, [3, 3, cin, cout], 9 * cin),
+      bn1: params.batchNorm(`${path}/bn1`, cout),
+      conv2: params.conv(`${path}/conv2`, [3, 3, cout, cout], 9 * cout),
+      bn2: params.batchNorm(`${path}/bn2`, cout),
+      dropout: p,
+    };
+  }
+}
