@@ -31,6 +31,7 @@ import { UNet2D5Stage } from './networks/unet2d5-stage.js';
 import { UNet2DScSEStage } from './networks/unet2d-scse-stage.js';
 import { AttentionUNet2DStage } from './networks/attention-unet2d-stage.js';
 import { NestedUNet2DStage } from './networks/nested-unet2d-stage.js';
+import { DualBranchUNet2DStage } from './networks/dual-branch-unet2d-stage.js';
 import { EmaCopy } from './networks/ema-copy.js';
 import { SigmoidRampup } from './schedules/sigmoid-rampup.js';
 import { InputNoise } from './perturbations/input-noise.js';
@@ -114,6 +115,7 @@ export const builtInStageClasses: readonly StageClass[] = [
   UNet2DScSEStage,
   AttentionUNet2DStage,
   NestedUNet2DStage,
+  DualBranchUNet2DStage,
   EmaCopy,
   SigmoidRampup,
   InputNoise,
