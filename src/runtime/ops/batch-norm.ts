@@ -23,10 +23,15 @@ export const BATCH_NORM_EPSILON = 1e-5;
 
 /**
  * Training-mode batch normalisation over every axis but the last (channels-last, any rank >= 2), as PyTorch's
- * BatchNorm{1,2,3}d in training: normalise with the batch mean and the biased batch variance, then scale and shift.
+ * BatchNorm{1,2,3}d in training (Ioffe & Szegedy 2015, "Batch Normalization: Accelerating Deep Network Training by
+ * Reducing Internal Covariate Shift"): normalise with the batch mean and the biased batch variance, then scale and shift.
  *
- * Built from elementwise ops and reductions only, so tfjs's autodiff gives the gradient on every backend (tf.batchNorm's
- * gradient is slow and fails on rank 5).
+ * The normalisation has a closed-form gradient (tf.batchNorm's own is slow and fails on rank 5; autodiff through the
+ * elementwise formula makes some fifteen full-size passes). With x̂ = (x - mean)·rstd, rstd = 1/sqrt(var + ε), M values
+ * per channel and sums over all axes but the last:
+ *   dx = γ·rstd/M · (M·dy − Σdy − x̂·Σ(dy·x̂)),   dγ = Σ(dy·x̂),   dβ = Σdy.
+ * The returned statistics are computed outside that custom gradient, from the same tensors, so differentiating
+ * through them (nobody does; they feed the running-stat update) still follows tfjs's autodiff.
  */
 export function batchNormTraining<T extends tf.Tensor>(
   x: T,
@@ -39,8 +44,28 @@ export function batchNormTraining<T extends tf.Tensor>(
   const mean = tf.mean(x, axes) as tf.Tensor1D;
   const centered = tf.sub(x, mean);
   const variance = tf.mean(tf.square(centered), axes) as tf.Tensor1D;
-  const scale = tf.mul(tf.rsqrt(tf.add(variance, epsilon)), gamma);
-  const y = tf.add(tf.mul(centered, scale), beta) as T;
+  const rstd = tf.rsqrt(tf.add(variance, epsilon)) as tf.Tensor1D;
+  const normalise = tf.customGrad((...args) => {
+    const [xIn, gammaIn, betaIn, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    save([centered, rstd, gammaIn]);
+    const value = tf.add(tf.mul(centered, tf.mul(rstd, gammaIn)), betaIn);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [centeredSaved, rstdSaved, gammaSaved] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
+        const dBeta = tf.sum(dy, axes) as tf.Tensor1D;
+        // Σ(dy·x̂) = rstd·Σ(dy·(x − mean))
+        const dGamma = tf.mul(tf.sum(tf.mul(dy, centeredSaved), axes), rstdSaved) as tf.Tensor1D;
+        // dx = dy·(γ·rstd) + (x − mean)·(−γ·rstd²·dγ/M) + (−γ·rstd·dβ/M)
+        const gammaRstd = tf.mul(gammaSaved, rstdSaved);
+        const centeredScale = tf.mul(tf.mul(gammaRstd, rstdSaved), tf.mul(dGamma, -1 / count));
+        const shift = tf.mul(gammaRstd, tf.mul(dBeta, -1 / count));
+        const dx = tf.add(tf.add(tf.mul(dy, gammaRstd), tf.mul(centeredSaved, centeredScale)), shift);
+        return [tf.reshape(dx, xIn.shape), dGamma, dBeta];
+      },
+    };
+  });
+  const y = normalise(x, gamma, beta) as T;
   const unbiasedVariance = tf.mul(variance, count > 1 ? count / (count - 1) : 1) as tf.Tensor1D;
   return { y, statistics: { mean, variance, unbiasedVariance, count } };
 }

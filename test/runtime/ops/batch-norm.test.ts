@@ -44,6 +44,21 @@ function referenceTraining(channels: number) {
 
 const op = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D).y;
 
+/** The textbook elementwise formula, differentiated by tfjs's autodiff: a second implementation of the gradient. */
+function elementwiseBatchNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  const mean = tf.mean(x, axes);
+  const centered = tf.sub(x, mean);
+  const variance = tf.mean(tf.square(centered), axes);
+  return tf.add(tf.mul(tf.div(centered, tf.sqrt(tf.add(variance, EPS))), gamma), beta);
+}
+
+const oddCases = [
+  { name: 'an odd 3x5x7x3 (4D) input', shape: [3, 5, 7, 3], lo: -1, hi: 4 },
+  { name: 'an odd 1x3x5x7x5 (5D) input', shape: [1, 3, 5, 7, 5], lo: -2, hi: 1 },
+  { name: 'a 2x3x5x2 input far from zero (mean 50)', shape: [2, 3, 5, 2], lo: 49, hi: 51 },
+];
+
 const cases = [
   { name: 'a 2x5x7x3 (4D) input', shape: [2, 5, 7, 3] },
   { name: 'a 2x3x4x5x2 (5D) input', shape: [2, 3, 4, 5, 2] },
@@ -93,6 +108,43 @@ describe('batchNormTraining', () => {
           const numeric = tfFiniteDifferences(op, [x, gamma, beta], projection, which, at, 1e-2);
           expectClose(pick(grads[which], at), numeric, 5e-3);
         }
+      });
+    });
+
+    describe.each(oddCases)('when given $name', ({ shape, lo, hi }) => {
+      const channels = shape[shape.length - 1];
+      const x = input(shape, 41, lo, hi);
+      const gamma = input([channels], 42, 0.5, 1.5);
+      const beta = input([channels], 43);
+      const projection = pseudoRandom(size(shape), 44);
+
+      it('should have the same value and gradients as autodiff through the elementwise formula', () => {
+        const ours = tfValueAndGradients(op, [x, gamma, beta], projection);
+        const autodiff = tfValueAndGradients(elementwiseBatchNorm, [x, gamma, beta], projection);
+        expectClose(ours.y, autodiff.y, 1e-4);
+        for (const which of [0, 1, 2]) expectClose(ours.grads[which], autodiff.grads[which], 1e-3);
+      });
+
+      it('should have gradients that match float32 central finite differences', () => {
+        const { grads } = tfValueAndGradients(op, [x, gamma, beta], projection);
+        for (const which of [0, 1, 2]) {
+          const at = sampleIndices(grads[which].length, 8);
+          const numeric = tfFiniteDifferences(op, [x, gamma, beta], projection, which, at, 1e-2);
+          expectClose(pick(grads[which], at), numeric, 1e-2);
+        }
+      });
+
+      it('should leave no tensors behind after a gradient', () => {
+        const before = tf.memory().numTensors;
+        tfValueAndGradients(op, [x, gamma, beta], projection);
+        const grads = tf.tidy(() => {
+          const xt = tf.tensor(x.values, shape);
+          const g = tf.tensor1d(gamma.values);
+          const b = tf.tensor1d(beta.values);
+          return tf.grads((a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.sum(op(a, c, d)))([xt, g, b]);
+        });
+        tf.dispose(grads);
+        expect(tf.memory().numTensors).toBe(before);
       });
     });
 
