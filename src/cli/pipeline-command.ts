@@ -10,6 +10,7 @@ import { createMicflowContainer } from '../run/micflow-container.js';
 import { listPipelineNames, loadContainerModuleFile, loadPipelineModule } from '../run/load-pipeline-module.js';
 import { preparePipelineRun, startPipelineRun } from '../run/pipeline-run.js';
 import { reportCliError } from './report-cli-error.js';
+import { checkPipelineData, formatDataCheckReport } from '../stages/datasets/check-dataset.js';
 
 const usage = `usage: npm run pipeline -- <name> [--set key=value ...] [--data DIR] [--backend NAME] [--out DIR] [--module FILE ...]
        npm run pipeline -- --list [--module FILE ...]
@@ -20,6 +21,7 @@ const usage = `usage: npm run pipeline -- <name> [--set key=value ...] [--data D
   --backend NAME    tensorflow | wasm | cpu (default: MICFLOW_BACKEND, else the first that loads)
   --out DIR         run directory (default runs/<name>-<time>); must be new or empty
   --module FILE     a module exporting ContainerModules with your own stages (stageModule(MyStage))
+  --check-data      read and check every listed file (existence, decoding, sizes, geometry, label values), then stop
   --list            list pipelines and registered stages`;
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -35,6 +37,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         out: { type: 'string' },
         module: { type: 'string', multiple: true, default: [] },
         list: { type: 'boolean', default: false },
+        'check-data': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -67,6 +70,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     source: loaded.file,
   };
   const prepared = preparePipelineRun(loaded.definition, options);
+  if (values['check-data']) {
+    const report = await checkPipelineData(prepared.definition, resolve(prepared.definition.data));
+    process.stdout.write(`${formatDataCheckReport(report)}\n`);
+    return report.problems.length ? 1 : 0;
+  }
   const started = await startPipelineRun(prepared, options);
   const consoleObserver = new ConsoleProgressObserver();
   const writer = started.runDirectory ? new JsonlMetricsWriter(join(started.runDirectory, 'metrics.jsonl')) : undefined;

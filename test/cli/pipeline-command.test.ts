@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -68,6 +68,21 @@ describe('npm run pipeline', () => {
       for (const name of ['CsvDataset', 'Batch', 'UNet2D', 'Forward', 'DiceLoss', 'Adam', 'Validate', 'InvertIntensity']) {
         expect(stdout).toMatch(new RegExp(`\\n  ${name} +\\w+ +\\S`));
       }
+    });
+  });
+
+  describe('when --check-data finds a missing file', () => {
+    it('should name the list line and the file, exit non-zero and train nothing', async () => {
+      const data = join(scratch, 'data');
+      mkdirSync(data, { recursive: true });
+      for (const name of ['train', 'valid', 'test']) copyFileSync(join('fixtures/brain-mr-2d', `${name}.csv`), join(data, `${name}.csv`));
+      cpSync('fixtures/brain-mr-2d/image', join(data, 'image'), { recursive: true });
+      cpSync('fixtures/brain-mr-2d/label', join(data, 'label'), { recursive: true });
+      rmSync(join(data, 'label', 'z044.png'));
+      const { code, stdout } = await cli('supervised', '--check-data', '--data', data);
+      expect(code).toBe(1);
+      expect(stdout).toMatch(/^check-data: 1 problem in 3 dataset lists/);
+      expect(stdout).toMatch(/train: .*train\.csv line 2: .*label\/z044\.png/);
     });
   });
 
