@@ -32,6 +32,7 @@ import { UNet2DScSEStage } from './networks/unet2d-scse-stage.js';
 import { AttentionUNet2DStage } from './networks/attention-unet2d-stage.js';
 import { NestedUNet2DStage } from './networks/nested-unet2d-stage.js';
 import { DualBranchUNet2DStage } from './networks/dual-branch-unet2d-stage.js';
+import { MultiNetStage } from './networks/multi-net-stage.js';
 import { EmaCopy } from './networks/ema-copy.js';
 import { SigmoidRampup } from './schedules/sigmoid-rampup.js';
 import { InputNoise } from './perturbations/input-noise.js';
@@ -116,6 +117,7 @@ export const builtInStageClasses: readonly StageClass[] = [
   AttentionUNet2DStage,
   NestedUNet2DStage,
   DualBranchUNet2DStage,
+  MultiNetStage,
   EmaCopy,
   SigmoidRampup,
   InputNoise,
