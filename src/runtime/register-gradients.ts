@@ -7,7 +7,8 @@
  * gradient configs and registers them with the (deduplicated) tfjs-core instance when imported, so that is the
  * reference set. On top of it micflow overrides, deliberately and always:
  * - BatchMatMul: tfjs's gradient multiplies with transpose flags, which the wasm backend runs slowly (60% of a U-Net
- *   step in profiles); this one transposes explicitly and then multiplies.
+ *   step in profiles); on wasm this one transposes explicitly and then multiplies. Elsewhere (the oneDNN native
+ *   backend reads transposed operands in place) it multiplies with transpose flags and copies nothing.
  * Kernels whose tfjs gradient is broken or missing on some backend (Conv2D's filter gradient on wasm, MaxPool, resize,
  * batch norm, conv3dTranspose) are not differentiated through tfjs at all: src/runtime/ops defines micflow's own ops
  * with custom gradients.
@@ -37,6 +38,21 @@ function swapLastTwo(x: tf.Tensor): tf.Tensor {
   return tf.transpose(x, perm);
 }
 
+/**
+ * Gradients of y = op(a) @ op(b) (op = transpose when the flag is set) by matMuls with transpose flags, no copies:
+ * dA = dy @ op(b)^T, dB = op(a)^T @ dy, each written in the layout of its operand, then summed over broadcast batch axes.
+ */
+function matMulGradientsWithFlags(dy: tf.Tensor, a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean) {
+  const [gradA, gradB] = !ta
+    ? !tb
+      ? [() => tf.matMul(dy, b, false, true), () => tf.matMul(a, dy, true, false)]
+      : [() => tf.matMul(dy, b, false, false), () => tf.matMul(dy, a, true, false)]
+    : !tb
+      ? [() => tf.matMul(b, dy, false, true), () => tf.matMul(a, dy, false, false)]
+      : [() => tf.matMul(b, dy, true, true), () => tf.matMul(dy, a, true, true)];
+  return { a: () => reduceToShape(gradA(), a.shape), b: () => reduceToShape(gradB(), b.shape) };
+}
+
 /** Gradients micflow registers over tfjs's own (see the module comment for why each). */
 export const micflowGradientOverrides: readonly tf.GradConfig[] = [
   {
@@ -47,6 +63,7 @@ export const micflowGradientOverrides: readonly tf.GradConfig[] = [
       const g = dy as tf.Tensor;
       const ta = attrs.transposeA as boolean;
       const tb = attrs.transposeB as boolean;
+      if (tf.getBackend() !== 'wasm') return matMulGradientsWithFlags(g, a, b, ta, tb);
       const aOp = ta ? swapLastTwo(a) : a; // the operands as multiplied: y = aOp @ bOp
       const bOp = tb ? swapLastTwo(b) : b;
       return {

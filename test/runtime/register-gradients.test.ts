@@ -3,7 +3,15 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
 import '../../src/runtime/register-gradients.js';
+import { nativeBackendCandidate } from '../../src/runtime/backend-candidates.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
+
+const native = await nativeBackendCandidate.load(tf);
+if (!native.available && process.env.MICFLOW_REQUIRE_NATIVE === '1') {
+  throw new Error(`MICFLOW_REQUIRE_NATIVE=1 but the native backend is unavailable: ${native.reason}`);
+}
+/** cpu and native take the transpose-flag gradient, wasm the explicit-transpose one. */
+const BACKENDS = ['cpu', 'wasm', ...(native.available ? [native.backendName] : [])];
 
 /** Gradients of sum(w ⊙ matMul(a, b)) by hand: dA = W Bᵀ, dB = Aᵀ W, on plain arrays. */
 function referenceMatMulGradients(a: number[][], b: number[][], w: number[][]) {
@@ -24,7 +32,7 @@ describe('registered gradients', () => {
     });
   });
 
-  for (const backend of ['cpu', 'wasm']) {
+  for (const backend of BACKENDS) {
     describe(`when differentiating matMul with every transpose flag on ${backend}`, () => {
       it('should match the hand-computed gradients', async () => {
         await tf.setBackend(backend);
@@ -57,6 +65,21 @@ describe('registered gradients', () => {
         // Each entry of a meets 2 columns of each of the 4 batch matrices: 8.
         expect(Array.from(dA.dataSync())).toEqual(new Array(6).fill(8));
         expect(Array.from(dB.dataSync())).toEqual(new Array(24).fill(2));
+        tf.dispose([a, b, dA, dB]);
+      });
+
+      it('should reduce over broadcast batch dimensions with transpose flags', async () => {
+        await tf.setBackend(backend);
+        const a = tf.ones([4, 3, 2]); // transposed: [4, 2, 3]
+        const b = tf.ones([1, 5, 3]); // transposed: [1, 3, 5]
+        const before = tf.memory().numTensors;
+        const [dA, dB] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.matMul(x, y, true, true)))([a, b]);
+        expect(dA.shape).toEqual([4, 3, 2]);
+        expect(dB.shape).toEqual([1, 5, 3]);
+        // Each entry of a meets the 5 columns of b: 5; each entry of b meets 2 rows in each of 4 batches: 8.
+        expect(Array.from(dA.dataSync())).toEqual(new Array(24).fill(5));
+        expect(Array.from(dB.dataSync())).toEqual(new Array(15).fill(8));
+        expect(tf.memory().numTensors).toBe(before + 2);
         tf.dispose([a, b, dA, dB]);
       });
     });
