@@ -287,6 +287,8 @@ describe('kernel conformance', () => {
       ['Sum/Mean/Max/Min over leading, trailing, middle and all axes', () =>
         [[0, 1, 2], [3], [1, 2], [0, 2], undefined].flatMap((axes) => [tf.sum(x(), axes), tf.mean(x(), axes, true), tf.max(x(), axes), tf.min(x(), axes)])],
       ['softmax and logSoftmax over the class axis', () => [tf.softmax(x()), tf.logSoftmax(x())]],
+      ['softmax of logits in the hundreds (overflows without the row maximum), of rank 1, 5 and of 2 classes', () =>
+        [tf.softmax(tf.mul(x(), 300)), tf.softmax(input([7], 9)), tf.softmax(input([2, 3, 2, 3, 3], 10)), tf.softmax(input([3, 5, 7, 2], 11))]],
       ['Slice, Transpose, Reverse, PadV2, Concat and SplitV', () => [
         tf.slice(x(), [1, 0, 1, 2], [1, 3, 2, 3]),
         tf.transpose(x(), [0, 3, 1, 2]),
