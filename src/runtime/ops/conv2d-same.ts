@@ -29,7 +29,11 @@ export function conv2dSame(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1
 const conv2dSameOp = tf.customGrad((...args) => {
   const [x, kernel, bias, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.GradSaveFunc];
   save([x, kernel]);
-  const value = tf.add(tf.conv2d(x, kernel, 1, 'same'), bias) as tf.Tensor4D;
+  // On backends with trusted conv kernels the bias is added inside the convolution (oneDNN fuses it): one full-size
+  // pass fewer than a separate add.
+  const value = BACKENDS_WITH_TRUSTED_CONV_GRADIENTS.has(tf.getBackend())
+    ? (tf.fused.conv2d({ x, filter: kernel, strides: 1, pad: 'same', bias }) as tf.Tensor4D)
+    : (tf.add(tf.conv2d(x, kernel, 1, 'same'), bias) as tf.Tensor4D);
   return {
     value,
     gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
