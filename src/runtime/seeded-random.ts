@@ -46,6 +46,35 @@ export class SeededRandom {
     return result;
   }
 
+  /**
+   * Fills `out` with the next `out.length` raw 32-bit draws: the same numbers, in the same order, as that many
+   * {@link nextUint32} calls, but with the xoshiro128** state in local variables (about ten times faster for the
+   * millions of draws of a dropout mask). Returns `out`.
+   */
+  fillUint32(out: Uint32Array): Uint32Array {
+    const s = this.state;
+    let s0 = s[0] | 0;
+    let s1 = s[1] | 0;
+    let s2 = s[2] | 0;
+    let s3 = s[3] | 0;
+    for (let i = 0; i < out.length; i++) {
+      const m = Math.imul(s1, 5);
+      out[i] = Math.imul((m << 7) | (m >>> 25), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+    }
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
+    return out;
+  }
+
   /** Uniform in [0, 1) with 32 bits of resolution. */
   uniform(): number {
     return this.nextUint32() / 4294967296;

@@ -14,6 +14,20 @@ describe('SeededRandom', () => {
     });
   });
 
+  describe('when filling an array with raw draws', () => {
+    it('should give the same numbers as repeated nextUint32 and leave the stream where they would', () => {
+      for (const seed of [0, 1, 42, 2 ** 31 + 5]) {
+        const one = new SeededRandom(seed);
+        const bulk = new SeededRandom(seed);
+        const expected = Array.from({ length: 1000 }, () => one.nextUint32());
+        const filled = bulk.fillUint32(new Uint32Array(1000));
+        expect(Array.from(filled)).toEqual(expected);
+        expect(Array.from(bulk.fillUint32(new Uint32Array(3)))).toEqual([one.nextUint32(), one.nextUint32(), one.nextUint32()]);
+        expect(bulk.nextUint32()).toBe(one.nextUint32());
+      }
+    });
+  });
+
   describe('when deriving by labels', () => {
     it('should depend on the labels and not on what the parent drew before', () => {
       const parent = new SeededRandom(1);

@@ -10,6 +10,14 @@ describe('dropout', () => {
       expect(dropoutMask(1000, 0.3, new SeededRandom(7))).toEqual(dropoutMask(1000, 0.3, new SeededRandom(7)));
     });
 
+    it('when the mask spans several draw chunks, should equal one nextUint32 comparison per value in order', () => {
+      const n = 150_001;
+      const random = new SeededRandom(9);
+      const threshold = 0.25 * 2 ** 32;
+      const expected = Float32Array.from({ length: n }, () => (random.nextUint32() < threshold ? 0 : 1 / 0.75));
+      expect(dropoutMask(n, 0.25, new SeededRandom(9))).toEqual(expected);
+    });
+
     it('when drawn from different seeds, should give different masks', () => {
       expect(dropoutMask(1000, 0.3, new SeededRandom(7))).not.toEqual(dropoutMask(1000, 0.3, new SeededRandom(8)));
     });
