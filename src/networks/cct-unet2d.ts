@@ -1,0 +1,236 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '../runtime/register-gradients.js';
+import { MicflowError } from '../errors/micflow-error.js';
+import { conv2dSame } from '../runtime/ops/conv2d-same.js';
+import { dropout, dropoutMask } from '../runtime/ops/dropout.js';
+import { maxPool2x2 } from '../runtime/ops/max-pool-2x2.js';
+import { stopGradient } from '../runtime/ops/stop-gradient.js';
+import { upsample2x } from '../runtime/ops/upsample-2x.js';
+import { SeededRandom } from '../runtime/seeded-random.js';
+import { applyBatchNorm, freeNetworkName, NetworkParameters, type BatchNormParameters, type ConvParameters } from './network-parameters.js';
+import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
+
+/** The perturbation an auxiliary decoder sees on the deepest encoder feature. */
+export type CctPerturbation = 'dropout' | 'featureDrop' | 'featureNoise';
+
+export interface CctUNet2DArgs {
+  name?: string;
+  inChannels: number;
+  classes: number;
+  /** Five channel counts. Default [16, 32, 64, 128, 256]. */
+  featureChannels?: readonly number[];
+  /** Dropout per encoder level. Default [0.05, 0.1, 0.2, 0.3, 0.5]. */
+  dropout?: readonly number[];
+  /** One auxiliary decoder per entry. Default all three (PyMIC also has a VAT decoder; see the class comment). */
+  auxiliary?: readonly CctPerturbation[];
+  /** Feature noise range r: x + x U(-r, r). Default 0.3. */
+  noiseRange?: number;
+  random?: SeededRandom;
+}
+
+const LEAKY_RELU_SLOPE = 0.01;
+
+interface ConvBlock {
+  path: string;
+  conv1: ConvParameters;
+  bn1: BatchNormParameters;
+  conv2: ConvParameters;
+  bn2: BatchNormParameters;
+  dropout: number;
+}
+
+interface Decoder {
+  ups: { up: ConvParameters; block: ConvBlock }[];
+  out: ConvParameters;
+}
+
+/** Main and auxiliary logits of one forward pass. */
+export interface CctOutputs {
+  main: tf.Tensor4D;
+  auxiliary: tf.Tensor4D[];
+}
+
+/**
+ * PyMIC's UNet2D_CCT (pymic/net/net2d/unet2d_cct.py; Y. Ouali, C. Hudelot, M. Tami, "Semi-Supervised Semantic
+ * Segmentation With Cross-Consistency Training", CVPR 2020), NHWC: UNet2D's encoder, a main decoder, and auxiliary
+ * decoders (same architecture, own weights) that each see the deepest encoder feature perturbed:
+ * - 'dropout': channel dropout with p = 0.5 (CCT's DropOutDecoder; PyMIC applies no perturbation here);
+ * - 'featureDrop': positions whose channel-mean activation exceeds U(0.7, 0.9) times the image's maximum are zeroed;
+ * - 'featureNoise': x + x * u, u ~ U(-r, r) of the feature's shape (shared over the batch);
+ * PyMIC's fourth auxiliary decoder, VAT (virtual adversarial perturbation), is not provided: it needs a gradient with
+ * respect to the perturbation inside the training forward pass, and tfjs records that inner gradient on the outer tape
+ * with no public way to cut it, so the outer backward pass would differentiate through it (second-order gradients of
+ * LeakyReLU and of wasm's missing Conv2DBackpropFilter fail).
+ * `apply` gives the main decoder's logits; {@link CctUNet2D.applyWithAuxiliary} gives all of them for training the
+ * consistency between main and auxiliary predictions on unlabelled images.
+ */
+export class CctUNet2D implements SegmentationNetwork {
+  static className = 'CctUNet2D';
+  readonly className = CctUNet2D.className;
+  readonly name: string;
+  readonly inChannels: number;
+  readonly classes: number;
+  readonly featureChannels: readonly number[];
+  readonly dropoutRates: readonly number[];
+  readonly auxiliary: readonly CctPerturbation[];
+  private readonly noiseRange: number;
+  private readonly parameters: NetworkParameters;
+  private readonly encoder: ConvBlock[] = [];
+  private readonly mainDecoder: Decoder;
+  private readonly auxiliaryDecoders: Decoder[] = [];
+  private disposed = false;
+
+  constructor(args: CctUNet2DArgs) {
+    const f = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
+    const rates = [...(args.dropout ?? [0.05, 0.1, 0.2, 0.3, 0.5])];
+    if (f.length !== 5 || rates.length !== 5) {
+      throw new MicflowError('invalid-argument', `CctUNet2D needs 5 feature channel counts and dropout rates, got ${f.length} and ${rates.length}`);
+    }
+    for (const [label, value] of [['inChannels', args.inChannels], ['classes', args.classes], ...f.map((c) => ['featureChannels', c] as const)] as const) {
+      if (!Number.isInteger(value) || value < 1) throw new MicflowError('invalid-argument', `CctUNet2D ${label} must be a positive integer, got ${value}`);
+    }
+    if (rates.some((p) => !(p >= 0 && p < 1))) throw new MicflowError('invalid-argument', `CctUNet2D dropout rates must be in [0, 1), got [${rates}]`);
+    this.auxiliary = [...(args.auxiliary ?? ['dropout', 'featureDrop', 'featureNoise'])];
+    const known: readonly string[] = ['dropout', 'featureDrop', 'featureNoise'];
+    const unknown = this.auxiliary.find((a) => !known.includes(a));
+    if (unknown !== undefined) throw new MicflowError('invalid-argument', `CctUNet2D: unknown auxiliary decoder '${unknown}'; use ${known.join(', ')}`);
+    this.noiseRange = args.noiseRange ?? 0.3;
+    if (!(this.noiseRange >= 0)) throw new MicflowError('invalid-argument', `CctUNet2D: noiseRange must be >= 0, got ${this.noiseRange}`);
+    this.name = args.name ?? freeNetworkName('cct_unet2d');
+    this.inChannels = args.inChannels;
+    this.classes = args.classes;
+    this.featureChannels = f;
+    this.dropoutRates = rates;
+    this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
+    try {
+      for (let level = 0; level < 5; level++) {
+        this.encoder.push(this.convBlock(`enc${level}`, level === 0 ? this.inChannels : f[level - 1], f[level], rates[level]));
+      }
+      this.mainDecoder = this.decoder('dec');
+      this.auxiliary.forEach((kind, i) => this.auxiliaryDecoders.push(this.decoder(`aux${i}_${kind}`)));
+    } catch (error) {
+      this.parameters.dispose();
+      throw error;
+    }
+  }
+
+  get trainableVariables(): readonly tf.Variable[] {
+    return this.parameters.trainableVariables;
+  }
+
+  get stateVariables(): readonly tf.Variable[] {
+    return this.parameters.stateVariables;
+  }
+
+  parameterCount(): number {
+    return this.parameters.count();
+  }
+
+  apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D {
+    return tf.tidy(() => this.decode(this.mainDecoder, this.encode(x, opts), opts));
+  }
+
+  /** Main logits and, in order of `auxiliary`, each auxiliary decoder's logits; training needs opts.random. */
+  applyWithAuxiliary(x: tf.Tensor4D, opts: NetworkApplyOptions): CctOutputs {
+    if (opts.random === undefined) throw new MicflowError('invalid-argument', `CctUNet2D ${this.name}: the auxiliary perturbations need opts.random`);
+    const random = opts.random;
+    const result = tf.tidy(() => {
+      const skips = this.encode(x, opts);
+      const main = this.decode(this.mainDecoder, skips, opts);
+      const auxiliary = this.auxiliaryDecoders.map((decoder, i) => {
+        const r = random.derive('auxiliary', i);
+        const perturbed = this.perturb(this.auxiliary[i], skips[4], r);
+        return this.decode(decoder, [...skips.slice(0, 4), perturbed], opts);
+      });
+      return [main, ...auxiliary];
+    });
+    return { main: result[0], auxiliary: result.slice(1) };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.parameters.dispose();
+  }
+
+  private perturb(kind: CctPerturbation, deepest: tf.Tensor4D, random: SeededRandom): tf.Tensor4D {
+    const [n, h, w, c] = deepest.shape;
+    switch (kind) {
+      case 'dropout': {
+        const mask = tf.tensor(dropoutMask(n * c, 0.5, random), [n, 1, 1, c], 'float32');
+        return tf.mul(deepest, mask) as tf.Tensor4D;
+      }
+      case 'featureDrop': {
+        const attention = stopGradient(tf.mean(deepest, 3, true)); // [N, H, W, 1]
+        const maximum = tf.max(attention, [1, 2, 3], true);
+        const factors = tf.tensor(Array.from({ length: n }, () => random.uniformIn(0.7, 0.9)), [n, 1, 1, 1], 'float32');
+        // step(t - a) = 1 where a < t: Step has a (zero) gradient, unlike Less, so the tape passes through it.
+        const keep = tf.step(tf.sub(tf.mul(maximum, factors), attention));
+        return tf.mul(deepest, keep) as tf.Tensor4D;
+      }
+      case 'featureNoise': {
+        const noise = tf.tensor(random.uniformArray(h * w * c, -this.noiseRange, this.noiseRange), [1, h, w, c], 'float32');
+        return tf.add(deepest, tf.mul(deepest, noise)) as tf.Tensor4D;
+      }
+    }
+  }
+
+  private encode(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D[] {
+    if (this.disposed) throw new MicflowError('invalid-argument', `CctUNet2D ${this.name} was disposed`);
+    if (x.rank !== 4 || x.shape[3] !== this.inChannels) {
+      throw new MicflowError('invalid-shape', `CctUNet2D ${this.name} needs NHWC input with ${this.inChannels} channel(s), got shape [${x.shape}]`);
+    }
+    if (x.shape[1] % 16 !== 0 || x.shape[2] % 16 !== 0) {
+      throw new MicflowError('invalid-shape', `CctUNet2D ${this.name} input is ${x.shape[1]}x${x.shape[2]}; height and width must be divisible by 16`);
+    }
+    if (opts.training && opts.random === undefined && this.dropoutRates.some((p) => p > 0)) {
+      throw new MicflowError('invalid-argument', `CctUNet2D ${this.name}: training with dropout needs opts.random`);
+    }
+    const skips: tf.Tensor4D[] = [];
+    let h = x;
+    this.encoder.forEach((block, level) => {
+      if (level > 0) h = maxPool2x2(h);
+      h = this.applyConvBlock(block, h, opts);
+      skips.push(h);
+    });
+    return skips;
+  }
+
+  private decode(decoder: Decoder, skips: tf.Tensor4D[], opts: NetworkApplyOptions): tf.Tensor4D {
+    let d = skips[4];
+    decoder.ups.forEach(({ up, block }, k) => {
+      const upsampled = upsample2x(conv2dSame(d, up.kernel as tf.Tensor4D, up.bias as tf.Tensor1D), 'bilinear');
+      d = this.applyConvBlock(block, tf.concat([skips[3 - k], upsampled], 3), opts);
+    });
+    return conv2dSame(d, decoder.out.kernel as tf.Tensor4D, decoder.out.bias as tf.Tensor1D);
+  }
+
+  private applyConvBlock(block: ConvBlock, x: tf.Tensor4D, { training, random }: NetworkApplyOptions): tf.Tensor4D {
+    let h = applyBatchNorm(block.bn1, conv2dSame(x, block.conv1.kernel as tf.Tensor4D, block.conv1.bias as tf.Tensor1D), training);
+    h = tf.leakyRelu(h, LEAKY_RELU_SLOPE);
+    if (training && block.dropout > 0) h = dropout(h, block.dropout, (random as SeededRandom).derive(block.path, 'dropout'));
+    h = applyBatchNorm(block.bn2, conv2dSame(h, block.conv2.kernel as tf.Tensor4D, block.conv2.bias as tf.Tensor1D), training);
+    return tf.leakyRelu(h, LEAKY_RELU_SLOPE);
+  }
+
+  private decoder(path: string): Decoder {
+    const f = this.featureChannels;
+    const ups: Decoder['ups'] = [];
+    for (let level = 3, k = 1; level >= 0; level--, k++) {
+      ups.push({ up: this.parameters.conv(`${path}${k}/up`, [1, 1, f[level + 1], f[level]], f[level + 1]), block: this.convBlock(`${path}${k}`, 2 * f[level], f[level], 0) });
+    }
+    return { ups, out: this.parameters.conv(`${path}/out`, [1, 1, f[0], this.classes], f[0]) };
+  }
+
+  private convBlock(path: string, cin: number, cout: number, p: number): ConvBlock {
+    const params = this.parameters;
+    return {
+      path,
+      conv1: params.conv(`${path}/conv1`, [3, 3, cin, cout], 9 * cin),
+      bn1: params.batchNorm(`${path}/bn1`, cout),
+      conv2: params.conv(`${path}/conv2`, [3, 3, cout, cout], 9 * cout),
+      bn2: params.batchNorm(`${path}/bn2`, cout),
+      dropout: p,
+    };
+  }
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { NetworkStage, type NetworkState } from '../../graph/stage.js';
+import { CctUNet2D } from '../../networks/cct-unet2d.js';
+import type { SeededRandom } from '../../runtime/seeded-random.js';
+
+const params = z
+  .object({
+    inChannels: z.number().int().positive().default(1),
+    classes: z.number().int().min(2),
+    features: z.array(z.number().int().positive()).length(5).default([16, 32, 64, 128, 256]),
+    dropout: z.array(z.number().min(0).lt(1)).length(5).default([0.05, 0.1, 0.2, 0.3, 0.5]),
+    /** One auxiliary decoder per entry, each seeing the deepest feature perturbed this way. */
+    auxiliary: z.array(z.enum(['dropout', 'featureDrop', 'featureNoise'])).default(['dropout', 'featureDrop', 'featureNoise']),
+    /** Feature noise range r (x + x U(-r, r)), PyMIC's `Uniform_range`. */
+    noiseRange: z.number().nonnegative().default(0.3),
+  })
+  .strict();
+
+/** PyMIC's CCT network: a U-Net with auxiliary decoders on perturbed features (Ouali et al., CVPR 2020). */
+export class CctUNet2DStage extends NetworkStage<z.infer<typeof params>> {
+  static readonly className = 'CctUNet2D';
+  static readonly description = 'U-Net with auxiliary decoders on perturbed encoder features (channel dropout, feature drop, feature noise)';
+  static readonly reference = 'Ouali, Hudelot, Tami. Semi-Supervised Semantic Segmentation With Cross-Consistency Training. CVPR 2020';
+  static readonly paramsSchema = params;
+  static readonly inputs = {};
+  static readonly outputs = { net: { type: 'network', description: 'the network (its variables are state)' } } as const;
+
+  private network?: CctUNet2D;
+
+  override build(): NetworkState {
+    const create = (name: string, random: SeededRandom) =>
+      new CctUNet2D({
+        name,
+        inChannels: this.params.inChannels,
+        classes: this.params.classes,
+        featureChannels: this.params.features,
+        dropout: this.params.dropout,
+        auxiliary: this.params.auxiliary,
+        noiseRange: this.params.noiseRange,
+        random,
+      });
+    this.network = create(this.nodeName, this.context.random.derive('init'));
+    return { node: this.nodeName, network: this.network, createLike: create };
+  }
+
+  override dispose(): void {
+    this.network?.dispose();
+  }
+}

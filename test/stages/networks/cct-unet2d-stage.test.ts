@@ -1,0 +1,35 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { StageContext } from '../../../src/graph/stage-context.js';
+import { CctUNet2D } from '../../../src/networks/cct-unet2d.js';
+import { SeededRandom } from '../../../src/runtime/seeded-random.js';
+import { builtInStageClasses } from '../../../src/stages/built-in-stages.js';
+import { CctUNet2DStage } from '../../../src/stages/networks/cct-unet2d-stage.js';
+
+describe('the CctUNet2D stage', () => {
+  beforeAll(() => tf.setBackend('cpu'));
+
+  it('having a tiny config, should build a CctUNet2D named after the node, and a like-built copy', () => {
+    const params = CctUNet2DStage.paramsSchema.parse({ classes: 2, features: [2, 2, 2, 2, 2], dropout: [0, 0, 0, 0, 0] });
+    const stage = new CctUNet2DStage({ nodeName: 'cct', params, random: new SeededRandom(4) } as StageContext<never>);
+    const state = stage.build();
+    try {
+      expect(state.network).toBeInstanceOf(CctUNet2D);
+      expect(tf.tidy(() => state.network.apply(tf.zeros([1, 16, 32, 1]) as tf.Tensor4D, { training: false }).shape)).toEqual([1, 16, 32, 2]);
+      const copy = state.createLike!('cct_copy', new SeededRandom(4));
+      expect(copy.parameterCount()).toBe(state.network.parameterCount());
+      copy.dispose();
+    } finally {
+      stage.dispose();
+    }
+  });
+
+  it('having a VAT auxiliary decoder, should reject the params (not provided, see CctUNet2D)', () => {
+    expect(() => CctUNet2DStage.paramsSchema.parse({ classes: 2, auxiliary: ['vat'] })).toThrow();
+  });
+
+  it('should be registered as a built-in stage named CctUNet2D', () => {
+    expect(builtInStageClasses.filter((c) => c.className === 'CctUNet2D')).toEqual([CctUNet2DStage]);
+  });
+});
