@@ -33,6 +33,7 @@ import { AttentionUNet2DStage } from './networks/attention-unet2d-stage.js';
 import { NestedUNet2DStage } from './networks/nested-unet2d-stage.js';
 import { DualBranchUNet2DStage } from './networks/dual-branch-unet2d-stage.js';
 import { MultiNetStage } from './networks/multi-net-stage.js';
+import { CctUNet2DStage } from './networks/cct-unet2d-stage.js';
 import { EmaCopy } from './networks/ema-copy.js';
 import { SigmoidRampup } from './schedules/sigmoid-rampup.js';
 import { InputNoise } from './perturbations/input-noise.js';
@@ -118,6 +119,7 @@ export const builtInStageClasses: readonly StageClass[] = [
   NestedUNet2DStage,
   DualBranchUNet2DStage,
   MultiNetStage,
+  CctUNet2DStage,
   EmaCopy,
   SigmoidRampup,
   InputNoise,
