@@ -754,6 +754,119 @@ napi_value FillJs(napi_env env, napi_callback_info info) {
   });
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Training-mode batch normalisation over channels-last data viewed as [rows, channels] (Ioffe & Szegedy 2015)
+
+// Per-thread partial sums over row ranges, combined in double: out[c] = sum over rows of f(row, c).
+template <typename F>
+void channelSums(int64_t rows, int64_t channels, int sums, std::vector<double>& out, F f) {
+  out.assign(size_t(sums * channels), 0.0);
+  int nt = omp_get_max_threads();
+  std::vector<double> partial(size_t(nt) * sums * channels, 0.0);
+#pragma omp parallel if (rows * channels > 32768)
+  {
+    int t = omp_get_thread_num(), n = omp_get_num_threads();
+    double* acc = partial.data() + size_t(t) * sums * channels;
+    int64_t from = rows * t / n, to = rows * (t + 1) / n;
+    for (int64_t r = from; r < to; r++) f(r, acc);
+  }
+  for (int t = 0; t < nt; t++)
+    for (int64_t i = 0; i < sums * channels; i++) out[i] += partial[size_t(t) * sums * channels + i];
+}
+
+// channelMoments(x, rows, channels, mean, variance): per-channel mean and biased variance. Sums are taken of x minus
+// the channel's first value (a shift that keeps E[(x-K)^2] - E[x-K]^2 exact enough when the mean is far from zero).
+napi_value ChannelMomentsJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 5);
+    const float* x = typed<float>(env, a[0]);
+    int64_t rows = integer(env, a[1]), c = integer(env, a[2]);
+    float* mean = typed<float>(env, a[3]);
+    float* variance = typed<float>(env, a[4]);
+    std::vector<double> sums;
+    channelSums(rows, c, 2, sums, [&](int64_t r, double* acc) {
+      const float* p = x + r * c;
+      for (int64_t j = 0; j < c; j++) {
+        double d = double(p[j]) - double(x[j]);
+        acc[j] += d;
+        acc[c + j] += d * d;
+      }
+    });
+    for (int64_t j = 0; j < c; j++) {
+      double m = sums[j] / double(rows);
+      mean[j] = float(double(x[j]) + m);
+      variance[j] = float(std::max(0.0, sums[c + j] / double(rows) - m * m));
+    }
+  });
+}
+
+// channelAffine(x, rows, channels, scale, shift, y): y = x * scale[c] + shift[c].
+napi_value ChannelAffineJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 6);
+    const float* x = typed<float>(env, a[0]);
+    int64_t rows = integer(env, a[1]), c = integer(env, a[2]);
+    const float* scale = typed<float>(env, a[3]);
+    const float* shift = typed<float>(env, a[4]);
+    float* y = typed<float>(env, a[5]);
+#pragma omp parallel for schedule(static) if (rows * c > 32768)
+    for (int64_t r = 0; r < rows; r++) {
+      const float* p = x + r * c;
+      float* q = y + r * c;
+      for (int64_t j = 0; j < c; j++) q[j] = p[j] * scale[j] + shift[j];
+    }
+  });
+}
+
+// batchNormBackward(dy, x, rows, channels, mean, rstd, gamma, dx, dgamma, dbeta), with x^ = (x - mean) * rstd:
+// dbeta = sum dy, dgamma = sum dy * x^, dx = gamma * rstd / M * (M * dy - dbeta - x^ * dgamma).
+napi_value BatchNormBackwardJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 10);
+    const float* dy = typed<float>(env, a[0]);
+    const float* x = typed<float>(env, a[1]);
+    int64_t rows = integer(env, a[2]), c = integer(env, a[3]);
+    const float* mean = typed<float>(env, a[4]);
+    const float* rstd = typed<float>(env, a[5]);
+    const float* gamma = typed<float>(env, a[6]);
+    float* dx = typed<float>(env, a[7]);
+    float* dgamma = typed<float>(env, a[8]);
+    float* dbeta = typed<float>(env, a[9]);
+    std::vector<double> sums;
+    channelSums(rows, c, 2, sums, [&](int64_t r, double* acc) {
+      const float* g = dy + r * c;
+      const float* p = x + r * c;
+      for (int64_t j = 0; j < c; j++) {
+        acc[j] += g[j];
+        acc[c + j] += double(g[j]) * (double(p[j]) - double(mean[j]));
+      }
+    });
+    std::vector<float> dyScale(static_cast<size_t>(c)), centeredScale(static_cast<size_t>(c)), constant(static_cast<size_t>(c));
+    for (int64_t j = 0; j < c; j++) {
+      double gr = double(gamma[j]) * rstd[j];
+      double db = sums[j];
+      double dg = sums[c + j] * rstd[j];
+      dbeta[j] = float(db);
+      dgamma[j] = float(dg);
+      // dx = dy * gr + (x - mean) * (-gr * rstd * dg / M) + (-gr * db / M)
+      dyScale[size_t(j)] = float(gr);
+      double cs = -gr * rstd[j] * dg / double(rows);
+      centeredScale[size_t(j)] = float(cs);
+      constant[size_t(j)] = float(-gr * db / double(rows));
+    }
+    const float* ds = dyScale.data();
+    const float* cs = centeredScale.data();
+    const float* k = constant.data();
+#pragma omp parallel for schedule(static) if (rows * c > 32768)
+    for (int64_t r = 0; r < rows; r++) {
+      const float* g = dy + r * c;
+      const float* p = x + r * c;
+      float* q = dx + r * c;
+      for (int64_t j = 0; j < c; j++) q[j] = g[j] * ds[j] + (p[j] - mean[j]) * cs[j] + k[j];
+    }
+  });
+}
+
 napi_value SetThreadsJs(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     auto a = args(env, info, 1);
@@ -790,6 +903,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"gather", nullptr, GatherJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scatter", nullptr, ScatterJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"fill", nullptr, FillJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"channelMoments", nullptr, ChannelMomentsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"channelAffine", nullptr, ChannelAffineJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormBackward", nullptr, BatchNormBackwardJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreadsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, ThreadsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"onednnVersion", nullptr, VersionJs, nullptr, nullptr, nullptr, napi_default, nullptr},

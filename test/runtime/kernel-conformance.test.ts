@@ -287,6 +287,12 @@ describe('kernel conformance', () => {
       ['Sum/Mean/Max/Min over leading, trailing, middle and all axes', () =>
         [[0, 1, 2], [3], [1, 2], [0, 2], undefined].flatMap((axes) => [tf.sum(x(), axes), tf.mean(x(), axes, true), tf.max(x(), axes), tf.min(x(), axes)])],
       ['softmax and logSoftmax over the class axis', () => [tf.softmax(x()), tf.logSoftmax(x())]],
+      ['batchNormTraining statistics (mean, variance, unbiased variance) on odd 4D and 5D', () =>
+        [[3, 5, 7, 3], [2, 3, 3, 5, 4]].flatMap((shape, i) => {
+          const channels = shape[shape.length - 1];
+          const { statistics } = batchNormTraining(tf.add(input(shape, 12 + i), 3 * i), tf.ones([channels]) as tf.Tensor1D, tf.zeros([channels]) as tf.Tensor1D);
+          return [statistics.mean, statistics.variance, statistics.unbiasedVariance];
+        })],
       ['softmax of logits in the hundreds (overflows without the row maximum), of rank 1, 5 and of 2 classes', () =>
         [tf.softmax(tf.mul(x(), 300)), tf.softmax(input([7], 9)), tf.softmax(input([2, 3, 2, 3, 3], 10)), tf.softmax(input([3, 5, 7, 2], 11))]],
       ['Slice, Transpose, Reverse, PadV2, Concat and SplitV', () => [
@@ -385,6 +391,8 @@ describe('kernel conformance', () => {
       ['conv2dSame 3x3 on 2x7x6x3', [[2, 7, 6, 3], [3, 3, 3, 4], [4]], (x, k, b) => conv2dSame(x as tf.Tensor4D, k as tf.Tensor4D, b as tf.Tensor1D)],
       ['batchNormTraining on 4D', [[3, 5, 4, 2], [2], [2]], (x, g, b) => batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D).y],
       ['batchNormTraining on 5D', [[2, 3, 4, 3, 2], [2], [2]], (x, g, b) => batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D).y],
+      ['batchNormTraining on odd 4D with 5 channels', [[3, 5, 7, 5], [5], [5]], (x, g, b) => batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D).y],
+      ['batchNormTraining on odd 5D far from zero (mean 50)', [[1, 3, 5, 3, 3], [3], [3]], (x, g, b) => batchNormTraining(tf.add(x, 50), g as tf.Tensor1D, b as tf.Tensor1D).y],
       ['maxPool2x2 on odd 2x7x5x3', [[2, 7, 5, 3]], (x) => maxPool2x2(x as tf.Tensor4D)],
       ['upsample2x bilinear on 2x3x5x2', [[2, 3, 5, 2]], (x) => upsample2x(x as tf.Tensor4D, 'bilinear')],
       ['transposedConv2x2 on 2x3x4x3', [[2, 3, 4, 3], [2, 2, 2, 3], [2]], (x, k, b) => transposedConv2x2(x as tf.Tensor4D, k as tf.Tensor4D, b as tf.Tensor1D)],

@@ -48,6 +48,15 @@ export interface NativeAddon {
   /** out[offset + sum(index * strides)] = x (contiguous, shape); 4-byte elements. */
   scatter(x: Float32Array | Int32Array, shape: number[], out: Float32Array | Int32Array, strides: number[], offset: number): void;
   fill(out: Float32Array, value: number): void;
+  /** Per-channel mean and biased variance of x viewed as [rows, channels]. */
+  channelMoments(x: Float32Array, rows: number, channels: number, mean: Float32Array, variance: Float32Array): void;
+  /** y = x * scale[c] + shift[c], x and y viewed as [rows, channels]. */
+  channelAffine(x: Float32Array, rows: number, channels: number, scale: Float32Array, shift: Float32Array, y: Float32Array): void;
+  /** Closed-form gradient of training-mode batch norm y = (x - mean) * rstd * gamma + beta over [rows, channels]. */
+  batchNormBackward(
+    dy: Float32Array, x: Float32Array, rows: number, channels: number, mean: Float32Array, rstd: Float32Array,
+    gamma: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
+  ): void;
   setThreads(count: number): void;
   threads(): number;
   onednnVersion(): string;

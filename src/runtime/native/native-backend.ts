@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from './native-addon.js';
-import { nativeKernels } from './native-kernels.js';
+import { nativeKernels, nativeOnlyKernels } from './native-kernels.js';
 
 /** The tfjs backend name of micflow's oneDNN backend. */
 export const NATIVE_BACKEND_NAME = 'native';
@@ -83,5 +83,12 @@ export function registerNativeBackend(addon: NativeAddon): void {
       ? (args) => native(args as Parameters<typeof native>[0], addon) ?? cpuKernel(args)
       : cpuKernel;
     tf.registerKernel({ ...config, backendName: NATIVE_BACKEND_NAME, kernelFunc });
+  }
+  for (const [kernelName, native] of nativeOnlyKernels) {
+    tf.registerKernel({
+      kernelName,
+      backendName: NATIVE_BACKEND_NAME,
+      kernelFunc: (args) => native(args as Parameters<typeof native>[0], addon) as tf.TensorInfo | tf.TensorInfo[],
+    });
   }
 }

@@ -513,6 +513,65 @@ export const concat: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => 
   return backend.makeTensorInfo(outShape, parts[0].dtype, data);
 };
 
+// ------------------------------------------------------------------------------------------------------------------
+// Batch normalisation (micflow's own kernels, which tfjs does not have: see src/runtime/ops/batch-norm.ts)
+
+/** Kernel names of the native-only batch-norm kernels; channels last, everything but the last axis is one batch. */
+export const NATIVE_CHANNEL_MOMENTS = 'MicflowChannelMoments';
+export const NATIVE_CHANNEL_AFFINE = 'MicflowChannelAffine';
+export const NATIVE_BATCH_NORM_GRAD = 'MicflowBatchNormGrad';
+
+const channelsOf = (t: Info) => t.shape[t.shape.length - 1];
+const rowsOf = (t: Info) => util.sizeFromShape(t.shape) / channelsOf(t);
+const channelVector = (t: Info, channels: number) => t.dtype === 'float32' && util.sizeFromShape(t.shape) === channels;
+
+/** {x} -> [mean, biased variance], each [C], in one pass over x. */
+export const channelMoments: NativeKernel = ({ inputs, backend }, addon) => {
+  const { x } = inputs;
+  if (!allFloat(x) || hasEmpty(x) || x.shape.length < 1) throw new Error(`${NATIVE_CHANNEL_MOMENTS}: needs a non-empty float32 tensor`);
+  const channels = channelsOf(x);
+  const mean = output(backend, [channels]);
+  const variance = output(backend, [channels]);
+  addon.channelMoments(values(backend, x), rowsOf(x), channels, mean.data, variance.data);
+  return [mean.info, variance.info];
+};
+
+/** {x, scale, shift} -> x * scale + shift, per channel (last axis), in one pass. */
+export const channelAffine: NativeKernel = ({ inputs, backend }, addon) => {
+  const { x, scale, shift } = inputs;
+  const channels = channelsOf(x);
+  if (!allFloat(x) || !channelVector(scale, channels) || !channelVector(shift, channels)) {
+    throw new Error(`${NATIVE_CHANNEL_AFFINE}: needs float32 x and per-channel scale and shift`);
+  }
+  const y = output(backend, x.shape);
+  if (y.data.length) addon.channelAffine(values(backend, x), rowsOf(x), channels, values(backend, scale), values(backend, shift), y.data);
+  return y.info;
+};
+
+/** {dy, x, mean, rstd, gamma} -> [dx, dgamma, dbeta] of training-mode batch norm, in two passes. */
+export const batchNormGrad: NativeKernel = ({ inputs, backend }, addon) => {
+  const { dy, x, mean, rstd, gamma } = inputs;
+  const channels = channelsOf(x);
+  if (!allFloat(dy, x) || !util.arraysEqual(dy.shape, x.shape) || hasEmpty(x) || ![mean, rstd, gamma].every((t) => channelVector(t, channels))) {
+    throw new Error(`${NATIVE_BATCH_NORM_GRAD}: needs float32 dy and x of one shape and per-channel mean, rstd and gamma`);
+  }
+  const dx = output(backend, x.shape);
+  const dgamma = output(backend, [channels]);
+  const dbeta = output(backend, [channels]);
+  addon.batchNormBackward(
+    values(backend, dy), values(backend, x), rowsOf(x), channels, values(backend, mean), values(backend, rstd),
+    values(backend, gamma), dx.data, dgamma.data, dbeta.data,
+  );
+  return [dx.info, dgamma.info, dbeta.info];
+};
+
+/** Kernels only the native backend has (no cpu counterpart to fall back to), by name. */
+export const nativeOnlyKernels: ReadonlyArray<[string, NativeKernel]> = [
+  [NATIVE_CHANNEL_MOMENTS, channelMoments],
+  [NATIVE_CHANNEL_AFFINE, channelAffine],
+  [NATIVE_BATCH_NORM_GRAD, batchNormGrad],
+];
+
 /** The kernels the native backend runs itself, by tfjs kernel name. */
 export const nativeKernels: ReadonlyArray<[string, NativeKernel]> = [
   [tf.Conv2D, conv2D],

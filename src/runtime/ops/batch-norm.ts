@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../register-gradients.js';
+import { NATIVE_BATCH_NORM_GRAD, NATIVE_CHANNEL_AFFINE, NATIVE_CHANNEL_MOMENTS } from '../native/native-kernels.js';
 
 /** Statistics of the batch a training-mode batch norm normalised with, for the caller's running-stat update. */
 export interface BatchNormStatistics {
@@ -32,6 +33,9 @@ export const BATCH_NORM_EPSILON = 1e-5;
  *   dx = γ·rstd/M · (M·dy − Σdy − x̂·Σ(dy·x̂)),   dγ = Σ(dy·x̂),   dβ = Σdy.
  * The returned statistics are computed outside that custom gradient, from the same tensors, so differentiating
  * through them (nobody does; they feed the running-stat update) still follows tfjs's autodiff.
+ *
+ * On the native backend the statistics, the scale-and-shift and the gradient are single-pass oneDNN-addon kernels
+ * (see {@link nativeBatchNormTraining}); elsewhere they are tfjs elementwise ops and reductions.
  */
 export function batchNormTraining<T extends tf.Tensor>(
   x: T,
@@ -39,6 +43,9 @@ export function batchNormTraining<T extends tf.Tensor>(
   beta: tf.Tensor1D,
   epsilon = BATCH_NORM_EPSILON,
 ): BatchNormTrainingResult<T> {
+  if (tf.getKernel(NATIVE_CHANNEL_MOMENTS, tf.getBackend()) && x.dtype === 'float32' && x.size > 0) {
+    return nativeBatchNormTraining(x, gamma, beta, epsilon);
+  }
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const count = x.size / x.shape[x.rank - 1];
   const mean = tf.mean(x, axes) as tf.Tensor1D;
@@ -62,6 +69,35 @@ export function batchNormTraining<T extends tf.Tensor>(
         const shift = tf.mul(gammaRstd, tf.mul(dBeta, -1 / count));
         const dx = tf.add(tf.add(tf.mul(dy, gammaRstd), tf.mul(centeredSaved, centeredScale)), shift);
         return [tf.reshape(dx, xIn.shape), dGamma, dBeta];
+      },
+    };
+  });
+  const y = normalise(x, gamma, beta) as T;
+  const unbiasedVariance = tf.mul(variance, count > 1 ? count / (count - 1) : 1) as tf.Tensor1D;
+  return { y, statistics: { mean, variance, unbiasedVariance, count } };
+}
+
+/**
+ * batchNormTraining on the native backend: the batch mean and biased variance in one pass over x (the statistics
+ * are not differentiable there: no caller differentiates through them), y = x·(γ·rstd) + (β − mean·γ·rstd) in one
+ * pass, and the closed-form gradient of {@link batchNormTraining} in two passes (channel sums, then dx).
+ */
+function nativeBatchNormTraining<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult<T> {
+  const count = x.size / x.shape[x.rank - 1];
+  const [mean, variance] = tf.engine().runKernel(NATIVE_CHANNEL_MOMENTS, { x }, {}) as [tf.Tensor1D, tf.Tensor1D];
+  const rstd = tf.rsqrt(tf.add(variance, epsilon)) as tf.Tensor1D;
+  const normalise = tf.customGrad((...args) => {
+    const [xIn, gammaIn, betaIn, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    save([xIn, mean, rstd, gammaIn]);
+    const scale = tf.mul(rstd, gammaIn);
+    const shift = tf.sub(betaIn, tf.mul(mean, scale));
+    const value = tf.engine().runKernel(NATIVE_CHANNEL_AFFINE, { x: xIn, scale, shift }, {}) as tf.Tensor;
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xSaved, meanSaved, rstdSaved, gammaSaved] = saved;
+        const inputs = { dy, x: xSaved, mean: meanSaved, rstd: rstdSaved, gamma: gammaSaved };
+        return tf.engine().runKernel(NATIVE_BATCH_NORM_GRAD, inputs, {}) as tf.Tensor[];
       },
     };
   });

@@ -18,6 +18,14 @@ import {
   tfValueAndGradients,
   useBackend,
 } from './op-test-helpers.js';
+import { nativeBackendCandidate } from '../../../src/runtime/backend-candidates.js';
+
+const native = await nativeBackendCandidate.load(tf);
+if (!native.available && process.env.MICFLOW_REQUIRE_NATIVE === '1') {
+  throw new Error(`MICFLOW_REQUIRE_NATIVE=1 but the native backend is unavailable: ${native.reason}`);
+}
+/** cpu and wasm run the elementwise formulation; native (when built) its single-pass addon kernels. */
+const BACKENDS_HERE = [...BACKENDS, ...(native.available ? [native.backendName] : [])];
 
 const EPS = 1e-5;
 
@@ -66,7 +74,7 @@ const cases = [
 ];
 
 describe('batchNormTraining', () => {
-  describe.each(BACKENDS)('having the %s backend', (backend) => {
+  describe.each(BACKENDS_HERE)('having the %s backend', (backend) => {
     beforeAll(() => useBackend(backend));
 
     describe.each(cases)('when given $name', ({ shape }) => {
