@@ -16,7 +16,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
 import '../../src/runtime/register-gradients.js';
 import { nativeBackendCandidate } from '../../src/runtime/backend-candidates.js';
-import { batchNormTraining } from '../../src/runtime/ops/batch-norm.js';
+import { batchNormInference, batchNormTraining } from '../../src/runtime/ops/batch-norm.js';
 import { conv2dSame } from '../../src/runtime/ops/conv2d-same.js';
 import { maxPool2x2 } from '../../src/runtime/ops/max-pool-2x2.js';
 import { resizeLinear } from '../../src/runtime/ops/resize-linear.js';
@@ -393,6 +393,8 @@ describe('kernel conformance', () => {
       ['batchNormTraining on 5D', [[2, 3, 4, 3, 2], [2], [2]], (x, g, b) => batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D).y],
       ['batchNormTraining on odd 4D with 5 channels', [[3, 5, 7, 5], [5], [5]], (x, g, b) => batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D).y],
       ['batchNormTraining on odd 5D far from zero (mean 50)', [[1, 3, 5, 3, 3], [3], [3]], (x, g, b) => batchNormTraining(tf.add(x, 50), g as tf.Tensor1D, b as tf.Tensor1D).y],
+      ['batchNormInference on odd 4D (running mean and variance differentiated too)', [[3, 5, 7, 3], [3], [3], [3], [3]], (x, g, b, m, v) =>
+        batchNormInference(x, g as tf.Tensor1D, b as tf.Tensor1D, m as tf.Tensor1D, tf.add(tf.abs(v), 0.5) as tf.Tensor1D)],
       ['maxPool2x2 on odd 2x7x5x3', [[2, 7, 5, 3]], (x) => maxPool2x2(x as tf.Tensor4D)],
       ['upsample2x bilinear on 2x3x5x2', [[2, 3, 5, 2]], (x) => upsample2x(x as tf.Tensor4D, 'bilinear')],
       ['transposedConv2x2 on 2x3x4x3', [[2, 3, 4, 3], [2, 2, 2, 3], [2]], (x, k, b) => transposedConv2x2(x as tf.Tensor4D, k as tf.Tensor4D, b as tf.Tensor1D)],

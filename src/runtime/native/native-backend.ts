@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from './native-addon.js';
-import { nativeKernels, nativeOnlyKernels } from './native-kernels.js';
+import { NATIVE_CHANNEL_AFFINE, nativeKernels, nativeOnlyKernels } from './native-kernels.js';
 
 /** The tfjs backend name of micflow's oneDNN backend. */
 export const NATIVE_BACKEND_NAME = 'native';
@@ -64,6 +64,25 @@ export class NativeBackend extends MathBackendCPU {
   }
 }
 
+/**
+ * Gradient of y = x·scale + shift per channel (MicflowChannelAffine, inference-mode batch norm on native): dx = dy·scale,
+ * dscale = Σ dy·x and dshift = Σ dy over every axis but the last.
+ */
+const channelAffineGradient: tf.GradConfig = {
+  kernelName: NATIVE_CHANNEL_AFFINE,
+  inputsToSave: ['x', 'scale'],
+  gradFunc: (dy, saved) => {
+    const [x, scale] = saved;
+    const g = dy as tf.Tensor;
+    const axes = x.shape.slice(0, -1).map((_, i) => i);
+    return {
+      x: () => tf.mul(g, scale),
+      scale: () => tf.reshape(tf.sum(tf.mul(g, x), axes), scale.shape),
+      shift: () => tf.reshape(tf.sum(g, axes), scale.shape),
+    };
+  },
+};
+
 /** Kernels that the native backend runs in oneDNN/OpenMP rather than in the cpu backend's JavaScript. */
 export const nativeKernelNames: readonly string[] = nativeKernels.map(([name]) => name);
 
@@ -84,6 +103,7 @@ export function registerNativeBackend(addon: NativeAddon): void {
       : cpuKernel;
     tf.registerKernel({ ...config, backendName: NATIVE_BACKEND_NAME, kernelFunc });
   }
+  tf.registerGradient(channelAffineGradient);
   for (const [kernelName, native] of nativeOnlyKernels) {
     tf.registerKernel({
       kernelName,
