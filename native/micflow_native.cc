@@ -581,7 +581,9 @@ napi_value UnaryJs(napi_env env, napi_callback_info info) {
     }
     const float* x = typed<float>(env, a[1]);
     switch (op) {
-      case 0: unaryLoop(x, y, n, [alpha](float v) { return v < 0 ? v * alpha : v; }); break;
+      // Branch-free (max/min vectorise; a branch per element mispredicts on half of all random-signed activations,
+      // several times slower): v >= 0 gives v + alpha * 0, v < 0 gives 0 + alpha * v.
+      case 0: unaryLoop(x, y, n, [alpha](float v) { return std::max(v, 0.f) + alpha * std::min(v, 0.f); }); break;
       case 1: unaryLoop(x, y, n, [](float v) { return v < 0 ? 0.f : v; }); break;
       case 2: unaryLoop(x, y, n, [](float v) { return -v; }); break;
       case 3: unaryLoop(x, y, n, [](float v) { return v * v; }); break;
@@ -609,7 +611,11 @@ napi_value SelectJs(napi_env env, napi_callback_info info) {
     const float* e = typed<float>(env, a[2]);
     float* o = typed<float>(env, a[3], &n);
 #pragma omp parallel for schedule(static) if (n > 32768)
-    for (int64_t i = 0; i < int64_t(n); i++) o[i] = c[i] ? t[i] : e[i];
+    for (int64_t i = 0; i < int64_t(n); i++) {
+      // Both operands loaded unconditionally so the choice compiles to a blend, not a mispredicted branch.
+      float tv = t[i], ev = e[i];
+      o[i] = c[i] ? tv : ev;
+    }
   });
 }
 
