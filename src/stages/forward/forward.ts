@@ -20,18 +20,18 @@ export class Forward extends TensorStage<z.infer<typeof params>> {
   static readonly paramsSchema = params;
   static readonly inputs = {
     net: { type: 'network', description: 'the network to run' },
-    image: { type: 'tensor', description: 'images [N, H, W, C]' },
+    image: { type: 'tensor', description: 'images [N, H, W, C] or volumes [N, D, H, W, C]' },
   } as const;
   static readonly outputs = {
-    logits: { type: 'tensor', description: 'logits [N, H, W, classes]' },
-    prob: { type: 'tensor', description: 'softmax probabilities [N, H, W, classes]' },
+    logits: { type: 'tensor', description: 'logits [N, ...spatial, classes]' },
+    prob: { type: 'tensor', description: 'softmax probabilities [N, ...spatial, classes]' },
   } as const;
 
   override compute(inputs: TensorInputs, tick: TickContext): Record<string, tf.Tensor> {
     const { network } = inputs.net as NetworkState;
     const image = inputs.image as tf.Tensor;
-    if (image.rank !== 4) {
-      throw new MicflowError('invalid-shape', `node "${this.nodeName}": image input has shape [${image.shape}], expected [N, H, W, C]`);
+    if (image.rank !== 4 && image.rank !== 5) {
+      throw new MicflowError('invalid-shape', `node "${this.nodeName}": image input has shape [${image.shape}], expected [N, H, W, C] or [N, D, H, W, C]`);
     }
     let logits = network.apply(image as tf.Tensor4D, { training: this.params.training, random: tick.random });
     if (this.params.stopGradient) logits = stopGradient(logits);
