@@ -3,22 +3,19 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../../src/runtime/register-gradients.js';
 import type { StageContext } from '../../src/graph/stage-context.js';
-import type { TickContext } from '../../src/graph/stage.js';
-import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { ArgmaxPseudoLabel } from '../../src/stages/pseudo-labels/argmax-pseudo-label.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const tick = { iteration: 1, iterations: 1, random: new SeededRandom(0) } as TickContext;
 const stageWith = (params: unknown) =>
   new ArgmaxPseudoLabel({ nodeName: 'pseudo', params: ArgmaxPseudoLabel.paramsSchema.parse(params) } as StageContext<never>);
 
 describe('ArgmaxPseudoLabel', () => {
   describe('having two pixels with probabilities (0.1, 0.9) and (0.6, 0.4) and threshold 0.7', () => {
     it('should give labels (1, 0), confidences (0.9, 0.6) and mask (1, 0)', () => {
-      const out = stageWith({ threshold: 0.7 }).compute({ prob: tf.tensor3d([[[0.1, 0.9], [0.6, 0.4]]]) }, tick);
+      const out = stageWith({ threshold: 0.7 }).compute({ prob: tf.tensor3d([[[0.1, 0.9], [0.6, 0.4]]]) });
       expect(out.label.dtype).toBe('int32');
       expect(Array.from(out.label.dataSync())).toEqual([1, 0]);
       expect(Array.from(out.confidence.dataSync())).toEqual([Math.fround(0.9), Math.fround(0.6)]);
@@ -28,7 +25,7 @@ describe('ArgmaxPseudoLabel', () => {
 
   describe('without a threshold', () => {
     it('should keep every pixel', () => {
-      const out = stageWith({}).compute({ prob: tf.tensor3d([[[0.5, 0.5], [0.2, 0.8]]]) }, tick);
+      const out = stageWith({}).compute({ prob: tf.tensor3d([[[0.5, 0.5], [0.2, 0.8]]]) });
       expect(Array.from(out.mask.dataSync())).toEqual([1, 1]);
     });
   });
@@ -36,7 +33,7 @@ describe('ArgmaxPseudoLabel', () => {
   describe('when differentiated', () => {
     it('should pass no gradient back to the probabilities', () => {
       const stage = stageWith({ threshold: 0.5 });
-      const g = tf.grad((p: tf.Tensor) => tf.sum(stage.compute({ prob: p }, tick).confidence))(tf.tensor3d([[[0.3, 0.7]]]));
+      const g = tf.grad((p: tf.Tensor) => tf.sum(stage.compute({ prob: p }).confidence))(tf.tensor3d([[[0.3, 0.7]]]));
       expect(Array.from(g.dataSync())).toEqual([0, 0]);
     });
   });
