@@ -122,3 +122,40 @@ describe('Batch', () => {
     });
   });
 });
+
+describe('Batch with loss weights', () => {
+  describe('having samples with image weights and one with a pixel-weight map', () => {
+    it('should output pixelWeight = image weight × pixel weight, 1 where absent', async () => {
+      const stream: SampleStream = {
+        size: 2,
+        origin: 'memory',
+        read: (index, random) =>
+          of({
+            id: `s${index}`,
+            origin: `row ${index}`,
+            image: { data: new Float32Array(2), shape: [1, 2, 1] },
+            label: { data: new Int32Array(2), shape: [1, 2] },
+            random,
+            imageWeight: index === 0 ? 2 : undefined,
+            pixelWeight: index === 1 ? { data: Float32Array.from([0.5, 0]), shape: [1, 2, 1] } : undefined,
+          } as Sample),
+      };
+      const source = batchStage({ size: 2, shuffle: false }).open({ samples: stream });
+      const tensors = await source.next();
+      expect(tensors.pixelWeight.shape).toEqual([2, 1, 2]);
+      expect(Array.from(tensors.pixelWeight.dataSync())).toEqual([2, 2, 0.5, 0]);
+      tf.dispose(Object.values(tensors));
+      source.close();
+    });
+  });
+
+  describe('having no weights at all', () => {
+    it('should output no pixelWeight', async () => {
+      const source = batchStage({ size: 2, shuffle: false }).open({ samples: countingStream(2).stream });
+      const tensors = await source.next();
+      expect(tensors.pixelWeight).toBeUndefined();
+      tf.dispose(Object.values(tensors));
+      source.close();
+    });
+  });
+});

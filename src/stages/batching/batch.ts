@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
 import type { Sample, SampleStream } from '../../graph/sample.js';
 import { FeederStage, type BatchSource } from '../../graph/stage.js';
+import type { ExtendedSample } from '../transforms/spatial-steps.js';
 
 const params = z
   .object({
@@ -26,6 +27,8 @@ interface CollatedBatch {
   readonly labels?: Int32Array;
   /** [N, ...spatial] */
   readonly labelShape: number[];
+  /** Per-pixel loss weights [N, ...spatial], when any sample carries an image or pixel weight. */
+  readonly pixelWeights?: Float32Array;
   readonly ids: string[];
   /** Epoch of the batch's last sample. */
   readonly epoch: number;
@@ -45,6 +48,10 @@ export class Batch extends FeederStage<BatchParams> {
   static readonly outputs = {
     image: { type: 'tensor', description: 'images [N, H, W, C] (or [N, D, H, W, C]) float32' },
     label: { type: 'tensor', description: 'labels [N, H, W] (or [N, D, H, W]) int32 (error if a sample has none)' },
+    pixelWeight: {
+      type: 'tensor',
+      description: "loss weight per pixel [N, ...spatial]: image weight × pixel weight (PyMIC's image_weight and pixel_weight columns; 1 where absent); present when any sample has one",
+    },
   } as const;
 
   /** How many batches have been requested from the stream but not yet taken (for tests of the prefetch bound). */
@@ -107,6 +114,7 @@ export class Batch extends FeederStage<BatchParams> {
         return tf.tidy(() => {
           const tensors: Record<string, tf.Tensor> = { image: tf.tensor(batch.images, batch.imageShape, 'float32') };
           if (batch.labels) tensors.label = tf.tensor(batch.labels, batch.labelShape, 'int32');
+          if (batch.pixelWeights) tensors.pixelWeight = tf.tensor(batch.pixelWeights, batch.labelShape, 'float32');
           return tensors;
         });
       },
@@ -127,7 +135,13 @@ function collate(samples: Sample[], node: string): Omit<CollatedBatch, 'epoch'> 
   const images = new Float32Array(samples.length * imageSize);
   const labelled = samples.every((s) => s.label);
   const labels = labelled ? new Int32Array(samples.length * labelSize) : undefined;
+  const weighted = samples.some((s) => (s as ExtendedSample).pixelWeight || (s as ExtendedSample).imageWeight !== undefined);
+  const pixelWeights = weighted ? new Float32Array(samples.length * labelSize).fill(1) : undefined;
   samples.forEach((s, i) => {
+    if (pixelWeights) {
+      const { pixelWeight, imageWeight = 1 } = s as ExtendedSample;
+      for (let p = 0; p < labelSize; p++) pixelWeights[i * labelSize + p] = imageWeight * (pixelWeight ? pixelWeight.data[p] : 1);
+    }
     if (s.image.shape.join('x') !== first.image.shape.join('x')) {
       throw new MicflowError(
         'invalid-shape',
@@ -142,6 +156,7 @@ function collate(samples: Sample[], node: string): Omit<CollatedBatch, 'epoch'> 
     imageShape: [samples.length, ...first.image.shape],
     labels,
     labelShape: [samples.length, ...spatial],
+    pixelWeights,
     ids: samples.map((s) => s.id),
   };
 }
