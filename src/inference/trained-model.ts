@@ -53,8 +53,9 @@ export interface LoadTrainedModelOptions {
 
 /**
  * Rebuilds a trained network from a run directory (or a checkpoint manifest `<run>/checkpoints/<tag>.json`): the
- * network node's stage and params from `config.json`, built through the registered network stage, then the checkpoint's
- * variables loaded into it. The preprocessing is the chain of sample transforms between the test dataset and the
+ * network node's stage and params from `config.json`, built through the registered network stage (after the networks
+ * it reads, e.g. a MultiNet's members, so that a MultiNet predicts through its own `apply`: its first member or the
+ * mean of its members' logits), then the checkpoint's variables loaded into it. The preprocessing is the chain of sample transforms between the test dataset and the
  * pipeline's evaluation node (the hook reading this network and a sample stream, preferring one named Evaluate), e.g.
  * NormalizeWithMeanStd, so predictions see images as the network did during evaluation.
  *
@@ -106,17 +107,46 @@ export async function loadTrainedModel(runOrCheckpoint: string, options: LoadTra
     return new stageClass({ nodeName: instanceName, params: parsed.data, runtime: options.runtime, random: options.runtime.random.derive('node', name), run, container: options.container });
   };
 
-  const instanceName = `${networkNode}${options.instanceSuffix ?? ''}`;
-  const networkStage = instantiate(networkNode, instanceName);
-  if (!(networkStage instanceof NetworkStage)) throw new MicflowError('invalid-argument', `${configPath}: node "${networkNode}" is not a network stage`);
-  const network = networkStage.build({});
+  const suffix = options.instanceSuffix ?? '';
+  // Networks reading other networks (a MultiNet over its members) are built after them, as compilePipeline does.
+  const networkStages: NetworkStage<unknown>[] = [];
+  const disposeNetworks = () => {
+    for (const stage of [...networkStages].reverse()) stage.dispose();
+  };
+  const built = new Map<string, NetworkState>();
+  const buildNetwork = (name: string, path: readonly string[]): NetworkState => {
+    const existing = built.get(name);
+    if (existing) return existing;
+    if (path.includes(name)) throw new MicflowError('invalid-argument', `${configPath}: networks read each other in a cycle: ${[...path, name].join(' → ')}`);
+    if (!config.nodes[name]) throw new MicflowError('invalid-argument', `${configPath}: nodes.${path[path.length - 1]}.inputs names "${name}", which is not a node`);
+    const stageClass = classOf(name);
+    const inputs: Record<string, NetworkState | NetworkState[]> = {};
+    for (const [port, spec] of Object.entries(stageClass.inputs)) {
+      if (spec.type !== 'network') continue;
+      const wiring = config.nodes[name].inputs?.[port];
+      const sources = (Array.isArray(wiring) ? wiring : wiring === undefined ? [] : [wiring]).map(sourceNode).filter((s): s is string => s !== undefined);
+      const members = sources.map((source) => buildNetwork(source, [...path, name]));
+      inputs[port] = spec.list ? members : members[0];
+    }
+    const stage = instantiate(name, `${name}${suffix}`);
+    if (!(stage instanceof NetworkStage)) {
+      stage.dispose();
+      throw new MicflowError('invalid-argument', `${configPath}: node "${name}" is not a network stage`);
+    }
+    networkStages.push(stage);
+    const state = stage.build(inputs as Record<string, NetworkState>);
+    built.set(name, state);
+    return state;
+  };
+  let network: NetworkState;
   let iteration: number;
   try {
-    iteration = instanceName === networkNode
+    network = buildNetwork(networkNode, []);
+    iteration = suffix === ''
       ? await CheckpointStore.load(checkpointPath, [network])
-      : await loadRenamedCheckpoint(checkpointPath, networkNode, instanceName, network);
+      : await loadRenamedCheckpoint(checkpointPath, [...built.keys()], suffix, network);
   } catch (error) {
-    networkStage.dispose();
+    disposeNetworks();
     throw error;
   }
 
@@ -140,7 +170,7 @@ export async function loadTrainedModel(runOrCheckpoint: string, options: LoadTra
       }
     }
   } catch (error) {
-    networkStage.dispose();
+    disposeNetworks();
     throw error;
   }
   return {
@@ -151,16 +181,16 @@ export async function loadTrainedModel(runOrCheckpoint: string, options: LoadTra
     preprocessingNodes,
     imageColumns,
     preprocess: (sample) => transforms.reduce((s, t) => t.apply(s, s.random.derive(t.nodeName)), sample),
-    dispose: () => networkStage.dispose(),
+    dispose: disposeNetworks,
   };
 }
 
 /**
- * Loads a checkpoint saved from network `node` into a network built as `instanceName`: writes a copy of the manifest
- * with every variable name's `<node>/` prefix replaced by `<instanceName>/` next to a link to the value file in a
- * temporary folder, and loads that.
+ * Loads a checkpoint saved from networks `nodes` (one network, or a MultiNet and its members) into networks built
+ * with `suffix` appended to their names: writes a copy of the manifest with every variable name's `<node>/` prefix
+ * replaced by `<node><suffix>/` next to a link to the value file in a temporary folder, and loads that.
  */
-async function loadRenamedCheckpoint(checkpointPath: string, node: string, instanceName: string, network: NetworkState): Promise<number> {
+async function loadRenamedCheckpoint(checkpointPath: string, nodes: readonly string[], suffix: string, network: NetworkState): Promise<number> {
   const folder = await mkdtemp(join(tmpdir(), 'micflow-checkpoint-'));
   try {
     let manifest: { variables?: Array<{ name: string }> };
@@ -170,7 +200,8 @@ async function loadRenamedCheckpoint(checkpointPath: string, node: string, insta
       throw new MicflowError('invalid-checkpoint', `${checkpointPath}: cannot read checkpoint (${(error as Error).message})`);
     }
     for (const variable of manifest.variables ?? []) {
-      if (variable.name.startsWith(`${node}/`)) variable.name = `${instanceName}/${variable.name.slice(node.length + 1)}`;
+      const node = nodes.find((n) => variable.name.startsWith(`${n}/`));
+      if (node !== undefined) variable.name = `${node}${suffix}/${variable.name.slice(node.length + 1)}`;
     }
     const renamed = join(folder, basename(checkpointPath));
     await writeFile(renamed, JSON.stringify(manifest));
