@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
-import { batchNormInference, batchNormTraining, updatedRunningStatistics } from '../runtime/ops/batch-norm.js';
-import { conv2dSame } from '../runtime/ops/conv2d-same.js';
-import { dropout } from '../runtime/ops/dropout.js';
-import { maxPool2x2 } from '../runtime/ops/max-pool-2x2.js';
-import { transposedConv2x2 } from '../runtime/ops/transposed-conv-2x2.js';
-import { upsample2x } from '../runtime/ops/upsample-2x.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
+import type { ConvBlock } from './blocks/conv-block.js';
+import { applyConvolution } from './blocks/convolution.js';
+import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
+import { applyEncoder, createEncoder } from './blocks/encoder.js';
+import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
 export type UNet2DUpMode = 'bilinear' | 'nearest' | 'transposed';
@@ -31,43 +30,6 @@ export interface UNet2DArgs {
 
 export const UNET2D_DEFAULT_FEATURES = [16, 32, 64, 128, 256] as const;
 export const UNET2D_DEFAULT_DROPOUT = [0.05, 0.1, 0.2, 0.3, 0.5] as const;
-const LEAKY_RELU_SLOPE = 0.01;
-const BATCH_NORM_MOMENTUM = 0.1;
-
-interface Conv {
-  kernel: tf.Variable;
-  bias: tf.Variable;
-}
-
-interface BatchNorm {
-  gamma: tf.Variable;
-  beta: tf.Variable;
-  runningMean: tf.Variable;
-  runningVariance: tf.Variable;
-}
-
-interface ConvBlock {
-  path: string;
-  conv1: Conv;
-  bn1: BatchNorm;
-  conv2: Conv;
-  bn2: BatchNorm;
-  dropout: number;
-}
-
-interface UpBlock {
-  /** 1x1 conv (bilinear / nearest) with a [1, 1, in1, in2] kernel, or transposed conv with a [2, 2, in2, in1] kernel. */
-  up: Conv;
-  block: ConvBlock;
-}
-
-const usedNames = new Set<string>();
-function uniqueName(base: string): string {
-  let name = base;
-  for (let i = 1; usedNames.has(name) || tf.engine().registeredVariables[`${name}/out/kernel`]; i++) name = `${base}_${i}`;
-  return name;
-}
-
 /**
  * PyMIC's UNet2D (pymic/net/net2d/unet2d.py; Ronneberger et al., MICCAI 2015, with batch norm, LeakyReLU and
  * dropout), NHWC:
@@ -89,13 +51,11 @@ export class UNet2D implements SegmentationNetwork {
   readonly featureChannels: readonly number[];
   readonly dropoutRates: readonly number[];
   readonly upMode: UNet2DUpMode;
-  readonly trainableVariables: tf.Variable[] = [];
-  readonly stateVariables: tf.Variable[] = [];
-  private readonly encoder: ConvBlock[] = [];
-  private readonly decoder: UpBlock[] = [];
-  private readonly out: Conv;
-  private readonly deepHeads: Conv[] = [];
-  private readonly random: SeededRandom;
+  private readonly parameters: NetworkParameters;
+  private readonly encoder: ConvBlock[];
+  private readonly decoder: UpBlock[];
+  private readonly out: ConvParameters;
+  private readonly deepHeads: ConvParameters[] = [];
   private disposed = false;
 
   constructor(args: UNet2DArgs) {
@@ -113,43 +73,38 @@ export class UNet2D implements SegmentationNetwork {
     for (const p of rates) {
       if (!(p >= 0 && p < 1)) throw new MicflowError('invalid-argument', `UNet2D dropout rates must be in [0, 1), got ${p}`);
     }
-    this.name = args.name ?? uniqueName('unet2d');
-    usedNames.add(this.name);
+    this.name = args.name ?? freeNetworkName('unet2d');
     this.inChannels = args.inChannels;
     this.classes = args.classes;
     this.featureChannels = features;
     this.dropoutRates = rates;
     this.upMode = args.upMode ?? 'bilinear';
-    this.random = args.random ?? new SeededRandom(0);
-
+    this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
+    const p = this.parameters;
     try {
-      this.encoder.push(this.convBlock('enc0', this.inChannels, features[0], rates[0]));
-      for (let level = 1; level < features.length; level++) {
-        this.encoder.push(this.convBlock(`enc${level}`, features[level - 1], features[level], rates[level]));
-      }
-      for (let level = features.length - 1, k = 1; level >= 1; level--, k++) {
-        const in1 = features[level];
-        const in2 = features[level - 1];
-        const up =
-          this.upMode === 'transposed'
-            ? // PyTorch's fan_in for ConvTranspose2d's [in1, in2, 2, 2] weight is in2 * 2 * 2.
-              this.conv(`dec${k}/up`, [2, 2, in2, in1], in2 * 4, in2)
-            : this.conv(`dec${k}/up`, [1, 1, in1, in2], in1);
-        this.decoder.push({ up, block: this.convBlock(`dec${k}`, 2 * in2, in2, 0) });
-      }
-      this.out = this.conv('out', [1, 1, features[0], this.classes], features[0]);
+      this.encoder = createEncoder(p, { inChannels: this.inChannels, featureChannels: features, dropout: rates, kernelSize: [3, 3] });
+      this.decoder = createDecoder(p, { prefix: 'dec', featureChannels: features, upMode: this.upMode, spatialDims: 2 });
+      this.out = p.conv('out', [1, 1, features[0], this.classes], features[0]);
       if (args.deepSupervision) {
         // PyMIC's out_conv1..3 read the decoder outputs with features[1], features[2], features[3] channels.
-        for (let level = 1; level <= 3; level++) this.deepHeads.push(this.conv(`deep${level}`, [1, 1, features[level], this.classes], features[level]));
+        for (let level = 1; level <= 3; level++) this.deepHeads.push(p.conv(`deep${level}`, [1, 1, features[level], this.classes], features[level]));
       }
     } catch (error) {
-      this.dispose();
+      this.parameters.dispose();
       throw error;
     }
   }
 
+  get trainableVariables(): tf.Variable[] {
+    return this.parameters.trainableVariables;
+  }
+
+  get stateVariables(): tf.Variable[] {
+    return this.parameters.stateVariables;
+  }
+
   parameterCount(): number {
-    return this.trainableVariables.reduce((sum, v) => sum + v.size, 0);
+    return this.parameters.count();
   }
 
   /** Height and width must be multiples of this. */
@@ -177,38 +132,20 @@ export class UNet2D implements SegmentationNetwork {
     if (training && random === undefined && this.dropoutRates.some((p) => p > 0)) {
       throw new MicflowError('invalid-argument', `UNet2D ${this.name}: training with dropout needs opts.random`);
     }
-    const skips: tf.Tensor4D[] = [];
-    let h = x;
-    this.encoder.forEach((block, level) => {
-      if (level > 0) h = maxPool2x2(h);
-      h = this.applyConvBlock(block, h, training, random);
-      skips.push(h);
-    });
-    const decoded: tf.Tensor4D[] = [];
-    this.decoder.forEach(({ up, block }, k) => {
-      const skip = skips[skips.length - 2 - k];
-      const upsampled =
-        this.upMode === 'transposed'
-          ? transposedConv2x2(h, up.kernel as tf.Tensor4D, up.bias as tf.Tensor1D)
-          : upsample2x(conv2dSame(h, up.kernel as tf.Tensor4D, up.bias as tf.Tensor1D), this.upMode);
-      h = this.applyConvBlock(block, tf.concat([skip, upsampled], 3), training, random);
-      decoded.push(h);
-    });
-    const logits = conv2dSame(h, this.out.kernel as tf.Tensor4D, this.out.bias as tf.Tensor1D);
+    const skips = applyEncoder(this.encoder, x, training, random);
+    const decoded = applyDecoder(this.decoder, skips, this.upMode, training, random);
+    const logits = applyConvolution(this.out, decoded[decoded.length - 1]);
     if (!multiscale || this.deepHeads.length === 0) return [logits];
     // Coarse to fine, sources[length - 1 - level] has featureChannels[level] channels at 1/2^level resolution.
     const sources = this.featureChannels.length === 4 ? [skips[skips.length - 1], ...decoded] : decoded;
-    const coarser = this.deepHeads.map((head, i) =>
-      conv2dSame(sources[sources.length - 2 - i], head.kernel as tf.Tensor4D, head.bias as tf.Tensor1D),
-    );
+    const coarser = this.deepHeads.map((head, i) => applyConvolution(head, sources[sources.length - 2 - i]));
     return [logits, ...coarser];
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const v of [...this.trainableVariables, ...this.stateVariables]) v.dispose();
-    usedNames.delete(this.name);
+    this.parameters.dispose();
   }
 
   private checkInput(x: tf.Tensor4D): void {
@@ -226,73 +163,6 @@ export class UNet2D implements SegmentationNetwork {
         `UNet2D ${this.name} input is ${height}x${width}; height and width must be divisible by ${d} ` +
           `(2^${this.featureChannels.length - 1}, one halving per down block)`,
       );
-    }
-  }
-
-  private applyConvBlock(block: ConvBlock, x: tf.Tensor4D, training: boolean, random: SeededRandom | undefined): tf.Tensor4D {
-    let h = this.applyBatchNorm(block.bn1, conv2dSame(x, block.conv1.kernel as tf.Tensor4D, block.conv1.bias as tf.Tensor1D), training);
-    h = tf.leakyRelu(h, LEAKY_RELU_SLOPE);
-    if (training && block.dropout > 0) h = dropout(h, block.dropout, (random as SeededRandom).derive(block.path, 'dropout'));
-    h = this.applyBatchNorm(block.bn2, conv2dSame(h, block.conv2.kernel as tf.Tensor4D, block.conv2.bias as tf.Tensor1D), training);
-    return tf.leakyRelu(h, LEAKY_RELU_SLOPE);
-  }
-
-  private applyBatchNorm(bn: BatchNorm, x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    const gamma = bn.gamma as tf.Tensor1D;
-    const beta = bn.beta as tf.Tensor1D;
-    if (!training) {
-      return batchNormInference(x, gamma, beta, bn.runningMean as tf.Tensor1D, bn.runningVariance as tf.Tensor1D);
-    }
-    const { y, statistics } = batchNormTraining(x, gamma, beta);
-    const updated = updatedRunningStatistics(
-      bn.runningMean as tf.Tensor1D,
-      bn.runningVariance as tf.Tensor1D,
-      statistics,
-      BATCH_NORM_MOMENTUM,
-    );
-    bn.runningMean.assign(updated.mean);
-    bn.runningVariance.assign(updated.variance);
-    return y;
-  }
-
-  private convBlock(path: string, cin: number, cout: number, p: number): ConvBlock {
-    return {
-      path,
-      conv1: this.conv(`${path}/conv1`, [3, 3, cin, cout], 9 * cin),
-      bn1: this.batchNorm(`${path}/bn1`, cout),
-      conv2: this.conv(`${path}/conv2`, [3, 3, cout, cout], 9 * cout),
-      bn2: this.batchNorm(`${path}/bn2`, cout),
-      dropout: p,
-    };
-  }
-
-  /** PyTorch's default init: kaiming_uniform(a = sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)), bias likewise. */
-  private conv(path: string, kernelShape: [number, number, number, number], fanIn: number, cout = kernelShape[3]): Conv {
-    const bound = 1 / Math.sqrt(fanIn);
-    const kernelSize = kernelShape.reduce((a, b) => a * b, 1);
-    return {
-      kernel: this.variable(`${path}/kernel`, this.random.derive(path, 'kernel').uniformArray(kernelSize, -bound, bound), kernelShape, true),
-      bias: this.variable(`${path}/bias`, this.random.derive(path, 'bias').uniformArray(cout, -bound, bound), [cout], true),
-    };
-  }
-
-  private batchNorm(path: string, channels: number): BatchNorm {
-    return {
-      gamma: this.variable(`${path}/gamma`, new Float32Array(channels).fill(1), [channels], true),
-      beta: this.variable(`${path}/beta`, new Float32Array(channels), [channels], true),
-      runningMean: this.variable(`${path}/running_mean`, new Float32Array(channels), [channels], false),
-      runningVariance: this.variable(`${path}/running_var`, new Float32Array(channels).fill(1), [channels], false),
-    };
-  }
-
-  private variable(path: string, values: Float32Array, shape: number[], trainable: boolean): tf.Variable {
-    const initial = tf.tensor(values, shape, 'float32');
-    try {
-      const v = tf.variable(initial, trainable, `${this.name}/${path}`, 'float32');
-      (trainable ? this.trainableVariables : this.stateVariables).push(v);
-      return v;
-    } finally {
-      initial.dispose();
     }
   }
 }

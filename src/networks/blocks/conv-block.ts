@@ -1,0 +1,73 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { dropout } from '../../runtime/ops/dropout.js';
+import type { SeededRandom } from '../../runtime/seeded-random.js';
+import { applyBatchNorm, type BatchNormParameters, type ConvParameters, type NetworkParameters } from '../network-parameters.js';
+import { applyConvolution } from './convolution.js';
+
+/** LeakyReLU's negative slope in PyMIC's conv blocks (nn.LeakyReLU()). */
+export const LEAKY_RELU_SLOPE = 0.01;
+/** PyTorch's initial PReLU slope (nn.PReLU()). */
+export const PRELU_INITIAL_SLOPE = 0.25;
+
+/** The non-linearity after each batch norm: LeakyReLU(0.01) (PyMIC's UNet2D/3D) or one-slope PReLU (UNet2D5). */
+export type ConvBlockActivation = 'leakyRelu' | 'prelu';
+
+/** Two conv -> BN -> activation layers with dropout between them; `path` names the variables and the dropout stream. */
+export interface ConvBlock {
+  path: string;
+  conv1: ConvParameters;
+  bn1: BatchNormParameters;
+  /** PReLU slope of the first layer (only with activation 'prelu'). */
+  prelu1?: tf.Variable;
+  conv2: ConvParameters;
+  bn2: BatchNormParameters;
+  prelu2?: tf.Variable;
+  dropout: number;
+}
+
+export interface ConvBlockSpec {
+  path: string;
+  inChannels: number;
+  outChannels: number;
+  /** Spatial kernel size: [3, 3] for 2D, [3, 3, 3] for 3D, [1, 3, 3] for an in-plane layer of a volume. */
+  kernelSize: readonly number[];
+  /** Dropout probability between the two layers (training only). */
+  dropout: number;
+  /** Default 'leakyRelu'. */
+  activation?: ConvBlockActivation;
+}
+
+/**
+ * PyMIC's ConvBlock (pymic/net/net2d/unet2d.py, net3d/unet3d.py, net3d/unet2d5.py): conv -> BN -> activation ->
+ * Dropout(p) -> conv -> BN -> activation, after Ronneberger et al., "U-Net", MICCAI 2015, with batch norm (Ioffe and
+ * Szegedy, ICML 2015). Variables are created in the order conv1, bn1, (prelu1), conv2, bn2, (prelu2), named
+ * `${path}/conv1/kernel`, ..., with PyTorch's default init (fan_in = taps x input channels).
+ */
+export function createConvBlock(parameters: NetworkParameters, spec: ConvBlockSpec): ConvBlock {
+  const { path, inChannels, outChannels, kernelSize } = spec;
+  const taps = kernelSize.reduce((a, b) => a * b, 1);
+  const prelu = spec.activation === 'prelu';
+  const conv1 = parameters.conv(`${path}/conv1`, [...kernelSize, inChannels, outChannels], taps * inChannels);
+  const bn1 = parameters.batchNorm(`${path}/bn1`, outChannels);
+  const prelu1 = prelu ? parameters.constant(`${path}/prelu1`, [1], PRELU_INITIAL_SLOPE) : undefined;
+  const conv2 = parameters.conv(`${path}/conv2`, [...kernelSize, outChannels, outChannels], taps * outChannels);
+  const bn2 = parameters.batchNorm(`${path}/bn2`, outChannels);
+  const prelu2 = prelu ? parameters.constant(`${path}/prelu2`, [1], PRELU_INITIAL_SLOPE) : undefined;
+  return { path, conv1, bn1, ...(prelu ? { prelu1 } : {}), conv2, bn2, ...(prelu ? { prelu2 } : {}), dropout: spec.dropout };
+}
+
+/**
+ * The block's forward pass on NHWC (2D kernels) or NDHWC (3D kernels) tensors. Dropout, in training only, draws from
+ * `random.derive(block.path, 'dropout')`; training with dropout > 0 needs `random`.
+ */
+export function applyConvBlock<T extends tf.Tensor4D | tf.Tensor5D>(block: ConvBlock, x: T, training: boolean, random: SeededRandom | undefined): T {
+  let h = activate(applyBatchNorm(block.bn1, applyConvolution(block.conv1, x), training), block.prelu1);
+  if (training && block.dropout > 0) h = dropout(h, block.dropout, (random as SeededRandom).derive(block.path, 'dropout'));
+  return activate(applyBatchNorm(block.bn2, applyConvolution(block.conv2, h), training), block.prelu2);
+}
+
+/** LeakyReLU(0.01), or with a slope variable PReLU: max(x, 0) + a min(x, 0) (He et al., ICCV 2015). */
+function activate<T extends tf.Tensor>(x: T, preluSlope: tf.Variable | undefined): T {
+  if (preluSlope === undefined) return tf.leakyRelu(x, LEAKY_RELU_SLOPE);
+  return tf.add(tf.relu(x), tf.mul(preluSlope, tf.minimum(x, 0)));
+}

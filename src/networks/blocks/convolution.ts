@@ -1,0 +1,15 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { conv2dSame } from '../../runtime/ops/conv2d-same.js';
+import { conv3dSame } from '../../runtime/ops/conv3d-same.js';
+import type { ConvParameters } from '../network-parameters.js';
+
+/**
+ * A stride-1 'same' convolution with bias (PyTorch's Conv2d / Conv3d with padding = kernel // 2), 2D or 3D by the
+ * rank of its kernel: [kH, kW, in, out] convolves NHWC tensors, [kD, kH, kW, in, out] NDHWC ones.
+ * LeCun et al., "Gradient-Based Learning Applied to Document Recognition", Proc. IEEE 1998.
+ */
+export function applyConvolution<T extends tf.Tensor4D | tf.Tensor5D>(conv: ConvParameters, x: T): T {
+  const bias = conv.bias as tf.Tensor1D;
+  if (conv.kernel.rank === 5) return conv3dSame(x as tf.Tensor5D, conv.kernel as tf.Tensor5D, bias) as T;
+  return conv2dSame(x as tf.Tensor4D, conv.kernel as tf.Tensor4D, bias) as T;
+}
