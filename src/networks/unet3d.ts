@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
-import { conv3dSame } from '../runtime/ops/conv3d-same.js';
-import { dropout } from '../runtime/ops/dropout.js';
-import { maxPool3d2x2x2 } from '../runtime/ops/max-pool-3d-2x2x2.js';
-import { transposedConv3d2x2x2 } from '../runtime/ops/transposed-conv-3d-2x2x2.js';
-import { upsample3d2x } from '../runtime/ops/upsample-3d-2x.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
-import { applyBatchNorm, freeNetworkName, NetworkParameters, type BatchNormParameters, type ConvParameters } from './network-parameters.js';
+import type { ConvBlock } from './blocks/conv-block.js';
+import { applyConvolution } from './blocks/convolution.js';
+import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
+import { applyEncoder, createEncoder } from './blocks/encoder.js';
+import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
 export type UNet3DUpMode = 'trilinear' | 'nearest' | 'transposed';
@@ -31,23 +30,6 @@ export interface UNet3DArgs {
 
 export const UNET3D_DEFAULT_FEATURES = [16, 32, 64, 128, 256] as const;
 export const UNET3D_DEFAULT_DROPOUT = [0, 0, 0.3, 0.4, 0.5] as const;
-const LEAKY_RELU_SLOPE = 0.01;
-
-interface ConvBlock {
-  path: string;
-  conv1: ConvParameters;
-  bn1: BatchNormParameters;
-  conv2: ConvParameters;
-  bn2: BatchNormParameters;
-  dropout: number;
-}
-
-interface UpBlock {
-  /** 1x1x1 conv [1, 1, 1, in1, in2] (trilinear / nearest) or transposed conv [2, 2, 2, in2, in1]. */
-  up: ConvParameters;
-  block: ConvBlock;
-}
-
 /**
  * PyMIC's UNet3D (pymic/net/net3d/unet3d.py; Çiçek et al., "3D U-Net: Learning Dense Volumetric Segmentation from
  * Sparse Annotation", MICCAI 2016, with batch norm, LeakyReLU and dropout), NDHWC:
@@ -73,8 +55,8 @@ export class UNet3D implements SegmentationNetwork {
   readonly upMode: UNet3DUpMode;
   readonly deepSupervision: boolean;
   private readonly parameters: NetworkParameters;
-  private readonly encoder: ConvBlock[] = [];
-  private readonly decoder: UpBlock[] = [];
+  private readonly encoder: ConvBlock[];
+  private readonly decoder: UpBlock[];
   private readonly out: ConvParameters;
   private readonly deepHeads: ConvParameters[] = [];
   private disposed = false;
@@ -104,20 +86,8 @@ export class UNet3D implements SegmentationNetwork {
     this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
     const p = this.parameters;
     try {
-      this.encoder.push(this.convBlock('enc0', this.inChannels, features[0], rates[0]));
-      for (let level = 1; level < features.length; level++) {
-        this.encoder.push(this.convBlock(`enc${level}`, features[level - 1], features[level], rates[level]));
-      }
-      for (let level = features.length - 1, k = 1; level >= 1; level--, k++) {
-        const in1 = features[level];
-        const in2 = features[level - 1];
-        const up =
-          this.upMode === 'transposed'
-            ? // PyTorch's fan_in for ConvTranspose3d's [in1, in2, 2, 2, 2] weight is in2 * 8.
-              p.conv(`dec${k}/up`, [2, 2, 2, in2, in1], in2 * 8, in2)
-            : p.conv(`dec${k}/up`, [1, 1, 1, in1, in2], in1);
-        this.decoder.push({ up, block: this.convBlock(`dec${k}`, 2 * in2, in2, 0) });
-      }
+      this.encoder = createEncoder(p, { inChannels: this.inChannels, featureChannels: features, dropout: rates, kernelSize: [3, 3, 3] });
+      this.decoder = createDecoder(p, { prefix: 'dec', featureChannels: features, upMode: this.upMode, spatialDims: 3 });
       this.out = p.conv('out', [1, 1, 1, features[0], this.classes], features[0]);
       if (this.deepSupervision) {
         // PyMIC's out_conv1..3 read the decoder outputs at features[1], features[2], features[3].
@@ -182,31 +152,14 @@ export class UNet3D implements SegmentationNetwork {
     if (training && random === undefined && this.dropoutRates.some((p) => p > 0)) {
       throw new MicflowError('invalid-argument', `UNet3D ${this.name}: training with dropout needs opts.random`);
     }
-    const skips: tf.Tensor5D[] = [];
-    let h = x;
-    this.encoder.forEach((block, level) => {
-      if (level > 0) h = maxPool3d2x2x2(h);
-      h = this.applyConvBlock(block, h, training, random);
-      skips.push(h);
-    });
-    const decoded: tf.Tensor5D[] = [];
-    this.decoder.forEach(({ up, block }, k) => {
-      const skip = skips[skips.length - 2 - k];
-      const upsampled =
-        this.upMode === 'transposed'
-          ? transposedConv3d2x2x2(h, up.kernel as tf.Tensor5D, up.bias as tf.Tensor1D)
-          : upsample3d2x(conv3dSame(h, up.kernel as tf.Tensor5D, up.bias as tf.Tensor1D), this.upMode);
-      h = this.applyConvBlock(block, tf.concat([skip, upsampled], 4), training, random);
-      decoded.push(h);
-    });
-    const logits = conv3dSame(h, this.out.kernel as tf.Tensor5D, this.out.bias as tf.Tensor1D);
+    const skips = applyEncoder(this.encoder, x, training, random);
+    const decoded = applyDecoder(this.decoder, skips, this.upMode, training, random);
+    const logits = applyConvolution(this.out, decoded[decoded.length - 1]);
     if (!multiscale || !this.deepSupervision) return [logits];
     // Coarse to fine, sources[length - 1 - level] has features[level] channels at 1/2^level resolution; with 4 levels
     // the coarsest head reads the bottleneck, as PyMIC's x_d3 = x3.
     const sources = this.featureChannels.length === 4 ? [skips[skips.length - 1], ...decoded] : decoded;
-    const coarser = this.deepHeads.map((head, i) =>
-      conv3dSame(sources[sources.length - 2 - i], head.kernel as tf.Tensor5D, head.bias as tf.Tensor1D),
-    );
+    const coarser = this.deepHeads.map((head, i) => applyConvolution(head, sources[sources.length - 2 - i]));
     return [logits, ...coarser];
   }
 
@@ -226,25 +179,5 @@ export class UNet3D implements SegmentationNetwork {
           `(2^${this.featureChannels.length - 1}, one halving per down block)`,
       );
     }
-  }
-
-  private applyConvBlock(block: ConvBlock, x: tf.Tensor5D, training: boolean, random: SeededRandom | undefined): tf.Tensor5D {
-    let h = applyBatchNorm(block.bn1, conv3dSame(x, block.conv1.kernel as tf.Tensor5D, block.conv1.bias as tf.Tensor1D), training);
-    h = tf.leakyRelu(h, LEAKY_RELU_SLOPE);
-    if (training && block.dropout > 0) h = dropout(h, block.dropout, (random as SeededRandom).derive(block.path, 'dropout'));
-    h = applyBatchNorm(block.bn2, conv3dSame(h, block.conv2.kernel as tf.Tensor5D, block.conv2.bias as tf.Tensor1D), training);
-    return tf.leakyRelu(h, LEAKY_RELU_SLOPE);
-  }
-
-  private convBlock(path: string, cin: number, cout: number, p: number): ConvBlock {
-    const params = this.parameters;
-    return {
-      path,
-      conv1: params.conv(`${path}/conv1`, [3, 3, 3, cin, cout], 27 * cin),
-      bn1: params.batchNorm(`${path}/bn1`, cout),
-      conv2: params.conv(`${path}/conv2`, [3, 3, 3, cout, cout], 27 * cout),
-      bn2: params.batchNorm(`${path}/bn2`, cout),
-      dropout: p,
-    };
   }
 }
