@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import definition from '../../pipelines/supervised-3d.js';
+import { stage } from '../../src/graph/pipeline-definition.js';
 import type { RunEvent } from '../../src/events/run-event.js';
 import { preparePipelineRun, startPipelineRun } from '../../src/run/pipeline-run.js';
 
@@ -60,6 +61,25 @@ describe('the supervised-3d pipeline', () => {
       expect(evaluation.cases).toBe(1);
       expect(evaluation.classNames).toEqual(['caudate', 'putamen', 'thalamus', 'hippocampus']);
       for (const dice of evaluation.classDice) {
+        expect(dice).toBeGreaterThanOrEqual(0);
+        expect(dice).toBeLessThanOrEqual(1);
+      }
+    });
+  });
+
+  describe('when a Validate node is added on a volume', () => {
+    it('should validate the whole 3D volume in one pass and report a Dice in [0, 1] per class', async () => {
+      const withValidate = {
+        ...definition,
+        nodes: { ...definition.nodes, validate: stage('Validate', { every: 2, keepBest: false }, { net: 'net', samples: 'testNormalised' }) },
+      };
+      const set = [...tiny.filter((s) => !s.startsWith('schedule')), 'schedule.iterations=2', 'evaluate.window=[32,32,32]'];
+      const { events } = await startPipelineRun(preparePipelineRun(withValidate, { set }), { out: null });
+      const validations = (await lastValueFrom(events.pipe(toArray()))).filter((e) => e.type === 'validation');
+      expect(validations).toHaveLength(1);
+      if (validations[0].type !== 'validation') return;
+      expect(validations[0].classDice).toHaveLength(5);
+      for (const dice of validations[0].classDice) {
         expect(dice).toBeGreaterThanOrEqual(0);
         expect(dice).toBeLessThanOrEqual(1);
       }
