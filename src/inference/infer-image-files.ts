@@ -9,11 +9,12 @@ import { readImage, writeImage } from '../io/read-image.js';
 import { IMAGE_FILE_PATTERN } from '../metrics/evaluate-image-folders.js';
 import { argmaxChannelsLast } from '../metrics/dice-score.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
+import { invertSpatialSteps, type ExtendedSample } from '../stages/transforms/spatial-steps.js';
 import { ensemblePredictor } from './ensemble-prediction.js';
 import { fillHoles } from './fill-holes.js';
 import { keepLargestComponent } from './keep-largest-component.js';
 import { networkLogits } from './network-logits.js';
-import type { ProbabilityPredictor } from './probability-map.js';
+import type { ProbabilityMap, ProbabilityPredictor } from './probability-map.js';
 import { predictSlidingWindow, type SlidingWindowOptions } from './sliding-window-inference.js';
 import { withTestTimeAugmentation, type TestTimeAugmentationOptions } from './test-time-augmentation.js';
 import type { TrainedModel } from './trained-model.js';
@@ -48,8 +49,12 @@ interface InferenceCase {
  * Each model applies its own preprocessing; probabilities are (test-time-augmented and) averaged before the argmax;
  * post-processing (largest component, hole filling) runs on the label map.
  *
+ * Preprocessing that changes the grid (Rescale, CenterCrop, Pad, Resample, ...) records its steps on the sample; each
+ * model's probabilities are mapped back through their inverse (see {@link predictOnInputGrid}) before averaging, so
+ * the label map lies on the input's own grid.
+ *
  * @throws MicflowError naming the file or CSV line when an input is missing or unreadable, or preprocessing changes
- * the image size (predictions could then not be mapped back onto the input grid).
+ * the image size without recording how (predictions could then not be mapped back onto the input grid).
  */
 export async function inferImageFiles(options: InferImageFilesOptions): Promise<string[]> {
   const cases = await listCases(options.data, options.models[0].imageColumns);
@@ -71,14 +76,8 @@ export async function inferImageFiles(options: InferImageFilesOptions): Promise<
     const id = basename(inferenceCase.imageFiles[0]).replace(IMAGE_FILE_PATTERN, '');
     const predictors = members.map((predict, m) => (raw: ImageArray) => {
       const model = options.models[m];
-      const prepared = model.preprocess({ id, origin: inferenceCase.origin, image: raw, random: new SeededRandom(0).derive('case', index), spacing: rowMajorGrid(images[0]).spacing }).image;
-      if (prepared.shape.slice(0, -1).join('x') !== spatial.join('x')) {
-        throw new MicflowError(
-          'invalid-data',
-          `${inferenceCase.origin}: the preprocessing (${model.preprocessingNodes.join(' → ')}) turns size ${spatial.join('×')} into ${prepared.shape.slice(0, -1).join('×')}; inference needs size-preserving transforms`,
-        );
-      }
-      return predict(prepared);
+      const prepared: ExtendedSample = model.preprocess({ id, origin: inferenceCase.origin, image: raw, random: new SeededRandom(0).derive('case', index), spacing: rowMajorGrid(images[0]).spacing });
+      return predictOnInputGrid(predict, prepared, spatial, () => `${inferenceCase.origin}: the preprocessing (${model.preprocessingNodes.join(' → ')})`);
     });
     const probabilities = predictors.length === 1 ? predictors[0](image) : ensemblePredictor(predictors)(image);
     const classes = probabilities.shape[probabilities.shape.length - 1];
@@ -116,6 +115,48 @@ export async function inferImageFiles(options: InferImageFilesOptions): Promise<
     options.onCase?.({ id, labelFile, seconds: (performance.now() - started) / 1000 }, index, cases.length);
   }
   return written;
+}
+
+/**
+ * Predicts a preprocessed sample and maps the probabilities back onto the input grid `spatial` through the inverse
+ * of the sample's recorded spatial steps, newest first, with linear interpolation (as PyMIC's inverse transforms of
+ * the prediction before the argmax). Where the preprocessing cut part of the input away (a crop), or a voxel lies
+ * partly outside the network's view, the missing probability mass is given to class 0 (background): PyMIC's
+ * zero-padded prediction has the same argmax, and the written probabilities still sum to 1.
+ *
+ * @throws MicflowError when the prediction's grid differs from the input's and no recorded steps map it back.
+ */
+export function predictOnInputGrid(
+  predict: ProbabilityPredictor,
+  prepared: ExtendedSample,
+  spatial: readonly number[],
+  describePreprocessing: () => string,
+): ProbabilityMap {
+  const probabilities = predict(prepared.image);
+  const steps = prepared.spatialSteps ?? [];
+  let mapped: ProbabilityMap = probabilities;
+  try {
+    if (steps.length) mapped = invertSpatialSteps(probabilities, steps, { channels: true, interpolation: 'linear' });
+  } catch (error) {
+    if (error instanceof MicflowError) throw new MicflowError(error.kind, `${describePreprocessing()}: ${error.message}`);
+    throw error;
+  }
+  const mappedSpatial = mapped.shape.slice(0, -1);
+  if (mappedSpatial.join('x') !== spatial.join('x')) {
+    throw new MicflowError(
+      'invalid-data',
+      `${describePreprocessing()} turns size ${spatial.join('×')} into ${prepared.image.shape.slice(0, -1).join('×')}${steps.length ? `, and undoing its recorded steps gives ${mappedSpatial.join('×')}` : ' without recording how'}; predictions cannot be mapped back onto the input grid`,
+    );
+  }
+  if (!steps.length) return probabilities;
+  const classes = mapped.shape[mapped.shape.length - 1];
+  const data = mapped.data;
+  for (let v = 0; v < data.length; v += classes) {
+    let sum = 0;
+    for (let k = 0; k < classes; k++) sum += data[v + k];
+    if (sum < 1) data[v] += 1 - sum;
+  }
+  return { data, shape: mapped.shape };
 }
 
 async function listCases(data: string, imageColumns: readonly string[]): Promise<InferenceCase[]> {
