@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
-import { conv2dSame } from '../runtime/ops/conv2d-same.js';
-import { dropout } from '../runtime/ops/dropout.js';
-import { maxPool2x2 } from '../runtime/ops/max-pool-2x2.js';
-import { transposedConv2x2 } from '../runtime/ops/transposed-conv-2x2.js';
-import { upsample2x } from '../runtime/ops/upsample-2x.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
-import { applyBatchNorm, freeNetworkName, NetworkParameters, type BatchNormParameters, type ConvParameters } from './network-parameters.js';
+import { applyConvBlock, createConvBlock, type ConvBlock, type ConvBlockSpec } from './blocks/conv-block.js';
+import { applyConvolution } from './blocks/convolution.js';
+import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
+import { applyEncoder, createEncoder } from './blocks/encoder.js';
+import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
 export interface UNet2DScSEArgs {
@@ -23,8 +22,6 @@ export interface UNet2DScSEArgs {
   random?: SeededRandom;
 }
 
-const LEAKY_RELU_SLOPE = 0.01;
-
 /** Concurrent spatial and channel squeeze & excitation parameters for C channels. */
 interface ScSE {
   fc1: ConvParameters; // [C, C/2]
@@ -32,14 +29,9 @@ interface ScSE {
   spatial: ConvParameters; // 1x1 conv [1, 1, C, 1]
 }
 
-interface ConvBlock {
-  path: string;
-  conv1: ConvParameters;
-  bn1: BatchNormParameters;
-  conv2: ConvParameters;
-  bn2: BatchNormParameters;
+/** A ConvBlock followed by its scSE block. */
+interface ScSEConvBlock extends ConvBlock {
   scse: ScSE;
-  dropout: number;
 }
 
 /**
@@ -62,8 +54,8 @@ export class UNet2DScSE implements SegmentationNetwork {
   readonly dropoutRates: readonly number[];
   readonly upMode: 'bilinear' | 'nearest' | 'transposed';
   private readonly parameters: NetworkParameters;
-  private readonly encoder: ConvBlock[] = [];
-  private readonly decoder: { up: ConvParameters; block: ConvBlock }[] = [];
+  private readonly encoder: ScSEConvBlock[];
+  private readonly decoder: UpBlock<ScSEConvBlock>[];
   private readonly out: ConvParameters;
   private disposed = false;
 
@@ -89,15 +81,15 @@ export class UNet2DScSE implements SegmentationNetwork {
     this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
     const p = this.parameters;
     try {
-      for (let level = 0; level < 5; level++) {
-        this.encoder.push(this.convBlock(`enc${level}`, level === 0 ? this.inChannels : features[level - 1], features[level], rates[level]));
-      }
-      for (let level = 3, k = 1; level >= 0; level--, k++) {
-        const in1 = features[level + 1];
-        const in2 = features[level];
-        const up = this.upMode === 'transposed' ? p.conv(`dec${k}/up`, [2, 2, in2, in1], in2 * 4, in2) : p.conv(`dec${k}/up`, [1, 1, in1, in2], in1);
-        this.decoder.push({ up, block: this.convBlock(`dec${k}`, 2 * in2, in2, 0) });
-      }
+      const createBlock = (spec: ConvBlockSpec) => this.convBlock(spec);
+      this.encoder = createEncoder(p, { inChannels: this.inChannels, featureChannels: features, dropout: rates, kernelSize: [3, 3], createBlock });
+      this.decoder = createDecoder(p, {
+        prefix: 'dec',
+        featureChannels: features,
+        upMode: this.upMode,
+        spatialDims: 2,
+        createBlock: (path, inChannels, outChannels) => this.convBlock({ path, inChannels, outChannels, kernelSize: [3, 3], dropout: 0 }),
+      });
       this.out = p.conv('out', [3, 3, features[0], this.classes], 9 * features[0]);
     } catch (error) {
       this.parameters.dispose();
@@ -130,21 +122,10 @@ export class UNet2DScSE implements SegmentationNetwork {
       throw new MicflowError('invalid-argument', `UNet2DScSE ${this.name}: training with dropout needs opts.random`);
     }
     return tf.tidy(() => {
-      const skips: tf.Tensor4D[] = [];
-      let h = x;
-      this.encoder.forEach((block, level) => {
-        if (level > 0) h = maxPool2x2(h);
-        h = this.applyConvBlock(block, h, training, random);
-        skips.push(h);
-      });
-      this.decoder.forEach(({ up, block }, k) => {
-        const upsampled =
-          this.upMode === 'transposed'
-            ? transposedConv2x2(h, up.kernel as tf.Tensor4D, up.bias as tf.Tensor1D)
-            : upsample2x(conv2dSame(h, up.kernel as tf.Tensor4D, up.bias as tf.Tensor1D), this.upMode);
-        h = this.applyConvBlock(block, tf.concat([skips[3 - k], upsampled], 3), training, random);
-      });
-      return conv2dSame(h, this.out.kernel as tf.Tensor4D, this.out.bias as tf.Tensor1D);
+      const applyBlock = (block: ScSEConvBlock, h: tf.Tensor4D) => applyScSE(block.scse, applyConvBlock(block, h, training, random));
+      const skips = applyEncoder(this.encoder, x, { training, random, applyBlock });
+      const decoded = applyDecoder(this.decoder, skips, this.upMode, training, random, applyBlock);
+      return applyConvolution(this.out, decoded[decoded.length - 1]);
     });
   }
 
@@ -154,29 +135,19 @@ export class UNet2DScSE implements SegmentationNetwork {
     this.parameters.dispose();
   }
 
-  private applyConvBlock(block: ConvBlock, x: tf.Tensor4D, training: boolean, random: SeededRandom | undefined): tf.Tensor4D {
-    let h = applyBatchNorm(block.bn1, conv2dSame(x, block.conv1.kernel as tf.Tensor4D, block.conv1.bias as tf.Tensor1D), training);
-    h = tf.leakyRelu(h, LEAKY_RELU_SLOPE);
-    if (training && block.dropout > 0) h = dropout(h, block.dropout, (random as SeededRandom).derive(block.path, 'dropout'));
-    h = applyBatchNorm(block.bn2, conv2dSame(h, block.conv2.kernel as tf.Tensor4D, block.conv2.bias as tf.Tensor1D), training);
-    return applyScSE(block.scse, tf.leakyRelu(h, LEAKY_RELU_SLOPE));
-  }
-
-  private convBlock(path: string, cin: number, cout: number, p: number): ConvBlock {
+  /** A ConvBlock, then its scSE block's variables (cSE fc1, fc2 with a C/2 bottleneck, sSE 1x1 conv). */
+  private convBlock(spec: ConvBlockSpec): ScSEConvBlock {
     const params = this.parameters;
+    const { path, outChannels: cout } = spec;
+    const block = createConvBlock(params, spec);
     const reduced = Math.floor(cout / 2);
     return {
-      path,
-      conv1: params.conv(`${path}/conv1`, [3, 3, cin, cout], 9 * cin),
-      bn1: params.batchNorm(`${path}/bn1`, cout),
-      conv2: params.conv(`${path}/conv2`, [3, 3, cout, cout], 9 * cout),
-      bn2: params.batchNorm(`${path}/bn2`, cout),
+      ...block,
       scse: {
         fc1: params.conv(`${path}/cse/fc1`, [cout, reduced], cout),
         fc2: params.conv(`${path}/cse/fc2`, [reduced, cout], reduced),
         spatial: params.conv(`${path}/sse/conv`, [1, 1, cout, 1], cout),
       },
-      dropout: p,
     };
   }
 }
@@ -188,6 +159,6 @@ function applyScSE(se: ScSE, x: tf.Tensor4D): tf.Tensor4D {
   const hidden = tf.relu(tf.add(tf.matMul(squeezed, se.fc1.kernel as tf.Tensor2D), se.fc1.bias));
   const channelGate = tf.sigmoid(tf.add(tf.matMul(hidden as tf.Tensor2D, se.fc2.kernel as tf.Tensor2D), se.fc2.bias));
   const channelExcited = tf.mul(x, tf.reshape(channelGate, [n, 1, 1, c]));
-  const spatialGate = tf.sigmoid(conv2dSame(x, se.spatial.kernel as tf.Tensor4D, se.spatial.bias as tf.Tensor1D));
+  const spatialGate = tf.sigmoid(applyConvolution(se.spatial, x));
   return tf.maximum(channelExcited, tf.mul(x, spatialGate)) as tf.Tensor4D;
 }

@@ -132,7 +132,7 @@ export class UNet2D implements SegmentationNetwork {
     if (training && random === undefined && this.dropoutRates.some((p) => p > 0)) {
       throw new MicflowError('invalid-argument', `UNet2D ${this.name}: training with dropout needs opts.random`);
     }
-    const skips = applyEncoder(this.encoder, x, training, random);
+    const skips = applyEncoder(this.encoder, x, { training, random });
     const decoded = applyDecoder(this.decoder, skips, this.upMode, training, random);
     const logits = applyConvolution(this.out, decoded[decoded.length - 1]);
     if (!multiscale || this.deepHeads.length === 0) return [logits];

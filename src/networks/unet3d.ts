@@ -152,7 +152,7 @@ export class UNet3D implements SegmentationNetwork {
     if (training && random === undefined && this.dropoutRates.some((p) => p > 0)) {
       throw new MicflowError('invalid-argument', `UNet3D ${this.name}: training with dropout needs opts.random`);
     }
-    const skips = applyEncoder(this.encoder, x, training, random);
+    const skips = applyEncoder(this.encoder, x, { training, random });
     const decoded = applyDecoder(this.decoder, skips, this.upMode, training, random);
     const logits = applyConvolution(this.out, decoded[decoded.length - 1]);
     if (!multiscale || !this.deepSupervision) return [logits];
