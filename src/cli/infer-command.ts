@@ -23,6 +23,7 @@ const usage = `usage: npm run infer -- <run dir | checkpoint.json> [more ...] --
   --weighting MODE       gaussian (default, sigma = window/8) or constant
   --flip AXES            test-time augmentation: mirror these spatial axes (e.g. 0,1), every combination averaged
   --three-views          test-time augmentation for 3D: also predict the volume with its axes swapped
+  --multiscale           average the probabilities of all outputs of a deeply supervised network, upsampled to full size
   --largest-component M  keep only the largest connected component: per-class or union
   --fill-holes           fill background enclosed by a class
   --probabilities        also write <case>_probabilities.nii.gz (float32, one component per class)
@@ -53,6 +54,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         weighting: { type: 'string' },
         flip: { type: 'string' },
         'three-views': { type: 'boolean', default: false },
+        multiscale: { type: 'boolean', default: false },
         'largest-component': { type: 'string' },
         'fill-holes': { type: 'boolean', default: false },
         probabilities: { type: 'boolean', default: false },
@@ -107,6 +109,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       outDirectory: values.out,
       slidingWindow: window ? { windowSize: window, overlap, batchSize: batch, weighting: weighting as 'gaussian' | 'constant' | undefined } : undefined,
       testTimeAugmentation: flips || values['three-views'] ? { flipAxes: flips, threeViews: values['three-views'] } : undefined,
+      multiscale: values.multiscale,
       keepLargestComponent: largest as 'per-class' | 'union' | undefined,
       fillHoles: values['fill-holes'],
       probabilities: values.probabilities,

@@ -13,6 +13,7 @@ import { invertSpatialSteps, type ExtendedSample } from '../stages/transforms/sp
 import { ensemblePredictor } from './ensemble-prediction.js';
 import { fillHoles } from './fill-holes.js';
 import { keepLargestComponent } from './keep-largest-component.js';
+import { multiscaleAverageLogits } from './multiscale-average-logits.js';
 import { networkLogits } from './network-logits.js';
 import type { ProbabilityMap, ProbabilityPredictor } from './probability-map.js';
 import { predictSlidingWindow, type SlidingWindowOptions } from './sliding-window-inference.js';
@@ -31,6 +32,8 @@ export interface InferImageFilesOptions {
   /** Whole-image inference pads each axis to a multiple of this (default 16, a U-Net's four poolings). */
   readonly sizeDivisor?: number;
   readonly testTimeAugmentation?: TestTimeAugmentationOptions;
+  /** Average the probabilities of all of a deeply supervised network's outputs (PyMIC's multi_pred_avg). */
+  readonly multiscale?: boolean;
   readonly keepLargestComponent?: 'per-class' | 'union';
   readonly fillHoles?: boolean;
   /** Also write `<case>_probabilities.nii.gz` (float32, one component per class, the input's geometry). */
@@ -60,7 +63,7 @@ export async function inferImageFiles(options: InferImageFilesOptions): Promise<
   const cases = await listCases(options.data, options.models[0].imageColumns);
   await mkdir(options.outDirectory, { recursive: true });
   const members: ProbabilityPredictor[] = options.models.map((model) => {
-    const logits = networkLogits(model.network.network);
+    const logits = options.multiscale ? multiscaleAverageLogits(model.network.network) : networkLogits(model.network.network);
     const base: ProbabilityPredictor = options.slidingWindow
       ? (image) => predictSlidingWindow(logits, image, options.slidingWindow!)
       : (image) => predictWholeImageProbabilities(logits, image, options.sizeDivisor ?? 16);
