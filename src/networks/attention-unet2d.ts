@@ -2,14 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
 import { averagePoolBlocks } from '../runtime/ops/average-pool-blocks.js';
-import { conv2dSame } from '../runtime/ops/conv2d-same.js';
-import { dropout } from '../runtime/ops/dropout.js';
-import { maxPool2x2 } from '../runtime/ops/max-pool-2x2.js';
 import { resizeLinear } from '../runtime/ops/resize-linear.js';
-import { transposedConv2x2 } from '../runtime/ops/transposed-conv-2x2.js';
-import { upsample2x } from '../runtime/ops/upsample-2x.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
-import { applyBatchNorm, freeNetworkName, NetworkParameters, type BatchNormParameters, type ConvParameters } from './network-parameters.js';
+import { applyConvBlock, createConvBlock, type ConvBlock } from './blocks/conv-block.js';
+import { applyConvolution } from './blocks/convolution.js';
+import { applyEncoder, createEncoder } from './blocks/encoder.js';
+import { applyUpSampling, createUpSampling } from './blocks/up-sampling.js';
+import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
 export interface AttentionUNet2DArgs {
@@ -23,17 +22,6 @@ export interface AttentionUNet2DArgs {
   /** Default 'bilinear' (PyMIC's AttentionUNet2D always builds bilinear up blocks). */
   upMode?: 'bilinear' | 'nearest' | 'transposed';
   random?: SeededRandom;
-}
-
-const LEAKY_RELU_SLOPE = 0.01;
-
-interface ConvBlock {
-  path: string;
-  conv1: ConvParameters;
-  bn1: BatchNormParameters;
-  conv2: ConvParameters;
-  bn2: BatchNormParameters;
-  dropout: number;
 }
 
 /** Additive attention gate: 1x1 convs of the skip (low level) and gating (high level) features, and to one channel. */
@@ -62,7 +50,7 @@ export class AttentionUNet2D implements SegmentationNetwork {
   readonly dropoutRates: readonly number[];
   readonly upMode: 'bilinear' | 'nearest' | 'transposed';
   private readonly parameters: NetworkParameters;
-  private readonly encoder: ConvBlock[] = [];
+  private readonly encoder: ConvBlock[];
   private readonly decoder: { up: ConvParameters; gate: AttentionGate; block: ConvBlock }[] = [];
   private readonly out: ConvParameters;
   private disposed = false;
@@ -89,20 +77,18 @@ export class AttentionUNet2D implements SegmentationNetwork {
     this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
     const p = this.parameters;
     try {
-      for (let level = 0; level < 5; level++) {
-        this.encoder.push(this.convBlock(`enc${level}`, level === 0 ? this.inChannels : features[level - 1], features[level], rates[level]));
-      }
+      this.encoder = createEncoder(p, { inChannels: this.inChannels, featureChannels: features, dropout: rates, kernelSize: [3, 3] });
       for (let level = 3, k = 1; level >= 0; level--, k++) {
         const high = features[level + 1];
         const low = features[level];
         const hidden = Math.floor(Math.min(low, high) / 2);
-        const up = this.upMode === 'transposed' ? p.conv(`dec${k}/up`, [2, 2, low, high], low * 4, low) : p.conv(`dec${k}/up`, [1, 1, high, low], high);
+        const up = createUpSampling(p, `dec${k}/up`, high, low, this.upMode, 2);
         const gate = {
           skip: p.conv(`dec${k}/gate/skip`, [1, 1, low, hidden], low),
           gating: p.conv(`dec${k}/gate/gating`, [1, 1, high, hidden], high),
           attention: p.conv(`dec${k}/gate/attention`, [1, 1, hidden, 1], hidden),
         };
-        this.decoder.push({ up, gate, block: this.convBlock(`dec${k}`, 2 * low, low, 0) });
+        this.decoder.push({ up, gate, block: createConvBlock(p, { path: `dec${k}`, inChannels: 2 * low, outChannels: low, kernelSize: [3, 3], dropout: 0 }) });
       }
       this.out = p.conv('out', [1, 1, features[0], this.classes], features[0]);
     } catch (error) {
@@ -136,22 +122,13 @@ export class AttentionUNet2D implements SegmentationNetwork {
       throw new MicflowError('invalid-argument', `AttentionUNet2D ${this.name}: training with dropout needs opts.random`);
     }
     return tf.tidy(() => {
-      const skips: tf.Tensor4D[] = [];
-      let h = x;
-      this.encoder.forEach((block, level) => {
-        if (level > 0) h = maxPool2x2(h);
-        h = this.applyConvBlock(block, h, training, random);
-        skips.push(h);
-      });
+      const skips = applyEncoder(this.encoder, x, { training, random });
+      let h = skips[4];
       this.decoder.forEach(({ up, gate, block }, k) => {
         const gatedSkip = applyAttentionGate(gate, skips[3 - k], h);
-        const upsampled =
-          this.upMode === 'transposed'
-            ? transposedConv2x2(h, up.kernel as tf.Tensor4D, up.bias as tf.Tensor1D)
-            : upsample2x(conv2dSame(h, up.kernel as tf.Tensor4D, up.bias as tf.Tensor1D), this.upMode);
-        h = this.applyConvBlock(block, tf.concat([gatedSkip, upsampled], 3), training, random);
+        h = applyConvBlock(block, tf.concat([gatedSkip, applyUpSampling(up, h, this.upMode)], 3), training, random);
       });
-      return conv2dSame(h, this.out.kernel as tf.Tensor4D, this.out.bias as tf.Tensor1D);
+      return applyConvolution(this.out, h);
     });
   }
 
@@ -160,31 +137,11 @@ export class AttentionUNet2D implements SegmentationNetwork {
     this.disposed = true;
     this.parameters.dispose();
   }
-
-  private applyConvBlock(block: ConvBlock, x: tf.Tensor4D, training: boolean, random: SeededRandom | undefined): tf.Tensor4D {
-    let h = applyBatchNorm(block.bn1, conv2dSame(x, block.conv1.kernel as tf.Tensor4D, block.conv1.bias as tf.Tensor1D), training);
-    h = tf.leakyRelu(h, LEAKY_RELU_SLOPE);
-    if (training && block.dropout > 0) h = dropout(h, block.dropout, (random as SeededRandom).derive(block.path, 'dropout'));
-    h = applyBatchNorm(block.bn2, conv2dSame(h, block.conv2.kernel as tf.Tensor4D, block.conv2.bias as tf.Tensor1D), training);
-    return tf.leakyRelu(h, LEAKY_RELU_SLOPE);
-  }
-
-  private convBlock(path: string, cin: number, cout: number, p: number): ConvBlock {
-    const params = this.parameters;
-    return {
-      path,
-      conv1: params.conv(`${path}/conv1`, [3, 3, cin, cout], 9 * cin),
-      bn1: params.batchNorm(`${path}/bn1`, cout),
-      conv2: params.conv(`${path}/conv2`, [3, 3, cout, cout], 9 * cout),
-      bn2: params.batchNorm(`${path}/bn2`, cout),
-      dropout: p,
-    };
-  }
 }
 
 /** The attention-gated skip feature (Oktay et al., MIDL 2018): x_low scaled per pixel by the gate's attention map. */
 function applyAttentionGate(gate: AttentionGate, low: tf.Tensor4D, high: tf.Tensor4D): tf.Tensor4D {
-  const conv = (x: tf.Tensor4D, c: ConvParameters) => conv2dSame(x, c.kernel as tf.Tensor4D, c.bias as tf.Tensor1D);
+  const conv = (x: tf.Tensor4D, c: ConvParameters) => applyConvolution(c, x);
   const lowAtGateSize = averagePoolBlocks(low, [low.shape[1] / high.shape[1], low.shape[2] / high.shape[2]]);
   const features = tf.relu(tf.add(conv(lowAtGateSize, gate.skip), conv(high, gate.gating))) as tf.Tensor4D;
   const attention = tf.sigmoid(conv(features, gate.attention)) as tf.Tensor4D;

@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
-import { conv2dSame } from '../runtime/ops/conv2d-same.js';
-import { dropout, dropoutMask } from '../runtime/ops/dropout.js';
-import { maxPool2x2 } from '../runtime/ops/max-pool-2x2.js';
+import { dropoutMask } from '../runtime/ops/dropout.js';
 import { stopGradient } from '../runtime/ops/stop-gradient.js';
-import { upsample2x } from '../runtime/ops/upsample-2x.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
-import { applyBatchNorm, freeNetworkName, NetworkParameters, type BatchNormParameters, type ConvParameters } from './network-parameters.js';
+import type { ConvBlock } from './blocks/conv-block.js';
+import { applyConvolution } from './blocks/convolution.js';
+import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
+import { applyEncoder, createEncoder } from './blocks/encoder.js';
+import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
 /** The perturbation an auxiliary decoder sees on the deepest encoder feature. */
@@ -28,19 +29,8 @@ export interface CctUNet2DArgs {
   random?: SeededRandom;
 }
 
-const LEAKY_RELU_SLOPE = 0.01;
-
-interface ConvBlock {
-  path: string;
-  conv1: ConvParameters;
-  bn1: BatchNormParameters;
-  conv2: ConvParameters;
-  bn2: BatchNormParameters;
-  dropout: number;
-}
-
 interface Decoder {
-  ups: { up: ConvParameters; block: ConvBlock }[];
+  ups: UpBlock[];
   out: ConvParameters;
 }
 
@@ -75,7 +65,7 @@ export class CctUNet2D implements SegmentationNetwork {
   readonly auxiliary: readonly CctPerturbation[];
   private readonly noiseRange: number;
   private readonly parameters: NetworkParameters;
-  private readonly encoder: ConvBlock[] = [];
+  private readonly encoder: ConvBlock[];
   private readonly mainDecoder: Decoder;
   private readonly auxiliaryDecoders: Decoder[] = [];
   private disposed = false;
@@ -103,9 +93,7 @@ export class CctUNet2D implements SegmentationNetwork {
     this.dropoutRates = rates;
     this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
     try {
-      for (let level = 0; level < 5; level++) {
-        this.encoder.push(this.convBlock(`enc${level}`, level === 0 ? this.inChannels : f[level - 1], f[level], rates[level]));
-      }
+      this.encoder = createEncoder(this.parameters, { inChannels: this.inChannels, featureChannels: f, dropout: rates, kernelSize: [3, 3] });
       this.mainDecoder = this.decoder('dec');
       this.auxiliary.forEach((kind, i) => this.auxiliaryDecoders.push(this.decoder(`aux${i}_${kind}`)));
     } catch (error) {
@@ -186,51 +174,18 @@ export class CctUNet2D implements SegmentationNetwork {
     if (opts.training && opts.random === undefined && this.dropoutRates.some((p) => p > 0)) {
       throw new MicflowError('invalid-argument', `CctUNet2D ${this.name}: training with dropout needs opts.random`);
     }
-    const skips: tf.Tensor4D[] = [];
-    let h = x;
-    this.encoder.forEach((block, level) => {
-      if (level > 0) h = maxPool2x2(h);
-      h = this.applyConvBlock(block, h, opts);
-      skips.push(h);
-    });
-    return skips;
+    return applyEncoder(this.encoder, x, { training: opts.training, random: opts.random });
   }
 
-  private decode(decoder: Decoder, skips: tf.Tensor4D[], opts: NetworkApplyOptions): tf.Tensor4D {
-    let d = skips[4];
-    decoder.ups.forEach(({ up, block }, k) => {
-      const upsampled = upsample2x(conv2dSame(d, up.kernel as tf.Tensor4D, up.bias as tf.Tensor1D), 'bilinear');
-      d = this.applyConvBlock(block, tf.concat([skips[3 - k], upsampled], 3), opts);
-    });
-    return conv2dSame(d, decoder.out.kernel as tf.Tensor4D, decoder.out.bias as tf.Tensor1D);
+  private decode(decoder: Decoder, skips: tf.Tensor4D[], { training, random }: NetworkApplyOptions): tf.Tensor4D {
+    const decoded = applyDecoder(decoder.ups, skips, 'bilinear', training, random);
+    return applyConvolution(decoder.out, decoded[decoded.length - 1]);
   }
 
-  private applyConvBlock(block: ConvBlock, x: tf.Tensor4D, { training, random }: NetworkApplyOptions): tf.Tensor4D {
-    let h = applyBatchNorm(block.bn1, conv2dSame(x, block.conv1.kernel as tf.Tensor4D, block.conv1.bias as tf.Tensor1D), training);
-    h = tf.leakyRelu(h, LEAKY_RELU_SLOPE);
-    if (training && block.dropout > 0) h = dropout(h, block.dropout, (random as SeededRandom).derive(block.path, 'dropout'));
-    h = applyBatchNorm(block.bn2, conv2dSame(h, block.conv2.kernel as tf.Tensor4D, block.conv2.bias as tf.Tensor1D), training);
-    return tf.leakyRelu(h, LEAKY_RELU_SLOPE);
-  }
-
+  /** A main or auxiliary decoder (bilinear up blocks, as PyMIC's) with its own 1x1 output conv, at `path`. */
   private decoder(path: string): Decoder {
     const f = this.featureChannels;
-    const ups: Decoder['ups'] = [];
-    for (let level = 3, k = 1; level >= 0; level--, k++) {
-      ups.push({ up: this.parameters.conv(`${path}${k}/up`, [1, 1, f[level + 1], f[level]], f[level + 1]), block: this.convBlock(`${path}${k}`, 2 * f[level], f[level], 0) });
-    }
+    const ups = createDecoder(this.parameters, { prefix: path, featureChannels: f, upMode: 'bilinear', spatialDims: 2 });
     return { ups, out: this.parameters.conv(`${path}/out`, [1, 1, f[0], this.classes], f[0]) };
-  }
-
-  private convBlock(path: string, cin: number, cout: number, p: number): ConvBlock {
-    const params = this.parameters;
-    return {
-      path,
-      conv1: params.conv(`${path}/conv1`, [3, 3, cin, cout], 9 * cin),
-      bn1: params.batchNorm(`${path}/bn1`, cout),
-      conv2: params.conv(`${path}/conv2`, [3, 3, cout, cout], 9 * cout),
-      bn2: params.batchNorm(`${path}/bn2`, cout),
-      dropout: p,
-    };
   }
 }

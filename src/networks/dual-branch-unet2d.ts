@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
-import { conv2dSame } from '../runtime/ops/conv2d-same.js';
-import { dropout } from '../runtime/ops/dropout.js';
-import { maxPool2x2 } from '../runtime/ops/max-pool-2x2.js';
-import { transposedConv2x2 } from '../runtime/ops/transposed-conv-2x2.js';
-import { upsample2x } from '../runtime/ops/upsample-2x.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
-import { applyBatchNorm, freeNetworkName, NetworkParameters, type BatchNormParameters, type ConvParameters } from './network-parameters.js';
+import type { ConvBlock } from './blocks/conv-block.js';
+import { applyConvolution } from './blocks/convolution.js';
+import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
+import { applyEncoder, createEncoder } from './blocks/encoder.js';
+import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
 /** What `apply` returns: the mean of the two branches' logits, or one branch. */
@@ -27,19 +26,8 @@ export interface DualBranchUNet2DArgs {
   random?: SeededRandom;
 }
 
-const LEAKY_RELU_SLOPE = 0.01;
-
-interface ConvBlock {
-  path: string;
-  conv1: ConvParameters;
-  bn1: BatchNormParameters;
-  conv2: ConvParameters;
-  bn2: BatchNormParameters;
-  dropout: number;
-}
-
 interface Decoder {
-  ups: { up: ConvParameters; block: ConvBlock }[];
+  ups: UpBlock[];
   out: ConvParameters;
 }
 
@@ -62,7 +50,7 @@ export class DualBranchUNet2D implements SegmentationNetwork {
   readonly upMode: 'bilinear' | 'nearest' | 'transposed';
   readonly outputMode: DualBranchOutputMode;
   private readonly parameters: NetworkParameters;
-  private readonly encoder: ConvBlock[] = [];
+  private readonly encoder: ConvBlock[];
   private readonly decoders: Decoder[] = [];
   private disposed = false;
 
@@ -86,16 +74,9 @@ export class DualBranchUNet2D implements SegmentationNetwork {
     this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
     const p = this.parameters;
     try {
-      for (let level = 0; level < 5; level++) {
-        this.encoder.push(this.convBlock(`enc${level}`, level === 0 ? this.inChannels : f[level - 1], f[level], rates[level]));
-      }
+      this.encoder = createEncoder(p, { inChannels: this.inChannels, featureChannels: f, dropout: rates, kernelSize: [3, 3] });
       for (const branch of ['dec_a', 'dec_b']) {
-        const ups: Decoder['ups'] = [];
-        for (let level = 3, k = 1; level >= 0; level--, k++) {
-          const [high, low] = [f[level + 1], f[level]];
-          const up = this.upMode === 'transposed' ? p.conv(`${branch}${k}/up`, [2, 2, low, high], low * 4, low) : p.conv(`${branch}${k}/up`, [1, 1, high, low], high);
-          ups.push({ up, block: this.convBlock(`${branch}${k}`, 2 * low, low, 0) });
-        }
+        const ups = createDecoder(p, { prefix: branch, featureChannels: f, upMode: this.upMode, spatialDims: 2 });
         this.decoders.push({ ups, out: p.conv(`${branch}/out`, [1, 1, f[0], this.classes], f[0]) });
       }
     } catch (error) {
@@ -149,44 +130,11 @@ export class DualBranchUNet2D implements SegmentationNetwork {
     if (training && random === undefined && this.dropoutRates.some((p) => p > 0)) {
       throw new MicflowError('invalid-argument', `DualBranchUNet2D ${this.name}: training with dropout needs opts.random`);
     }
-    const skips: tf.Tensor4D[] = [];
-    let h = x;
-    this.encoder.forEach((block, level) => {
-      if (level > 0) h = maxPool2x2(h);
-      h = this.applyConvBlock(block, h, training, random);
-      skips.push(h);
-    });
+    const skips = applyEncoder(this.encoder, x, { training, random });
     const decode = (decoder: Decoder) => {
-      let d = skips[4];
-      decoder.ups.forEach(({ up, block }, k) => {
-        const upsampled =
-          this.upMode === 'transposed'
-            ? transposedConv2x2(d, up.kernel as tf.Tensor4D, up.bias as tf.Tensor1D)
-            : upsample2x(conv2dSame(d, up.kernel as tf.Tensor4D, up.bias as tf.Tensor1D), this.upMode);
-        d = this.applyConvBlock(block, tf.concat([skips[3 - k], upsampled], 3), training, random);
-      });
-      return conv2dSame(d, decoder.out.kernel as tf.Tensor4D, decoder.out.bias as tf.Tensor1D);
+      const decoded = applyDecoder(decoder.ups, skips, this.upMode, training, random);
+      return applyConvolution(decoder.out, decoded[decoded.length - 1]);
     };
     return [decode(this.decoders[0]), decode(this.decoders[1])];
-  }
-
-  private applyConvBlock(block: ConvBlock, x: tf.Tensor4D, training: boolean, random: SeededRandom | undefined): tf.Tensor4D {
-    let h = applyBatchNorm(block.bn1, conv2dSame(x, block.conv1.kernel as tf.Tensor4D, block.conv1.bias as tf.Tensor1D), training);
-    h = tf.leakyRelu(h, LEAKY_RELU_SLOPE);
-    if (training && block.dropout > 0) h = dropout(h, block.dropout, (random as SeededRandom).derive(block.path, 'dropout'));
-    h = applyBatchNorm(block.bn2, conv2dSame(h, block.conv2.kernel as tf.Tensor4D, block.conv2.bias as tf.Tensor1D), training);
-    return tf.leakyRelu(h, LEAKY_RELU_SLOPE);
-  }
-
-  private convBlock(path: string, cin: number, cout: number, p: number): ConvBlock {
-    const params = this.parameters;
-    return {
-      path,
-      conv1: params.conv(`${path}/conv1`, [3, 3, cin, cout], 9 * cin),
-      bn1: params.batchNorm(`${path}/bn1`, cout),
-      conv2: params.conv(`${path}/conv2`, [3, 3, cout, cout], 9 * cout),
-      bn2: params.batchNorm(`${path}/bn2`, cout),
-      dropout: p,
-    };
   }
 }

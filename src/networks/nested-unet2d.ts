@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
-import { conv2dSame } from '../runtime/ops/conv2d-same.js';
-import { dropout } from '../runtime/ops/dropout.js';
 import { maxPool2x2 } from '../runtime/ops/max-pool-2x2.js';
 import { upsample2x } from '../runtime/ops/upsample-2x.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
-import { applyBatchNorm, freeNetworkName, NetworkParameters, type BatchNormParameters, type ConvParameters } from './network-parameters.js';
+import { applyConvBlock, createConvBlock, type ConvBlock } from './blocks/conv-block.js';
+import { applyConvolution } from './blocks/convolution.js';
+import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
 export interface NestedUNet2DArgs {
@@ -20,17 +20,7 @@ export interface NestedUNet2DArgs {
   random?: SeededRandom;
 }
 
-const LEAKY_RELU_SLOPE = 0.01;
 const LEVELS = 5;
-
-interface ConvBlock {
-  path: string;
-  conv1: ConvParameters;
-  bn1: BatchNormParameters;
-  conv2: ConvParameters;
-  bn2: BatchNormParameters;
-  dropout: number;
-}
 
 /**
  * PyMIC's NestedUNet2D, UNet++ (pymic/net/net2d/unet2d_nest.py; Z. Zhou, M. M. Rahman Siddiquee, N. Tajbakhsh,
@@ -73,8 +63,10 @@ export class NestedUNet2D implements SegmentationNetwork {
     this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
     try {
       for (let i = 0; i < LEVELS; i++) {
-        const row: ConvBlock[] = [this.convBlock(`x${i}_0`, i === 0 ? this.inChannels : f[i - 1], f[i], rates[i])];
-        for (let j = 1; i + j < LEVELS; j++) row.push(this.convBlock(`x${i}_${j}`, f[i] * j + f[i + 1], f[i], 0));
+        const block = (j: number, inChannels: number, dropout: number) =>
+          createConvBlock(this.parameters, { path: `x${i}_${j}`, inChannels, outChannels: f[i], kernelSize: [3, 3], dropout });
+        const row: ConvBlock[] = [block(0, i === 0 ? this.inChannels : f[i - 1], rates[i])];
+        for (let j = 1; i + j < LEVELS; j++) row.push(block(j, f[i] * j + f[i + 1], 0));
         this.blocks.push(row);
       }
       this.out = this.parameters.conv('out', [1, 1, f[0], this.classes], f[0]);
@@ -112,14 +104,14 @@ export class NestedUNet2D implements SegmentationNetwork {
       const nodes: tf.Tensor4D[][] = Array.from({ length: LEVELS }, () => []);
       // Column by column of the backbone, as PyMIC: once x(i, 0) exists, the diagonal it completes is computed.
       for (let i = 0; i < LEVELS; i++) {
-        nodes[i][0] = this.applyConvBlock(this.blocks[i][0], i === 0 ? x : maxPool2x2(nodes[i - 1][0]), training, random);
+        nodes[i][0] = applyConvBlock(this.blocks[i][0], i === 0 ? x : maxPool2x2(nodes[i - 1][0]), training, random);
         for (let j = 1; j <= i; j++) {
           const level = i - j;
           const inputs = [...nodes[level].slice(0, j), upsample2x(nodes[level + 1][j - 1], 'bilinear')];
-          nodes[level][j] = this.applyConvBlock(this.blocks[level][j], tf.concat(inputs, 3), training, random);
+          nodes[level][j] = applyConvBlock(this.blocks[level][j], tf.concat(inputs, 3), training, random);
         }
       }
-      return conv2dSame(nodes[0][LEVELS - 1], this.out.kernel as tf.Tensor4D, this.out.bias as tf.Tensor1D);
+      return applyConvolution(this.out, nodes[0][LEVELS - 1]);
     });
   }
 
@@ -127,25 +119,5 @@ export class NestedUNet2D implements SegmentationNetwork {
     if (this.disposed) return;
     this.disposed = true;
     this.parameters.dispose();
-  }
-
-  private applyConvBlock(block: ConvBlock, x: tf.Tensor4D, training: boolean, random: SeededRandom | undefined): tf.Tensor4D {
-    let h = applyBatchNorm(block.bn1, conv2dSame(x, block.conv1.kernel as tf.Tensor4D, block.conv1.bias as tf.Tensor1D), training);
-    h = tf.leakyRelu(h, LEAKY_RELU_SLOPE);
-    if (training && block.dropout > 0) h = dropout(h, block.dropout, (random as SeededRandom).derive(block.path, 'dropout'));
-    h = applyBatchNorm(block.bn2, conv2dSame(h, block.conv2.kernel as tf.Tensor4D, block.conv2.bias as tf.Tensor1D), training);
-    return tf.leakyRelu(h, LEAKY_RELU_SLOPE);
-  }
-
-  private convBlock(path: string, cin: number, cout: number, p: number): ConvBlock {
-    const params = this.parameters;
-    return {
-      path,
-      conv1: params.conv(`${path}/conv1`, [3, 3, cin, cout], 9 * cin),
-      bn1: params.batchNorm(`${path}/bn1`, cout),
-      conv2: params.conv(`${path}/conv2`, [3, 3, cout, cout], 9 * cout),
-      bn2: params.batchNorm(`${path}/bn2`, cout),
-      dropout: p,
-    };
   }
 }
