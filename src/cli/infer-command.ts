@@ -17,7 +17,8 @@ const usage = `usage: npm run infer -- <run dir | checkpoint.json> [more ...] --
   --out DIR              where predictions go, named and formatted as their inputs, with the inputs' geometry
   --checkpoint TAG       checkpoint of a run directory (default best, else latest)
   --net NODE             network node when the pipeline has several
-  --window H,W[,D...]    sliding-window inference with this window (default: whole image, padded to a multiple of 16)
+  --window H,W[,D...]    sliding-window inference with this window on the preprocessed grid (default: whole image, padded
+                         to a multiple of 16); predictions are mapped back through the test branch's crops, pads and resizes
   --overlap F            window overlap fraction (default 0.5)
   --batch N              windows per forward pass (default 1)
   --weighting MODE       gaussian (default, sigma = window/8) or constant

@@ -7,6 +7,7 @@ import { predictSlidingWindow } from '../../src/inference/sliding-window-inferen
 import { predictWholeImageProbabilities } from '../../src/inference/whole-image-inference.js';
 import type { SegmentationNetwork } from '../../src/networks/segmentation-network.js';
 import { UNet2D } from '../../src/networks/unet2d.js';
+import { UNet3D } from '../../src/networks/unet3d.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { resampleAffine, resizeAffine } from '../../src/stages/transforms/kernels/interpolation.js';
 import { pseudoRandomValues } from './inference-test-networks.js';
@@ -135,6 +136,32 @@ describe('multiscaleAverageLogits', () => {
           for (let v = 0; v < size * size; v++) {
             softmax([...resized.subarray(3 * v, 3 * v + 3)]).forEach((p, k) => (expected[3 * v + k] += p / outputs.length));
           }
+        }
+        tf.dispose(outputs);
+        expectClose(probabilities.data, expected);
+      } finally {
+        unet.dispose();
+      }
+    });
+  });
+
+  describe('having a UNet3D with deep supervision and sliding windows over a volume', () => {
+    it('should equal, for a window covering the volume, the mean softmax of its outputs resized trilinearly by the transform library', () => {
+      const unet = new UNet3D({ name: 'deep3d', inChannels: 1, classes: 2, featureChannels: [2, 2, 2, 2], dropout: [0, 0, 0, 0], deepSupervision: true, random: new SeededRandom(4) });
+      try {
+        const size = 8;
+        const input = { data: pseudoRandomValues(size ** 3, 12), shape: [size, size, size, 1] };
+        const before = tf.memory().numTensors;
+        const probabilities = predictSlidingWindow(multiscaleAverageLogits(unet), input, { windowSize: [size, size, size] });
+        expect(tf.memory().numTensors).toBe(before);
+
+        const outputs = tf.tidy(() => unet.applyMultiscale(tf.tensor5d(input.data, [1, size, size, size, 1]), { training: false }));
+        expect(outputs.map((o) => o.shape[1])).toEqual([8, 4, 2, 1]);
+        const expected = new Float64Array(size ** 3 * 2);
+        for (const output of outputs) {
+          const [, od, oh, ow, classes] = output.shape;
+          const resized = resampleAffine({ data: output.dataSync() as Float32Array, spatial: [od, oh, ow], channels: classes }, [size, size, size], resizeAffine([od, oh, ow], [size, size, size]), 'linear').data;
+          for (let v = 0; v < size ** 3; v++) softmax([resized[2 * v], resized[2 * v + 1]]).forEach((p, k) => (expected[2 * v + k] += p / outputs.length));
         }
         tf.dispose(outputs);
         expectClose(probabilities.data, expected);
