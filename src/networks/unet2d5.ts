@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
-import { conv3dSame } from '../runtime/ops/conv3d-same.js';
-import { dropout } from '../runtime/ops/dropout.js';
 import { maxPool2x2 } from '../runtime/ops/max-pool-2x2.js';
 import { maxPool3d2x2x2 } from '../runtime/ops/max-pool-3d-2x2x2.js';
 import { applySeparableLinearMap } from '../runtime/ops/separable-linear-map.js';
@@ -10,7 +8,11 @@ import { transposedConv2x2 } from '../runtime/ops/transposed-conv-2x2.js';
 import { transposedConv3d2x2x2 } from '../runtime/ops/transposed-conv-3d-2x2x2.js';
 import { upsampleMatrix } from '../runtime/ops/upsample-2x.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
-import { applyBatchNorm, freeNetworkName, NetworkParameters, type BatchNormParameters, type ConvParameters } from './network-parameters.js';
+import { applyConvBlock, createConvBlock, type ConvBlock } from './blocks/conv-block.js';
+import { applyConvolution } from './blocks/convolution.js';
+import { applyEncoder, createEncoder } from './blocks/encoder.js';
+import { createUpSampling } from './blocks/up-sampling.js';
+import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
 /** Whether a level convolves in-plane only (2: 1x3x3 kernels, 1x2x2 pooling) or in 3D (3: 3x3x3, 2x2x2). */
@@ -29,20 +31,6 @@ export interface UNet2D5Args {
   /** Decoder upsampling: 1x1 conv + (bi/tri)linear x2 (align_corners=True), or a transposed conv. Default 'linear'. */
   upMode?: 'linear' | 'transposed';
   random?: SeededRandom;
-}
-
-const PRELU_INIT = 0.25;
-
-interface ConvBlock {
-  path: string;
-  dim: ConvDimension;
-  conv1: ConvParameters;
-  bn1: BatchNormParameters;
-  prelu1: tf.Variable;
-  conv2: ConvParameters;
-  bn2: BatchNormParameters;
-  prelu2: tf.Variable;
-  dropout: number;
 }
 
 interface UpBlock {
@@ -76,7 +64,7 @@ export class UNet2D5 implements SegmentationNetwork {
   readonly convDims: readonly ConvDimension[];
   readonly upMode: 'linear' | 'transposed';
   private readonly parameters: NetworkParameters;
-  private readonly encoder: ConvBlock[] = [];
+  private readonly encoder: ConvBlock[];
   private readonly decoder: UpBlock[] = [];
   private readonly out: ConvParameters;
   private disposed = false;
@@ -103,18 +91,16 @@ export class UNet2D5 implements SegmentationNetwork {
     this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
     const p = this.parameters;
     try {
-      for (let level = 0; level < 5; level++) {
-        this.encoder.push(this.convBlock(`enc${level}`, level === 0 ? this.inChannels : features[level - 1], features[level], dims[level], rates[level]));
-      }
+      const kernelSize = (level: number) => (dims[level] === 3 ? [3, 3, 3] : [1, 3, 3]);
+      this.encoder = createEncoder(p, { inChannels: this.inChannels, featureChannels: features, dropout: rates, kernelSize, activation: 'prelu' });
       for (let level = 3, k = 1; level >= 0; level--, k++) {
         const in1 = features[level + 1];
         const in2 = features[level];
         const dim = dims[level];
-        let up: ConvParameters;
-        if (this.upMode === 'linear') up = p.conv(`dec${k}/up`, [1, 1, 1, in1, in2], in1);
-        else if (dim === 2) up = p.conv(`dec${k}/up`, [2, 2, in2, in1], in2 * 4, in2); // ConvTranspose2d fan_in in2 * 2 * 2
-        else up = p.conv(`dec${k}/up`, [2, 2, 2, in2, in1], in2 * 8, in2);
-        this.decoder.push({ dim, up, block: this.convBlock(`dec${k}`, 2 * in2, in2, dim, rates[level]) });
+        // Linear: a 1x1x1 conv on the volume; transposed: a 2x2 (per slice) or 2x2x2 kernel by the level's dimension.
+        const up = this.upMode === 'linear' ? createUpSampling(p, `dec${k}/up`, in1, in2, 'trilinear', 3) : createUpSampling(p, `dec${k}/up`, in1, in2, 'transposed', dim);
+        const block = createConvBlock(p, { path: `dec${k}`, inChannels: 2 * in2, outChannels: in2, kernelSize: kernelSize(level), dropout: rates[level], activation: 'prelu' });
+        this.decoder.push({ dim, up, block });
       }
       this.out = p.conv('out', [1, 3, 3, features[0], this.classes], 9 * features[0]);
     } catch (error) {
@@ -153,19 +139,15 @@ export class UNet2D5 implements SegmentationNetwork {
       throw new MicflowError('invalid-argument', `UNet2D5 ${this.name}: training with dropout needs opts.random`);
     }
     return tf.tidy(() => {
-      const skips: tf.Tensor5D[] = [];
-      let h = x;
-      this.encoder.forEach((block, level) => {
-        if (level > 0) h = pool(h, this.convDims[level - 1]);
-        h = this.applyConvBlock(block, h, training, random);
-        skips.push(h);
-      });
+      const downsample = (h: tf.Tensor5D, level: number) => pool(h, this.convDims[level - 1]);
+      const skips = applyEncoder(this.encoder, x, { training, random, downsample });
+      let h = skips[4];
       this.decoder.forEach(({ dim, up, block }, k) => {
         const skip = skips[3 - k];
         const upsampled = this.upsample(h, up, dim);
-        h = this.applyConvBlock(block, tf.concat([skip, upsampled], 4), training, random);
+        h = applyConvBlock(block, tf.concat([skip, upsampled], 4), training, random);
       });
-      return conv3dSame(h, this.out.kernel as tf.Tensor5D, this.out.bias as tf.Tensor1D);
+      return applyConvolution(this.out, h);
     });
   }
 
@@ -183,7 +165,7 @@ export class UNet2D5 implements SegmentationNetwork {
       const y = transposedConv2x2(slices, up.kernel as tf.Tensor4D, up.bias as tf.Tensor1D);
       return tf.reshape(y, [n, d, 2 * height, 2 * width, y.shape[3]]);
     }
-    const reduced = conv3dSame(h, up.kernel as tf.Tensor5D, up.bias as tf.Tensor1D);
+    const reduced = applyConvolution(up, h);
     const axis = (size: number) => ({ values: upsampleMatrix(size, 'bilinear'), outSize: 2 * size, inSize: size });
     return applySeparableLinearMap(reduced, [dim === 3 ? axis(d) : null, axis(height), axis(width)]);
   }
@@ -197,31 +179,6 @@ export class UNet2D5 implements SegmentationNetwork {
       throw new MicflowError('invalid-shape', `UNet2D5 ${this.name} input is ${d}x${h}x${w}; depth must be divisible by ${kd} and height and width by 16`);
     }
   }
-
-  private applyConvBlock(block: ConvBlock, x: tf.Tensor5D, training: boolean, random: SeededRandom | undefined): tf.Tensor5D {
-    let h = applyBatchNorm(block.bn1, conv3dSame(x, block.conv1.kernel as tf.Tensor5D, block.conv1.bias as tf.Tensor1D), training);
-    h = prelu(h, block.prelu1);
-    if (training && block.dropout > 0) h = dropout(h, block.dropout, (random as SeededRandom).derive(block.path, 'dropout'));
-    h = applyBatchNorm(block.bn2, conv3dSame(h, block.conv2.kernel as tf.Tensor5D, block.conv2.bias as tf.Tensor1D), training);
-    return prelu(h, block.prelu2);
-  }
-
-  private convBlock(path: string, cin: number, cout: number, dim: ConvDimension, p: number): ConvBlock {
-    const params = this.parameters;
-    const kd = dim === 3 ? 3 : 1;
-    const taps = kd * 9;
-    return {
-      path,
-      dim,
-      conv1: params.conv(`${path}/conv1`, [kd, 3, 3, cin, cout], taps * cin),
-      bn1: params.batchNorm(`${path}/bn1`, cout),
-      prelu1: params.constant(`${path}/prelu1`, [1], PRELU_INIT),
-      conv2: params.conv(`${path}/conv2`, [kd, 3, 3, cout, cout], taps * cout),
-      bn2: params.batchNorm(`${path}/bn2`, cout),
-      prelu2: params.constant(`${path}/prelu2`, [1], PRELU_INIT),
-      dropout: p,
-    };
-  }
 }
 
 /** 1x2x2 (in-plane, 2D level) or 2x2x2 (3D level) max pooling. */
@@ -230,9 +187,4 @@ function pool(x: tf.Tensor5D, dim: ConvDimension): tf.Tensor5D {
   const [n, d, h, w, c] = x.shape;
   const y = maxPool2x2(tf.reshape(x, [n * d, h, w, c]) as tf.Tensor4D);
   return tf.reshape(y, [n, d, y.shape[1], y.shape[2], c]);
-}
-
-/** PReLU with one learnable slope (PyTorch's nn.PReLU()): max(x, 0) + a min(x, 0). He et al., ICCV 2015. */
-function prelu(x: tf.Tensor5D, slope: tf.Variable): tf.Tensor5D {
-  return tf.add(tf.relu(x), tf.mul(slope, tf.minimum(x, 0)));
 }
