@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { NetworkStage, type NetworkState } from '../../graph/stage.js';
 import { AttentionUNet2D } from '../../networks/attention-unet2d.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
+import { NetworkBuilderStage } from './network-builder-stage.js';
 
 const params = z
   .object({
@@ -14,32 +14,21 @@ const params = z
   .strict();
 
 /** PyMIC's attention U-Net: attention-gated skip connections (Oktay, Schlemper et al., MIDL 2018). */
-export class AttentionUNet2DStage extends NetworkStage<z.infer<typeof params>> {
+export class AttentionUNet2DStage extends NetworkBuilderStage<z.infer<typeof params>> {
   static readonly className = 'AttentionUNet2D';
   static readonly description = "PyMIC's 2D attention U-Net: skip features scaled by additive attention gates driven by the coarser decoder level";
   static readonly reference = 'Oktay, Schlemper et al. Attention U-Net: Learning Where to Look for the Pancreas. MIDL 2018';
   static readonly paramsSchema = params;
-  static readonly inputs = {};
-  static readonly outputs = { net: { type: 'network', description: 'the network (its variables are state)' } } as const;
 
-  private network?: AttentionUNet2D;
-
-  override build(): NetworkState {
-    const create = (name: string, random: SeededRandom) =>
-      new AttentionUNet2D({
-        name,
-        inChannels: this.params.inChannels,
-        classes: this.params.classes,
-        featureChannels: this.params.features,
-        dropout: this.params.dropout,
-        upMode: this.params.upMode,
-        random,
-      });
-    this.network = create(this.nodeName, this.context.random.derive('init'));
-    return { node: this.nodeName, network: this.network, createLike: create };
-  }
-
-  override dispose(): void {
-    this.network?.dispose();
+  protected override createNetwork(name: string, random: SeededRandom): AttentionUNet2D {
+    return new AttentionUNet2D({
+      name,
+      inChannels: this.params.inChannels,
+      classes: this.params.classes,
+      featureChannels: this.params.features,
+      dropout: this.params.dropout,
+      upMode: this.params.upMode,
+      random,
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { NetworkStage, type NetworkState } from '../../graph/stage.js';
 import { CctUNet2D } from '../../networks/cct-unet2d.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
+import { NetworkBuilderStage } from './network-builder-stage.js';
 
 const params = z
   .object({
@@ -17,33 +17,22 @@ const params = z
   .strict();
 
 /** PyMIC's CCT network: a U-Net with auxiliary decoders on perturbed features (Ouali et al., CVPR 2020). */
-export class CctUNet2DStage extends NetworkStage<z.infer<typeof params>> {
+export class CctUNet2DStage extends NetworkBuilderStage<z.infer<typeof params>> {
   static readonly className = 'CctUNet2D';
   static readonly description = 'U-Net with auxiliary decoders on perturbed encoder features (channel dropout, feature drop, feature noise)';
   static readonly reference = 'Ouali, Hudelot, Tami. Semi-Supervised Semantic Segmentation With Cross-Consistency Training. CVPR 2020';
   static readonly paramsSchema = params;
-  static readonly inputs = {};
-  static readonly outputs = { net: { type: 'network', description: 'the network (its variables are state)' } } as const;
 
-  private network?: CctUNet2D;
-
-  override build(): NetworkState {
-    const create = (name: string, random: SeededRandom) =>
-      new CctUNet2D({
-        name,
-        inChannels: this.params.inChannels,
-        classes: this.params.classes,
-        featureChannels: this.params.features,
-        dropout: this.params.dropout,
-        auxiliary: this.params.auxiliary,
-        noiseRange: this.params.noiseRange,
-        random,
-      });
-    this.network = create(this.nodeName, this.context.random.derive('init'));
-    return { node: this.nodeName, network: this.network, createLike: create };
-  }
-
-  override dispose(): void {
-    this.network?.dispose();
+  protected override createNetwork(name: string, random: SeededRandom): CctUNet2D {
+    return new CctUNet2D({
+      name,
+      inChannels: this.params.inChannels,
+      classes: this.params.classes,
+      featureChannels: this.params.features,
+      dropout: this.params.dropout,
+      auxiliary: this.params.auxiliary,
+      noiseRange: this.params.noiseRange,
+      random,
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { NetworkStage, type NetworkState } from '../../graph/stage.js';
 import { DualBranchUNet2D } from '../../networks/dual-branch-unet2d.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
+import { NetworkBuilderStage } from './network-builder-stage.js';
 
 const params = z
   .object({
@@ -16,33 +16,22 @@ const params = z
   .strict();
 
 /** PyMIC's dual-branch U-Net: one encoder, two decoders (Luo et al., MICCAI 2022). */
-export class DualBranchUNet2DStage extends NetworkStage<z.infer<typeof params>> {
+export class DualBranchUNet2DStage extends NetworkBuilderStage<z.infer<typeof params>> {
   static readonly className = 'DualBranchUNet2D';
   static readonly description = "PyMIC's dual-branch U-Net: a shared encoder and two decoders, output averaged or one branch";
   static readonly reference = 'Luo et al. Scribble-Supervised Medical Image Segmentation via Dual-Branch Network and Dynamically Mixed Pseudo Labels Supervision. MICCAI 2022';
   static readonly paramsSchema = params;
-  static readonly inputs = {};
-  static readonly outputs = { net: { type: 'network', description: 'the network (its variables are state)' } } as const;
 
-  private network?: DualBranchUNet2D;
-
-  override build(): NetworkState {
-    const create = (name: string, random: SeededRandom) =>
-      new DualBranchUNet2D({
-        name,
-        inChannels: this.params.inChannels,
-        classes: this.params.classes,
-        featureChannels: this.params.features,
-        dropout: this.params.dropout,
-        upMode: this.params.upMode,
-        outputMode: this.params.outputMode,
-        random,
-      });
-    this.network = create(this.nodeName, this.context.random.derive('init'));
-    return { node: this.nodeName, network: this.network, createLike: create };
-  }
-
-  override dispose(): void {
-    this.network?.dispose();
+  protected override createNetwork(name: string, random: SeededRandom): DualBranchUNet2D {
+    return new DualBranchUNet2D({
+      name,
+      inChannels: this.params.inChannels,
+      classes: this.params.classes,
+      featureChannels: this.params.features,
+      dropout: this.params.dropout,
+      upMode: this.params.upMode,
+      outputMode: this.params.outputMode,
+      random,
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { NetworkStage, type NetworkState } from '../../graph/stage.js';
 import { NestedUNet2D } from '../../networks/nested-unet2d.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
+import { NetworkBuilderStage } from './network-builder-stage.js';
 
 const params = z
   .object({
@@ -13,31 +13,20 @@ const params = z
   .strict();
 
 /** PyMIC's UNet++ (nested U-Net with dense skip pathways; Zhou et al., DLMIA 2018). */
-export class NestedUNet2DStage extends NetworkStage<z.infer<typeof params>> {
+export class NestedUNet2DStage extends NetworkBuilderStage<z.infer<typeof params>> {
   static readonly className = 'NestedUNet2D';
   static readonly description = "PyMIC's UNet++: nested decoders with dense skip connections between every level";
   static readonly reference = 'Zhou, Rahman Siddiquee, Tajbakhsh, Liang. UNet++: A Nested U-Net Architecture for Medical Image Segmentation. DLMIA 2018';
   static readonly paramsSchema = params;
-  static readonly inputs = {};
-  static readonly outputs = { net: { type: 'network', description: 'the network (its variables are state)' } } as const;
 
-  private network?: NestedUNet2D;
-
-  override build(): NetworkState {
-    const create = (name: string, random: SeededRandom) =>
-      new NestedUNet2D({
-        name,
-        inChannels: this.params.inChannels,
-        classes: this.params.classes,
-        featureChannels: this.params.features,
-        dropout: this.params.dropout,
-        random,
-      });
-    this.network = create(this.nodeName, this.context.random.derive('init'));
-    return { node: this.nodeName, network: this.network, createLike: create };
-  }
-
-  override dispose(): void {
-    this.network?.dispose();
+  protected override createNetwork(name: string, random: SeededRandom): NestedUNet2D {
+    return new NestedUNet2D({
+      name,
+      inChannels: this.params.inChannels,
+      classes: this.params.classes,
+      featureChannels: this.params.features,
+      dropout: this.params.dropout,
+      random,
+    });
   }
 }

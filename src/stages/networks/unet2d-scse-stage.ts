@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { NetworkStage, type NetworkState } from '../../graph/stage.js';
 import { UNet2DScSE } from '../../networks/unet2d-scse.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
+import { NetworkBuilderStage } from './network-builder-stage.js';
 
 const params = z
   .object({
@@ -14,32 +14,21 @@ const params = z
   .strict();
 
 /** PyMIC's 2D U-Net with concurrent spatial and channel squeeze & excitation blocks (Roy et al., MICCAI 2018). */
-export class UNet2DScSEStage extends NetworkStage<z.infer<typeof params>> {
+export class UNet2DScSEStage extends NetworkBuilderStage<z.infer<typeof params>> {
   static readonly className = 'UNet2DScSE';
   static readonly description = "PyMIC's 2D U-Net with an scSE block (channel and spatial squeeze & excitation) after every conv block";
   static readonly reference = "Roy, Navab, Wachinger. Concurrent Spatial and Channel 'Squeeze & Excitation' in Fully Convolutional Networks. MICCAI 2018";
   static readonly paramsSchema = params;
-  static readonly inputs = {};
-  static readonly outputs = { net: { type: 'network', description: 'the network (its variables are state)' } } as const;
 
-  private network?: UNet2DScSE;
-
-  override build(): NetworkState {
-    const create = (name: string, random: SeededRandom) =>
-      new UNet2DScSE({
-        name,
-        inChannels: this.params.inChannels,
-        classes: this.params.classes,
-        featureChannels: this.params.features,
-        dropout: this.params.dropout,
-        upMode: this.params.upMode,
-        random,
-      });
-    this.network = create(this.nodeName, this.context.random.derive('init'));
-    return { node: this.nodeName, network: this.network, createLike: create };
-  }
-
-  override dispose(): void {
-    this.network?.dispose();
+  protected override createNetwork(name: string, random: SeededRandom): UNet2DScSE {
+    return new UNet2DScSE({
+      name,
+      inChannels: this.params.inChannels,
+      classes: this.params.classes,
+      featureChannels: this.params.features,
+      dropout: this.params.dropout,
+      upMode: this.params.upMode,
+      random,
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { NetworkStage, type NetworkState } from '../../graph/stage.js';
 import { UNet2D } from '../../networks/unet2d.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
+import { NetworkBuilderStage } from './network-builder-stage.js';
 
 const params = z
   .object({
@@ -22,33 +22,22 @@ const params = z
  * PyMIC's 2D U-Net (Ronneberger, Fischer, Brox, "U-Net", MICCAI 2015): conv3×3–BN–LeakyReLU blocks with dropout per
  * level, max-pool down, bilinear / nearest / transposed-conv up. Its variables live as long as the run.
  */
-export class UNet2DStage extends NetworkStage<z.infer<typeof params>> {
+export class UNet2DStage extends NetworkBuilderStage<z.infer<typeof params>> {
   static readonly className = 'UNet2D';
   static readonly description = "PyMIC's 2D U-Net (conv-BN-LeakyReLU blocks, dropout per level, configurable up-sampling)";
   static readonly reference = 'Ronneberger, Fischer, Brox. U-Net. MICCAI 2015';
   static readonly paramsSchema = params;
-  static readonly inputs = {};
-  static readonly outputs = { net: { type: 'network', description: 'the network (its variables are state)' } } as const;
 
-  private network?: UNet2D;
-
-  override build(): NetworkState {
-    const create = (name: string, random: SeededRandom) =>
-      new UNet2D({
-        name,
-        inChannels: this.params.inChannels,
-        classes: this.params.classes,
-        featureChannels: this.params.features,
-        dropout: this.params.dropout,
-        upMode: this.params.upMode,
-        deepSupervision: this.params.deepSupervision,
-        random,
-      });
-    this.network = create(this.nodeName, this.context.random.derive('init'));
-    return { node: this.nodeName, network: this.network, createLike: create };
-  }
-
-  override dispose(): void {
-    this.network?.dispose();
+  protected override createNetwork(name: string, random: SeededRandom): UNet2D {
+    return new UNet2D({
+      name,
+      inChannels: this.params.inChannels,
+      classes: this.params.classes,
+      featureChannels: this.params.features,
+      dropout: this.params.dropout,
+      upMode: this.params.upMode,
+      deepSupervision: this.params.deepSupervision,
+      random,
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { NetworkStage, type NetworkState } from '../../graph/stage.js';
 import { UNet2D5 } from '../../networks/unet2d5.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
+import { NetworkBuilderStage } from './network-builder-stage.js';
 
 const params = z
   .object({
@@ -22,33 +22,22 @@ const params = z
  * PyMIC's 2.5D U-Net for anisotropic volumes (Wang et al., MICCAI 2019): in-plane convolutions in the first levels,
  * 3D ones deeper, on NDHWC volumes. Its variables live as long as the run.
  */
-export class UNet2D5Stage extends NetworkStage<z.infer<typeof params>> {
+export class UNet2D5Stage extends NetworkBuilderStage<z.infer<typeof params>> {
   static readonly className = 'UNet2D5';
   static readonly description = "PyMIC's 2.5D U-Net: 2D (1x3x3) convolutions in the first levels, 3D deeper, for thick-slice volumes";
   static readonly reference = 'Wang et al. Automatic Segmentation of Vestibular Schwannoma from T2-Weighted MRI by Deep Spatial Attention with Hardness-Weighted Loss. MICCAI 2019';
   static readonly paramsSchema = params;
-  static readonly inputs = {};
-  static readonly outputs = { net: { type: 'network', description: 'the network (its variables are state)' } } as const;
 
-  private network?: UNet2D5;
-
-  override build(): NetworkState {
-    const create = (name: string, random: SeededRandom) =>
-      new UNet2D5({
-        name,
-        inChannels: this.params.inChannels,
-        classes: this.params.classes,
-        featureChannels: this.params.features,
-        dropout: this.params.dropout,
-        convDims: this.params.convDims,
-        upMode: this.params.upMode,
-        random,
-      });
-    this.network = create(this.nodeName, this.context.random.derive('init'));
-    return { node: this.nodeName, network: this.network, createLike: create };
-  }
-
-  override dispose(): void {
-    this.network?.dispose();
+  protected override createNetwork(name: string, random: SeededRandom): UNet2D5 {
+    return new UNet2D5({
+      name,
+      inChannels: this.params.inChannels,
+      classes: this.params.classes,
+      featureChannels: this.params.features,
+      dropout: this.params.dropout,
+      convDims: this.params.convDims,
+      upMode: this.params.upMode,
+      random,
+    });
   }
 }

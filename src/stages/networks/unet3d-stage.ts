@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { NetworkStage, type NetworkState } from '../../graph/stage.js';
 import { UNet3D } from '../../networks/unet3d.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
+import { NetworkBuilderStage } from './network-builder-stage.js';
 
 const params = z
   .object({
@@ -22,33 +22,22 @@ const params = z
  * PyMIC's 3D U-Net (Çiçek et al., "3D U-Net", MICCAI 2016): conv3×3×3–BN–LeakyReLU blocks with dropout per level,
  * 2×2×2 max-pool down, trilinear / nearest / transposed-conv up, on NDHWC volumes. Its variables live as long as the run.
  */
-export class UNet3DStage extends NetworkStage<z.infer<typeof params>> {
+export class UNet3DStage extends NetworkBuilderStage<z.infer<typeof params>> {
   static readonly className = 'UNet3D';
   static readonly description = "PyMIC's 3D U-Net (conv-BN-LeakyReLU blocks, dropout per level, trilinear/nearest/transposed up)";
   static readonly reference = 'Çiçek, Abdulkadir, Lienkamp, Brox, Ronneberger. 3D U-Net. MICCAI 2016';
   static readonly paramsSchema = params;
-  static readonly inputs = {};
-  static readonly outputs = { net: { type: 'network', description: 'the network (its variables are state)' } } as const;
 
-  private network?: UNet3D;
-
-  override build(): NetworkState {
-    const create = (name: string, random: SeededRandom) =>
-      new UNet3D({
-        name,
-        inChannels: this.params.inChannels,
-        classes: this.params.classes,
-        featureChannels: this.params.features,
-        dropout: this.params.dropout,
-        upMode: this.params.upMode,
-        deepSupervision: this.params.deepSupervision,
-        random,
-      });
-    this.network = create(this.nodeName, this.context.random.derive('init'));
-    return { node: this.nodeName, network: this.network, createLike: create };
-  }
-
-  override dispose(): void {
-    this.network?.dispose();
+  protected override createNetwork(name: string, random: SeededRandom): UNet3D {
+    return new UNet3D({
+      name,
+      inChannels: this.params.inChannels,
+      classes: this.params.classes,
+      featureChannels: this.params.features,
+      dropout: this.params.dropout,
+      upMode: this.params.upMode,
+      deepSupervision: this.params.deepSupervision,
+      random,
+    });
   }
 }
