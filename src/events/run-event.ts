@@ -8,6 +8,7 @@ export type RunEvent =
   | ValidationEvent
   | CheckpointEvent
   | EvaluationEvent
+  | CaseMetricsEvent
   | RunFinishedEvent;
 
 export interface RunStartedEvent {
@@ -69,6 +70,15 @@ export interface EvaluationEvent {
   readonly classDiceStd: readonly number[];
   readonly meanForegroundDice: number;
   readonly tablePath: string | undefined;
+}
+
+/** One evaluated case, as soon as it is done: every metric per label (see src/metrics/segmentation-metrics.ts). */
+export interface CaseMetricsEvent {
+  readonly type: 'case-metrics';
+  readonly node: string;
+  readonly case: string;
+  /** Per label: its value and each metric (NaN where undefined, e.g. a distance with an empty side). */
+  readonly labels: ReadonlyArray<Readonly<Record<string, number>>>;
 }
 
 export interface RunFinishedEvent {

@@ -74,12 +74,13 @@ export class EvaluateSegmentation extends HookStage<z.infer<typeof params>> {
       concatMap((index) =>
         stream.read(index, random.derive('case', index)).pipe(
           map((sample) => this.evaluateSample(net, sample)),
-          concatMap(async (evaluated) => {
+          concatMap(async (evaluated): Promise<RunEvent> => {
             cases.push(evaluated);
             if (tablePath) {
               const rows = caseMetricsCsv([evaluated], []).split('\n').slice(1).join('\n');
               await appendFile(`${tablePath}.partial`, rows);
             }
+            return { type: 'case-metrics', node: this.nodeName, case: evaluated.id, labels: evaluated.labels.map((l) => ({ ...l })) };
           }),
         ),
       ),
@@ -106,7 +107,7 @@ export class EvaluateSegmentation extends HookStage<z.infer<typeof params>> {
         },
       ];
     }).pipe(mergeMap((events) => events));
-    return concat(start.pipe(mergeMap(() => [])), perCase.pipe(mergeMap(() => [])), finish);
+    return concat(start.pipe(mergeMap(() => [])), perCase, finish);
   }
 
   private evaluateSample(net: NetworkState, sample: Sample): CaseMetrics {

@@ -57,14 +57,18 @@ describe('EvaluateSegmentation', () => {
     expect(stage.runsAt({ iteration: 10, iterations: 10, final: true })).toBe(true);
   });
 
-  it('should stream each case into the partial table, then write the table and one evaluation event', async () => {
+  it('should stream each case into the partial table and as a case-metrics event, then write the table and one evaluation event', async () => {
     const before = tf.memory().numTensors;
     const events = await lastValueFrom(stage.run({ net: { node: 'net', network }, samples: stream }, { iteration: 10, iterations: 10, final: true }).pipe(toArray()));
     expect(tf.memory().numTensors).toBe(before);
     expect(partialSeen[0]).toMatch(/^case,label,dice,.*\nexact,1,1,1,/);
     expect(existsSync(join(scratch, 'metrics.csv.partial'))).toBe(false);
-    expect(events).toHaveLength(1);
-    const event = events[0];
+    expect(events.map((e) => e.type)).toEqual(['case-metrics', 'case-metrics', 'evaluation']);
+    const [exact, shiftedCase, event] = events;
+    if (exact.type !== 'case-metrics' || shiftedCase.type !== 'case-metrics') throw new Error('expected case events first');
+    expect(exact.labels[0]).toMatchObject({ label: 1, dice: 1 });
+    expect(shiftedCase.labels[0].dice).toBeCloseTo(0.75, 6);
+    expect(shiftedCase.labels[0].hausdorff).toBeCloseTo(2.5, 5);
     if (event.type !== 'evaluation') throw new Error('expected an evaluation event');
     expect(event.classNames).toEqual(['box']);
     // Shifted by one 2.5 mm slice: overlap 3 of 4 slices → Dice 0.75; mean over the two cases 0.875.
