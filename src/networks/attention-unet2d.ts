@@ -9,6 +9,7 @@ import { applyConvolution } from './blocks/convolution.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { applyUpSampling, createUpSampling } from './blocks/up-sampling.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
+import { ParameterisedNetwork } from './parameterised-network.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
 export interface AttentionUNet2DArgs {
@@ -40,7 +41,7 @@ interface AttentionGate {
  *   gated skip = resize(a to x_l's size, bilinear, align_corners=False) * x_l.
  * Output: a 1x1 conv to class logits.
  */
-export class AttentionUNet2D implements SegmentationNetwork {
+export class AttentionUNet2D extends ParameterisedNetwork implements SegmentationNetwork {
   static className = 'AttentionUNet2D';
   readonly className = AttentionUNet2D.className;
   readonly name: string;
@@ -49,13 +50,12 @@ export class AttentionUNet2D implements SegmentationNetwork {
   readonly featureChannels: readonly number[];
   readonly dropoutRates: readonly number[];
   readonly upMode: 'bilinear' | 'nearest' | 'transposed';
-  private readonly parameters: NetworkParameters;
   private readonly encoder: ConvBlock[];
   private readonly decoder: { up: ConvParameters; gate: AttentionGate; block: ConvBlock }[] = [];
   private readonly out: ConvParameters;
-  private disposed = false;
 
   constructor(args: AttentionUNet2DArgs) {
+    super();
     const features = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
     const rates = [...(args.dropout ?? [0.05, 0.1, 0.2, 0.3, 0.5])];
     if (features.length !== 5 || rates.length !== 5) {
@@ -97,30 +97,11 @@ export class AttentionUNet2D implements SegmentationNetwork {
     }
   }
 
-  get trainableVariables(): readonly tf.Variable[] {
-    return this.parameters.trainableVariables;
-  }
-
-  get stateVariables(): readonly tf.Variable[] {
-    return this.parameters.stateVariables;
-  }
-
-  parameterCount(): number {
-    return this.parameters.count();
-  }
-
   apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D {
-    if (this.disposed) throw new MicflowError('invalid-argument', `AttentionUNet2D ${this.name} was disposed`);
-    if (x.rank !== 4 || x.shape[3] !== this.inChannels) {
-      throw new MicflowError('invalid-shape', `AttentionUNet2D ${this.name} needs NHWC input with ${this.inChannels} channel(s), got shape [${x.shape}]`);
-    }
-    if (x.shape[1] % 16 !== 0 || x.shape[2] % 16 !== 0) {
-      throw new MicflowError('invalid-shape', `AttentionUNet2D ${this.name} input is ${x.shape[1]}x${x.shape[2]}; height and width must be divisible by 16`);
-    }
+    this.checkNotDisposed();
+    this.checkImageInput(x, this.inChannels, 16);
+    this.checkDropoutRandom(opts);
     const { training, random } = opts;
-    if (training && random === undefined && this.dropoutRates.some((p) => p > 0)) {
-      throw new MicflowError('invalid-argument', `AttentionUNet2D ${this.name}: training with dropout needs opts.random`);
-    }
     return tf.tidy(() => {
       const skips = applyEncoder(this.encoder, x, { training, random });
       let h = skips[4];
@@ -132,11 +113,6 @@ export class AttentionUNet2D implements SegmentationNetwork {
     });
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.parameters.dispose();
-  }
 }
 
 /** The attention-gated skip feature (Oktay et al., MIDL 2018): x_low scaled per pixel by the gate's attention map. */

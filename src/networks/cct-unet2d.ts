@@ -9,6 +9,7 @@ import { applyConvolution } from './blocks/convolution.js';
 import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
+import { ParameterisedNetwork } from './parameterised-network.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
 /** The perturbation an auxiliary decoder sees on the deepest encoder feature. */
@@ -54,7 +55,7 @@ export interface CctOutputs {
  * `apply` gives the main decoder's logits; {@link CctUNet2D.applyWithAuxiliary} gives all of them for training the
  * consistency between main and auxiliary predictions on unlabelled images.
  */
-export class CctUNet2D implements SegmentationNetwork {
+export class CctUNet2D extends ParameterisedNetwork implements SegmentationNetwork {
   static className = 'CctUNet2D';
   readonly className = CctUNet2D.className;
   readonly name: string;
@@ -64,13 +65,12 @@ export class CctUNet2D implements SegmentationNetwork {
   readonly dropoutRates: readonly number[];
   readonly auxiliary: readonly CctPerturbation[];
   private readonly noiseRange: number;
-  private readonly parameters: NetworkParameters;
   private readonly encoder: ConvBlock[];
   private readonly mainDecoder: Decoder;
   private readonly auxiliaryDecoders: Decoder[] = [];
-  private disposed = false;
 
   constructor(args: CctUNet2DArgs) {
+    super();
     const f = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
     const rates = [...(args.dropout ?? [0.05, 0.1, 0.2, 0.3, 0.5])];
     if (f.length !== 5 || rates.length !== 5) {
@@ -102,18 +102,6 @@ export class CctUNet2D implements SegmentationNetwork {
     }
   }
 
-  get trainableVariables(): readonly tf.Variable[] {
-    return this.parameters.trainableVariables;
-  }
-
-  get stateVariables(): readonly tf.Variable[] {
-    return this.parameters.stateVariables;
-  }
-
-  parameterCount(): number {
-    return this.parameters.count();
-  }
-
   apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D {
     return tf.tidy(() => this.decode(this.mainDecoder, this.encode(x, opts), opts));
   }
@@ -133,12 +121,6 @@ export class CctUNet2D implements SegmentationNetwork {
       return [main, ...auxiliary];
     });
     return { main: result[0], auxiliary: result.slice(1) };
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.parameters.dispose();
   }
 
   private perturb(kind: CctPerturbation, deepest: tf.Tensor4D, random: SeededRandom): tf.Tensor4D {
@@ -164,16 +146,9 @@ export class CctUNet2D implements SegmentationNetwork {
   }
 
   private encode(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D[] {
-    if (this.disposed) throw new MicflowError('invalid-argument', `CctUNet2D ${this.name} was disposed`);
-    if (x.rank !== 4 || x.shape[3] !== this.inChannels) {
-      throw new MicflowError('invalid-shape', `CctUNet2D ${this.name} needs NHWC input with ${this.inChannels} channel(s), got shape [${x.shape}]`);
-    }
-    if (x.shape[1] % 16 !== 0 || x.shape[2] % 16 !== 0) {
-      throw new MicflowError('invalid-shape', `CctUNet2D ${this.name} input is ${x.shape[1]}x${x.shape[2]}; height and width must be divisible by 16`);
-    }
-    if (opts.training && opts.random === undefined && this.dropoutRates.some((p) => p > 0)) {
-      throw new MicflowError('invalid-argument', `CctUNet2D ${this.name}: training with dropout needs opts.random`);
-    }
+    this.checkNotDisposed();
+    this.checkImageInput(x, this.inChannels, 16);
+    this.checkDropoutRandom(opts);
     return applyEncoder(this.encoder, x, { training: opts.training, random: opts.random });
   }
 

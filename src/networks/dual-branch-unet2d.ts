@@ -7,6 +7,7 @@ import { applyConvolution } from './blocks/convolution.js';
 import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
+import { ParameterisedNetwork } from './parameterised-network.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
 /** What `apply` returns: the mean of the two branches' logits, or one branch. */
@@ -39,7 +40,7 @@ interface Decoder {
  * e.g. partial cross-entropy on each plus a loss against their dynamically mixed pseudo label); `apply` gives the
  * inference output of `outputMode`.
  */
-export class DualBranchUNet2D implements SegmentationNetwork {
+export class DualBranchUNet2D extends ParameterisedNetwork implements SegmentationNetwork {
   static className = 'DualBranchUNet2D';
   readonly className = DualBranchUNet2D.className;
   readonly name: string;
@@ -49,12 +50,11 @@ export class DualBranchUNet2D implements SegmentationNetwork {
   readonly dropoutRates: readonly number[];
   readonly upMode: 'bilinear' | 'nearest' | 'transposed';
   readonly outputMode: DualBranchOutputMode;
-  private readonly parameters: NetworkParameters;
   private readonly encoder: ConvBlock[];
   private readonly decoders: Decoder[] = [];
-  private disposed = false;
 
   constructor(args: DualBranchUNet2DArgs) {
+    super();
     const f = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
     const rates = [...(args.dropout ?? [0.05, 0.1, 0.2, 0.3, 0.5])];
     if (f.length !== 5 || rates.length !== 5) {
@@ -85,18 +85,6 @@ export class DualBranchUNet2D implements SegmentationNetwork {
     }
   }
 
-  get trainableVariables(): readonly tf.Variable[] {
-    return this.parameters.trainableVariables;
-  }
-
-  get stateVariables(): readonly tf.Variable[] {
-    return this.parameters.stateVariables;
-  }
-
-  parameterCount(): number {
-    return this.parameters.count();
-  }
-
   /** The logits of `outputMode`: the mean of both branches, or the first or second branch. */
   apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D {
     return tf.tidy(() => {
@@ -112,24 +100,11 @@ export class DualBranchUNet2D implements SegmentationNetwork {
     return tf.tidy(() => this.branches(x, opts));
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.parameters.dispose();
-  }
-
   private branches(x: tf.Tensor4D, opts: NetworkApplyOptions): [tf.Tensor4D, tf.Tensor4D] {
-    if (this.disposed) throw new MicflowError('invalid-argument', `DualBranchUNet2D ${this.name} was disposed`);
-    if (x.rank !== 4 || x.shape[3] !== this.inChannels) {
-      throw new MicflowError('invalid-shape', `DualBranchUNet2D ${this.name} needs NHWC input with ${this.inChannels} channel(s), got shape [${x.shape}]`);
-    }
-    if (x.shape[1] % 16 !== 0 || x.shape[2] % 16 !== 0) {
-      throw new MicflowError('invalid-shape', `DualBranchUNet2D ${this.name} input is ${x.shape[1]}x${x.shape[2]}; height and width must be divisible by 16`);
-    }
+    this.checkNotDisposed();
+    this.checkImageInput(x, this.inChannels, 16);
+    this.checkDropoutRandom(opts);
     const { training, random } = opts;
-    if (training && random === undefined && this.dropoutRates.some((p) => p > 0)) {
-      throw new MicflowError('invalid-argument', `DualBranchUNet2D ${this.name}: training with dropout needs opts.random`);
-    }
     const skips = applyEncoder(this.encoder, x, { training, random });
     const decode = (decoder: Decoder) => {
       const decoded = applyDecoder(decoder.ups, skips, this.upMode, training, random);

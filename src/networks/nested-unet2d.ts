@@ -7,6 +7,7 @@ import { SeededRandom } from '../runtime/seeded-random.js';
 import { applyConvBlock, createConvBlock, type ConvBlock } from './blocks/conv-block.js';
 import { applyConvolution } from './blocks/convolution.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
+import { ParameterisedNetwork } from './parameterised-network.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
 export interface NestedUNet2DArgs {
@@ -31,7 +32,7 @@ const LEVELS = 5;
  * with up = parameter-free bilinear x2 (align_corners=True), ConvBlocks as UNet2D's, and a 1x1 conv from x(0, 4) to
  * class logits.
  */
-export class NestedUNet2D implements SegmentationNetwork {
+export class NestedUNet2D extends ParameterisedNetwork implements SegmentationNetwork {
   static className = 'NestedUNet2D';
   readonly className = NestedUNet2D.className;
   readonly name: string;
@@ -39,13 +40,12 @@ export class NestedUNet2D implements SegmentationNetwork {
   readonly classes: number;
   readonly featureChannels: readonly number[];
   readonly dropoutRates: readonly number[];
-  private readonly parameters: NetworkParameters;
   /** blocks[i][j] is node (i, j), for i + j <= 4. */
   private readonly blocks: ConvBlock[][] = [];
   private readonly out: ConvParameters;
-  private disposed = false;
 
   constructor(args: NestedUNet2DArgs) {
+    super();
     const f = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
     const rates = [...(args.dropout ?? [0.05, 0.1, 0.2, 0.3, 0.5])];
     if (f.length !== LEVELS || rates.length !== LEVELS) {
@@ -76,30 +76,11 @@ export class NestedUNet2D implements SegmentationNetwork {
     }
   }
 
-  get trainableVariables(): readonly tf.Variable[] {
-    return this.parameters.trainableVariables;
-  }
-
-  get stateVariables(): readonly tf.Variable[] {
-    return this.parameters.stateVariables;
-  }
-
-  parameterCount(): number {
-    return this.parameters.count();
-  }
-
   apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D {
-    if (this.disposed) throw new MicflowError('invalid-argument', `NestedUNet2D ${this.name} was disposed`);
-    if (x.rank !== 4 || x.shape[3] !== this.inChannels) {
-      throw new MicflowError('invalid-shape', `NestedUNet2D ${this.name} needs NHWC input with ${this.inChannels} channel(s), got shape [${x.shape}]`);
-    }
-    if (x.shape[1] % 16 !== 0 || x.shape[2] % 16 !== 0) {
-      throw new MicflowError('invalid-shape', `NestedUNet2D ${this.name} input is ${x.shape[1]}x${x.shape[2]}; height and width must be divisible by 16`);
-    }
+    this.checkNotDisposed();
+    this.checkImageInput(x, this.inChannels, 16);
+    this.checkDropoutRandom(opts);
     const { training, random } = opts;
-    if (training && random === undefined && this.dropoutRates.some((p) => p > 0)) {
-      throw new MicflowError('invalid-argument', `NestedUNet2D ${this.name}: training with dropout needs opts.random`);
-    }
     return tf.tidy(() => {
       const nodes: tf.Tensor4D[][] = Array.from({ length: LEVELS }, () => []);
       // Column by column of the backbone, as PyMIC: once x(i, 0) exists, the diagonal it completes is computed.
@@ -115,9 +96,4 @@ export class NestedUNet2D implements SegmentationNetwork {
     });
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.parameters.dispose();
-  }
 }

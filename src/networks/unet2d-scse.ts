@@ -7,6 +7,7 @@ import { applyConvolution } from './blocks/convolution.js';
 import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
+import { ParameterisedNetwork } from './parameterised-network.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
 export interface UNet2DScSEArgs {
@@ -44,7 +45,7 @@ interface ScSEConvBlock extends ConvBlock {
  *   (Hu et al., "Squeeze-and-Excitation Networks", CVPR 2018); sSE scales pixels by sigmoid(conv1x1(x) to 1 channel);
  * - encoder / decoder as UNet2D (decoder blocks without dropout); output: a 3x3 conv to class logits.
  */
-export class UNet2DScSE implements SegmentationNetwork {
+export class UNet2DScSE extends ParameterisedNetwork implements SegmentationNetwork {
   static className = 'UNet2DScSE';
   readonly className = UNet2DScSE.className;
   readonly name: string;
@@ -53,13 +54,12 @@ export class UNet2DScSE implements SegmentationNetwork {
   readonly featureChannels: readonly number[];
   readonly dropoutRates: readonly number[];
   readonly upMode: 'bilinear' | 'nearest' | 'transposed';
-  private readonly parameters: NetworkParameters;
   private readonly encoder: ScSEConvBlock[];
   private readonly decoder: UpBlock<ScSEConvBlock>[];
   private readonly out: ConvParameters;
-  private disposed = false;
 
   constructor(args: UNet2DScSEArgs) {
+    super();
     const features = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
     const rates = [...(args.dropout ?? [0.05, 0.1, 0.2, 0.3, 0.5])];
     if (features.length !== 5 || rates.length !== 5) {
@@ -97,42 +97,17 @@ export class UNet2DScSE implements SegmentationNetwork {
     }
   }
 
-  get trainableVariables(): readonly tf.Variable[] {
-    return this.parameters.trainableVariables;
-  }
-
-  get stateVariables(): readonly tf.Variable[] {
-    return this.parameters.stateVariables;
-  }
-
-  parameterCount(): number {
-    return this.parameters.count();
-  }
-
   apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D {
-    if (this.disposed) throw new MicflowError('invalid-argument', `UNet2DScSE ${this.name} was disposed`);
-    if (x.rank !== 4 || x.shape[3] !== this.inChannels) {
-      throw new MicflowError('invalid-shape', `UNet2DScSE ${this.name} needs NHWC input with ${this.inChannels} channel(s), got shape [${x.shape}]`);
-    }
-    if (x.shape[1] % 16 !== 0 || x.shape[2] % 16 !== 0) {
-      throw new MicflowError('invalid-shape', `UNet2DScSE ${this.name} input is ${x.shape[1]}x${x.shape[2]}; height and width must be divisible by 16`);
-    }
+    this.checkNotDisposed();
+    this.checkImageInput(x, this.inChannels, 16);
+    this.checkDropoutRandom(opts);
     const { training, random } = opts;
-    if (training && random === undefined && this.dropoutRates.some((p) => p > 0)) {
-      throw new MicflowError('invalid-argument', `UNet2DScSE ${this.name}: training with dropout needs opts.random`);
-    }
     return tf.tidy(() => {
       const applyBlock = (block: ScSEConvBlock, h: tf.Tensor4D) => applyScSE(block.scse, applyConvBlock(block, h, training, random));
       const skips = applyEncoder(this.encoder, x, { training, random, applyBlock });
       const decoded = applyDecoder(this.decoder, skips, this.upMode, training, random, applyBlock);
       return applyConvolution(this.out, decoded[decoded.length - 1]);
     });
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.parameters.dispose();
   }
 
   /** A ConvBlock, then its scSE block's variables (cSE fc1, fc2 with a C/2 bottleneck, sSE 1x1 conv). */

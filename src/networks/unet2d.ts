@@ -7,6 +7,7 @@ import { applyConvolution } from './blocks/convolution.js';
 import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
+import { ParameterisedNetwork } from './parameterised-network.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
 export type UNet2DUpMode = 'bilinear' | 'nearest' | 'transposed';
@@ -42,7 +43,7 @@ export const UNET2D_DEFAULT_DROPOUT = [0.05, 0.1, 0.2, 0.3, 0.5] as const;
  * Weights start as PyTorch's defaults (U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for conv weights and biases; BN gamma 1,
  * beta 0, running mean 0, variance 1), drawn from SeededRandom so a seed gives the same weights on every backend.
  */
-export class UNet2D implements SegmentationNetwork {
+export class UNet2D extends ParameterisedNetwork implements SegmentationNetwork {
   static className = 'UNet2D';
   readonly className = UNet2D.className;
   readonly name: string;
@@ -51,14 +52,13 @@ export class UNet2D implements SegmentationNetwork {
   readonly featureChannels: readonly number[];
   readonly dropoutRates: readonly number[];
   readonly upMode: UNet2DUpMode;
-  private readonly parameters: NetworkParameters;
   private readonly encoder: ConvBlock[];
   private readonly decoder: UpBlock[];
   private readonly out: ConvParameters;
   private readonly deepHeads: ConvParameters[] = [];
-  private disposed = false;
 
   constructor(args: UNet2DArgs) {
+    super();
     const features = [...(args.featureChannels ?? UNET2D_DEFAULT_FEATURES)];
     const rates = [...(args.dropout ?? UNET2D_DEFAULT_DROPOUT.slice(0, features.length))];
     if (features.length !== 4 && features.length !== 5) {
@@ -95,18 +95,6 @@ export class UNet2D implements SegmentationNetwork {
     }
   }
 
-  get trainableVariables(): tf.Variable[] {
-    return this.parameters.trainableVariables;
-  }
-
-  get stateVariables(): tf.Variable[] {
-    return this.parameters.stateVariables;
-  }
-
-  parameterCount(): number {
-    return this.parameters.count();
-  }
-
   /** Height and width must be multiples of this. */
   get sizeDivisor(): number {
     return 2 ** (this.featureChannels.length - 1);
@@ -126,12 +114,10 @@ export class UNet2D implements SegmentationNetwork {
   }
 
   private forward(x: tf.Tensor4D, opts: NetworkApplyOptions, multiscale: boolean): tf.Tensor4D[] {
-    if (this.disposed) throw new MicflowError('invalid-argument', `UNet2D ${this.name} was disposed`);
+    this.checkNotDisposed();
     this.checkInput(x);
+    this.checkDropoutRandom(opts);
     const { training, random } = opts;
-    if (training && random === undefined && this.dropoutRates.some((p) => p > 0)) {
-      throw new MicflowError('invalid-argument', `UNet2D ${this.name}: training with dropout needs opts.random`);
-    }
     const skips = applyEncoder(this.encoder, x, { training, random });
     const decoded = applyDecoder(this.decoder, skips, this.upMode, training, random);
     const logits = applyConvolution(this.out, decoded[decoded.length - 1]);
@@ -140,12 +126,6 @@ export class UNet2D implements SegmentationNetwork {
     const sources = this.featureChannels.length === 4 ? [skips[skips.length - 1], ...decoded] : decoded;
     const coarser = this.deepHeads.map((head, i) => applyConvolution(head, sources[sources.length - 2 - i]));
     return [logits, ...coarser];
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.parameters.dispose();
   }
 
   private checkInput(x: tf.Tensor4D): void {

@@ -13,6 +13,7 @@ import { applyConvolution } from './blocks/convolution.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { createUpSampling } from './blocks/up-sampling.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
+import { ParameterisedNetwork } from './parameterised-network.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
 /** Whether a level convolves in-plane only (2: 1x3x3 kernels, 1x2x2 pooling) or in 3D (3: 3x3x3, 2x2x2). */
@@ -53,7 +54,7 @@ interface UpBlock {
  *
  * `apply` takes NDHWC volumes typed as Tensor4D by the SegmentationNetwork interface (see UNet3D); or call applyVolume.
  */
-export class UNet2D5 implements SegmentationNetwork {
+export class UNet2D5 extends ParameterisedNetwork implements SegmentationNetwork {
   static className = 'UNet2D5';
   readonly className = UNet2D5.className;
   readonly name: string;
@@ -63,13 +64,12 @@ export class UNet2D5 implements SegmentationNetwork {
   readonly dropoutRates: readonly number[];
   readonly convDims: readonly ConvDimension[];
   readonly upMode: 'linear' | 'transposed';
-  private readonly parameters: NetworkParameters;
   private readonly encoder: ConvBlock[];
   private readonly decoder: UpBlock[] = [];
   private readonly out: ConvParameters;
-  private disposed = false;
 
   constructor(args: UNet2D5Args) {
+    super();
     const features = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
     const rates = [...(args.dropout ?? [0, 0, 0.3, 0.4, 0.5])];
     const dims = [...(args.convDims ?? [2, 2, 3, 3, 3])];
@@ -109,18 +109,6 @@ export class UNet2D5 implements SegmentationNetwork {
     }
   }
 
-  get trainableVariables(): readonly tf.Variable[] {
-    return this.parameters.trainableVariables;
-  }
-
-  get stateVariables(): readonly tf.Variable[] {
-    return this.parameters.stateVariables;
-  }
-
-  parameterCount(): number {
-    return this.parameters.count();
-  }
-
   /** Height and width must be multiples of 16; depth a multiple of 2^(3D levels among the first four). */
   get sizeDivisors(): [number, number, number] {
     return [2 ** this.convDims.slice(0, 4).filter((d) => d === 3).length, 16, 16];
@@ -132,12 +120,10 @@ export class UNet2D5 implements SegmentationNetwork {
 
   /** Logits [N, D, H, W, classes] for volumes [N, D, H, W, inChannels]. */
   applyVolume(x: tf.Tensor5D, opts: NetworkApplyOptions): tf.Tensor5D {
-    if (this.disposed) throw new MicflowError('invalid-argument', `UNet2D5 ${this.name} was disposed`);
+    this.checkNotDisposed();
     this.checkInput(x);
+    this.checkDropoutRandom(opts);
     const { training, random } = opts;
-    if (training && random === undefined && this.dropoutRates.some((p) => p > 0)) {
-      throw new MicflowError('invalid-argument', `UNet2D5 ${this.name}: training with dropout needs opts.random`);
-    }
     return tf.tidy(() => {
       const downsample = (h: tf.Tensor5D, level: number) => pool(h, this.convDims[level - 1]);
       const skips = applyEncoder(this.encoder, x, { training, random, downsample });
@@ -149,12 +135,6 @@ export class UNet2D5 implements SegmentationNetwork {
       });
       return applyConvolution(this.out, h);
     });
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.parameters.dispose();
   }
 
   private upsample(h: tf.Tensor5D, up: ConvParameters, dim: ConvDimension): tf.Tensor5D {

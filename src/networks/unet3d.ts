@@ -7,6 +7,7 @@ import { applyConvolution } from './blocks/convolution.js';
 import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
+import { ParameterisedNetwork } from './parameterised-network.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
 export type UNet3DUpMode = 'trilinear' | 'nearest' | 'transposed';
@@ -44,7 +45,7 @@ export const UNET3D_DEFAULT_DROPOUT = [0, 0, 0.3, 0.4, 0.5] as const;
  * `apply` follows the SegmentationNetwork interface, which is typed for NHWC: pass NDHWC volumes cast to Tensor4D
  * (or call {@link UNet3D.applyVolume}); the result is NDHWC logits.
  */
-export class UNet3D implements SegmentationNetwork {
+export class UNet3D extends ParameterisedNetwork implements SegmentationNetwork {
   static className = 'UNet3D';
   readonly className = UNet3D.className;
   readonly name: string;
@@ -54,14 +55,13 @@ export class UNet3D implements SegmentationNetwork {
   readonly dropoutRates: readonly number[];
   readonly upMode: UNet3DUpMode;
   readonly deepSupervision: boolean;
-  private readonly parameters: NetworkParameters;
   private readonly encoder: ConvBlock[];
   private readonly decoder: UpBlock[];
   private readonly out: ConvParameters;
   private readonly deepHeads: ConvParameters[] = [];
-  private disposed = false;
 
   constructor(args: UNet3DArgs) {
+    super();
     const features = [...(args.featureChannels ?? UNET3D_DEFAULT_FEATURES)];
     const rates = [...(args.dropout ?? UNET3D_DEFAULT_DROPOUT.slice(0, features.length))];
     if (features.length !== 4 && features.length !== 5) {
@@ -101,18 +101,6 @@ export class UNet3D implements SegmentationNetwork {
     }
   }
 
-  get trainableVariables(): readonly tf.Variable[] {
-    return this.parameters.trainableVariables;
-  }
-
-  get stateVariables(): readonly tf.Variable[] {
-    return this.parameters.stateVariables;
-  }
-
-  parameterCount(): number {
-    return this.parameters.count();
-  }
-
   /** Depth, height and width must be multiples of this. */
   get sizeDivisor(): number {
     return 2 ** (this.featureChannels.length - 1);
@@ -139,19 +127,11 @@ export class UNet3D implements SegmentationNetwork {
     return tf.tidy(() => this.forward(x, opts, true));
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.parameters.dispose();
-  }
-
   private forward(x: tf.Tensor5D, opts: NetworkApplyOptions, multiscale: boolean): tf.Tensor5D[] {
-    if (this.disposed) throw new MicflowError('invalid-argument', `UNet3D ${this.name} was disposed`);
+    this.checkNotDisposed();
     this.checkInput(x);
+    this.checkDropoutRandom(opts);
     const { training, random } = opts;
-    if (training && random === undefined && this.dropoutRates.some((p) => p > 0)) {
-      throw new MicflowError('invalid-argument', `UNet3D ${this.name}: training with dropout needs opts.random`);
-    }
     const skips = applyEncoder(this.encoder, x, { training, random });
     const decoded = applyDecoder(this.decoder, skips, this.upMode, training, random);
     const logits = applyConvolution(this.out, decoded[decoded.length - 1]);
