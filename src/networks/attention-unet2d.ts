@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../runtime/register-gradients.js';
-import { MicflowError } from '../errors/micflow-error.js';
 import { averagePoolBlocks } from '../runtime/ops/average-pool-blocks.js';
 import { resizeLinear } from '../runtime/ops/resize-linear.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
@@ -9,6 +8,7 @@ import { applyConvolution } from './blocks/convolution.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { applyUpSampling, createUpSampling } from './blocks/up-sampling.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
+import { checkDropoutRates, checkFiveLevels, checkHalvableFeatures, checkPositiveIntegers } from './network-arguments.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
@@ -58,16 +58,10 @@ export class AttentionUNet2D extends ParameterisedNetwork implements Segmentatio
     super();
     const features = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
     const rates = [...(args.dropout ?? [0.05, 0.1, 0.2, 0.3, 0.5])];
-    if (features.length !== 5 || rates.length !== 5) {
-      throw new MicflowError('invalid-argument', `AttentionUNet2D needs 5 feature channel counts and dropout rates, got ${features.length} and ${rates.length}`);
-    }
-    if (features.some((f) => !Number.isInteger(f) || f < 2)) {
-      throw new MicflowError('invalid-argument', `AttentionUNet2D feature channels must be integers >= 2 (the gate halves them), got [${features}]`);
-    }
-    for (const [label, value] of [['inChannels', args.inChannels], ['classes', args.classes]] as const) {
-      if (!Number.isInteger(value) || value < 1) throw new MicflowError('invalid-argument', `AttentionUNet2D ${label} must be a positive integer, got ${value}`);
-    }
-    if (rates.some((p) => !(p >= 0 && p < 1))) throw new MicflowError('invalid-argument', `AttentionUNet2D dropout rates must be in [0, 1), got [${rates}]`);
+    checkFiveLevels('AttentionUNet2D', features, rates);
+    checkHalvableFeatures('AttentionUNet2D', features, 'the gate');
+    checkPositiveIntegers('AttentionUNet2D', [['inChannels', args.inChannels], ['classes', args.classes]]);
+    checkDropoutRates('AttentionUNet2D', rates);
     this.name = args.name ?? freeNetworkName('attention_unet2d');
     this.inChannels = args.inChannels;
     this.classes = args.classes;

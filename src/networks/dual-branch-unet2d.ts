@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../runtime/register-gradients.js';
-import { MicflowError } from '../errors/micflow-error.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
 import type { ConvBlock } from './blocks/conv-block.js';
 import { applyConvolution } from './blocks/convolution.js';
 import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
+import { checkChannelCounts, checkDropoutRates, checkFiveLevels } from './network-arguments.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
@@ -57,13 +57,9 @@ export class DualBranchUNet2D extends ParameterisedNetwork implements Segmentati
     super();
     const f = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
     const rates = [...(args.dropout ?? [0.05, 0.1, 0.2, 0.3, 0.5])];
-    if (f.length !== 5 || rates.length !== 5) {
-      throw new MicflowError('invalid-argument', `DualBranchUNet2D needs 5 feature channel counts and dropout rates, got ${f.length} and ${rates.length}`);
-    }
-    for (const [label, value] of [['inChannels', args.inChannels], ['classes', args.classes], ...f.map((c) => ['featureChannels', c] as const)] as const) {
-      if (!Number.isInteger(value) || value < 1) throw new MicflowError('invalid-argument', `DualBranchUNet2D ${label} must be a positive integer, got ${value}`);
-    }
-    if (rates.some((p) => !(p >= 0 && p < 1))) throw new MicflowError('invalid-argument', `DualBranchUNet2D dropout rates must be in [0, 1), got [${rates}]`);
+    checkFiveLevels('DualBranchUNet2D', f, rates);
+    checkChannelCounts('DualBranchUNet2D', args, f);
+    checkDropoutRates('DualBranchUNet2D', rates);
     this.name = args.name ?? freeNetworkName('dual_branch_unet2d');
     this.inChannels = args.inChannels;
     this.classes = args.classes;

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../runtime/register-gradients.js';
-import { MicflowError } from '../errors/micflow-error.js';
 import { maxPool2x2 } from '../runtime/ops/max-pool-2x2.js';
 import { upsample2x } from '../runtime/ops/upsample-2x.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
 import { applyConvBlock, createConvBlock, type ConvBlock } from './blocks/conv-block.js';
 import { applyConvolution } from './blocks/convolution.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
+import { checkChannelCounts, checkDropoutRates, checkFiveLevels } from './network-arguments.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
@@ -48,13 +48,9 @@ export class NestedUNet2D extends ParameterisedNetwork implements SegmentationNe
     super();
     const f = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
     const rates = [...(args.dropout ?? [0.05, 0.1, 0.2, 0.3, 0.5])];
-    if (f.length !== LEVELS || rates.length !== LEVELS) {
-      throw new MicflowError('invalid-argument', `NestedUNet2D needs 5 feature channel counts and dropout rates, got ${f.length} and ${rates.length}`);
-    }
-    for (const [label, value] of [['inChannels', args.inChannels], ['classes', args.classes], ...f.map((c) => ['featureChannels', c] as const)] as const) {
-      if (!Number.isInteger(value) || value < 1) throw new MicflowError('invalid-argument', `NestedUNet2D ${label} must be a positive integer, got ${value}`);
-    }
-    if (rates.some((p) => !(p >= 0 && p < 1))) throw new MicflowError('invalid-argument', `NestedUNet2D dropout rates must be in [0, 1), got [${rates}]`);
+    checkFiveLevels('NestedUNet2D', f, rates);
+    checkChannelCounts('NestedUNet2D', args, f);
+    checkDropoutRates('NestedUNet2D', rates);
     this.name = args.name ?? freeNetworkName('nested_unet2d');
     this.inChannels = args.inChannels;
     this.classes = args.classes;

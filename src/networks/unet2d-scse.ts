@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../runtime/register-gradients.js';
-import { MicflowError } from '../errors/micflow-error.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
 import { applyConvBlock, createConvBlock, type ConvBlock, type ConvBlockSpec } from './blocks/conv-block.js';
 import { applyConvolution } from './blocks/convolution.js';
 import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
+import { checkDropoutRates, checkFiveLevels, checkHalvableFeatures, checkPositiveIntegers } from './network-arguments.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
@@ -62,16 +62,10 @@ export class UNet2DScSE extends ParameterisedNetwork implements SegmentationNetw
     super();
     const features = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
     const rates = [...(args.dropout ?? [0.05, 0.1, 0.2, 0.3, 0.5])];
-    if (features.length !== 5 || rates.length !== 5) {
-      throw new MicflowError('invalid-argument', `UNet2DScSE needs 5 feature channel counts and dropout rates, got ${features.length} and ${rates.length}`);
-    }
-    if (features.some((f) => !Number.isInteger(f) || f < 2)) {
-      throw new MicflowError('invalid-argument', `UNet2DScSE feature channels must be integers >= 2 (the channel SE halves them), got [${features}]`);
-    }
-    for (const [label, value] of [['inChannels', args.inChannels], ['classes', args.classes]] as const) {
-      if (!Number.isInteger(value) || value < 1) throw new MicflowError('invalid-argument', `UNet2DScSE ${label} must be a positive integer, got ${value}`);
-    }
-    if (rates.some((p) => !(p >= 0 && p < 1))) throw new MicflowError('invalid-argument', `UNet2DScSE dropout rates must be in [0, 1), got [${rates}]`);
+    checkFiveLevels('UNet2DScSE', features, rates);
+    checkHalvableFeatures('UNet2DScSE', features, 'the channel SE');
+    checkPositiveIntegers('UNet2DScSE', [['inChannels', args.inChannels], ['classes', args.classes]]);
+    checkDropoutRates('UNet2DScSE', rates);
     this.name = args.name ?? freeNetworkName('unet2d_scse');
     this.inChannels = args.inChannels;
     this.classes = args.classes;

@@ -13,6 +13,7 @@ import { applyConvolution } from './blocks/convolution.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { createUpSampling } from './blocks/up-sampling.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
+import { checkChannelCounts, checkDropoutRates } from './network-arguments.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
@@ -76,10 +77,8 @@ export class UNet2D5 extends ParameterisedNetwork implements SegmentationNetwork
     if (features.length !== 5 || rates.length !== 5 || dims.length !== 5) {
       throw new MicflowError('invalid-argument', `UNet2D5 needs 5 feature channel counts, dropout rates and conv dims, got ${features.length}, ${rates.length}, ${dims.length}`);
     }
-    for (const [label, value] of [['inChannels', args.inChannels], ['classes', args.classes], ...features.map((f) => ['featureChannels', f] as const)] as const) {
-      if (!Number.isInteger(value) || value < 1) throw new MicflowError('invalid-argument', `UNet2D5 ${label} must be a positive integer, got ${value}`);
-    }
-    if (rates.some((p) => !(p >= 0 && p < 1))) throw new MicflowError('invalid-argument', `UNet2D5 dropout rates must be in [0, 1), got [${rates}]`);
+    checkChannelCounts('UNet2D5', args, features);
+    checkDropoutRates('UNet2D5', rates);
     if (dims.some((d) => d !== 2 && d !== 3)) throw new MicflowError('invalid-argument', `UNet2D5 conv dims must be 2 or 3, got [${dims}]`);
     this.name = args.name ?? freeNetworkName('unet2d5');
     this.inChannels = args.inChannels;

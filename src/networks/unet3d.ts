@@ -7,6 +7,7 @@ import { applyConvolution } from './blocks/convolution.js';
 import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
+import { checkFourOrFiveLevelArguments } from './network-arguments.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
@@ -64,18 +65,7 @@ export class UNet3D extends ParameterisedNetwork implements SegmentationNetwork 
     super();
     const features = [...(args.featureChannels ?? UNET3D_DEFAULT_FEATURES)];
     const rates = [...(args.dropout ?? UNET3D_DEFAULT_DROPOUT.slice(0, features.length))];
-    if (features.length !== 4 && features.length !== 5) {
-      throw new MicflowError('invalid-argument', `UNet3D needs 4 or 5 feature channel counts, got ${features.length}`);
-    }
-    if (rates.length !== features.length) {
-      throw new MicflowError('invalid-argument', `UNet3D needs one dropout rate per level (${features.length}), got ${rates.length}`);
-    }
-    for (const [label, value] of [['inChannels', args.inChannels], ['classes', args.classes], ...features.map((f) => ['featureChannels', f] as const)] as const) {
-      if (!Number.isInteger(value) || value < 1) throw new MicflowError('invalid-argument', `UNet3D ${label} must be a positive integer, got ${value}`);
-    }
-    for (const p of rates) {
-      if (!(p >= 0 && p < 1)) throw new MicflowError('invalid-argument', `UNet3D dropout rates must be in [0, 1), got ${p}`);
-    }
+    checkFourOrFiveLevelArguments('UNet3D', args, features, rates);
     this.name = args.name ?? freeNetworkName('unet3d');
     this.inChannels = args.inChannels;
     this.classes = args.classes;
