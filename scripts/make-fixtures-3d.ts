@@ -10,16 +10,22 @@
  * DIR defaults to /usr/share/mricron/templates (Debian package mricron-data). Deterministic: re-running over
  * the same source files gives byte-identical output.
  */
-import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { MicflowError } from '../src/errors/micflow-error.js';
 import type { MedicalImage } from '../src/io/medical-image.js';
 import { readImage, writeImage } from '../src/io/read-image.js';
+import {
+  CLASS_NAMES,
+  DEBIAN_COPYRIGHT_QUOTE,
+  fail,
+  intensitiesAsUint8,
+  packageVersion,
+  parseAalNames,
+  sameGeometry,
+  sha256,
+} from './mricron-source.js';
 
-const CLASS_NAMES = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus'] as const;
 /** AAL region stems making up each foreground class (index = class number); `_L` / `_R` pick the hemisphere. */
 const CLASS_REGION_STEMS: Record<number, string> = { 1: 'Caudate', 2: 'Putamen', 3: 'Thalamus', 4: 'Hippocampus' };
 /** Voxels added on each side of the bounding box of the structures before rounding the block up. */
@@ -31,75 +37,7 @@ type Hemisphere = 'L' | 'R';
 /** Patient-left block → train, patient-right block → test. */
 const SPLIT_OF_HEMISPHERE: Record<Hemisphere, 'train' | 'test'> = { L: 'train', R: 'test' };
 
-const DEBIAN_COPYRIGHT_QUOTE = `Files: *
-Copyright: Copyright 2006-2010, Chris Rorden
-License: BSD-3-clause
 
-License: BSD-3-clause
-  Redistribution and use in source and binary forms, with or without
-  modification, are permitted provided that the following conditions are met:
-  .
-  Redistributions of source code must retain the above copyright notice, this
-  list of conditions and the following disclaimer.
-  .
-  Redistributions in binary form must reproduce the above copyright notice, this
-  list of conditions and the following disclaimer in the documentation and/or
-  other materials provided with the distribution.  Neither the names of the
-  copyright owners nor the names of this project (MRIcron) may be used to
-  endorse or promote products derived from this software without specific prior
-  written permission.
-  .
-  THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS "AS IS"
-  AND ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE
-  IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE
-  DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT OWNER OR CONTRIBUTORS BE LIABLE
-  FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL
-  DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR
-  SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER
-  CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY,
-  OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE
-  OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.`;
-
-function fail(message: string, details: string[] = []): never {
-  throw new MicflowError('invalid-data', message, details);
-}
-
-/** Parses aal.nii.txt ("<value> <name> <code>" per line) into name → voxel value. */
-function parseAalNames(text: string, file: string): Map<string, number> {
-  const byName = new Map<string, number>();
-  for (const line of text.split(/\r?\n/)) {
-    const fields = line.trim().split(/\s+/);
-    if (fields.length < 2 || !/^\d+$/.test(fields[0])) continue;
-    byName.set(fields[1], Number(fields[0]));
-  }
-  if (byName.size === 0) fail(`No label names found in ${file}.`);
-  return byName;
-}
-
-function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-function packageVersion(): string {
-  try {
-    return execFileSync('dpkg-query', ['-W', '-f=${Version}', 'mricron-data'], { encoding: 'utf8' }).trim() || 'unknown';
-  } catch {
-    return 'unknown (dpkg-query could not report it)';
-  }
-}
-
-/** T1 values as uint8: taken as is when the file is uint8, otherwise rounded and clamped (scaled files read as float). */
-function intensitiesAsUint8(image: MedicalImage): Uint8Array {
-  if (image.data instanceof Uint8Array) return image.data;
-  const out = new Uint8Array(image.data.length);
-  for (let i = 0; i < image.data.length; i++) out[i] = Math.min(255, Math.max(0, Math.round(Number(image.data[i]))));
-  return out;
-}
-
-function sameGeometry(a: MedicalImage, b: MedicalImage): boolean {
-  const close = (x: number[], y: number[]) => x.length === y.length && x.every((v, i) => Math.abs(v - y[i]) < 1e-4);
-  return close(a.size, b.size) && close(a.spacing, b.spacing) && close(a.origin, b.origin) && close(a.direction, b.direction);
-}
 
 /** Inclusive index bounding box [min, max] per axis (x, y, z). */
 type Box = [number, number][];
