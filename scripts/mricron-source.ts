@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { MicflowError } from '../src/errors/micflow-error.js';
 import type { MedicalImage } from '../src/io/medical-image.js';
 
@@ -79,4 +81,36 @@ export function intensitiesAsUint8(image: MedicalImage): Uint8Array {
 export function sameGeometry(a: MedicalImage, b: MedicalImage): boolean {
   const close = (x: number[], y: number[]) => x.length === y.length && x.every((v, i) => Math.abs(v - y[i]) < 1e-4);
   return close(a.size, b.size) && close(a.spacing, b.spacing) && close(a.origin, b.origin) && close(a.direction, b.direction);
+}
+
+/**
+ * The "Source" and "Licence" sections of a fixture's PROVENANCE.md: package version, sha256 of the source files, what
+ * they are, and the Debian copyright stanza that covers them.
+ */
+export async function sourceAndLicenceMarkdown(sourceFiles: readonly string[], t1: MedicalImage): Promise<string> {
+  const sourceHashes = await Promise.all(sourceFiles.map(async (f) => `| \`${path.basename(f)}\` | \`${sha256(await readFile(f))}\` |`));
+  const [nx, ny, nz] = t1.size;
+  return `## Source
+
+- Debian package \`mricron-data\`, version \`${packageVersion()}\` (installed at \`/usr/share/mricron/templates\`).
+- Files used:
+
+| file | sha256 |
+| --- | --- |
+${sourceHashes.join('\n')}
+
+\`ch2.nii.gz\` is the Colin27 single-subject T1 template (Holmes et al. 1998), ${nx}×${ny}×${nz} voxels of
+${t1.spacing.join('×')} mm, ${t1.pixelType}; \`aal.nii.gz\` is the AAL atlas (Tzourio-Mazoyer et al. 2002) on the same grid;
+\`aal.nii.txt\` names its labels.
+
+## Licence
+
+The Debian copyright file of \`mricron-data\` (\`/usr/share/doc/mricron-data/copyright\`) has no stanza of its own
+for the templates, so they fall under its \`Files: *\` stanza, quoted here:
+
+\`\`\`
+${DEBIAN_COPYRIGHT_QUOTE}
+\`\`\`
+
+`;
 }
