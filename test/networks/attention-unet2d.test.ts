@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AttentionUNet2D, type AttentionUNet2DArgs } from '../../src/networks/attention-unet2d.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { pseudoRandom, size, useBackend } from '../runtime/ops/op-test-helpers.js';
+import { disposedAfterEach, projectedGradients } from './network-test-helpers.js';
 
 /**
  * Trainable parameters of PyMIC's AttentionUNet2D, derived from the architecture: UNet2D's (ConvBlock(cin, cout) = two
@@ -25,34 +26,7 @@ function expectedParameterCount(f: number[], inChannels: number, classes: number
 }
 
 const TINY: Omit<AttentionUNet2DArgs, 'name'> = { inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 6, 6], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(8) };
-let live: AttentionUNet2D[] = [];
-const make = (args: AttentionUNet2DArgs) => {
-  const net = new AttentionUNet2D(args);
-  live.push(net);
-  return net;
-};
-afterEach(() => {
-  live.forEach((n) => n.dispose());
-  live = [];
-});
-
-function gradients(net: AttentionUNet2D, x: Float32Array, xShape: [number, number, number, number], projection: Float32Array, training: boolean) {
-  const { value, grads } = tf.variableGrads(
-    () =>
-      tf.tidy(() => {
-        const y = net.apply(tf.tensor4d(x, xShape), { training, random: new SeededRandom(1) });
-        return tf.sum(tf.mul(y, tf.tensor(projection, y.shape))) as tf.Scalar;
-      }),
-    net.trainableVariables as tf.Variable[],
-  );
-  value.dispose();
-  const out = new Map<string, Float32Array>();
-  for (const [name, g] of Object.entries(grads)) {
-    out.set(name.slice(net.name.length + 1), g.dataSync() as Float32Array);
-    g.dispose();
-  }
-  return out;
-}
+const make = disposedAfterEach((args: AttentionUNet2DArgs) => new AttentionUNet2D(args));
 
 describe('AttentionUNet2D', () => {
   describe("having PyMIC's configuration (16-32-64-128-256, 1 -> 2 classes)", () => {
@@ -105,9 +79,9 @@ describe('AttentionUNet2D', () => {
 
     it('when differentiated in training mode on cpu and on wasm, should give the same gradients (gate weights included)', async () => {
       await useBackend('cpu');
-      const onCpu = gradients(make({ ...TINY, name: 'ag_cpu', random: new SeededRandom(5) }), x, xShape, projection, true);
+      const onCpu = projectedGradients(make({ ...TINY, name: 'ag_cpu', random: new SeededRandom(5) }), x, xShape, projection, true);
       await useBackend('wasm');
-      const onWasm = gradients(make({ ...TINY, name: 'ag_wasm', random: new SeededRandom(5) }), x, xShape, projection, true);
+      const onWasm = projectedGradients(make({ ...TINY, name: 'ag_wasm', random: new SeededRandom(5) }), x, xShape, projection, true);
       expect([...onCpu.keys()]).toContain('dec2/gate/attention/kernel');
       expect([...onWasm.keys()]).toEqual([...onCpu.keys()]);
       const largest = Math.max(...[...onCpu.values()].map((g) => Math.max(...Array.from(g, Math.abs))));
@@ -130,7 +104,7 @@ describe('AttentionUNet2D', () => {
       await useBackend('cpu');
       const net = make({ ...TINY, name: 'ag_fd', random: new SeededRandom(6) });
       for (let i = 0; i < 40; i++) tf.tidy(() => void net.apply(tf.tensor4d(x, xShape), { training: true }));
-      const analytic = gradients(net, x, xShape, projection, false);
+      const analytic = projectedGradients(net, x, xShape, projection, false);
       const loss = () => tf.tidy(() => tf.sum(tf.mul(net.apply(tf.tensor4d(x, xShape), { training: false }), tf.tensor(projection, [2, 32, 32, 3]))).dataSync()[0]);
       for (const path of ['enc0/conv1/kernel', 'dec3/gate/gating/kernel', 'dec4/gate/skip/kernel', 'out/kernel']) {
         const v = net.trainableVariables.find((t) => t.name === `${net.name}/${path}`)!;

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CctUNet2D, type CctUNet2DArgs } from '../../src/networks/cct-unet2d.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { pseudoRandom, size, useBackend } from '../runtime/ops/op-test-helpers.js';
+import { disposedAfterEach } from './network-test-helpers.js';
 
 /**
  * Trainable parameters derived from the architecture: UNet2D's encoder plus 1 + A UNet2D decoders (bilinear: per level
@@ -21,16 +22,7 @@ function expectedParameterCount(f: number[], inChannels: number, classes: number
 }
 
 const TINY: Omit<CctUNet2DArgs, 'name'> = { inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 6, 6], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(8) };
-let live: CctUNet2D[] = [];
-const make = (args: CctUNet2DArgs) => {
-  const net = new CctUNet2D(args);
-  live.push(net);
-  return net;
-};
-afterEach(() => {
-  live.forEach((n) => n.dispose());
-  live = [];
-});
+const make = disposedAfterEach((args: CctUNet2DArgs) => new CctUNet2D(args));
 
 /** Mean squared difference between the main softmax (held fixed) and each auxiliary softmax: CCT's consistency loss. */
 function consistency(outputs: { main: tf.Tensor4D; auxiliary: tf.Tensor4D[] }): tf.Scalar {

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DualBranchUNet2D, type DualBranchUNet2DArgs } from '../../src/networks/dual-branch-unet2d.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { expectClose, pseudoRandom, size, useBackend } from '../runtime/ops/op-test-helpers.js';
+import { disposedAfterEach } from './network-test-helpers.js';
 
 /**
  * Trainable parameters derived from the architecture: UNet2D's encoder (a ConvBlock per level: two 3x3 convs with
@@ -21,16 +22,7 @@ function expectedParameterCount(f: number[], inChannels: number, classes: number
 }
 
 const TINY: Omit<DualBranchUNet2DArgs, 'name'> = { inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 6, 6], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(8) };
-let live: DualBranchUNet2D[] = [];
-const make = (args: DualBranchUNet2DArgs) => {
-  const net = new DualBranchUNet2D(args);
-  live.push(net);
-  return net;
-};
-afterEach(() => {
-  live.forEach((n) => n.dispose());
-  live = [];
-});
+const make = disposedAfterEach((args: DualBranchUNet2DArgs) => new DualBranchUNet2D(args));
 
 describe('DualBranchUNet2D', () => {
   describe('having the 16-32-64-128-256 configuration, 1 -> 2 classes', () => {

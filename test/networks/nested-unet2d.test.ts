@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { NestedUNet2D, type NestedUNet2DArgs } from '../../src/networks/nested-unet2d.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { pseudoRandom, size, useBackend } from '../runtime/ops/op-test-helpers.js';
+import { disposedAfterEach, projectedGradients } from './network-test-helpers.js';
 
 /**
  * Trainable parameters of PyMIC's NestedUNet2D, derived from the architecture: a ConvBlock(cin, cout) per node (two 3x3
@@ -22,34 +23,7 @@ function expectedParameterCount(f: number[], inChannels: number, classes: number
 }
 
 const TINY: Omit<NestedUNet2DArgs, 'name'> = { inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 6, 6], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(8) };
-let live: NestedUNet2D[] = [];
-const make = (args: NestedUNet2DArgs) => {
-  const net = new NestedUNet2D(args);
-  live.push(net);
-  return net;
-};
-afterEach(() => {
-  live.forEach((n) => n.dispose());
-  live = [];
-});
-
-function gradients(net: NestedUNet2D, x: Float32Array, xShape: [number, number, number, number], projection: Float32Array, training: boolean) {
-  const { value, grads } = tf.variableGrads(
-    () =>
-      tf.tidy(() => {
-        const y = net.apply(tf.tensor4d(x, xShape), { training, random: new SeededRandom(1) });
-        return tf.sum(tf.mul(y, tf.tensor(projection, y.shape))) as tf.Scalar;
-      }),
-    net.trainableVariables as tf.Variable[],
-  );
-  value.dispose();
-  const out = new Map<string, Float32Array>();
-  for (const [name, g] of Object.entries(grads)) {
-    out.set(name.slice(net.name.length + 1), g.dataSync() as Float32Array);
-    g.dispose();
-  }
-  return out;
-}
+const make = disposedAfterEach((args: NestedUNet2DArgs) => new NestedUNet2D(args));
 
 describe('NestedUNet2D', () => {
   describe("having PyMIC's configuration (16-32-64-128-256, 1 -> 2 classes)", () => {
@@ -101,9 +75,9 @@ describe('NestedUNet2D', () => {
 
     it('when differentiated in training mode on cpu and on wasm, should give the same gradients (every nested node included)', async () => {
       await useBackend('cpu');
-      const onCpu = gradients(make({ ...TINY, name: 'nest_cpu', random: new SeededRandom(5) }), x, xShape, projection, true);
+      const onCpu = projectedGradients(make({ ...TINY, name: 'nest_cpu', random: new SeededRandom(5) }), x, xShape, projection, true);
       await useBackend('wasm');
-      const onWasm = gradients(make({ ...TINY, name: 'nest_wasm', random: new SeededRandom(5) }), x, xShape, projection, true);
+      const onWasm = projectedGradients(make({ ...TINY, name: 'nest_wasm', random: new SeededRandom(5) }), x, xShape, projection, true);
       expect([...onCpu.keys()]).toContain('x1_3/conv1/kernel');
       expect([...onWasm.keys()]).toEqual([...onCpu.keys()]);
       const largest = Math.max(...[...onCpu.values()].map((g) => Math.max(...Array.from(g, Math.abs))));
@@ -124,7 +98,7 @@ describe('NestedUNet2D', () => {
       await useBackend('cpu');
       const net = make({ ...TINY, name: 'nest_fd', random: new SeededRandom(6) });
       for (let i = 0; i < 40; i++) tf.tidy(() => void net.apply(tf.tensor4d(x, xShape), { training: true }));
-      const analytic = gradients(net, x, xShape, projection, false);
+      const analytic = projectedGradients(net, x, xShape, projection, false);
       const loss = () => tf.tidy(() => tf.sum(tf.mul(net.apply(tf.tensor4d(x, xShape), { training: false }), tf.tensor(projection, [2, 32, 32, 3]))).dataSync()[0]);
       for (const path of ['x0_0/conv1/kernel', 'x1_2/conv1/kernel', 'x2_1/conv2/kernel', 'x0_4/conv2/kernel', 'out/kernel']) {
         const v = net.trainableVariables.find((t) => t.name === `${net.name}/${path}`)!;

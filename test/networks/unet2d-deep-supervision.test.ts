@@ -1,24 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { deepSupervisionLoss } from '../../src/losses/deep-supervision-loss.js';
 import { diceLoss } from '../../src/losses/dice-loss.js';
 import { oneHotLabels } from '../../src/losses/one-hot.js';
 import { UNet2D } from '../../src/networks/unet2d.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { pseudoRandom, useBackend } from '../runtime/ops/op-test-helpers.js';
+import { disposedAfterEach } from './network-test-helpers.js';
 
-let live: UNet2D[] = [];
-const make = (args: ConstructorParameters<typeof UNet2D>[0]) => {
-  const net = new UNet2D(args);
-  live.push(net);
-  return net;
-};
-afterEach(() => {
-  live.forEach((n) => n.dispose());
-  live = [];
-});
+const make = disposedAfterEach((args: ConstructorParameters<typeof UNet2D>[0]) => new UNet2D(args));
 
 describe('UNet2D with deep supervision', () => {
   describe("having PyMIC's configuration (16-32-64-128-256, 1 -> 2 classes)", () => {

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { UNet2DScSE, type UNet2DScSEArgs } from '../../src/networks/unet2d-scse.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { pseudoRandom, size, useBackend } from '../runtime/ops/op-test-helpers.js';
+import { disposedAfterEach, projectedGradients } from './network-test-helpers.js';
 
 /**
  * Trainable parameters of PyMIC's UNet2D_ScSE, derived from the architecture: ConvBlock(cin, cout) = two 3x3 convs
@@ -25,34 +26,7 @@ function expectedParameterCount(f: number[], inChannels: number, classes: number
 }
 
 const TINY: Omit<UNet2DScSEArgs, 'name'> = { inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 6, 6], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(8) };
-let live: UNet2DScSE[] = [];
-const make = (args: UNet2DScSEArgs) => {
-  const net = new UNet2DScSE(args);
-  live.push(net);
-  return net;
-};
-afterEach(() => {
-  live.forEach((n) => n.dispose());
-  live = [];
-});
-
-function gradients(net: UNet2DScSE, x: Float32Array, xShape: [number, number, number, number], projection: Float32Array, training: boolean) {
-  const { value, grads } = tf.variableGrads(
-    () =>
-      tf.tidy(() => {
-        const y = net.apply(tf.tensor4d(x, xShape), { training, random: new SeededRandom(1) });
-        return tf.sum(tf.mul(y, tf.tensor(projection, y.shape))) as tf.Scalar;
-      }),
-    net.trainableVariables as tf.Variable[],
-  );
-  value.dispose();
-  const out = new Map<string, Float32Array>();
-  for (const [name, g] of Object.entries(grads)) {
-    out.set(name.slice(net.name.length + 1), g.dataSync() as Float32Array);
-    g.dispose();
-  }
-  return out;
-}
+const make = disposedAfterEach((args: UNet2DScSEArgs) => new UNet2DScSE(args));
 
 describe('UNet2DScSE', () => {
   describe("having PyMIC's configuration (16-32-64-128-256, 1 -> 2 classes)", () => {
@@ -105,9 +79,9 @@ describe('UNet2DScSE', () => {
 
     it('when differentiated in training mode on cpu and on wasm, should give the same gradients (SE weights included)', async () => {
       await useBackend('cpu');
-      const onCpu = gradients(make({ ...TINY, name: 'cse_cpu', random: new SeededRandom(5) }), x, xShape, projection, true);
+      const onCpu = projectedGradients(make({ ...TINY, name: 'cse_cpu', random: new SeededRandom(5) }), x, xShape, projection, true);
       await useBackend('wasm');
-      const onWasm = gradients(make({ ...TINY, name: 'cse_wasm', random: new SeededRandom(5) }), x, xShape, projection, true);
+      const onWasm = projectedGradients(make({ ...TINY, name: 'cse_wasm', random: new SeededRandom(5) }), x, xShape, projection, true);
       expect([...onCpu.keys()]).toContain('enc2/cse/fc1/kernel');
       expect([...onWasm.keys()]).toEqual([...onCpu.keys()]);
       const largest = Math.max(...[...onCpu.values()].map((g) => Math.max(...Array.from(g, Math.abs))));
@@ -131,7 +105,7 @@ describe('UNet2DScSE', () => {
       await useBackend('cpu');
       const net = make({ ...TINY, name: 'cse_fd', random: new SeededRandom(6) });
       for (let i = 0; i < 40; i++) tf.tidy(() => void net.apply(tf.tensor4d(x, xShape), { training: true }));
-      const analytic = gradients(net, x, xShape, projection, false);
+      const analytic = projectedGradients(net, x, xShape, projection, false);
       const loss = () => tf.tidy(() => tf.sum(tf.mul(net.apply(tf.tensor4d(x, xShape), { training: false }), tf.tensor(projection, [2, 32, 32, 3]))).dataSync()[0]);
       for (const path of ['enc0/conv1/kernel', 'enc1/cse/fc2/kernel', 'enc1/sse/conv/kernel', 'out/kernel']) {
         const v = net.trainableVariables.find((t) => t.name === `${net.name}/${path}`)!;

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isMicflowError } from '../../src/errors/micflow-error.js';
 import { UNet2D, type UNet2DArgs } from '../../src/networks/unet2d.js';
 import { conv2dSame } from '../../src/runtime/ops/conv2d-same.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { expectClose, pseudoRandom, relativeError, size, useBackend } from '../runtime/ops/op-test-helpers.js';
+import { disposedAfterEach, projectedGradients } from './network-test-helpers.js';
 
 const TINY: Omit<UNet2DArgs, 'name'> = {
   inChannels: 1,
@@ -16,34 +17,7 @@ const TINY: Omit<UNet2DArgs, 'name'> = {
   random: new SeededRandom(11),
 };
 
-let live: UNet2D[] = [];
-function make(args: UNet2DArgs): UNet2D {
-  const net = new UNet2D(args);
-  live.push(net);
-  return net;
-}
-afterEach(() => {
-  live.forEach((n) => n.dispose());
-  live = [];
-});
-
-/** Gradients of sum(logits * R) (training mode unless told otherwise), by variable name without the instance prefix. */
-function gradients(net: UNet2D, x: Float32Array, xShape: number[], projection: Float32Array, training = true): Map<string, Float32Array> {
-  const { value, grads } = tf.variableGrads(() =>
-    tf.tidy(() => {
-      const y = net.apply(tf.tensor4d(x, xShape as never), { training, random: new SeededRandom(1) });
-      return tf.sum(tf.mul(y, tf.tensor(projection, y.shape))) as tf.Scalar;
-    }),
-    net.trainableVariables,
-  );
-  value.dispose();
-  const out = new Map<string, Float32Array>();
-  for (const [name, g] of Object.entries(grads)) {
-    out.set(name.slice(net.name.length + 1), g.dataSync() as Float32Array);
-    g.dispose();
-  }
-  return out;
-}
+const make = disposedAfterEach((args: UNet2DArgs) => new UNet2D(args));
 
 describe('UNet2D', () => {
   describe("having PyMIC's configuration (features 16-32-64-128-256, 1 input channel, 2 classes, bilinear)", () => {
@@ -179,10 +153,10 @@ describe('UNet2D', () => {
     it('when differentiated on cpu and on wasm, should give the same gradients', async () => {
       await useBackend('cpu');
       const cpuNet = make({ ...TINY, name: `cmp_cpu_${upMode}`, upMode, random: new SeededRandom(5) });
-      const onCpu = gradients(cpuNet, x, xShape, projection);
+      const onCpu = projectedGradients(cpuNet, x, xShape, projection);
       await useBackend('wasm');
       const wasmNet = make({ ...TINY, name: `cmp_wasm_${upMode}`, upMode, random: new SeededRandom(5) });
-      const onWasm = gradients(wasmNet, x, xShape, projection);
+      const onWasm = projectedGradients(wasmNet, x, xShape, projection);
       expect([...onWasm.keys()]).toEqual([...onCpu.keys()]);
       // Biases of convs followed by batch norm have a zero gradient (the batch mean removes them), so each
       // variable's error is measured against its own scale floored at 1% of the largest gradient in the net.
@@ -211,7 +185,7 @@ describe('UNet2D', () => {
       // activations keep their scale through the net in inference mode.
       for (let i = 0; i < 40; i++) tf.tidy(() => void net.apply(tf.tensor4d(x, xShape as never), { training: true }));
       const sparse = projection.map((r, i) => (i % 64 === 5 ? r : 0));
-      const analytic = gradients(net, x, xShape, sparse, false);
+      const analytic = projectedGradients(net, x, xShape, sparse, false);
       const loss = () =>
         tf.tidy(() => {
           const y = net.apply(tf.tensor4d(x, xShape as never), { training: false });

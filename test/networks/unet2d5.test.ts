@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { UNet2D5, type UNet2D5Args } from '../../src/networks/unet2d5.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { pseudoRandom, size, useBackend } from '../runtime/ops/op-test-helpers.js';
+import { disposedAfterEach, projectedGradients } from './network-test-helpers.js';
 
 type Shape5 = [number, number, number, number, number];
 
@@ -38,34 +39,7 @@ const TINY: Omit<UNet2D5Args, 'name'> = {
   random: new SeededRandom(7),
 };
 
-let live: UNet2D5[] = [];
-const make = (args: UNet2D5Args) => {
-  const net = new UNet2D5(args);
-  live.push(net);
-  return net;
-};
-afterEach(() => {
-  live.forEach((n) => n.dispose());
-  live = [];
-});
-
-function gradients(net: UNet2D5, x: Float32Array, xShape: Shape5, projection: Float32Array, training: boolean): Map<string, Float32Array> {
-  const { value, grads } = tf.variableGrads(
-    () =>
-      tf.tidy(() => {
-        const y = net.applyVolume(tf.tensor5d(x, xShape), { training, random: new SeededRandom(1) });
-        return tf.sum(tf.mul(y, tf.tensor(projection, y.shape))) as tf.Scalar;
-      }),
-    net.trainableVariables as tf.Variable[],
-  );
-  value.dispose();
-  const out = new Map<string, Float32Array>();
-  for (const [name, g] of Object.entries(grads)) {
-    out.set(name.slice(net.name.length + 1), g.dataSync() as Float32Array);
-    g.dispose();
-  }
-  return out;
-}
+const make = disposedAfterEach((args: UNet2D5Args) => new UNet2D5(args));
 
 describe('UNet2D5', () => {
   describe("having PyMIC's example configuration (features 2-8-32-48-64, dims 2-2-3-3-3, 4 channels, 2 classes)", () => {
@@ -132,9 +106,9 @@ describe('UNet2D5', () => {
 
     it('when differentiated in training mode on cpu and on wasm, should give the same gradients (PReLU slopes included)', async () => {
       await useBackend('cpu');
-      const onCpu = gradients(make({ ...TINY, name: `c25_${upMode}`, upMode, random: new SeededRandom(5) }), x, xShape, projection, true);
+      const onCpu = projectedGradients(make({ ...TINY, name: `c25_${upMode}`, upMode, random: new SeededRandom(5) }), x, xShape, projection, true);
       await useBackend('wasm');
-      const onWasm = gradients(make({ ...TINY, name: `w25_${upMode}`, upMode, random: new SeededRandom(5) }), x, xShape, projection, true);
+      const onWasm = projectedGradients(make({ ...TINY, name: `w25_${upMode}`, upMode, random: new SeededRandom(5) }), x, xShape, projection, true);
       expect([...onWasm.keys()]).toEqual([...onCpu.keys()]);
       expect([...onCpu.keys()]).toContain('enc0/prelu1');
       const largest = Math.max(...[...onCpu.values()].map((g) => Math.max(...Array.from(g, Math.abs))));
@@ -156,7 +130,7 @@ describe('UNet2D5', () => {
       const net = make({ ...TINY, name: `fd25_${upMode}`, upMode, random: new SeededRandom(6) });
       // 40 training passes bring the running statistics to this batch's (0.9^40 = 1.5 % of the initial ones left).
       for (let i = 0; i < 40; i++) tf.tidy(() => void net.applyVolume(tf.tensor5d(x, xShape), { training: true }));
-      const analytic = gradients(net, x, xShape, projection, false);
+      const analytic = projectedGradients(net, x, xShape, projection, false);
       const loss = () =>
         tf.tidy(() => {
           const y = net.applyVolume(tf.tensor5d(x, xShape), { training: false });

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isMicflowError } from '../../src/errors/micflow-error.js';
 import { UNet3D, type UNet3DArgs } from '../../src/networks/unet3d.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { pseudoRandom, relativeError, size, useBackend } from '../runtime/ops/op-test-helpers.js';
+import { disposedAfterEach, projectedGradients } from './network-test-helpers.js';
 
 /**
  * Trainable parameters of PyMIC's UNet3D, derived from the architecture: a ConvBlock(cin, cout) has two 3x3x3 convs
@@ -31,34 +32,7 @@ const TINY: Omit<UNet3DArgs, 'name'> = {
   random: new SeededRandom(11),
 };
 
-let live: UNet3D[] = [];
-function make(args: UNet3DArgs): UNet3D {
-  const net = new UNet3D(args);
-  live.push(net);
-  return net;
-}
-afterEach(() => {
-  live.forEach((n) => n.dispose());
-  live = [];
-});
-
-function gradients(net: UNet3D, x: Float32Array, xShape: number[], projection: Float32Array, training: boolean): Map<string, Float32Array> {
-  const { value, grads } = tf.variableGrads(
-    () =>
-      tf.tidy(() => {
-        const y = net.applyVolume(tf.tensor(x, xShape as [number, number, number, number, number]) as tf.Tensor5D, { training, random: new SeededRandom(1) });
-        return tf.sum(tf.mul(y, tf.tensor(projection, y.shape))) as tf.Scalar;
-      }),
-    net.trainableVariables as tf.Variable[],
-  );
-  value.dispose();
-  const out = new Map<string, Float32Array>();
-  for (const [name, g] of Object.entries(grads)) {
-    out.set(name.slice(net.name.length + 1), g.dataSync() as Float32Array);
-    g.dispose();
-  }
-  return out;
-}
+const make = disposedAfterEach((args: UNet3DArgs) => new UNet3D(args));
 
 describe('UNet3D', () => {
   describe("having PyMIC's default configuration (features 16-32-64-128-256, 1 input channel, 2 classes)", () => {
@@ -152,9 +126,9 @@ describe('UNet3D', () => {
 
     it('when differentiated in training mode on cpu and on wasm, should give the same gradients', async () => {
       await useBackend('cpu');
-      const onCpu = gradients(make({ ...TINY, name: `c3_${upMode}`, upMode, random: new SeededRandom(5) }), x, xShape, projection, true);
+      const onCpu = projectedGradients(make({ ...TINY, name: `c3_${upMode}`, upMode, random: new SeededRandom(5) }), x, xShape, projection, true);
       await useBackend('wasm');
-      const onWasm = gradients(make({ ...TINY, name: `w3_${upMode}`, upMode, random: new SeededRandom(5) }), x, xShape, projection, true);
+      const onWasm = projectedGradients(make({ ...TINY, name: `w3_${upMode}`, upMode, random: new SeededRandom(5) }), x, xShape, projection, true);
       expect([...onWasm.keys()]).toEqual([...onCpu.keys()]);
       // Conv biases before batch norm get ~0 gradient, so each error is scaled by max(own scale, 1% of the largest).
       const largest = Math.max(...[...onCpu.values()].map((g) => Math.max(...Array.from(g, Math.abs))));
@@ -180,7 +154,7 @@ describe('UNet3D', () => {
       const net = make({ ...TINY, name: `fd3_${upMode}`, upMode, random: new SeededRandom(6) });
       // 40 training passes bring the running statistics to this batch's (0.9^40 = 1.5 % of the initial ones left).
       for (let i = 0; i < 40; i++) tf.tidy(() => void net.applyVolume(tf.tensor(x, xShape as [number, number, number, number, number]) as tf.Tensor5D, { training: true }));
-      const analytic = gradients(net, x, xShape, projection, false);
+      const analytic = projectedGradients(net, x, xShape, projection, false);
       const loss = () =>
         tf.tidy(() => {
           const y = net.applyVolume(tf.tensor(x, xShape as [number, number, number, number, number]) as tf.Tensor5D, { training: false });
