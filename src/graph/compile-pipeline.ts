@@ -19,6 +19,7 @@ import {
   type Stage,
 } from './stage.js';
 import type { ValidatedNode, ValidatedPipeline } from './validate-pipeline.js';
+import { nodeOutputSpecs } from './node-output-specs.js';
 
 /** What one optimiser node differentiates every tick. */
 interface OptimiserPlan {
@@ -135,7 +136,7 @@ export async function compilePipeline(
         iterations,
         random: stage.context.random.derive('tick', iteration),
       });
-      const outputSpecs = node.stageClass.outputs;
+      const outputSpecs = nodeOutputSpecs(node.stageClass, node.params);
       for (const [port, spec] of Object.entries(outputSpecs)) {
         const tensor = outputs[port];
         if (!tensor) throw new MicflowError('stage-failed', `node "${name}" (${node.stageClass.className}) produced no output "${port}"`);

@@ -127,6 +127,12 @@ export interface StageClass<P = any> {
   readonly inputs: PortSpecs;
   readonly outputs: PortSpecs;
   /**
+   * Optional: the output ports for given params, for stages whose outputs depend on their configuration (a forward
+   * pass over a network with K heads has K logits/prob pairs). When present it replaces `outputs` for that node;
+   * `outputs` then documents the ports every configuration has.
+   */
+  outputsFor?(params: P): PortSpecs;
+  /**
    * Optional check of the wiring that port types cannot express, given the number of sources wired to each list
    * input (e.g. as many weights as terms). Returns a problem message or undefined.
    */

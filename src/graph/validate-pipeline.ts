@@ -5,6 +5,7 @@ import { nodeNamePattern, pipelineDefinitionSchema, type ParsedPipelineDefinitio
 import type { PortSpec } from './port-spec.js';
 import type { StageClass } from './stage.js';
 import type { StageRegistry } from './stage-registry.js';
+import { nodeOutputSpecs } from './node-output-specs.js';
 
 export type ResolvedWiring =
   | { readonly kind: 'port'; readonly node: string; readonly port: string }
@@ -214,7 +215,7 @@ function resolveReference(
   }
   const source = nodes.get(nodeName);
   if (!source) return undefined; // its unknown stage is reported already
-  const outputs = Object.entries(source.stageClass.outputs);
+  const outputs = Object.entries(nodeOutputSpecs(source.stageClass, source.params));
   const output = portName === undefined ? outputs[0] : outputs.find(([name]) => name === portName);
   if (!output) {
     problems.push({

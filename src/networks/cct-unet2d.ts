@@ -11,7 +11,7 @@ import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
 import { checkChannelCounts, checkDropoutRates, checkFiveLevels } from './network-arguments.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
-import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
+import type { MultiHeadSegmentationNetwork, NetworkApplyOptions } from './segmentation-network.js';
 
 /** The perturbation an auxiliary decoder sees on the deepest encoder feature. */
 export type CctPerturbation = 'dropout' | 'featureDrop' | 'featureNoise';
@@ -56,7 +56,7 @@ export interface CctOutputs {
  * `apply` gives the main decoder's logits; {@link CctUNet2D.applyWithAuxiliary} gives all of them for training the
  * consistency between main and auxiliary predictions on unlabelled images.
  */
-export class CctUNet2D extends ParameterisedNetwork implements SegmentationNetwork {
+export class CctUNet2D extends ParameterisedNetwork implements MultiHeadSegmentationNetwork {
   static className = 'CctUNet2D';
   readonly className = CctUNet2D.className;
   readonly name: string;
@@ -101,6 +101,17 @@ export class CctUNet2D extends ParameterisedNetwork implements SegmentationNetwo
 
   apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D {
     return tf.tidy(() => this.decode(this.mainDecoder, this.encode(x, opts), opts));
+  }
+
+  /** 'main', then one name per auxiliary decoder ('aux0_dropout', ...). */
+  get headNames(): readonly string[] {
+    return ['main', ...this.auxiliary.map((kind, i) => `aux${i}_${kind}`)];
+  }
+
+  /** Main logits, then each auxiliary decoder's (see applyWithAuxiliary). */
+  applyHeads(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D[] {
+    const { main, auxiliary } = this.applyWithAuxiliary(x, opts);
+    return [main, ...auxiliary];
   }
 
   /** Main logits and, in order of `auxiliary`, each auxiliary decoder's logits; training needs opts.random. */

@@ -8,7 +8,7 @@ import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
 import { checkChannelCounts, checkDropoutRates, checkFiveLevels } from './network-arguments.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
-import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
+import type { MultiHeadSegmentationNetwork, NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
 /** What `apply` returns: the mean of the two branches' logits, or one branch. */
 export type DualBranchOutputMode = 'average' | 'first' | 'second';
@@ -40,7 +40,7 @@ interface Decoder {
  * e.g. partial cross-entropy on each plus a loss against their dynamically mixed pseudo label); `apply` gives the
  * inference output of `outputMode`.
  */
-export class DualBranchUNet2D extends ParameterisedNetwork implements SegmentationNetwork {
+export class DualBranchUNet2D extends ParameterisedNetwork implements MultiHeadSegmentationNetwork {
   static className = 'DualBranchUNet2D';
   readonly className = DualBranchUNet2D.className;
   readonly name: string;
@@ -89,6 +89,13 @@ export class DualBranchUNet2D extends ParameterisedNetwork implements Segmentati
       if (this.outputMode === 'second') return second;
       return tf.div(tf.add(first, second), 2) as tf.Tensor4D;
     });
+  }
+
+  readonly headNames: readonly string[] = ['first', 'second'];
+
+  /** Both branches' logits (the same as applyBranches), for ForwardHeads. */
+  applyHeads(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D[] {
+    return this.applyBranches(x, opts);
   }
 
   /** Both branches' logits, for training. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MicflowError } from '../errors/micflow-error.js';
-import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
+import type { MultiHeadSegmentationNetwork, NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
 /** How a MultiNetwork answers `apply`: the first member's logits, or the mean of all members' logits. */
 export type MultiNetworkInference = 'first' | 'average';
@@ -12,7 +12,7 @@ export type MultiNetworkInference = 'first' | 'average';
  * first member's logits or the mean of all members' logits (PyMIC's `infer_mode`); {@link MultiNetwork.applyAll}
  * gives every member's logits for training.
  */
-export class MultiNetwork implements SegmentationNetwork {
+export class MultiNetwork implements MultiHeadSegmentationNetwork {
   static className = 'MultiNet';
   readonly className = MultiNetwork.className;
 
@@ -47,6 +47,16 @@ export class MultiNetwork implements SegmentationNetwork {
   }
 
   /** Every member's logits, in member order. Each member draws dropout from its own derived random stream. */
+  /** One head per member: 'member0', 'member1', ... */
+  get headNames(): readonly string[] {
+    return this.members.map((_, i) => `member${i}`);
+  }
+
+  /** Every member's logits (the same as applyAll), for ForwardHeads. */
+  applyHeads(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D[] {
+    return this.applyAll(x, opts);
+  }
+
   applyAll(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D[] {
     return this.members.map((m, i) => m.apply(x, { ...opts, random: opts.random?.derive('member', i) }));
   }

@@ -26,3 +26,19 @@ export interface SegmentationNetwork {
   apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D;
   dispose(): void;
 }
+
+/**
+ * A network with several output heads from one forward pass, main head first: CCT's auxiliary decoders, a dual-branch
+ * network's second decoder, a U-Net's deep-supervision scales. The ForwardHeads stage runs them; `apply` stays the
+ * single inference output.
+ */
+export interface MultiHeadSegmentationNetwork extends SegmentationNetwork {
+  /** One name per head, main first (e.g. ['main', 'aux0_dropout']); its length is the head count. */
+  readonly headNames: readonly string[];
+  /** Logits of every head, main first; heads may be coarser than the input (deep supervision scales). */
+  applyHeads(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D[];
+}
+
+export function hasHeads(network: SegmentationNetwork): network is MultiHeadSegmentationNetwork {
+  return typeof (network as Partial<MultiHeadSegmentationNetwork>).applyHeads === 'function';
+}

@@ -9,7 +9,7 @@ import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
 import { checkFourOrFiveLevelArguments } from './network-arguments.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
-import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
+import type { MultiHeadSegmentationNetwork, NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
 export type UNet2DUpMode = 'bilinear' | 'nearest' | 'transposed';
 
@@ -44,7 +44,7 @@ export const UNET2D_DEFAULT_DROPOUT = [0.05, 0.1, 0.2, 0.3, 0.5] as const;
  * Weights start as PyTorch's defaults (U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for conv weights and biases; BN gamma 1,
  * beta 0, running mean 0, variance 1), drawn from SeededRandom so a seed gives the same weights on every backend.
  */
-export class UNet2D extends ParameterisedNetwork implements SegmentationNetwork {
+export class UNet2D extends ParameterisedNetwork implements MultiHeadSegmentationNetwork {
   static className = 'UNet2D';
   readonly className = UNet2D.className;
   readonly name: string;
@@ -101,6 +101,16 @@ export class UNet2D extends ParameterisedNetwork implements SegmentationNetwork 
    */
   applyMultiscale(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D[] {
     return tf.tidy(() => this.forward(x, opts, true));
+  }
+
+  /** 'main', then with deep supervision 'scale2', 'scale4', 'scale8' (the resolution divisor of each head). */
+  get headNames(): readonly string[] {
+    return ['main', ...this.deepHeads.map((_, i) => `scale${2 ** (i + 1)}`)];
+  }
+
+  /** The same as applyMultiscale: full-resolution logits, then the coarser deep-supervision heads. */
+  applyHeads(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D[] {
+    return this.applyMultiscale(x, opts);
   }
 
   private forward(x: tf.Tensor4D, opts: NetworkApplyOptions, multiscale: boolean): tf.Tensor4D[] {

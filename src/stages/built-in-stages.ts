@@ -3,6 +3,7 @@ import { stageModule } from '../graph/stage-registry.js';
 import { Batch } from './batching/batch.js';
 import { CsvDataset } from './datasets/csv-dataset.js';
 import { Forward } from './forward/forward.js';
+import { ForwardHeads } from './forward/forward-heads.js';
 import { Checkpoint } from './hooks/checkpoint.js';
 import { Evaluate } from './hooks/evaluate.js';
 import { EvaluateSegmentation } from './hooks/evaluate-segmentation.js';
@@ -126,6 +127,7 @@ export const builtInStageClasses: readonly StageClass[] = [
   ConsistencyLoss,
   ArgmaxPseudoLabel,
   Forward,
+  ForwardHeads,
   DiceLoss,
   CrossEntropyLoss,
   WeightedSum,

@@ -1,0 +1,121 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import '../../src/runtime/register-gradients.js';
+import { pipeline, stage } from '../../src/graph/pipeline-definition.js';
+import type { StageContext } from '../../src/graph/stage-context.js';
+import { StageRegistry } from '../../src/graph/stage-registry.js';
+import { validatePipeline } from '../../src/graph/validate-pipeline.js';
+import type { NetworkState, TickContext } from '../../src/graph/stage.js';
+import { CctUNet2D } from '../../src/networks/cct-unet2d.js';
+import { UNet2D } from '../../src/networks/unet2d.js';
+import { resizeLinear } from '../../src/runtime/ops/resize-linear.js';
+import { SeededRandom } from '../../src/runtime/seeded-random.js';
+import { builtInStageClasses } from '../../src/stages/built-in-stages.js';
+import { ForwardHeads } from '../../src/stages/forward/forward-heads.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const stageWith = (params: unknown) =>
+  new ForwardHeads({ nodeName: 'heads', params: ForwardHeads.paramsSchema.parse(params) } as StageContext<never>);
+const tick = (seed: number): TickContext => ({ iteration: 1, iterations: 1, random: new SeededRandom(seed) });
+const stateOf = (network: NetworkState['network']): NetworkState => ({ node: 'net', network });
+const maxAbsDifference = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+
+const cct = new CctUNet2D({ name: 'fh_cct', inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8, 8], dropout: [0, 0, 0, 0, 0.5], random: new SeededRandom(3) });
+const unet = new UNet2D({ name: 'fh_unet', inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8, 8], dropout: [0, 0, 0, 0, 0], deepSupervision: true, random: new SeededRandom(4) });
+const plain = new UNet2D({ name: 'fh_plain', inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8, 8], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(5) });
+const image = tf.randomNormal([2, 16, 32, 1], 0, 1, 'float32', 7) as tf.Tensor4D;
+
+afterAll(() => {
+  cct.dispose();
+  unet.dispose();
+  plain.dispose();
+  image.dispose();
+});
+
+describe('ForwardHeads', () => {
+  describe('having a CCT network with three auxiliary decoders', () => {
+    it('should give the same logits as the network\'s own applyWithAuxiliary under the same randomness', () => {
+      const out = stageWith({ heads: 4 }).compute({ net: stateOf(cct), image }, tick(11));
+      const reference = cct.applyWithAuxiliary(image, { training: true, random: new SeededRandom(11) });
+      expect(maxAbsDifference(out.logits, reference.main)).toBe(0);
+      reference.auxiliary.forEach((aux, k) => expect(maxAbsDifference(out[`logits${k + 1}`], aux)).toBe(0));
+      tf.dispose([reference.main, ...reference.auxiliary, ...Object.values(out)]);
+    });
+
+    it('should give softmax probabilities per head and their mean as meanProb', () => {
+      const out = stageWith({ heads: 4 }).compute({ net: stateOf(cct), image }, tick(12));
+      for (const k of ['', '1', '2', '3']) expect(maxAbsDifference(out[`prob${k}`], tf.softmax(out[`logits${k}`]))).toBeLessThan(1e-6);
+      const mean = tf.div(tf.addN([out.prob, out.prob1, out.prob2, out.prob3]), 4);
+      expect(maxAbsDifference(out.meanProb, mean)).toBeLessThan(1e-6);
+      tf.dispose([mean, ...Object.values(out)]);
+    });
+  });
+
+  describe('having a deep-supervision U-Net', () => {
+    it('should resize the coarser heads to the input (bilinear) unless resize is none', () => {
+      const resized = stageWith({ heads: 4, training: false }).compute({ net: stateOf(unet), image }, tick(1));
+      const native = stageWith({ heads: 4, training: false, resize: 'none' }).compute({ net: stateOf(unet), image }, tick(1));
+      expect(resized.logits3.shape).toEqual([2, 16, 32, 3]);
+      expect(native.logits1.shape).toEqual([2, 8, 16, 3]);
+      expect(native.logits3.shape).toEqual([2, 2, 4, 3]);
+      const expected = resizeLinear(native.logits2, [16, 32]);
+      expect(maxAbsDifference(resized.logits2, expected)).toBeLessThan(1e-5);
+      expect(resized.meanProb.shape).toEqual([2, 16, 32, 3]);
+      expect(native.meanProb.shape).toEqual([2, 16, 32, 3]);
+      tf.dispose([expected, ...Object.values(resized), ...Object.values(native)]);
+    });
+
+    it('should block every gradient with stopGradient and pass them otherwise', () => {
+      for (const stopGradient of [false, true]) {
+        const heads = stageWith({ heads: 4, stopGradient, training: false });
+        const g = tf.grad((x: tf.Tensor) => tf.sum(heads.compute({ net: stateOf(unet), image: x }, tick(1)).logits3))(image);
+        const norm = tf.sum(tf.abs(g)).dataSync()[0];
+        if (stopGradient) expect(norm).toBe(0);
+        else expect(norm).toBeGreaterThan(0);
+        g.dispose();
+      }
+    });
+  });
+
+  describe('when the head count disagrees with the network', () => {
+    it('should name the node, the network and its heads', () => {
+      expect(() => stageWith({ heads: 3 }).compute({ net: stateOf(unet), image }, tick(1))).toThrow(
+        /node "heads": params.heads is 3 but network "net" \(UNet2D\) has 4 heads \(main, scale2, scale4, scale8\)/,
+      );
+      expect(() => stageWith({ heads: 2 }).compute({ net: stateOf(plain), image }, tick(1))).toThrow(/has 1 heads \(main\)/);
+    });
+  });
+
+  describe('when wired in a pipeline', () => {
+    const registry = new StageRegistry(builtInStageClasses);
+    const definition = (port: string) =>
+      pipeline({
+        name: 'heads',
+        description: 'test',
+        data: 'fixtures/brain-mr-2d',
+        schedule: { iterations: 1, seed: 0 },
+        nodes: {
+          train: stage('CsvDataset', { csv: 'train.csv' }),
+          batch: stage('Batch', { size: 2 }, { samples: 'train' }),
+          net: stage('CctUNet2D', { classes: 5 }),
+          heads: stage('ForwardHeads', { heads: 4 }, { net: 'net', image: 'batch.image' }),
+          consistency: stage('ConsistencyLoss', {}, { prob: port, target: 'heads.prob' }),
+          optimise: stage('Adam', {}, { loss: 'consistency', nets: ['net'] }),
+        },
+      });
+
+    it('should offer logitsK/probK ports for K below params.heads', () => {
+      expect(validatePipeline(definition('heads.prob3'), registry).problems).toEqual([]);
+    });
+
+    it('should reject a head port beyond params.heads, listing the ports it has', () => {
+      const [problem] = validatePipeline(definition('heads.prob4'), registry).problems;
+      expect(problem.kind).toBe('unknown-port');
+      expect(problem.message).toContain('logits, prob, meanProb, logits1, prob1, logits2, prob2, logits3, prob3');
+    });
+  });
+});
