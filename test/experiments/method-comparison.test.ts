@@ -1,0 +1,61 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { comparisonTable, meanOfDefined, readMeanRows, runMethodComparison, stdOfDefined, type MethodRunResult } from '../../src/experiments/method-comparison.js';
+
+const run = (method: string, seed: number, dice: number[], hd95: number[]): MethodRunResult => ({
+  method,
+  seed,
+  runDirectory: `/runs/${method}-${seed}`,
+  dice,
+  hd95,
+  meanDice: meanOfDefined(dice),
+  meanHd95: meanOfDefined(hd95),
+});
+
+describe('method comparison', () => {
+  describe('having values with a NaN among them', () => {
+    it('should average and spread only the defined ones (population std)', () => {
+      expect(meanOfDefined([1, Number.NaN, 3])).toBe(2);
+      expect(stdOfDefined([1, Number.NaN, 3])).toBe(1);
+      expect(meanOfDefined([Number.NaN])).toBeNaN();
+    });
+  });
+
+  describe('having two methods with two seeds each', () => {
+    it('should write one row per method with mean ± std over seeds', () => {
+      const table = comparisonTable(
+        [run('base', 1, [0.5, 0.7], [2, 4]), run('base', 2, [0.7, 0.9], [4, 6]), run('new', 1, [0.6, 0.6], [1, 1]), run('new', 2, [0.6, 0.6], [1, 1])],
+        { classNames: ['background', 'a', 'b'], caption: 'caption' },
+      );
+      const lines = table.split('\n');
+      expect(lines[0]).toBe('caption');
+      expect(lines[2]).toBe('| method | mean fg Dice | mean fg HD95 (mm) | a Dice | b Dice |');
+      // base: per-seed means 0.6 and 0.8 → 0.700 ± 0.100; HD95 3 and 5 → 4.00 ± 1.00; a: 0.5, 0.7; b: 0.7, 0.9.
+      expect(lines[4]).toBe('| base | 0.700 ± 0.100 | 4.00 ± 1.00 | 0.600 ± 0.100 | 0.800 ± 0.100 |');
+      expect(lines[5]).toBe('| new | 0.600 ± 0.000 | 1.00 ± 0.00 | 0.600 ± 0.000 | 0.600 ± 0.000 |');
+    });
+  });
+
+  describe('having an EvaluateSegmentation table', () => {
+    it('should read the mean rows by label, empty cells as NaN', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'micflow-comparison-'));
+      const file = join(dir, 'metrics.csv');
+      writeFileSync(file, 'case,label,dice,hd95\nz1,1,0.5,3\nmean,1,0.55,2.5\nmean,2,0.25,\n');
+      const means = readMeanRows(file);
+      expect(means.get(1)).toEqual({ dice: 0.55, hd95: 2.5 });
+      expect(means.get(2)?.dice).toBe(0.25);
+      expect(means.get(2)?.hd95).toBeNaN();
+    });
+  });
+
+  describe('when a method or a seed is bad', () => {
+    it('should fail before training with a message naming the argument', async () => {
+      const base = { iterations: 1, out: join(tmpdir(), 'never-written'), classNames: ['bg', 'a'], caption: '' };
+      await expect(runMethodComparison({ ...base, methods: ['supervised'], seeds: [-1] })).rejects.toThrow(/--seeds -1/);
+      await expect(runMethodComparison({ ...base, methods: [], seeds: [1] })).rejects.toThrow(/--methods/);
+      await expect(runMethodComparison({ ...base, methods: ['no-such-pipeline'], seeds: [1] })).rejects.toThrow(/no-such-pipeline/);
+    });
+  });
+});
