@@ -35,6 +35,7 @@ import { NestedUNet2DStage } from './networks/nested-unet2d-stage.js';
 import { DualBranchUNet2DStage } from './networks/dual-branch-unet2d-stage.js';
 import { MultiNetStage } from './networks/multi-net-stage.js';
 import { CctUNet2DStage } from './networks/cct-unet2d-stage.js';
+import { COPLENetStage } from './networks/coplenet-stage.js';
 import { EmaCopy } from './networks/ema-copy.js';
 import { SigmoidRampup } from './schedules/sigmoid-rampup.js';
 import { InputNoise } from './perturbations/input-noise.js';
@@ -121,6 +122,7 @@ export const builtInStageClasses: readonly StageClass[] = [
   DualBranchUNet2DStage,
   MultiNetStage,
   CctUNet2DStage,
+  COPLENetStage,
   EmaCopy,
   SigmoidRampup,
   InputNoise,
