@@ -158,7 +158,9 @@ async function main(): Promise<void> {
     fail('Orientation check failed: the left caudate does not appear on the right of the image.');
 
   // --- Write.
-  await rm(out, { recursive: true, force: true });
+  // Only this script's folders are emptied: the weak-label variants (scribble/, noisy/, their lists and WEAK-LABELS.md,
+  // written by scripts/make-weak-label-fixtures.ts) live in the same folder and survive a regeneration.
+  for (const folder of ['image', 'label']) await rm(path.join(out, folder), { recursive: true, force: true });
   await mkdir(path.join(out, 'image'), { recursive: true });
   await mkdir(path.join(out, 'label'), { recursive: true });
   const zFirst = kept[0].z;
@@ -250,6 +252,9 @@ ${await sourceAndLicenceMarkdown([t1File, aalFile, aalNamesFile], t1)}## What th
    (header \`image,label\`, paths relative to this folder) and \`classes.json\`.
 8. For semi-supervised training: \`train_labelled.csv\` holds ${LABELLED_SLICES} training slices evenly spaced through the
    training list (about 10%), \`train_unlabelled.csv\` the other training slices.
+
+Weak-label variants of the training list (scribbles, noisy labels for half of the cases) are derived from these
+labels by \`scripts/make-weak-label-fixtures.ts\` (\`npm run fixtures:weak\`) and described in \`WEAK-LABELS.md\`.
 
 Neighbouring slices are strongly correlated, so valid/test scores on this set are optimistic; it is meant for
 exercising code, not for judging models.
