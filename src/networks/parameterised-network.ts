@@ -56,4 +56,21 @@ export abstract class ParameterisedNetwork {
       throw new MicflowError('invalid-shape', `${this.className} ${this.name} input is ${x.shape[1]}x${x.shape[2]}; height and width must be divisible by ${divisor}`);
     }
   }
+
+  /**
+   * Throws unless x is NDHWC with `inChannels` channels and depth, height and width divisible by `divisor` (one
+   * halving per down block).
+   */
+  protected checkVolumeInput(x: tf.Tensor5D, inChannels: number, divisor: number): void {
+    if (x.rank !== 5 || x.shape[4] !== inChannels) {
+      throw new MicflowError('invalid-shape', `${this.className} ${this.name} needs NDHWC input with ${inChannels} channel(s), got shape [${x.shape}]`);
+    }
+    const [, d, h, w] = x.shape;
+    if (d % divisor !== 0 || h % divisor !== 0 || w % divisor !== 0) {
+      throw new MicflowError(
+        'invalid-shape',
+        `${this.className} ${this.name} input is ${d}x${h}x${w}; depth, height and width must be divisible by ${divisor} (one halving per down block)`,
+      );
+    }
+  }
 }

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../runtime/register-gradients.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
-import { applyConvBlock, createConvBlock, type ConvBlock, type ConvBlockSpec } from './blocks/conv-block.js';
+import type { ConvBlockSpec } from './blocks/conv-block.js';
 import { applyConvolution } from './blocks/convolution.js';
 import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
+import { applyScSEConvBlock, createScSEConvBlock, type ScSEConvBlock } from './blocks/scse.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
 import { checkDropoutRates, checkFiveLevels, checkHalvableFeatures, checkPositiveIntegers } from './network-arguments.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
@@ -21,18 +22,6 @@ export interface UNet2DScSEArgs {
   /** Default 'bilinear' (PyMIC's UNet2D_ScSE always builds bilinear up blocks, whatever its `bilinear` param says). */
   upMode?: 'bilinear' | 'nearest' | 'transposed';
   random?: SeededRandom;
-}
-
-/** Concurrent spatial and channel squeeze & excitation parameters for C channels. */
-interface ScSE {
-  fc1: ConvParameters; // [C, C/2]
-  fc2: ConvParameters; // [C/2, C]
-  spatial: ConvParameters; // 1x1 conv [1, 1, C, 1]
-}
-
-/** A ConvBlock followed by its scSE block. */
-interface ScSEConvBlock extends ConvBlock {
-  scse: ScSE;
 }
 
 /**
@@ -75,14 +64,14 @@ export class UNet2DScSE extends ParameterisedNetwork implements SegmentationNetw
     this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
     const p = this.parameters;
     try {
-      const createBlock = (spec: ConvBlockSpec) => this.convBlock(spec);
+      const createBlock = (spec: ConvBlockSpec) => createScSEConvBlock(p, spec);
       this.encoder = createEncoder(p, { inChannels: this.inChannels, featureChannels: features, dropout: rates, kernelSize: [3, 3], createBlock });
       this.decoder = createDecoder(p, {
         prefix: 'dec',
         featureChannels: features,
         upMode: this.upMode,
         spatialDims: 2,
-        createBlock: (path, inChannels, outChannels) => this.convBlock({ path, inChannels, outChannels, kernelSize: [3, 3], dropout: 0 }),
+        createBlock: (path, inChannels, outChannels) => createScSEConvBlock(p, { path, inChannels, outChannels, kernelSize: [3, 3], dropout: 0 }),
       });
       this.out = p.conv('out', [3, 3, features[0], this.classes], 9 * features[0]);
     } catch (error) {
@@ -97,37 +86,10 @@ export class UNet2DScSE extends ParameterisedNetwork implements SegmentationNetw
     this.checkDropoutRandom(opts);
     const { training, random } = opts;
     return tf.tidy(() => {
-      const applyBlock = (block: ScSEConvBlock, h: tf.Tensor4D) => applyScSE(block.scse, applyConvBlock(block, h, training, random));
+      const applyBlock = (block: ScSEConvBlock, h: tf.Tensor4D) => applyScSEConvBlock(block, h, training, random);
       const skips = applyEncoder(this.encoder, x, { training, random, applyBlock });
       const decoded = applyDecoder(this.decoder, skips, this.upMode, training, random, applyBlock);
       return applyConvolution(this.out, decoded[decoded.length - 1]);
     });
   }
-
-  /** A ConvBlock, then its scSE block's variables (cSE fc1, fc2 with a C/2 bottleneck, sSE 1x1 conv). */
-  private convBlock(spec: ConvBlockSpec): ScSEConvBlock {
-    const params = this.parameters;
-    const { path, outChannels: cout } = spec;
-    const block = createConvBlock(params, spec);
-    const reduced = Math.floor(cout / 2);
-    return {
-      ...block,
-      scse: {
-        fc1: params.conv(`${path}/cse/fc1`, [cout, reduced], cout),
-        fc2: params.conv(`${path}/cse/fc2`, [reduced, cout], reduced),
-        spatial: params.conv(`${path}/sse/conv`, [1, 1, cout, 1], cout),
-      },
-    };
-  }
-}
-
-/** max(cSE(x), sSE(x)) for NHWC x (Roy et al., MICCAI 2018). */
-function applyScSE(se: ScSE, x: tf.Tensor4D): tf.Tensor4D {
-  const [n, , , c] = x.shape;
-  const squeezed = tf.mean(x, [1, 2]) as tf.Tensor2D; // [N, C]
-  const hidden = tf.relu(tf.add(tf.matMul(squeezed, se.fc1.kernel as tf.Tensor2D), se.fc1.bias));
-  const channelGate = tf.sigmoid(tf.add(tf.matMul(hidden as tf.Tensor2D, se.fc2.kernel as tf.Tensor2D), se.fc2.bias));
-  const channelExcited = tf.mul(x, tf.reshape(channelGate, [n, 1, 1, c]));
-  const spatialGate = tf.sigmoid(applyConvolution(se.spatial, x));
-  return tf.maximum(channelExcited, tf.mul(x, spatialGate)) as tf.Tensor4D;
 }

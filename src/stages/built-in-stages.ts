@@ -30,6 +30,7 @@ import { UNet2DStage } from './networks/unet2d-stage.js';
 import { UNet3DStage } from './networks/unet3d-stage.js';
 import { UNet2D5Stage } from './networks/unet2d5-stage.js';
 import { UNet2DScSEStage } from './networks/unet2d-scse-stage.js';
+import { UNet3DScSEStage } from './networks/unet3d-scse-stage.js';
 import { AttentionUNet2DStage } from './networks/attention-unet2d-stage.js';
 import { NestedUNet2DStage } from './networks/nested-unet2d-stage.js';
 import { DualBranchUNet2DStage } from './networks/dual-branch-unet2d-stage.js';
@@ -117,6 +118,7 @@ export const builtInStageClasses: readonly StageClass[] = [
   UNet3DStage,
   UNet2D5Stage,
   UNet2DScSEStage,
+  UNet3DScSEStage,
   AttentionUNet2DStage,
   NestedUNet2DStage,
   DualBranchUNet2DStage,

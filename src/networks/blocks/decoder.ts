@@ -17,8 +17,11 @@ export interface DecoderSpec<B = ConvBlock> {
   featureChannels: readonly number[];
   upMode: UpSamplingMode;
   spatialDims: 2 | 3;
-  /** The block after the concatenation; default a dropout-free ConvBlock with 3x3(x3) kernels. */
-  createBlock?: (path: string, inChannels: number, outChannels: number) => B;
+  /**
+   * The block after the concatenation, given the encoder level it decodes to (`level` 0 = full resolution, e.g. to
+   * pick that level's dropout rate); default a dropout-free ConvBlock with 3x3(x3) kernels.
+   */
+  createBlock?: (path: string, inChannels: number, outChannels: number, level: number) => B;
 }
 
 /**
@@ -35,7 +38,7 @@ export function createDecoder<B = ConvBlock>(parameters: NetworkParameters, spec
   const decoder: UpBlock<B>[] = [];
   for (let level = f.length - 2, k = 1; level >= 0; level--, k++) {
     const up = createUpSampling(parameters, `${spec.prefix}${k}/up`, f[level + 1], f[level], spec.upMode, spec.spatialDims);
-    decoder.push({ up, block: createBlock(`${spec.prefix}${k}`, 2 * f[level], f[level]) });
+    decoder.push({ up, block: createBlock(`${spec.prefix}${k}`, 2 * f[level], f[level], level) });
   }
   return decoder;
 }
