@@ -30,7 +30,6 @@ import { UNet2DStage } from './networks/unet2d-stage.js';
 import { UNet3DStage } from './networks/unet3d-stage.js';
 import { UNet2D5Stage } from './networks/unet2d5-stage.js';
 import { UNet2DScSEStage } from './networks/unet2d-scse-stage.js';
-import { UNet3DScSEStage } from './networks/unet3d-scse-stage.js';
 import { AttentionUNet2DStage } from './networks/attention-unet2d-stage.js';
 import { NestedUNet2DStage } from './networks/nested-unet2d-stage.js';
 import { DualBranchUNet2DStage } from './networks/dual-branch-unet2d-stage.js';
@@ -42,6 +41,10 @@ import { SigmoidRampup } from './schedules/sigmoid-rampup.js';
 import { InputNoise } from './perturbations/input-noise.js';
 import { ConsistencyLoss } from './losses/consistency-loss-stage.js';
 import { ArgmaxPseudoLabel } from './pseudo-labels/argmax-pseudo-label.js';
+import { DynamicMixPseudoLabel } from './pseudo-labels/dynamic-mix-pseudo-label.js';
+import { PartialLabelMask } from './weak-labels/partial-label-mask.js';
+import { SoftCrossEntropyLoss } from './losses/soft-cross-entropy-loss-stage.js';
+import { RandomRot90Pair } from './perturbations/random-rot90-pair.js';
 import { Adam } from './optimisers/adam.js';
 import { NormalizeWithMeanStd } from './transforms/normalize-with-mean-std.js';
 import { RandomCrop } from './transforms/random-crop.js';
@@ -118,7 +121,6 @@ export const builtInStageClasses: readonly StageClass[] = [
   UNet3DStage,
   UNet2D5Stage,
   UNet2DScSEStage,
-  UNet3DScSEStage,
   AttentionUNet2DStage,
   NestedUNet2DStage,
   DualBranchUNet2DStage,
@@ -130,6 +132,10 @@ export const builtInStageClasses: readonly StageClass[] = [
   InputNoise,
   ConsistencyLoss,
   ArgmaxPseudoLabel,
+  DynamicMixPseudoLabel,
+  PartialLabelMask,
+  SoftCrossEntropyLoss,
+  RandomRot90Pair,
   Forward,
   ForwardHeads,
   DiceLoss,

@@ -32,6 +32,7 @@ export class PartialLabelMask extends TensorStage<z.infer<typeof params>> {
   static readonly outputs = {
     label: { type: 'tensor', description: 'the label map with unannotated pixels set to 0 [N, ...spatial] int32' },
     mask: { type: 'tensor', description: '1 for annotated, 0 for unannotated pixels [N, ...spatial] float32' },
+    annotatedFraction: { type: 'scalar', description: 'fraction of the batch pixels that are annotated (reported per tick)' },
   } as const;
 
   override compute(inputs: TensorInputs): Record<string, tf.Tensor> {
@@ -40,6 +41,7 @@ export class PartialLabelMask extends TensorStage<z.infer<typeof params>> {
       throw new MicflowError('invalid-argument', `node "${this.nodeName}": label input must be an int32 label map, got ${label.dtype}`);
     }
     const annotated = tf.notEqual(label, tf.scalar(this.params.unannotatedValue, 'int32'));
-    return { label: tf.where(annotated, label, tf.zerosLike(label)), mask: tf.cast(annotated, 'float32') };
+    const mask = tf.cast(annotated, 'float32');
+    return { label: tf.where(annotated, label, tf.zerosLike(label)), mask, annotatedFraction: tf.mean(mask) };
   }
 }

@@ -25,6 +25,7 @@ describe('PartialLabelMask', () => {
       expect(Array.from(out.label.dataSync())).toEqual([0, 0, 3, 0, 1, 0]);
       expect(out.mask.dtype).toBe('float32');
       expect(Array.from(out.mask.dataSync())).toEqual([1, 0, 1, 0, 1, 0]);
+      expect(out.annotatedFraction.dataSync()[0]).toBe(0.5);
     });
   });
 

@@ -1,0 +1,54 @@
+import { pipeline, stage } from '../src/graph/pipeline-definition.js';
+
+const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus'];
+
+/**
+ * Dual-branch network with dynamically mixed pseudo labels (Luo, Hu, Liao, Zhai, Song, Wang, Zhang, "Scribble-supervised
+ * medical image segmentation via dual-branch network and dynamically mixed pseudo labels supervision", MICCAI 2022;
+ * PyMIC's WSLDMPLS): PyMIC's UNet2D_DualBranch (one encoder, two independently initialised decoders), each branch trained
+ * with partial cross-entropy on the scribbles (½ each) and with Dice against the argmax of α·p₁ + (1 − α)·p₂, α ~ U(0, 1)
+ * drawn afresh every tick, no gradient through the pseudo label. The pseudo-label weight is PyMIC's 0.1 × sigmoid ramp-up
+ * over the first 300 iterations, times ½ per branch (so `rampup` reaches 0.05). Validation and test use the network's
+ * output, the mean of both branches' logits.
+ *
+ *   batch ─┬─ image ─ predict(net: 2 heads) ─┬─ logits, prob ───┬─ pce1(scribble) ─────────────────┐
+ *          │                                 └─ logits1, prob1 ─┼─ pce2(scribble) ─────────────────┤
+ *          │                                   prob, prob1 ─ mix(α) ─ label ─┬─ pseudo1 = Dice(logits, label) ─ × rampup ─┤
+ *          │                                                                 └─ pseudo2 = Dice(logits1, label) ─ × rampup ┴─ loss ─ optimise(net)
+ *          └─ label ─ scribble ─ label, mask ─ pce1, pce2
+ *
+ * Same data, crops, encoder/decoder sizes, 600 iterations and validation / checkpoint / evaluation nodes as
+ * scribble-pce.
+ */
+export default pipeline({
+  name: 'scribble-dmpls',
+  description: 'Dual-branch U-Net: partial CE per branch plus Dice against dynamically mixed argmax pseudo labels',
+  reference: 'Luo et al. Scribble-Supervised Medical Image Segmentation via Dual-Branch Network and Dynamically Mixed Pseudo Labels Supervision. MICCAI 2022',
+  data: 'fixtures/brain-mr-2d',
+  schedule: { iterations: 600, seed: 1 },
+  nodes: {
+    train: stage('CsvDataset', { csv: 'train_scribble.csv', classes: 5, extraLabelValues: [5] }),
+    trainNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'train' }),
+    trainFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'trainNormalised' }),
+    trainCropped: stage('RandomCrop', { size: [64, 64], foregroundRatio: 0.8, foregroundLabels: [1, 2, 3, 4] }, { samples: 'trainFlipped' }),
+    batch: stage('Batch', { size: 4 }, { samples: 'trainCropped' }),
+    scribble: stage('PartialLabelMask', { unannotatedValue: 5 }, { label: 'batch.label' }),
+    net: stage('DualBranchUNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128] }),
+    predict: stage('ForwardHeads', { heads: 2 }, { net: 'net', image: 'batch.image' }),
+    pce1: stage('CrossEntropyLoss', {}, { prediction: 'predict.logits', label: 'scribble.label', mask: 'scribble.mask' }),
+    pce2: stage('CrossEntropyLoss', {}, { prediction: 'predict.logits1', label: 'scribble.label', mask: 'scribble.mask' }),
+    mix: stage('DynamicMixPseudoLabel', {}, { first: 'predict.prob', second: 'predict.prob1' }),
+    pseudo1: stage('DiceLoss', {}, { prediction: 'predict.logits', label: 'mix.label' }),
+    pseudo2: stage('DiceLoss', {}, { prediction: 'predict.logits1', label: 'mix.label' }),
+    rampup: stage('SigmoidRampup', { start: 0, end: 300, max: 0.05 }),
+    loss: stage('WeightedSum', {}, { terms: ['pce1', 'pce2', 'pseudo1', 'pseudo2'], weights: [0.5, 0.5, 'rampup', 'rampup'] }),
+    optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
+    valid: stage('CsvDataset', { csv: 'valid.csv' }),
+    validNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'valid' }),
+    validate: stage('Validate', { every: 50, classNames }, { net: 'net', samples: 'validNormalised' }),
+    checkpoint: stage('Checkpoint', { every: 100 }, { nets: ['net'] }),
+    test: stage('CsvDataset', { csv: 'test.csv' }),
+    testNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'test' }),
+    evaluate: stage('Evaluate', { checkpoint: 'best', classNames }, { net: 'net', samples: 'testNormalised' }),
+  },
+});
