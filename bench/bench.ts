@@ -1,56 +1,59 @@
 /**
- * `npm run bench` — how fast micflow trains and infers PyMIC's UNet2D on each available backend (not a test).
+ * `npm run bench` — how fast micflow trains, infers and loads data on each available backend (not a test).
  *
- *   npm run bench -- [--backends native,wasm,cpu] [--steps 10] [--warmup 2] [--batch 4] [--size 256]
- *                    [--vs-torch] [--json bench-results.json]
+ *   npm run bench -- [--rows unet2d,unet3d,loader] [--backends native,wasm] [--steps 10] [--warmup 2]
+ *                    [--batch 4] [--size 256] [--batch3d 1] [--size3d 64] [--features3d 8,16,32,64,128]
+ *                    [--loader-batches 50] [--vs-torch] [--flatness 50] [--json bench-results.json]
  *
- * Row: UNet2D (feature channels 16-32-64-128-256, 1,813,218 parameters), batch 4 of 1x256x256, 2 classes, soft Dice +
- * cross-entropy, Adam (lr 1e-3), training-mode forward with dropout. Reports per backend the median training step
- * (forward, gradients, Adam update, loss read back), median inference of one image (eval mode, argmax read back),
- * the process's peak RSS, and live tensors after the warm-up and after the last step (equal when nothing leaks; the
- * first step creates Adam's moment variables, so at least one warm-up step runs). Each
- * backend runs in its own child process, so a backend that aborts (wasm runs out of its 4 GB heap at batch 4) or
- * leaks cannot disturb the others, and peak RSS is per backend.
+ * Rows:
+ * - unet2d: PyMIC's UNet2D (16-32-64-128-256, 1,813,218 parameters), batch 4 of 1x256², 2 classes;
+ * - unet3d: PyMIC's UNet3D (8-16-32-64-128 by default, 1,337,090 parameters), batch 1 of 1x64³, 2 classes;
+ *   both trained with soft Dice + cross-entropy and Adam (lr 1e-3), training-mode forward with dropout. Per backend:
+ *   the median training step (forward, gradients, Adam update, loss read back), the median inference of one image
+ *   (eval mode, no tape, argmax read back), the process's peak RSS, and live tensors after the warm-up and after the
+ *   last step (equal when nothing leaks; at least one warm-up step runs, the first creates Adam's moment variables);
+ * - loader: samples/s through CsvDataset -> NormalizeWithMeanStd -> RandomFlip -> RandomCrop -> Batch on
+ *   fixtures/brain-mr-2d (crop 80², batch 4) and fixtures/brain-mr-3d (crop 32³, batch 2), first epoch (decoding) and
+ *   cached; PyTorch has no counterpart in this bench (no reference).
  *
- * --vs-torch also runs bench/torch_unet2d.py (the same architecture, loss and optimiser in PyTorch; Debian's
- * python3-torch via /usr/bin/python3, or $MICFLOW_TORCH_PYTHON) with the same thread count and prints the ratio
- * micflow / PyTorch per row. Defaults to the backends that finish a step in reasonable time: native, wasm (cpu takes
- * over ten minutes per step; ask for it with --backends cpu).
+ * --vs-torch also runs bench/torch_unet.py (the same architecture, loss and optimiser in PyTorch; Debian's
+ * python3-torch via /usr/bin/python3, or $MICFLOW_TORCH_PYTHON) per network row with the same thread count and prints
+ * micflow / PyTorch per row. Both sides print their trainable parameter count; when they differ the row is flagged,
+ * gets no ratio, and the bench exits with status 1.
+ *
+ * --flatness N trains N steps per network row (default row unet2d) and reports live tensors and RSS at steps 1, 10,
+ * N/2 and N; growth is flagged (and exits 1): any change of the live tensor count, or RSS growing from step 10 on by
+ * more than 5% and 64 MB.
+ *
+ * Each (row, backend) runs in its own child process, so a backend that aborts (wasm runs out of its 4 GB heap at
+ * batch 4) or leaks cannot disturb the others, and peak RSS is per row. Backends default to the ones that finish a
+ * step in reasonable time: native, wasm (cpu takes over ten minutes per UNet2D step; ask for it with --backends cpu).
  */
-import type * as tfTypes from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { flatnessVerdict, formatDuration, markdownTable, parameterCountCheck, type FlatnessSample } from './bench-report.js';
+import { LOADER_ROWS, loaderRowLabel, measureLoaderRow, type LoaderRowId, type LoaderThroughput } from './loader-row.js';
+import { NETWORK_ROW_DEFAULTS, networkRowLabel, sampleNetworkFlatness, timeNetworkRow, type NetworkRowId, type NetworkRowSpec, type NetworkTimings } from './network-rows.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const RESULT_MARKER = 'MICFLOW-BENCH-RESULT ';
+type RowId = NetworkRowId | LoaderRowId;
 
 interface Options {
+  rows: RowId[];
   backends: string[];
   steps: number;
   warmup: number;
-  batch: number;
-  size: number;
+  network: Record<NetworkRowId, NetworkRowSpec>;
+  loaderBatches: number;
   vsTorch: boolean;
+  flatness?: number;
   json?: string;
-  child?: string;
-}
-
-interface Row {
-  row: string;
-  backend: string;
-  ok: boolean;
-  error?: string;
-  selection?: string;
-  trainStepMs?: number;
-  trainStepMsAll?: number[];
-  inferenceMs?: number;
-  peakRssMb?: number;
-  liveTensorsBefore?: number;
-  liveTensorsAfter?: number;
-  torchTrainStepMs?: number;
-  torchInferenceMs?: number;
-  trainRatio?: number;
-  inferenceRatio?: number;
+  timeoutSeconds: number;
+  child?: { kind: 'time' | 'flatness'; row: RowId; backend: string };
 }
 
 function parseOptions(argv: string[]): Options {
@@ -58,87 +61,71 @@ function parseOptions(argv: string[]): Options {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const number = (name: string, fallback: number) => {
+  const integer = (name: string, fallback: number, min = 0) => {
     const v = value(name);
     if (v === undefined) return fallback;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${v}`);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got ${v}`);
     return n;
   };
+  const list = (name: string, fallback: number[]) => {
+    const v = value(name);
+    if (v === undefined) return fallback;
+    const n = v.split(',').map(Number);
+    if (n.some((x) => !Number.isInteger(x) || x <= 0)) throw new Error(`--${name} must be comma-separated positive integers, got ${v}`);
+    return n;
+  };
+  const flatness = value('flatness') === undefined ? undefined : integer('flatness', 50, 2);
+  const rowsText = value('rows') ?? (flatness ? 'unet2d' : 'unet2d,unet3d,loader');
+  const rows = rowsText.split(',').filter(Boolean).flatMap((r): RowId[] => (r === 'loader' ? ['loader2d', 'loader3d'] : [r as RowId]));
+  for (const r of rows) {
+    if (!(r in NETWORK_ROW_DEFAULTS) && !(r in LOADER_ROWS)) throw new Error(`--rows: unknown row ${r} (known: unet2d, unet3d, loader, loader2d, loader3d)`);
+  }
+  const features3d = list('features3d', NETWORK_ROW_DEFAULTS.unet3d.features);
+  if (features3d.length !== 4 && features3d.length !== 5) throw new Error(`--features3d needs 4 or 5 channel counts, got ${features3d.length}`);
+  const child = value('child');
   return {
+    rows,
     backends: (value('backends') ?? 'native,wasm').split(',').filter(Boolean),
-    steps: number('steps', 10),
-    warmup: number('warmup', 2),
-    batch: number('batch', 4),
-    size: number('size', 256),
+    steps: integer('steps', 10, 1),
+    warmup: integer('warmup', 2),
+    network: {
+      unet2d: { ...NETWORK_ROW_DEFAULTS.unet2d, batch: integer('batch', 4, 1), size: integer('size', 256, 16) },
+      unet3d: {
+        ...NETWORK_ROW_DEFAULTS.unet3d,
+        batch: integer('batch3d', 1, 1),
+        size: integer('size3d', 64, 16),
+        features: features3d,
+        dropout: NETWORK_ROW_DEFAULTS.unet3d.dropout.slice(0, features3d.length),
+      },
+    },
+    loaderBatches: integer('loader-batches', 50, 1),
     vsTorch: argv.includes('--vs-torch'),
+    flatness,
     json: value('json'),
-    child: value('child'),
+    timeoutSeconds: integer('timeout', 1800, 1),
+    child: child ? { kind: child as 'time' | 'flatness', row: value('row') as RowId, backend: value('backend') as string } : undefined,
   };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const rowName = (o: Options) => `UNet2D 16-256, batch ${o.batch} of 1x${o.size}x${o.size}`;
+const isNetworkRow = (row: RowId): row is NetworkRowId => row in NETWORK_ROW_DEFAULTS;
+const rowLabel = (o: Options, row: RowId) => (isNetworkRow(row) ? networkRowLabel(o.network[row]) : loaderRowLabel(LOADER_ROWS[row]));
 
-/** Runs in the child: one backend, prints one JSON line. */
-async function measureBackend(o: Options, backend: string): Promise<Row> {
-  const tf = await import('@tensorflow/tfjs-core');
-  const { TensorRuntime } = await import('../src/runtime/tensor-runtime.js');
-  const { UNet2D } = await import('../src/networks/unet2d.js');
-  const { diceLoss } = await import('../src/losses/dice-loss.js');
-  const { crossEntropyLoss } = await import('../src/losses/cross-entropy-loss.js');
-  const { SeededRandom } = await import('../src/runtime/seeded-random.js');
-  const runtime = await TensorRuntime.create({ backend });
-  const classes = 2;
-  const random = new SeededRandom(1);
-  const net = new UNet2D({ inChannels: 1, classes, random: random.derive('init') });
-  const optimizer = tf.train.adam(1e-3);
-  const pixels = o.batch * o.size * o.size;
-  const x = tf.tensor4d(random.normalArray(pixels), [o.batch, o.size, o.size, 1]);
-  const labels = Int32Array.from({ length: pixels }, () => random.integer(classes));
-  const target = tf.tidy(() => tf.reshape(tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat(), [o.batch, o.size, o.size, classes]));
-  const image = tf.slice(x, [0, 0, 0, 0], [1, o.size, o.size, 1]);
-  // Counted after the first step, which creates Adam's moment variables.
-  let liveTensorsBefore = tf.memory().numTensors;
-  const train: number[] = [];
-  for (let step = 0; step < Math.max(1, o.warmup) + o.steps; step++) {
-    if (step === Math.max(1, o.warmup)) liveTensorsBefore = tf.memory().numTensors;
-    const start = performance.now();
-    const loss = optimizer.minimize(
-      () =>
-        tf.tidy(() => {
-          const logits = net.apply(x, { training: true, random: random.derive('step', step) });
-          return tf.add(crossEntropyLoss(logits, target), diceLoss(tf.softmax(logits), target)) as tfTypes.Scalar;
-        }),
-      true,
-      net.trainableVariables,
-    );
-    loss?.dataSync();
-    loss?.dispose();
-    if (step >= Math.max(1, o.warmup)) train.push(performance.now() - start);
+// ------------------------------------------------------------------------------------------------------------------
+// Child side: one row on one backend, one result line on stdout.
+
+async function runChildWork(o: Options): Promise<unknown> {
+  const { kind, row, backend } = o.child!;
+  if (kind === 'flatness') {
+    if (!isNetworkRow(row)) throw new Error(`--flatness applies to network rows, not ${row}`);
+    return sampleNetworkFlatness(o.network[row], backend, o.flatness ?? 50);
   }
-  const liveTensorsAfter = tf.memory().numTensors;
-  const infer: number[] = [];
-  for (let step = 0; step < o.warmup + o.steps; step++) {
-    const start = performance.now();
-    const labelsOut = tf.tidy(() => tf.argMax(net.apply(image, { training: false }), 3));
-    labelsOut.dataSync();
-    labelsOut.dispose();
-    if (step >= o.warmup) infer.push(performance.now() - start);
-  }
-  return {
-    row: rowName(o),
-    backend,
-    ok: true,
-    selection: runtime.selection.reason,
-    trainStepMs: median(train),
-    trainStepMsAll: train.map((t) => Math.round(t)),
-    inferenceMs: median(infer),
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
-    liveTensorsBefore,
-    liveTensorsAfter,
-  };
+  if (isNetworkRow(row)) return timeNetworkRow(o.network[row], backend, o.steps, o.warmup);
+  return measureLoaderRow(LOADER_ROWS[row], backend, o.loaderBatches, resolve(here, '..'));
 }
+
+// ------------------------------------------------------------------------------------------------------------------
+// Parent side
 
 /**
  * Both sides run with the same OpenMP wait policy: micflow's addon defaults to passive (see native-addon.ts), and
@@ -148,59 +135,137 @@ function benchEnvironment(): NodeJS.ProcessEnv {
   return { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'passive' };
 }
 
-function runChild(o: Options, backend: string): Row {
-  const self = fileURLToPath(import.meta.url);
-  const args = ['--import', 'tsx', self, '--child', backend, '--steps', String(o.steps), '--warmup', String(o.warmup), '--batch', String(o.batch), '--size', String(o.size)];
-  const result = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26, env: benchEnvironment() });
-  const line = result.stdout.split('\n').find((l) => l.startsWith('{"row"'));
-  if (line) return JSON.parse(line) as Row;
-  const why = (result.stderr || result.stdout || `exit ${result.status}`).split('\n').find((l) => /error|abort/i.test(l)) ?? `exit ${result.status ?? result.signal}`;
-  return { row: rowName(o), backend, ok: false, error: why.trim().slice(0, 200) };
+type ChildOutcome<T> = { ok: true; result: T } | { ok: false; error: string };
+
+function runChild<T>(o: Options, kind: 'time' | 'flatness', row: RowId, backend: string): ChildOutcome<T> {
+  const passThrough = process.argv.slice(2).filter((a, i, all) => !['--child', '--row', '--backend'].includes(a) && !['--child', '--row', '--backend'].includes(all[i - 1]));
+  const args = ['--import', 'tsx', fileURLToPath(import.meta.url), ...passThrough, '--child', kind, '--row', row, '--backend', backend];
+  const result = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26, env: benchEnvironment(), timeout: o.timeoutSeconds * 1000 });
+  const line = result.stdout?.split('\n').find((l) => l.startsWith(RESULT_MARKER));
+  if (line) return { ok: true, result: JSON.parse(line.slice(RESULT_MARKER.length)) as T };
+  if (result.error && (result.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') return { ok: false, error: `timed out after ${o.timeoutSeconds} s (--timeout)` };
+  const text = result.stderr || result.stdout || '';
+  const why = text.split('\n').find((l) => /error|abort/i.test(l)) ?? `exit ${result.status ?? result.signal}`;
+  return { ok: false, error: why.trim().slice(0, 200) };
 }
 
-function runTorch(o: Options, threads: number): { trainStepMs: number; inferenceMs: number; framework: string } | { error: string } {
+interface TorchTimings {
+  framework: string;
+  parameters: number;
+  trainStepMs: number;
+  inferenceMs: number;
+  peakRssMb: number;
+}
+
+function runTorch(o: Options, spec: NetworkRowSpec, threads: number): TorchTimings | { error: string } {
   const python = process.env.MICFLOW_TORCH_PYTHON ?? '/usr/bin/python3';
-  const script = join(dirname(fileURLToPath(import.meta.url)), 'torch_unet2d.py');
-  const result = spawnSync(
-    python,
-    [script, '--batch', String(o.batch), '--size', String(o.size), '--steps', String(o.steps), '--warmup', String(o.warmup), '--threads', String(threads)],
-    { encoding: 'utf8', maxBuffer: 1 << 24, env: benchEnvironment() },
-  );
+  const script = join(here, 'torch_unet.py');
+  const args = [
+    script, '--dims', String(spec.dims), '--batch', String(spec.batch), '--size', String(spec.size), '--features', spec.features.join(','),
+    '--dropout', spec.dropout.join(','), '--classes', String(spec.classes), '--steps', String(o.steps), '--warmup', String(o.warmup),
+    '--threads', String(threads),
+  ];
+  const result = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 24, env: benchEnvironment(), timeout: o.timeoutSeconds * 1000 });
   const line = result.stdout?.split('\n').find((l) => l.startsWith('{'));
   if (!line) {
     const why = (result.stderr || String(result.error ?? `exit ${result.status}`)).trim().split('\n').pop();
     return { error: `${python} ${script} failed: ${why} (Debian: apt-get install python3-torch)` };
   }
-  return JSON.parse(line);
+  return JSON.parse(line) as TorchTimings;
 }
 
-const fmt = (ms: number | undefined) => (ms === undefined ? '-' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+interface NetworkRowResult {
+  row: string;
+  rowId: NetworkRowId;
+  backend: string;
+  ok: boolean;
+  error?: string;
+  timings?: NetworkTimings;
+  torch?: TorchTimings | { error: string };
+  parameterMismatch?: string;
+  trainRatio?: number;
+  inferenceRatio?: number;
+}
 
-function table(rows: Row[], torch: { framework: string; trainStepMs: number; inferenceMs: number } | { error: string } | undefined): string {
-  const header = ['row', 'backend', 'train step', 'inference/image', 'peak RSS', 'live tensors before/after', ...(torch ? ['train ratio vs torch', 'inference ratio vs torch'] : [])];
-  const lines = rows.map((r) => [
-    r.row,
-    r.backend,
-    r.ok ? fmt(r.trainStepMs) : `failed: ${r.error}`,
-    fmt(r.inferenceMs),
-    r.peakRssMb === undefined ? '-' : `${r.peakRssMb.toFixed(0)} MB`,
-    r.ok ? `${r.liveTensorsBefore}/${r.liveTensorsAfter}` : '-',
-    ...(torch ? [r.trainRatio?.toFixed(2) ?? '-', r.inferenceRatio?.toFixed(2) ?? '-'] : []),
-  ]);
-  if (torch && 'framework' in torch) {
-    lines.push([rows[0]?.row ?? '', torch.framework, fmt(torch.trainStepMs), fmt(torch.inferenceMs), '-', '-', '1.00', '1.00']);
+interface LoaderRowResult {
+  row: string;
+  backend: string;
+  ok: boolean;
+  error?: string;
+  throughput?: LoaderThroughput;
+}
+
+interface FlatnessRowResult {
+  row: string;
+  backend: string;
+  ok: boolean;
+  error?: string;
+  parameters?: number;
+  samples?: FlatnessSample[];
+  flat?: boolean;
+  problems?: string[];
+}
+
+const ratio = (r: number | undefined) => (r === undefined ? '-' : r.toFixed(2));
+const batches = (n: number) => `${n} batch${n === 1 ? '' : 'es'}`;
+const mb = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(0)} MB`);
+
+function networkTable(results: NetworkRowResult[], vsTorch: boolean): string {
+  const header = ['row', 'backend', 'parameters', 'train step', 'inference/image', 'peak RSS', 'live tensors before/after', ...(vsTorch ? ['train ratio vs torch', 'inference ratio vs torch'] : [])];
+  const lines: string[][] = [];
+  for (const rowId of new Set(results.map((r) => r.rowId))) {
+    const group = results.filter((r) => r.rowId === rowId);
+    for (const r of group) {
+      const t = r.timings;
+      lines.push([
+        r.row, r.backend, t ? t.parameters.toLocaleString('en-US') : '-', r.ok ? formatDuration(t?.trainStepMs) : `failed: ${r.error}`,
+        formatDuration(t?.inferenceMs), mb(t?.peakRssMb), t ? `${t.liveTensorsBefore}/${t.liveTensorsAfter}` : '-',
+        ...(vsTorch ? (r.parameterMismatch ? ['FLAGGED: ' + r.parameterMismatch, '-'] : [ratio(r.trainRatio), ratio(r.inferenceRatio)]) : []),
+      ]);
+    }
+    const torch = group[0].torch;
+    if (!vsTorch || !torch) continue;
+    if ('error' in torch) lines.push([group[0].row, 'pytorch', '-', `failed: ${torch.error}`, '-', '-', '-', '-', '-']);
+    else lines.push([group[0].row, torch.framework, torch.parameters.toLocaleString('en-US'), formatDuration(torch.trainStepMs), formatDuration(torch.inferenceMs), mb(torch.peakRssMb), '-', '1.00', '1.00']);
   }
-  const all = [header, ...lines];
-  const widths = header.map((_, i) => Math.max(...all.map((l) => String(l[i]).length)));
-  const render = (l: string[]) => `| ${l.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
-  return [render(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(render)].join('\n');
+  return markdownTable(header, lines);
+}
+
+function loaderTable(results: LoaderRowResult[]): string {
+  const header = ['row', 'backend', 'samples/s, first epoch (decoding)', 'samples/s, cached', 'live tensors before/after', 'vs torch'];
+  return markdownTable(
+    header,
+    results.map((r) => {
+      const t = r.throughput;
+      if (!r.ok || !t) return [r.row, r.backend, `failed: ${r.error}`, '-', '-', 'no reference'];
+      return [
+        r.row, r.backend, `${t.firstEpochSamplesPerSecond.toFixed(1)} (${batches(t.firstEpochBatches)})`,
+        `${t.cachedSamplesPerSecond.toFixed(1)} (${batches(t.cachedBatches)})`, `${t.liveTensorsBefore}/${t.liveTensorsAfter}`, 'no reference',
+      ];
+    }),
+  );
+}
+
+function flatnessTable(results: FlatnessRowResult[]): string {
+  const header = ['row', 'backend', 'step', 'live tensors', 'RSS', 'verdict'];
+  const lines: string[][] = [];
+  for (const r of results) {
+    if (!r.ok || !r.samples) {
+      lines.push([r.row, r.backend, '-', '-', '-', `failed: ${r.error}`]);
+      continue;
+    }
+    r.samples.forEach((s, i) =>
+      lines.push([i === 0 ? r.row : '', i === 0 ? r.backend : '', String(s.step), String(s.liveTensors), mb(s.rssMb), i === r.samples!.length - 1 ? (r.flat ? 'flat' : `FLAGGED: ${r.problems!.join('; ')}`) : '']),
+    );
+  }
+  return markdownTable(header, lines);
 }
 
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   if (o.child) {
     try {
-      console.log(JSON.stringify(await measureBackend(o, o.child)));
+      console.log(RESULT_MARKER + JSON.stringify(await runChildWork(o)));
     } catch (error) {
       console.error(`error: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
       process.exit(1);
@@ -208,45 +273,84 @@ async function main(): Promise<void> {
     return;
   }
   const threads = Number(process.env.OMP_NUM_THREADS) || availableParallelism();
-  console.log(
-    `micflow bench: ${rowName(o)}, ${o.steps} steps after ${o.warmup} warm-up, ${threads} threads, ` +
-      `OMP_WAIT_POLICY=${benchEnvironment().OMP_WAIT_POLICY}, backends ${o.backends.join(', ')}, ` +
-      `load average ${loadavg()[0].toFixed(1)} (timings scale with other work on the machine)`,
-  );
   const loadBefore = loadavg()[0];
-  const rows: Row[] = [];
-  for (const backend of o.backends) {
-    const row = runChild(o, backend);
-    rows.push(row);
-    console.log(`  ${backend}: ${row.ok ? `train ${fmt(row.trainStepMs)}, inference ${fmt(row.inferenceMs)}` : `failed: ${row.error}`}`);
-  }
-  let torch: ReturnType<typeof runTorch> | undefined;
-  if (o.vsTorch) {
-    torch = runTorch(o, threads);
-    if ('error' in torch) console.log(`  pytorch: ${torch.error}`);
-    else {
-      console.log(`  ${torch.framework}: train ${fmt(torch.trainStepMs)}, inference ${fmt(torch.inferenceMs)}`);
-      for (const r of rows) {
-        if (!r.ok) continue;
-        r.torchTrainStepMs = torch.trainStepMs;
-        r.torchInferenceMs = torch.inferenceMs;
-        r.trainRatio = (r.trainStepMs as number) / torch.trainStepMs;
-        r.inferenceRatio = (r.inferenceMs as number) / torch.inferenceMs;
+  const mode = o.flatness ? `flatness check over ${o.flatness} training steps` : `${o.steps} timed steps after ${o.warmup} warm-up`;
+  console.log(
+    `micflow bench: ${mode}, ${threads} threads, OMP_WAIT_POLICY=${benchEnvironment().OMP_WAIT_POLICY}, ` +
+      `backends ${o.backends.join(', ')}, load average ${loadBefore.toFixed(1)} (timings scale with other work on the machine)`,
+  );
+  const network: NetworkRowResult[] = [];
+  const loader: LoaderRowResult[] = [];
+  const flatness: FlatnessRowResult[] = [];
+  let flagged = false;
+  for (const rowId of o.rows) {
+    const row = rowLabel(o, rowId);
+    if (o.flatness) {
+      if (!isNetworkRow(rowId)) throw new Error(`--flatness applies to network rows (unet2d, unet3d), not ${rowId}`);
+      for (const backend of o.backends) {
+        const outcome = runChild<{ parameters: number; samples: FlatnessSample[] }>(o, 'flatness', rowId, backend);
+        const result: FlatnessRowResult = outcome.ok ? { row, backend, ok: true, ...outcome.result, ...flatnessVerdict(outcome.result.samples) } : { row, backend, ok: false, error: outcome.error };
+        if (result.ok && !result.flat) flagged = true;
+        flatness.push(result);
+        console.log(`  ${row} on ${backend}: ${result.ok ? (result.flat ? 'flat' : `FLAGGED: ${result.problems!.join('; ')}`) : `failed: ${result.error}`}`);
+      }
+      continue;
+    }
+    if (!isNetworkRow(rowId)) {
+      const backend = o.backends[0];
+      const outcome = runChild<LoaderThroughput>(o, 'time', rowId, backend);
+      const result: LoaderRowResult = outcome.ok ? { row, backend, ok: true, throughput: outcome.result } : { row, backend, ok: false, error: outcome.error };
+      loader.push(result);
+      console.log(`  ${row}: ${result.ok ? `${result.throughput!.cachedSamplesPerSecond.toFixed(1)} samples/s cached` : `failed: ${result.error}`}`);
+      continue;
+    }
+    const spec = o.network[rowId];
+    const rowResults: NetworkRowResult[] = [];
+    for (const backend of o.backends) {
+      const outcome = runChild<NetworkTimings>(o, 'time', rowId, backend);
+      const result: NetworkRowResult = outcome.ok ? { row, rowId, backend, ok: true, timings: outcome.result } : { row, rowId, backend, ok: false, error: outcome.error };
+      rowResults.push(result);
+      console.log(`  ${row} on ${backend}: ${result.ok ? `train ${formatDuration(result.timings!.trainStepMs)}, inference ${formatDuration(result.timings!.inferenceMs)}` : `failed: ${result.error}`}`);
+    }
+    if (o.vsTorch) {
+      const torch = runTorch(o, spec, threads);
+      console.log(`  ${row} in PyTorch: ${'error' in torch ? torch.error : `train ${formatDuration(torch.trainStepMs)}, inference ${formatDuration(torch.inferenceMs)}`}`);
+      for (const r of rowResults) {
+        r.torch = torch;
+        if (!r.ok || 'error' in torch) continue;
+        const check = parameterCountCheck(r.timings!.parameters, torch.parameters);
+        if (!check.same) {
+          r.parameterMismatch = check.message;
+          flagged = true;
+          continue;
+        }
+        r.trainRatio = r.timings!.trainStepMs / torch.trainStepMs;
+        r.inferenceRatio = r.timings!.inferenceMs / torch.inferenceMs;
       }
     }
+    network.push(...rowResults);
   }
-  console.log('\n' + table(rows, torch));
+  const loadAfter = loadavg()[0];
+  if (network.length) console.log('\n' + networkTable(network, o.vsTorch));
+  if (loader.length) console.log('\n' + loaderTable(loader));
+  if (flatness.length) console.log('\n' + flatnessTable(flatness));
+  console.log(`\nload average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`);
   const result = {
     date: new Date().toISOString(),
     threads,
     ompWaitPolicy: benchEnvironment().OMP_WAIT_POLICY,
-    loadAverage: { before: loadBefore, after: loadavg()[0] },
+    loadAverage: { before: loadBefore, after: loadAfter },
     options: { ...o, child: undefined },
-    rows,
-    torch,
+    network,
+    loader,
+    flatness,
   };
   if (o.json) writeFileSync(o.json, JSON.stringify(result, null, 2));
   console.log('\n' + JSON.stringify(result));
+  if (flagged) {
+    console.log('\nbench: FLAGGED rows above (parameter counts differ, or tensors / RSS grow)');
+    process.exitCode = 1;
+  }
 }
 
 await main();

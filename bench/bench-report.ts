@@ -1,0 +1,79 @@
+/**
+ * Pure helpers of `npm run bench` (no tensors, no processes): medians, durations, Markdown tables, the parameter-count
+ * check between micflow and PyTorch, and the verdict of the flatness check. Unit-tested in test/bench/bench-report.test.ts.
+ */
+
+/** The middle value (the upper middle of an even count), or undefined for no values. */
+export function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+}
+
+/** '1.23 s' from one second on, '123 ms' below, '-' when there is no value. */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '-';
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
+}
+
+/** A Markdown table with padded columns; missing cells print as empty. */
+export function markdownTable(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string>>): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
+  const render = (row: ReadonlyArray<string>) => `| ${widths.map((w, i) => (row[i] ?? '').padEnd(w)).join(' | ')} |`;
+  return [render(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(render)].join('\n');
+}
+
+/**
+ * Whether a micflow row and its PyTorch twin have the same number of trainable parameters, the bench's evidence that
+ * they are the same architecture. A ratio between different networks means nothing, so a mismatch withholds it.
+ */
+export function parameterCountCheck(micflow: number, torch: number): { same: true } | { same: false; message: string } {
+  if (micflow === torch) return { same: true };
+  return {
+    same: false,
+    message: `parameter counts differ: micflow ${micflow.toLocaleString('en-US')} vs PyTorch ${torch.toLocaleString('en-US')} (not the same network; no ratio)`,
+  };
+}
+
+/** Live tensors and resident memory after one training step. */
+export interface FlatnessSample {
+  step: number;
+  liveTensors: number;
+  rssMb: number;
+}
+
+export interface FlatnessVerdict {
+  flat: boolean;
+  /** Empty when flat; otherwise one line per kind of growth. */
+  problems: string[];
+}
+
+/** The steps at which the flatness check samples: 1, 10, half-way and the last (those within 1..steps, no repeats). */
+export function flatnessCheckpoints(steps: number): number[] {
+  return [...new Set([1, 10, Math.round(steps / 2), steps])].filter((s) => s >= 1 && s <= steps).sort((a, b) => a - b);
+}
+
+/**
+ * Judges samples taken after training steps (ascending step). Live tensors must not change at all after the first
+ * sample (the first step creates the optimiser's moment variables, then every step must free what it made). Resident
+ * memory may settle while buffer pools and caches fill, so it is judged from the second sample (step 10) on: growth of
+ * more than `rssToleranceFraction` of that value and more than `rssToleranceMb` counts as growth.
+ */
+export function flatnessVerdict(samples: readonly FlatnessSample[], rssToleranceFraction = 0.05, rssToleranceMb = 64): FlatnessVerdict {
+  const problems: string[] = [];
+  if (samples.length < 2) return { flat: false, problems: ['fewer than two samples: run at least 2 steps'] };
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  if (samples.some((s) => s.liveTensors !== first.liveTensors)) {
+    problems.push(
+      `live tensors change: ${samples.map((s) => `${s.liveTensors} at step ${s.step}`).join(', ')} ` +
+        `(${last.liveTensors - first.liveTensors >= 0 ? '+' : ''}${last.liveTensors - first.liveTensors} over ${last.step - first.step} steps)`,
+    );
+  }
+  const settled = samples[1];
+  const growth = last.rssMb - settled.rssMb;
+  if (growth > rssToleranceMb && growth > rssToleranceFraction * settled.rssMb) {
+    problems.push(`RSS grows ${growth.toFixed(0)} MB from step ${settled.step} (${settled.rssMb.toFixed(0)} MB) to step ${last.step} (${last.rssMb.toFixed(0)} MB)`);
+  }
+  return { flat: problems.length === 0, problems };
+}

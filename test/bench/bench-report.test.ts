@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { flatnessCheckpoints, flatnessVerdict, formatDuration, markdownTable, median, parameterCountCheck } from '../../bench/bench-report.js';
+
+describe('bench report helpers', () => {
+  describe('having timings', () => {
+    it('when there is an odd count should take the middle one, whatever the order', () => {
+      expect(median([30, 10, 20])).toBe(20);
+    });
+
+    it('when there is an even count should take the upper middle one, as the PyTorch side does', () => {
+      expect(median([4, 1, 3, 2])).toBe(3);
+    });
+
+    it('when there are none should say so with undefined', () => {
+      expect(median([])).toBeUndefined();
+    });
+
+    it('when formatting should switch from milliseconds to seconds at one second', () => {
+      expect(formatDuration(999.4)).toBe('999 ms');
+      expect(formatDuration(1000)).toBe('1.00 s');
+      expect(formatDuration(1234.5)).toBe('1.23 s');
+      expect(formatDuration(undefined)).toBe('-');
+      expect(formatDuration(NaN)).toBe('-');
+    });
+  });
+
+  describe('when rendering a table', () => {
+    it('should pad every column to its widest cell and fill missing cells', () => {
+      expect(markdownTable(['a', 'bb'], [['xyz', '1'], ['q']])).toBe(['| a   | bb |', '|-----|----|', '| xyz | 1  |', '| q   |    |'].join('\n'));
+    });
+  });
+
+  describe('when comparing parameter counts of micflow and PyTorch', () => {
+    it('should accept equal counts', () => {
+      expect(parameterCountCheck(1813218, 1813218)).toEqual({ same: true });
+    });
+
+    it('should flag different counts with both numbers and withhold the ratio', () => {
+      const check = parameterCountCheck(1813218, 1813200);
+      expect(check.same).toBe(false);
+      expect(!check.same && check.message).toBe('parameter counts differ: micflow 1,813,218 vs PyTorch 1,813,200 (not the same network; no ratio)');
+    });
+  });
+
+  describe('having a flatness run', () => {
+    it('when it has 50 steps should sample at steps 1, 10, 25 and 50', () => {
+      expect(flatnessCheckpoints(50)).toEqual([1, 10, 25, 50]);
+    });
+
+    it('when it is short should keep only distinct steps within the run', () => {
+      expect(flatnessCheckpoints(2)).toEqual([1, 2]);
+      expect(flatnessCheckpoints(12)).toEqual([1, 6, 10, 12]);
+    });
+
+    it('when tensors stay and RSS settles after step 1 should be flat', () => {
+      const verdict = flatnessVerdict([
+        { step: 1, liveTensors: 287, rssMb: 1800 },
+        { step: 10, liveTensors: 287, rssMb: 2400 },
+        { step: 25, liveTensors: 287, rssMb: 2420 },
+        { step: 50, liveTensors: 287, rssMb: 2410 },
+      ]);
+      expect(verdict).toEqual({ flat: true, problems: [] });
+    });
+
+    it('when one tensor is kept per step should flag the growth with every count', () => {
+      const verdict = flatnessVerdict([
+        { step: 1, liveTensors: 287, rssMb: 1000 },
+        { step: 10, liveTensors: 296, rssMb: 1000 },
+        { step: 50, liveTensors: 336, rssMb: 1000 },
+      ]);
+      expect(verdict.flat).toBe(false);
+      expect(verdict.problems).toEqual(['live tensors change: 287 at step 1, 296 at step 10, 336 at step 50 (+49 over 49 steps)']);
+    });
+
+    it('when RSS grows after step 10 by more than both 5% and 64 MB should flag it', () => {
+      const samples = (last: number) => [
+        { step: 1, liveTensors: 5, rssMb: 500 },
+        { step: 10, liveTensors: 5, rssMb: 2000 },
+        { step: 50, liveTensors: 5, rssMb: last },
+      ];
+      expect(flatnessVerdict(samples(2090)).flat).toBe(true); // +90 MB is under 5% of 2000
+      expect(flatnessVerdict(samples(2101)).problems).toEqual(['RSS grows 101 MB from step 10 (2000 MB) to step 50 (2101 MB)']);
+    });
+  });
+});
