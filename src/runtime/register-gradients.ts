@@ -9,6 +9,8 @@
  * - BatchMatMul: tfjs's gradient multiplies with transpose flags, which the wasm backend runs slowly (60% of a U-Net
  *   step in profiles); on wasm this one transposes explicitly and then multiplies. Elsewhere (the oneDNN native
  *   backend reads transposed operands in place) it multiplies with transpose flags and copies nothing.
+ * - Tile: tfjs's gradient sums slices with one loop nest per rank and throws above rank 4 (so 5D NDHWC volumes could
+ *   not be tiled under a gradient); this one works for every rank, see {@link tileGradient}.
  * Kernels whose tfjs gradient is broken or missing on some backend (Conv2D's filter gradient on wasm, MaxPool, resize,
  * batch norm, conv3dTranspose) are not differentiated through tfjs at all: src/runtime/ops defines micflow's own ops
  * with custom gradients.
@@ -53,6 +55,26 @@ function matMulGradientsWithFlags(dy: tf.Tensor, a: tf.Tensor, b: tf.Tensor, ta:
   return { a: () => reduceToShape(gradA(), a.shape), b: () => reduceToShape(gradB(), b.shape) };
 }
 
+/**
+ * Gradient of y = tile(x, reps) with respect to x, for any rank: every element of x is copied to reps[a] positions
+ * along each axis a, so dx sums dy over the copies. Axis by axis (only those with reps > 1), dy is viewed as
+ * [before, reps[a], x.shape[a] · after] — the copies of axis a are its outermost blocks, and axes still tiled stay
+ * inside `before` / `after` — and summed over the middle axis. Only rank-3 reshapes and sums of one contiguous axis,
+ * so every backend runs it with its own kernels.
+ */
+export function tileGradient(dy: tf.Tensor, xShape: readonly number[], reps: readonly number[]): tf.Tensor {
+  let g = dy;
+  const shape = [...dy.shape];
+  for (let a = 0; a < xShape.length; a++) {
+    if (reps[a] === 1) continue;
+    const before = shape.slice(0, a).reduce((p, d) => p * d, 1);
+    const after = shape.slice(a + 1).reduce((p, d) => p * d, 1);
+    g = tf.sum(tf.reshape(g, [before, reps[a], xShape[a] * after]), 1);
+    shape[a] = xShape[a];
+  }
+  return tf.reshape(g, xShape as number[]);
+}
+
 /** Gradients micflow registers over tfjs's own (see the module comment for why each). */
 export const micflowGradientOverrides: readonly tf.GradConfig[] = [
   {
@@ -76,6 +98,14 @@ export const micflowGradientOverrides: readonly tf.GradConfig[] = [
           return reduceToShape(tb ? swapLastTwo(dBOp) : dBOp, b.shape);
         },
       };
+    },
+  },
+  {
+    kernelName: tf.Tile,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved as Saved;
+      return { x: () => tileGradient(dy as tf.Tensor, x.shape, attrs.reps as number[]) };
     },
   },
 ];

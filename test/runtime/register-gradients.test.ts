@@ -23,6 +23,33 @@ function referenceMatMulGradients(a: number[][], b: number[][], w: number[][]) {
   return { dA, dB };
 }
 
+/** Row-major strides of `shape`. */
+const stridesOf = (shape: readonly number[]) => shape.map((_, i) => shape.slice(i + 1).reduce((p, d) => p * d, 1));
+
+/**
+ * d/dx of sum(w ⊙ tile(x, reps)) on plain arrays: output position o reads x at (o_a mod x.shape[a]) on every axis a,
+ * so w[o] is added there.
+ */
+function referenceTileGradient(xShape: number[], reps: number[], w: Float32Array): Float64Array {
+  const yShape = xShape.map((d, a) => d * reps[a]);
+  const yStrides = stridesOf(yShape);
+  const xStrides = stridesOf(xShape);
+  const dx = new Float64Array(xShape.reduce((p, d) => p * d, 1));
+  for (let o = 0; o < w.length; o++) {
+    let at = 0;
+    for (let a = 0; a < yShape.length; a++) at += (Math.floor(o / yStrides[a]) % yShape[a] % xShape[a]) * xStrides[a];
+    dx[at] += w[o];
+  }
+  return dx;
+}
+
+const TILE_CASES: Array<{ xShape: number[]; reps: number[] }> = [
+  { xShape: [3, 2], reps: [2, 3] },
+  { xShape: [2, 3, 1, 2, 2], reps: [1, 2, 3, 1, 2] },
+  { xShape: [1, 2, 3, 2, 1, 2], reps: [2, 1, 2, 3, 2, 1] },
+  { xShape: [2, 1, 2, 1, 2, 1], reps: [1, 3, 1, 1, 1, 2] },
+];
+
 describe('registered gradients', () => {
   describe('having imported the module', () => {
     it("should provide tfjs's gradients for common kernels", () => {
@@ -33,6 +60,36 @@ describe('registered gradients', () => {
   });
 
   for (const backend of BACKENDS) {
+    describe(`when differentiating tile on ${backend}`, () => {
+      for (const { xShape, reps } of TILE_CASES) {
+        it(`should sum the copies of a rank-${xShape.length} input [${xShape}] tiled [${reps}] as the hand reference and finite differences do`, async () => {
+          await tf.setBackend(backend);
+          const random = new SeededRandom(xShape.length);
+          const xValues = random.normalArray(xShape.reduce((p, d) => p * d, 1));
+          const w = random.normalArray(xShape.reduce((p, d, a) => p * d * reps[a], 1));
+          const yShape = xShape.map((d, a) => d * reps[a]);
+          const before = tf.memory().numTensors;
+          const loss = (x: tf.Tensor) => tf.sum(tf.mul(tf.tile(x, reps), tf.tensor(w, yShape)));
+          const dx = tf.tidy(() => tf.grad(loss)(tf.tensor(xValues, xShape)));
+          expect(dx.shape).toEqual(xShape);
+          const got = dx.dataSync();
+          const expected = referenceTileGradient(xShape, reps, w);
+          got.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 4));
+          // The loss is linear in x: a central difference of step 1 is exact up to float32 rounding.
+          for (const at of [0, Math.floor(xValues.length / 2), xValues.length - 1]) {
+            const shifted = (delta: number) => {
+              const v = Float32Array.from(xValues);
+              v[at] += delta;
+              return tf.tidy(() => loss(tf.tensor(v, xShape)).dataSync()[0]);
+            };
+            expect((shifted(1) - shifted(-1)) / 2).toBeCloseTo(got[at], 3);
+          }
+          dx.dispose();
+          expect(tf.memory().numTensors).toBe(before);
+        });
+      }
+    });
+
     describe(`when differentiating matMul with every transpose flag on ${backend}`, () => {
       it('should match the hand-computed gradients', async () => {
         await tf.setBackend(backend);
