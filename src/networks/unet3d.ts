@@ -9,7 +9,7 @@ import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
 import { checkFourOrFiveLevelArguments } from './network-arguments.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
-import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
+import type { MultiHeadSegmentationNetwork, NetworkApplyOptions } from './segmentation-network.js';
 
 export type UNet3DUpMode = 'trilinear' | 'nearest' | 'transposed';
 
@@ -46,7 +46,7 @@ export const UNET3D_DEFAULT_DROPOUT = [0, 0, 0.3, 0.4, 0.5] as const;
  * `apply` follows the SegmentationNetwork interface, which is typed for NHWC: pass NDHWC volumes cast to Tensor4D
  * (or call {@link UNet3D.applyVolume}); the result is NDHWC logits.
  */
-export class UNet3D extends ParameterisedNetwork implements SegmentationNetwork {
+export class UNet3D extends ParameterisedNetwork implements MultiHeadSegmentationNetwork {
   static className = 'UNet3D';
   readonly className = UNet3D.className;
   readonly name: string;
@@ -115,6 +115,16 @@ export class UNet3D extends ParameterisedNetwork implements SegmentationNetwork 
    */
   applyMultiscale(x: tf.Tensor5D, opts: NetworkApplyOptions): tf.Tensor5D[] {
     return tf.tidy(() => this.forward(x, opts, true));
+  }
+
+  /** 'main', then with deep supervision 'scale2', 'scale4', 'scale8' (each head's down-sampling factor), as UNet2D. */
+  get headNames(): readonly string[] {
+    return ['main', ...this.deepHeads.map((_, i) => `scale${2 ** (i + 1)}`)];
+  }
+
+  /** The same as applyMultiscale, for ForwardHeads: NDHWC volumes typed Tensor4D by the interface. */
+  applyHeads(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D[] {
+    return this.applyMultiscale(x as unknown as tf.Tensor5D, opts) as unknown as tf.Tensor4D[];
   }
 
   private forward(x: tf.Tensor5D, opts: NetworkApplyOptions, multiscale: boolean): tf.Tensor5D[] {

@@ -8,7 +8,9 @@ import { StageRegistry } from '../../src/graph/stage-registry.js';
 import { validatePipeline } from '../../src/graph/validate-pipeline.js';
 import type { NetworkState, TickContext } from '../../src/graph/stage.js';
 import { CctUNet2D } from '../../src/networks/cct-unet2d.js';
+import { DualBranchUNet3D } from '../../src/networks/dual-branch-unet3d.js';
 import { UNet2D } from '../../src/networks/unet2d.js';
+import { UNet3D } from '../../src/networks/unet3d.js';
 import { resizeLinear } from '../../src/runtime/ops/resize-linear.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { builtInStageClasses } from '../../src/stages/built-in-stages.js';
@@ -28,12 +30,20 @@ const cct = new CctUNet2D({ name: 'fh_cct', inChannels: 1, classes: 3, featureCh
 const unet = new UNet2D({ name: 'fh_unet', inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8, 8], dropout: [0, 0, 0, 0, 0], deepSupervision: true, random: new SeededRandom(4) });
 const plain = new UNet2D({ name: 'fh_plain', inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8, 8], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(5) });
 const image = tf.randomNormal([2, 16, 32, 1], 0, 1, 'float32', 7) as tf.Tensor4D;
+const dual3d = new DualBranchUNet3D({ name: 'fh_dual3d', inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8], dropout: [0, 0, 0, 0.3], random: new SeededRandom(6) });
+const unet3d = new UNet3D({ name: 'fh_unet3d', inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8], dropout: [0, 0, 0, 0], deepSupervision: true, random: new SeededRandom(7) });
+const plain3d = new UNet3D({ name: 'fh_plain3d', inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8], dropout: [0, 0, 0, 0], random: new SeededRandom(8) });
+const volume = tf.randomNormal([2, 8, 16, 8, 1], 0, 1, 'float32', 9) as tf.Tensor5D;
 
 afterAll(() => {
   cct.dispose();
   unet.dispose();
   plain.dispose();
   image.dispose();
+  dual3d.dispose();
+  unet3d.dispose();
+  plain3d.dispose();
+  volume.dispose();
 });
 
 describe('ForwardHeads', () => {
@@ -78,6 +88,48 @@ describe('ForwardHeads', () => {
         else expect(norm).toBeGreaterThan(0);
         g.dispose();
       }
+    });
+  });
+
+  describe('having 3D networks and [N, D, H, W, C] volumes', () => {
+    it("should give a dual-branch network's branches as logits/logits1, equal to its applyBranches under the same randomness", () => {
+      const out = stageWith({ heads: 2 }).compute({ net: stateOf(dual3d), image: volume }, tick(13));
+      const [first, second] = dual3d.applyBranches(volume, { training: true, random: new SeededRandom(13) });
+      expect(out.logits.shape).toEqual([2, 8, 16, 8, 3]);
+      expect(maxAbsDifference(out.logits, first)).toBe(0);
+      expect(maxAbsDifference(out.logits1, second)).toBe(0);
+      const mean = tf.div(tf.add(tf.softmax(first), tf.softmax(second)), 2);
+      expect(maxAbsDifference(out.meanProb, mean)).toBeLessThan(1e-6);
+      tf.dispose([first, second, mean, ...Object.values(out)]);
+    });
+
+    it("should resize a 3D U-Net's deep-supervision heads to the input (trilinear) unless resize is none", () => {
+      const resized = stageWith({ heads: 4, training: false }).compute({ net: stateOf(unet3d), image: volume }, tick(1));
+      const native = stageWith({ heads: 4, training: false, resize: 'none' }).compute({ net: stateOf(unet3d), image: volume }, tick(1));
+      expect(native.logits1.shape).toEqual([2, 4, 8, 4, 3]);
+      expect(native.logits3.shape).toEqual([2, 1, 2, 1, 3]);
+      expect(resized.logits3.shape).toEqual([2, 8, 16, 8, 3]);
+      const expected = resizeLinear(native.logits2, [8, 16, 8]);
+      expect(maxAbsDifference(resized.logits2, expected)).toBeLessThan(1e-5);
+      // The coarsest head is 1x2x1: along depth and width every output voxel copies it, along height the first 4 of 16
+      // rows copy row 0 and the last 4 row 1 (align_corners=False clamps sources below 0 and above 1).
+      const coarse = native.logits3.arraySync() as number[][][][][];
+      const fine = resized.logits3.arraySync() as number[][][][][];
+      for (const [d, h, w, row] of [[0, 0, 0, 0], [7, 3, 5, 0], [3, 12, 7, 1], [5, 15, 2, 1]]) {
+        for (let k = 0; k < 3; k++) expect(fine[1][d][h][w][k]).toBeCloseTo(coarse[1][0][row][0][k], 5);
+      }
+      expect(resized.meanProb.shape).toEqual([2, 8, 16, 8, 3]);
+      expect(native.meanProb.shape).toEqual([2, 8, 16, 8, 3]);
+      tf.dispose([expected, ...Object.values(resized), ...Object.values(native)]);
+    });
+
+    it('should name a single-head 3D U-Net\'s one head, and reject an input that is neither an image nor a volume', () => {
+      expect(() => stageWith({ heads: 2 }).compute({ net: stateOf(plain3d), image: volume }, tick(1))).toThrow(/network "net" \(UNet3D\) has 1 heads \(main\)/);
+      const flat = tf.zeros([2, 16, 1]);
+      expect(() => stageWith({ heads: 2 }).compute({ net: stateOf(dual3d), image: flat }, tick(1))).toThrow(
+        /node "heads": image input has shape \[2,16,1\], expected \[N, H, W, C\] or \[N, D, H, W, C\]/,
+      );
+      flat.dispose();
     });
   });
 

@@ -12,8 +12,9 @@ const params = z
     /** How many heads the network has (main included); checked against the network on the first tick. */
     heads: z.number().int().min(2).max(8),
     /**
-     * 'input' resizes every head to the input's spatial size (bilinear, as PyTorch's interpolate with
-     * align_corners=False; URPC's pyramid), 'none' keeps each head's own resolution (deep supervision).
+     * 'input' resizes every head to the input's spatial size (bilinear for images, trilinear for volumes, as
+     * PyTorch's interpolate with align_corners=False; URPC's pyramid), 'none' keeps each head's own resolution (deep
+     * supervision).
      */
     resize: z.enum(['input', 'none']).default('input'),
     /** Training mode: batch statistics, dropout and the auxiliary perturbations. */
@@ -44,12 +45,15 @@ export class ForwardHeads extends TensorStage<ForwardHeadsParams> {
   static readonly reference = 'Ouali et al. (CCT) CVPR 2020; Wu et al. (MC-Net) MICCAI 2021; Luo et al. (URPC) MICCAI 2021';
   static readonly paramsSchema = params;
   static readonly inputs = {
-    net: { type: 'network', description: 'a network with several heads (CctUNet2D, DualBranchUNet2D, UNet2D with deepSupervision, MultiNet)' },
-    image: { type: 'tensor', description: 'images [N, H, W, C]' },
+    net: {
+      type: 'network',
+      description: 'a network with several heads (CctUNet2D, DualBranchUNet2D/3D, UNet2D/3D with deepSupervision, MultiNet)',
+    },
+    image: { type: 'tensor', description: 'images [N, H, W, C] or volumes [N, D, H, W, C]' },
   } as const;
   /** The ports every configuration has; `outputsFor` adds logitsK/probK for K = 1 .. heads-1. */
   static readonly outputs = {
-    logits: { type: 'tensor', description: 'main head logits [N, H, W, classes]' },
+    logits: { type: 'tensor', description: 'main head logits [N, H, W, classes] (or [N, D, H, W, classes])' },
     prob: { type: 'tensor', description: 'main head softmax probabilities' },
     meanProb: { type: 'tensor', description: 'mean of all heads\' probabilities at the input resolution' },
   } as const;
@@ -67,8 +71,8 @@ export class ForwardHeads extends TensorStage<ForwardHeadsParams> {
   override compute(inputs: TensorInputs, tick: TickContext): Record<string, tf.Tensor> {
     const { network, node } = inputs.net as NetworkState;
     const image = inputs.image as tf.Tensor;
-    if (image.rank !== 4) {
-      throw new MicflowError('invalid-shape', `node "${this.nodeName}": image input has shape [${image.shape}], expected [N, H, W, C]`);
+    if (image.rank !== 4 && image.rank !== 5) {
+      throw new MicflowError('invalid-shape', `node "${this.nodeName}": image input has shape [${image.shape}], expected [N, H, W, C] or [N, D, H, W, C]`);
     }
     if (!hasHeads(network)) {
       throw new MicflowError('invalid-pipeline', `node "${this.nodeName}": network "${node}" (${network.className}) has a single head; use Forward`);
@@ -80,6 +84,7 @@ export class ForwardHeads extends TensorStage<ForwardHeadsParams> {
         `node "${this.nodeName}": params.heads is ${expected} but network "${node}" (${network.className}) has ${network.headNames.length} heads (${network.headNames.join(', ')})`,
       );
     }
+    // Volumes go through the NHWC-typed interface as the 3D networks' apply does (they read NDHWC).
     let heads: tf.Tensor[] = network.applyHeads(image as tf.Tensor4D, { training: this.params.training, random: tick.random });
     const spatial = image.shape.slice(1, -1);
     if (this.params.resize === 'input') {

@@ -1,0 +1,129 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '../runtime/register-gradients.js';
+import { SeededRandom } from '../runtime/seeded-random.js';
+import type { ConvBlock } from './blocks/conv-block.js';
+import { applyConvolution } from './blocks/convolution.js';
+import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
+import { applyEncoder, createEncoder } from './blocks/encoder.js';
+import type { DualBranchOutputMode } from './dual-branch-unet2d.js';
+import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
+import { checkFourOrFiveLevelArguments } from './network-arguments.js';
+import { ParameterisedNetwork } from './parameterised-network.js';
+import type { MultiHeadSegmentationNetwork, NetworkApplyOptions } from './segmentation-network.js';
+import { UNET3D_DEFAULT_DROPOUT, UNET3D_DEFAULT_FEATURES, type UNet3DUpMode } from './unet3d.js';
+
+export interface DualBranchUNet3DArgs {
+  /** Prefix of every variable name; must be unique among live networks. Default 'dual_branch_unet3d', ... */
+  name?: string;
+  inChannels: number;
+  classes: number;
+  /** Channels per level, 4 or 5 levels as UNet3D. Default [16, 32, 64, 128, 256]. */
+  featureChannels?: readonly number[];
+  /** Dropout per encoder level (decoder blocks use none, as UNet3D). Default [0, 0, 0.3, 0.4, 0.5] (first 4 for 4 levels). */
+  dropout?: readonly number[];
+  /** Default 'trilinear'. */
+  upMode?: UNet3DUpMode;
+  /** PyMIC's `output_mode`. Default 'average'. */
+  outputMode?: DualBranchOutputMode;
+  random?: SeededRandom;
+}
+
+interface Decoder {
+  ups: UpBlock[];
+  out: ConvParameters;
+}
+
+/**
+ * PyMIC's UNet3D_DualBranch (pymic/net/net3d/unet3d_dual_branch.py; X. Luo, M. Hu, W. Liao, S. Zhai, T. Song,
+ * G. Wang, S. Zhang, "Scribble-Supervised Medical Image Segmentation via Dual-Branch Network and Dynamically Mixed
+ * Pseudo Labels Supervision", MICCAI 2022), NDHWC: UNet3D's encoder (4 or 5 levels) shared by two independently
+ * initialised UNet3D decoders, each with its own 1x1x1 output conv. Training uses both outputs
+ * ({@link DualBranchUNet3D.applyBranches}, or the ForwardHeads stage); `apply` gives the inference output of
+ * `outputMode`. PyMIC's decoders' optional multiscale predictions are not built.
+ *
+ * `apply` and `applyHeads` follow the SegmentationNetwork interfaces, which are typed for NHWC: pass NDHWC volumes cast
+ * to Tensor4D (or call {@link DualBranchUNet3D.applyVolume} / applyBranches); the results are NDHWC logits.
+ */
+export class DualBranchUNet3D extends ParameterisedNetwork implements MultiHeadSegmentationNetwork {
+  static className = 'DualBranchUNet3D';
+  readonly className = DualBranchUNet3D.className;
+  readonly name: string;
+  readonly inChannels: number;
+  readonly classes: number;
+  readonly featureChannels: readonly number[];
+  readonly dropoutRates: readonly number[];
+  readonly upMode: UNet3DUpMode;
+  readonly outputMode: DualBranchOutputMode;
+  readonly headNames: readonly string[] = ['first', 'second'];
+  private readonly encoder: ConvBlock[];
+  private readonly decoders: Decoder[] = [];
+
+  constructor(args: DualBranchUNet3DArgs) {
+    super();
+    const f = [...(args.featureChannels ?? UNET3D_DEFAULT_FEATURES)];
+    const rates = [...(args.dropout ?? UNET3D_DEFAULT_DROPOUT.slice(0, f.length))];
+    checkFourOrFiveLevelArguments('DualBranchUNet3D', args, f, rates);
+    this.name = args.name ?? freeNetworkName('dual_branch_unet3d');
+    this.inChannels = args.inChannels;
+    this.classes = args.classes;
+    this.featureChannels = f;
+    this.dropoutRates = rates;
+    this.upMode = args.upMode ?? 'trilinear';
+    this.outputMode = args.outputMode ?? 'average';
+    this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
+    const p = this.parameters;
+    try {
+      this.encoder = createEncoder(p, { inChannels: this.inChannels, featureChannels: f, dropout: rates, kernelSize: [3, 3, 3] });
+      for (const branch of ['dec_a', 'dec_b']) {
+        const ups = createDecoder(p, { prefix: branch, featureChannels: f, upMode: this.upMode, spatialDims: 3 });
+        this.decoders.push({ ups, out: p.conv(`${branch}/out`, [1, 1, 1, f[0], this.classes], f[0]) });
+      }
+    } catch (error) {
+      this.parameters.dispose();
+      throw error;
+    }
+  }
+
+  /** Depth, height and width must be multiples of this. */
+  get sizeDivisor(): number {
+    return 2 ** (this.featureChannels.length - 1);
+  }
+
+  /** SegmentationNetwork's entry point; takes NDHWC volumes (typed Tensor4D by the interface), returns NDHWC logits. */
+  apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D {
+    return this.applyVolume(x as unknown as tf.Tensor5D, opts) as unknown as tf.Tensor4D;
+  }
+
+  /** The logits of `outputMode` [N, D, H, W, classes]: the mean of both branches, or the first or second branch. */
+  applyVolume(x: tf.Tensor5D, opts: NetworkApplyOptions): tf.Tensor5D {
+    return tf.tidy(() => {
+      const [first, second] = this.branches(x, opts);
+      if (this.outputMode === 'first') return first;
+      if (this.outputMode === 'second') return second;
+      return tf.div(tf.add(first, second), 2) as tf.Tensor5D;
+    });
+  }
+
+  /** Both branches' logits (the same as applyBranches) for ForwardHeads; NDHWC volumes typed Tensor4D by the interface. */
+  applyHeads(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D[] {
+    return this.applyBranches(x as unknown as tf.Tensor5D, opts) as unknown as tf.Tensor4D[];
+  }
+
+  /** Both branches' logits, for training. */
+  applyBranches(x: tf.Tensor5D, opts: NetworkApplyOptions): [tf.Tensor5D, tf.Tensor5D] {
+    return tf.tidy(() => this.branches(x, opts));
+  }
+
+  private branches(x: tf.Tensor5D, opts: NetworkApplyOptions): [tf.Tensor5D, tf.Tensor5D] {
+    this.checkNotDisposed();
+    this.checkVolumeInput(x, this.inChannels, this.sizeDivisor);
+    this.checkDropoutRandom(opts);
+    const { training, random } = opts;
+    const skips = applyEncoder(this.encoder, x, { training, random });
+    const decode = (decoder: Decoder) => {
+      const decoded = applyDecoder(decoder.ups, skips, this.upMode, training, random);
+      return applyConvolution(decoder.out, decoded[decoded.length - 1]);
+    };
+    return [decode(this.decoders[0]), decode(this.decoders[1])];
+  }
+}
