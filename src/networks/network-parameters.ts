@@ -54,6 +54,16 @@ export class NetworkParameters {
     };
   }
 
+  /**
+   * The weight of a convolution without bias (PyTorch's Conv2d(..., bias=False)), `${path}/kernel`, drawn as
+   * {@link NetworkParameters.conv}'s kernel: U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
+   */
+  convKernel(path: string, kernelShape: number[], fanIn: number): tf.Variable {
+    const bound = 1 / Math.sqrt(fanIn);
+    const kernelSize = kernelShape.reduce((a, b) => a * b, 1);
+    return this.variable(`${path}/kernel`, this.random.derive(path, 'kernel').uniformArray(kernelSize, -bound, bound), kernelShape, true);
+  }
+
   /** Batch norm with gamma 1, beta 0, running mean 0 and running variance 1 (PyTorch's defaults). */
   batchNorm(path: string, channels: number): BatchNormParameters {
     return {

@@ -37,6 +37,7 @@ import { DualBranchUNet3DStage } from './networks/dual-branch-unet3d-stage.js';
 import { MultiNetStage } from './networks/multi-net-stage.js';
 import { CctUNet2DStage } from './networks/cct-unet2d-stage.js';
 import { COPLENetStage } from './networks/coplenet-stage.js';
+import { CANetStage } from './networks/canet-stage.js';
 import { EmaCopy } from './networks/ema-copy.js';
 import { SigmoidRampup } from './schedules/sigmoid-rampup.js';
 import { InputNoise } from './perturbations/input-noise.js';
@@ -129,6 +130,7 @@ export const builtInStageClasses: readonly StageClass[] = [
   MultiNetStage,
   CctUNet2DStage,
   COPLENetStage,
+  CANetStage,
   EmaCopy,
   SigmoidRampup,
   InputNoise,

@@ -9,8 +9,8 @@ export const LEAKY_RELU_SLOPE = 0.01;
 /** PyTorch's initial PReLU slope (nn.PReLU()). */
 export const PRELU_INITIAL_SLOPE = 0.25;
 
-/** The non-linearity after each batch norm: LeakyReLU(0.01) (PyMIC's UNet2D/3D) or one-slope PReLU (UNet2D5). */
-export type ConvBlockActivation = 'leakyRelu' | 'prelu';
+/** The non-linearity after each batch norm: LeakyReLU(0.01) (PyMIC's UNet2D/3D), one-slope PReLU (UNet2D5) or ReLU (CANet). */
+export type ConvBlockActivation = 'leakyRelu' | 'prelu' | 'relu';
 
 /** Two conv -> BN -> activation layers with dropout between them; `path` names the variables and the dropout stream. */
 export interface ConvBlock {
@@ -23,6 +23,8 @@ export interface ConvBlock {
   bn2: BatchNormParameters;
   prelu2?: tf.Variable;
   dropout: number;
+  /** Absent means 'leakyRelu', or 'prelu' when the slopes are present. */
+  activation?: ConvBlockActivation;
 }
 
 export interface ConvBlockSpec {
@@ -53,7 +55,17 @@ export function createConvBlock(parameters: NetworkParameters, spec: ConvBlockSp
   const conv2 = parameters.conv(`${path}/conv2`, [...kernelSize, outChannels, outChannels], taps * outChannels);
   const bn2 = parameters.batchNorm(`${path}/bn2`, outChannels);
   const prelu2 = prelu ? parameters.constant(`${path}/prelu2`, [1], PRELU_INITIAL_SLOPE) : undefined;
-  return { path, conv1, bn1, ...(prelu ? { prelu1 } : {}), conv2, bn2, ...(prelu ? { prelu2 } : {}), dropout: spec.dropout };
+  return {
+    path,
+    conv1,
+    bn1,
+    ...(prelu ? { prelu1 } : {}),
+    conv2,
+    bn2,
+    ...(prelu ? { prelu2 } : {}),
+    dropout: spec.dropout,
+    ...(spec.activation === 'relu' ? { activation: 'relu' as const } : {}),
+  };
 }
 
 /**
@@ -61,13 +73,15 @@ export function createConvBlock(parameters: NetworkParameters, spec: ConvBlockSp
  * `random.derive(block.path, 'dropout')`; training with dropout > 0 needs `random`.
  */
 export function applyConvBlock<T extends tf.Tensor4D | tf.Tensor5D>(block: ConvBlock, x: T, training: boolean, random: SeededRandom | undefined): T {
-  let h = activate(applyBatchNorm(block.bn1, applyConvolution(block.conv1, x), training), block.prelu1);
+  const relu = block.activation === 'relu';
+  let h = activate(applyBatchNorm(block.bn1, applyConvolution(block.conv1, x), training), block.prelu1, relu);
   if (training && block.dropout > 0) h = dropout(h, block.dropout, (random as SeededRandom).derive(block.path, 'dropout'));
-  return activate(applyBatchNorm(block.bn2, applyConvolution(block.conv2, h), training), block.prelu2);
+  return activate(applyBatchNorm(block.bn2, applyConvolution(block.conv2, h), training), block.prelu2, relu);
 }
 
-/** LeakyReLU(0.01), or with a slope variable PReLU: max(x, 0) + a min(x, 0) (He et al., ICCV 2015). */
-function activate<T extends tf.Tensor>(x: T, preluSlope: tf.Variable | undefined): T {
+/** ReLU, LeakyReLU(0.01), or with a slope variable PReLU: max(x, 0) + a min(x, 0) (He et al., ICCV 2015). */
+function activate<T extends tf.Tensor>(x: T, preluSlope: tf.Variable | undefined, relu: boolean): T {
+  if (relu) return tf.relu(x);
   if (preluSlope === undefined) return tf.leakyRelu(x, LEAKY_RELU_SLOPE);
   return tf.add(tf.relu(x), tf.mul(preluSlope, tf.minimum(x, 0)));
 }

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { conv2dSame } from '../../runtime/ops/conv2d-same.js';
 import { conv3dSame } from '../../runtime/ops/conv3d-same.js';
 import type { ConvParameters } from '../network-parameters.js';
@@ -12,4 +12,9 @@ export function applyConvolution<T extends tf.Tensor4D | tf.Tensor5D>(conv: Conv
   const bias = conv.bias as tf.Tensor1D;
   if (conv.kernel.rank === 5) return conv3dSame(x as tf.Tensor5D, conv.kernel as tf.Tensor5D, bias) as T;
   return conv2dSame(x as tf.Tensor4D, conv.kernel as tf.Tensor4D, bias) as T;
+}
+
+/** A stride-1 'same' 2D convolution without bias (PyTorch's Conv2d(..., bias=False)) of NHWC x by kernel [kH, kW, in, out]. */
+export function applyBiasFreeConvolution(kernel: tf.Variable, x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => conv2dSame(x, kernel as tf.Tensor4D, tf.zeros([(kernel as tf.Tensor4D).shape[3]]) as tf.Tensor1D));
 }

@@ -89,4 +89,21 @@ describe('the shared conv block', () => {
     for (let i = 0; i < w.length; i++) expect(g[i]).toBeCloseTo(w[i], 5);
     tf.dispose([got, want, x]);
   });
+
+  it("when applied with ReLU (CANet's conv block), should give max(x, 0) after each batch norm and add no variables", () => {
+    const p = make('re');
+    const block = createConvBlock(p, { path: 'b', inChannels: 1, outChannels: 2, kernelSize: [3, 3], dropout: 0, activation: 'relu' });
+    expect(p.trainableVariables.map((v) => v.name.slice(3))).toEqual(['b/conv1/kernel', 'b/conv1/bias', 'b/bn1/gamma', 'b/bn1/beta', 'b/conv2/kernel', 'b/conv2/bias', 'b/bn2/gamma', 'b/bn2/beta']);
+    const x = tf.tensor4d(new SeededRandom(2).uniformArray(1 * 4 * 4 * 1, -3, 3), [1, 4, 4, 1]);
+    const [got, want] = tf.tidy(() => {
+      const relu = (t: tf.Tensor4D) => tf.where(tf.greater(t, 0), t, tf.zerosLike(t)) as tf.Tensor4D;
+      const k = (c: typeof block.conv1) => [c.kernel as tf.Tensor4D, c.bias as tf.Tensor1D] as const;
+      return [applyConvBlock(block, x, false, undefined), referenceLayer(referenceLayer(x, ...k(block.conv1), relu), ...k(block.conv2), relu)];
+    });
+    const g = got.dataSync();
+    const w = want.dataSync();
+    expect(w.some((v) => v === 0) && w.some((v) => v > 0)).toBe(true);
+    for (let i = 0; i < w.length; i++) expect(g[i]).toBeCloseTo(w[i], 5);
+    tf.dispose([got, want, x]);
+  });
 });
