@@ -4,6 +4,7 @@ import { Batch } from './batching/batch.js';
 import { CsvDataset } from './datasets/csv-dataset.js';
 import { Forward } from './forward/forward.js';
 import { ForwardHeads } from './forward/forward-heads.js';
+import { MonteCarloForward } from './forward/monte-carlo-forward.js';
 import { Checkpoint } from './hooks/checkpoint.js';
 import { Evaluate } from './hooks/evaluate.js';
 import { EvaluateSegmentation } from './hooks/evaluate-segmentation.js';
@@ -33,16 +34,18 @@ import { UNet2DScSEStage } from './networks/unet2d-scse-stage.js';
 import { AttentionUNet2DStage } from './networks/attention-unet2d-stage.js';
 import { NestedUNet2DStage } from './networks/nested-unet2d-stage.js';
 import { DualBranchUNet2DStage } from './networks/dual-branch-unet2d-stage.js';
-import { DualBranchUNet3DStage } from './networks/dual-branch-unet3d-stage.js';
 import { MultiNetStage } from './networks/multi-net-stage.js';
 import { CctUNet2DStage } from './networks/cct-unet2d-stage.js';
+import { MultiDecoderUNet2DStage } from './networks/multi-decoder-unet2d-stage.js';
 import { COPLENetStage } from './networks/coplenet-stage.js';
-import { CANetStage } from './networks/canet-stage.js';
 import { EmaCopy } from './networks/ema-copy.js';
 import { SigmoidRampup } from './schedules/sigmoid-rampup.js';
 import { InputNoise } from './perturbations/input-noise.js';
 import { ConsistencyLoss } from './losses/consistency-loss-stage.js';
+import { PyramidConsistencyLoss } from './losses/pyramid-consistency-loss-stage.js';
 import { ArgmaxPseudoLabel } from './pseudo-labels/argmax-pseudo-label.js';
+import { SharpenProbabilities } from './pseudo-labels/sharpen-probabilities.js';
+import { UncertaintyMask } from './pseudo-labels/uncertainty-mask.js';
 import { DynamicMixPseudoLabel } from './pseudo-labels/dynamic-mix-pseudo-label.js';
 import { PartialLabelMask } from './weak-labels/partial-label-mask.js';
 import { SoftCrossEntropyLoss } from './losses/soft-cross-entropy-loss-stage.js';
@@ -126,22 +129,25 @@ export const builtInStageClasses: readonly StageClass[] = [
   AttentionUNet2DStage,
   NestedUNet2DStage,
   DualBranchUNet2DStage,
-  DualBranchUNet3DStage,
   MultiNetStage,
   CctUNet2DStage,
+  MultiDecoderUNet2DStage,
   COPLENetStage,
-  CANetStage,
   EmaCopy,
   SigmoidRampup,
   InputNoise,
   ConsistencyLoss,
+  PyramidConsistencyLoss,
   ArgmaxPseudoLabel,
+  SharpenProbabilities,
+  UncertaintyMask,
   DynamicMixPseudoLabel,
   PartialLabelMask,
   SoftCrossEntropyLoss,
   RandomRot90Pair,
   Forward,
   ForwardHeads,
+  MonteCarloForward,
   DiceLoss,
   CrossEntropyLoss,
   WeightedSum,

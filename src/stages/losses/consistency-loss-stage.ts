@@ -12,20 +12,26 @@ const params = z
   })
   .strict();
 
-/** Consistency between a prediction and a target probability map: MSE, KL or JS (mean teacher, CCT, URPC). */
+/**
+ * Consistency between a prediction and a target probability map: MSE, KL or JS (mean teacher, CCT, MC-Net), optionally
+ * restricted to the pixels of a `mask` (masked mean; the uncertainty mask of UA-MT, Yu et al., MICCAI 2019).
+ */
 export class ConsistencyLoss extends TensorStage<z.infer<typeof params>> {
   static readonly className = 'ConsistencyLoss';
-  static readonly description = 'MSE / KL / JS consistency between two probability maps (target detached by default)';
-  static readonly reference = 'Tarvainen & Valpola, NeurIPS 2017; Ouali et al. (CCT), CVPR 2020';
+  static readonly description = 'MSE / KL / JS consistency between two probability maps (target detached by default), optionally masked';
+  static readonly reference = 'Tarvainen & Valpola, NeurIPS 2017; Ouali et al. (CCT), CVPR 2020; Yu et al. (UA-MT), MICCAI 2019';
   static readonly paramsSchema = params;
   static readonly inputs = {
     prob: { type: 'tensor', description: 'probabilities that learn' },
     target: { type: 'tensor', description: 'target probabilities, same shape' },
+    mask: { type: 'tensor', optional: true, description: 'pixels that count [N, ...spatial] (1 keep, 0 drop): the loss is the masked mean' },
   } as const;
   static readonly outputs = { loss: { type: 'scalar', description: 'the loss' } } as const;
 
   override compute(inputs: TensorInputs): Record<string, tf.Tensor> {
     const target = inputs.target as tf.Tensor;
-    return { loss: consistencyLoss(inputs.prob as tf.Tensor, this.params.detachTarget ? stopGradient(target) : target, this.params.kind) };
+    const mask = inputs.mask as tf.Tensor | undefined;
+    const detachedTarget = this.params.detachTarget ? stopGradient(target) : target;
+    return { loss: consistencyLoss(inputs.prob as tf.Tensor, detachedTarget, this.params.kind, mask === undefined ? undefined : stopGradient(mask)) };
   }
 }
