@@ -34,10 +34,12 @@ import { UNet2DScSEStage } from './networks/unet2d-scse-stage.js';
 import { AttentionUNet2DStage } from './networks/attention-unet2d-stage.js';
 import { NestedUNet2DStage } from './networks/nested-unet2d-stage.js';
 import { DualBranchUNet2DStage } from './networks/dual-branch-unet2d-stage.js';
+import { DualBranchUNet3DStage } from './networks/dual-branch-unet3d-stage.js';
 import { MultiNetStage } from './networks/multi-net-stage.js';
 import { CctUNet2DStage } from './networks/cct-unet2d-stage.js';
 import { MultiDecoderUNet2DStage } from './networks/multi-decoder-unet2d-stage.js';
 import { COPLENetStage } from './networks/coplenet-stage.js';
+import { CANetStage } from './networks/canet-stage.js';
 import { EmaCopy } from './networks/ema-copy.js';
 import { SigmoidRampup } from './schedules/sigmoid-rampup.js';
 import { InputNoise } from './perturbations/input-noise.js';
@@ -129,10 +131,12 @@ export const builtInStageClasses: readonly StageClass[] = [
   AttentionUNet2DStage,
   NestedUNet2DStage,
   DualBranchUNet2DStage,
+  DualBranchUNet3DStage,
   MultiNetStage,
   CctUNet2DStage,
   MultiDecoderUNet2DStage,
   COPLENetStage,
+  CANetStage,
   EmaCopy,
   SigmoidRampup,
   InputNoise,
