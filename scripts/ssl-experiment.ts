@@ -5,7 +5,7 @@
  * from the best validation checkpoint). Writes `results.md` and `results.json` into the output folder, with every run's
  * own run directory beside them. Model selection uses the validation split only; the test split is read once per run.
  *
- *   npx tsx scripts/ssl-experiment.ts [--methods supervised,entmin,mean-teacher,cps] [--seeds 1,2,3]
+ *   npx tsx scripts/ssl-experiment.ts [--methods supervised,entmin,mean-teacher,cps,uamt,urpc,cct,mcnet] [--seeds 1,2,3]
  *                                     [--iterations 600] [--out experiments/ssl-<time>] [--set key=value ...]
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -67,7 +67,7 @@ const stdOf = (values: number[]) => {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      methods: { type: 'string', default: 'supervised,entmin,mean-teacher,cps' },
+      methods: { type: 'string', default: 'supervised,entmin,mean-teacher,cps,uamt,urpc,cct,mcnet' },
       seeds: { type: 'string', default: '1,2,3' },
       iterations: { type: 'string', default: '600' },
       out: { type: 'string' },

@@ -1,0 +1,56 @@
+import { pipeline, stage } from '../src/graph/pipeline-definition.js';
+
+const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus'];
+
+/**
+ * Cross-consistency training (Ouali, Hudelot, Tami, "Semi-supervised semantic segmentation with cross-consistency
+ * training", CVPR 2020), as PyMIC's SSLCCT: a U-Net whose encoder also feeds three auxiliary decoders, each seeing the
+ * deepest feature perturbed (channel dropout, feature drop, feature noise; CctUNet2D). Labelled batches train the main
+ * decoder with Dice + CE; on unlabelled batches each auxiliary decoder's probabilities are pulled towards the main
+ * decoder's (detached), and the three consistencies are averaged. MSE by default; KL or JS with
+ * `--set consistency1.kind=kl --set consistency2.kind=kl --set consistency3.kind=kl`. Same data, split, crops, network
+ * size, iterations and consistency weight (1 × ramp-up) as mean-teacher. (PyMIC's SSLCCT applies softmax a second
+ * time to the already-softmaxed main prediction before comparing; here the target is the main probability itself.)
+ *
+ *   batchL ─ predL(net, main decoder) ─ dice, ce ────────────────────────────────────────┐
+ *   batchU ─ predU(net, 4 heads) ─┬─ consistency1(prob1, target prob) ─┐                 ├─ loss ─ optimise(net)
+ *                                 ├─ consistency2(prob2, target prob) ─┼─ mean ─ × rampup ┘
+ *                                 └─ consistency3(prob3, target prob) ─┘ (consistency)
+ */
+export default pipeline({
+  name: 'cct',
+  description: 'Cross-consistency training: auxiliary decoders on perturbed features follow the main decoder on unlabelled slices (10% labelled)',
+  reference: 'Ouali, Hudelot, Tami. Semi-Supervised Semantic Segmentation With Cross-Consistency Training. CVPR 2020',
+  data: 'fixtures/brain-mr-2d',
+  schedule: { iterations: 600, seed: 1 },
+  nodes: {
+    labelled: stage('CsvDataset', { csv: 'train_labelled.csv' }),
+    labelledNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'labelled' }),
+    labelledFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'labelledNormalised' }),
+    labelledCropped: stage('RandomCrop', { size: [64, 64], foregroundRatio: 0.8 }, { samples: 'labelledFlipped' }),
+    batchL: stage('Batch', { size: 4 }, { samples: 'labelledCropped' }),
+    unlabelled: stage('CsvDataset', { csv: 'train_unlabelled.csv', labelColumn: null }),
+    unlabelledNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'unlabelled' }),
+    unlabelledFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'unlabelledNormalised' }),
+    unlabelledCropped: stage('RandomCrop', { size: [64, 64] }, { samples: 'unlabelledFlipped' }),
+    batchU: stage('Batch', { size: 4 }, { samples: 'unlabelledCropped' }),
+    net: stage('CctUNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128], auxiliary: ['dropout', 'featureDrop', 'featureNoise'] }),
+    predL: stage('Forward', {}, { net: 'net', image: 'batchL.image' }),
+    predU: stage('ForwardHeads', { heads: 4 }, { net: 'net', image: 'batchU.image' }),
+    dice: stage('DiceLoss', {}, { prediction: 'predL.logits', label: 'batchL.label' }),
+    ce: stage('CrossEntropyLoss', {}, { prediction: 'predL.logits', label: 'batchL.label' }),
+    consistency1: stage('ConsistencyLoss', { kind: 'mse' }, { prob: 'predU.prob1', target: 'predU.prob' }),
+    consistency2: stage('ConsistencyLoss', { kind: 'mse' }, { prob: 'predU.prob2', target: 'predU.prob' }),
+    consistency3: stage('ConsistencyLoss', { kind: 'mse' }, { prob: 'predU.prob3', target: 'predU.prob' }),
+    consistency: stage('WeightedSum', {}, { terms: ['consistency1', 'consistency2', 'consistency3'], weights: [1 / 3, 1 / 3, 1 / 3] }),
+    rampup: stage('SigmoidRampup', { start: 0, end: 300, max: 1 }),
+    loss: stage('WeightedSum', {}, { terms: ['dice', 'ce', 'consistency'], weights: [1, 1, 'rampup'] }),
+    optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
+    valid: stage('CsvDataset', { csv: 'valid.csv' }),
+    validNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'valid' }),
+    validate: stage('Validate', { every: 50, classNames }, { net: 'net', samples: 'validNormalised' }),
+    test: stage('CsvDataset', { csv: 'test.csv' }),
+    testNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'test' }),
+    evaluate: stage('Evaluate', { checkpoint: 'best', classNames }, { net: 'net', samples: 'testNormalised' }),
+  },
+});

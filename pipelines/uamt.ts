@@ -1,0 +1,61 @@
+import { pipeline, stage } from '../src/graph/pipeline-definition.js';
+
+const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus'];
+
+/**
+ * Uncertainty-aware mean teacher (Yu, Wang, Li, Fu, Heng, "Uncertainty-aware self-ensembling model for
+ * semi-supervised 3D left atrium segmentation", MICCAI 2019), as PyMIC's SSLUncertaintyAwareMeanTeacher: the mean
+ * teacher of pipelines/mean-teacher.ts, with the consistency restricted to the pixels where the teacher is certain.
+ * K = 8 Monte Carlo passes of the teacher (dropout + clipped input noise) give a mean probability whose entropy is the
+ * uncertainty; pixels count when it is below (0.75 + 0.25 r) ln C, r a sigmoid ramp from 0 to 1, so the mask widens
+ * with training. Same data, split, crops, network, ramp-up, weights and iterations as mean-teacher; the consistency is
+ * the masked mean of the MSE (PyMIC divides the masked sum by 2 Σ mask, the masked mean for 2 classes only).
+ *
+ *   batchL ─ predL(student) ─ dice, ce ─────────────────────────────────────────┐
+ *   batchU ─┬─ predU(student) ───────────────────┐                              ├─ loss ─ optimise(student)
+ *           ├─ noisyU ─ targetU(teacher) ────────┼─ consistency ─ × rampup ─────┘
+ *           └─ mcU(teacher, 8 passes) ─ certain ─┘ (mask)
+ *   certain: mcU's entropy < (0.75 + 0.25 r) ln C, r = rampupThreshold (0 → 1)
+ *   teacher = EmaCopy(student), updated in place after every step
+ */
+export default pipeline({
+  name: 'uamt',
+  description: 'Uncertainty-aware mean teacher: MC-dropout teacher entropy masks the MSE consistency, ramped threshold (10% labelled)',
+  reference: 'Yu et al. Uncertainty-aware self-ensembling model for semi-supervised 3D left atrium segmentation. MICCAI 2019',
+  data: 'fixtures/brain-mr-2d',
+  schedule: { iterations: 600, seed: 1 },
+  nodes: {
+    labelled: stage('CsvDataset', { csv: 'train_labelled.csv' }),
+    labelledNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'labelled' }),
+    labelledFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'labelledNormalised' }),
+    labelledCropped: stage('RandomCrop', { size: [64, 64], foregroundRatio: 0.8 }, { samples: 'labelledFlipped' }),
+    batchL: stage('Batch', { size: 4 }, { samples: 'labelledCropped' }),
+    unlabelled: stage('CsvDataset', { csv: 'train_unlabelled.csv', labelColumn: null }),
+    unlabelledNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'unlabelled' }),
+    unlabelledFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'unlabelledNormalised' }),
+    unlabelledCropped: stage('RandomCrop', { size: [64, 64] }, { samples: 'unlabelledFlipped' }),
+    batchU: stage('Batch', { size: 4 }, { samples: 'unlabelledCropped' }),
+    student: stage('UNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128] }),
+    teacher: stage('EmaCopy', { decay: 0.99 }, { of: 'student' }),
+    predL: stage('Forward', {}, { net: 'student', image: 'batchL.image' }),
+    predU: stage('Forward', {}, { net: 'student', image: 'batchU.image' }),
+    noisyU: stage('InputNoise', { std: 0.1, clip: 0.2 }, { x: 'batchU.image' }),
+    targetU: stage('Forward', { stopGradient: true }, { net: 'teacher', image: 'noisyU.y' }),
+    mcU: stage('MonteCarloForward', { passes: 8, noiseStd: 0.1, noiseClip: 0.2 }, { net: 'teacher', image: 'batchU.image' }),
+    rampupThreshold: stage('SigmoidRampup', { start: 0, end: 300, max: 1 }),
+    certain: stage('UncertaintyMask', { classes: 5, threshold: 0.75, rampedThreshold: 1 }, { uncertainty: 'mcU.entropy', ramp: 'rampupThreshold' }),
+    dice: stage('DiceLoss', {}, { prediction: 'predL.logits', label: 'batchL.label' }),
+    ce: stage('CrossEntropyLoss', {}, { prediction: 'predL.logits', label: 'batchL.label' }),
+    consistency: stage('ConsistencyLoss', { kind: 'mse' }, { prob: 'predU.prob', target: 'targetU.prob', mask: 'certain.mask' }),
+    rampup: stage('SigmoidRampup', { start: 0, end: 300, max: 1 }),
+    loss: stage('WeightedSum', {}, { terms: ['dice', 'ce', 'consistency'], weights: [1, 1, 'rampup'] }),
+    optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['student'] }),
+    valid: stage('CsvDataset', { csv: 'valid.csv' }),
+    validNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'valid' }),
+    validate: stage('Validate', { every: 50, classNames }, { net: 'student', samples: 'validNormalised' }),
+    checkpoint: stage('Checkpoint', { every: 100 }, { nets: ['student', 'teacher'] }),
+    test: stage('CsvDataset', { csv: 'test.csv' }),
+    testNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'test' }),
+    evaluate: stage('Evaluate', { checkpoint: 'best', classNames }, { net: 'student', samples: 'testNormalised' }),
+  },
+});

@@ -1,0 +1,55 @@
+import { pipeline, stage } from '../src/graph/pipeline-definition.js';
+
+const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus'];
+
+/**
+ * Uncertainty rectified pyramid consistency (Luo, Liao, Chen, Song, Chen, Zhang, Chen, Wang, Zhang, "Efficient
+ * semi-supervised gross target volume of nasopharyngeal carcinoma segmentation via uncertainty rectified pyramid
+ * consistency", MICCAI 2021), as PyMIC's SSLURPC: a U-Net with deep-supervision heads at full, 1/2, 1/4 and 1/8
+ * resolution. Labelled batches train all four heads with deep supervision ((Dice + CE)/2 per head, weights 1, 1/2,
+ * 1/4, 1/8 normalised; ×2 so the term is on the Dice + CE scale of the other pipelines). On unlabelled batches the
+ * heads, resized to the input, are pulled towards their mean where they agree: each head's KL divergence from the
+ * mean is its uncertainty, exp(−KL) weights its squared difference to the mean, and the mean KL is minimised too.
+ * Same data, split, crops, network size and iterations as mean-teacher; unsupervised weight 0.1 × ramp-up (PyMIC's
+ * default `regularize_w`).
+ *
+ *   batchL ─ predL(net: 4 heads, own sizes) ─ supervised (DeepSupervisionLoss) ─ × 2 ──┐
+ *   batchU ─ predU(net: 4 heads, resized to input) ─ pyramid ─ × rampup ──────────────┴─ loss ─ optimise(net)
+ *              (prob, prob1, prob2, prob3 ─ PyramidConsistencyLoss)
+ */
+export default pipeline({
+  name: 'urpc',
+  description: 'URPC: deep-supervision U-Net, uncertainty-rectified consistency between its scales on unlabelled slices (10% labelled)',
+  reference: 'Luo et al. Efficient semi-supervised gross target volume of nasopharyngeal carcinoma segmentation via uncertainty rectified pyramid consistency. MICCAI 2021',
+  data: 'fixtures/brain-mr-2d',
+  schedule: { iterations: 600, seed: 1 },
+  nodes: {
+    labelled: stage('CsvDataset', { csv: 'train_labelled.csv' }),
+    labelledNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'labelled' }),
+    labelledFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'labelledNormalised' }),
+    labelledCropped: stage('RandomCrop', { size: [64, 64], foregroundRatio: 0.8 }, { samples: 'labelledFlipped' }),
+    batchL: stage('Batch', { size: 4 }, { samples: 'labelledCropped' }),
+    unlabelled: stage('CsvDataset', { csv: 'train_unlabelled.csv', labelColumn: null }),
+    unlabelledNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'unlabelled' }),
+    unlabelledFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'unlabelledNormalised' }),
+    unlabelledCropped: stage('RandomCrop', { size: [64, 64] }, { samples: 'unlabelledFlipped' }),
+    batchU: stage('Batch', { size: 4 }, { samples: 'unlabelledCropped' }),
+    net: stage('UNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128], deepSupervision: true }),
+    predL: stage('ForwardHeads', { heads: 4, resize: 'none' }, { net: 'net', image: 'batchL.image' }),
+    predU: stage('ForwardHeads', { heads: 4, resize: 'input' }, { net: 'net', image: 'batchU.image' }),
+    supervised: stage('DeepSupervisionLoss', { baseLoss: 'diceCrossEntropy' }, {
+      predictions: ['predL.logits', 'predL.logits1', 'predL.logits2', 'predL.logits3'],
+      label: 'batchL.label',
+    }),
+    pyramid: stage('PyramidConsistencyLoss', {}, { probs: ['predU.prob', 'predU.prob1', 'predU.prob2', 'predU.prob3'] }),
+    rampup: stage('SigmoidRampup', { start: 0, end: 300, max: 0.1 }),
+    loss: stage('WeightedSum', {}, { terms: ['supervised', 'pyramid'], weights: [2, 'rampup'] }),
+    optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
+    valid: stage('CsvDataset', { csv: 'valid.csv' }),
+    validNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'valid' }),
+    validate: stage('Validate', { every: 50, classNames }, { net: 'net', samples: 'validNormalised' }),
+    test: stage('CsvDataset', { csv: 'test.csv' }),
+    testNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'test' }),
+    evaluate: stage('Evaluate', { checkpoint: 'best', classNames }, { net: 'net', samples: 'testNormalised' }),
+  },
+});
