@@ -52,6 +52,7 @@ import { DynamicMixPseudoLabel } from './pseudo-labels/dynamic-mix-pseudo-label.
 import { PartialLabelMask } from './weak-labels/partial-label-mask.js';
 import { SoftCrossEntropyLoss } from './losses/soft-cross-entropy-loss-stage.js';
 import { RandomRot90Pair } from './perturbations/random-rot90-pair.js';
+import { PredictiveEntropy } from './pseudo-labels/predictive-entropy.js';
 import { Adam } from './optimisers/adam.js';
 import { NormalizeWithMeanStd } from './transforms/normalize-with-mean-std.js';
 import { RandomCrop } from './transforms/random-crop.js';
@@ -149,6 +150,7 @@ export const builtInStageClasses: readonly StageClass[] = [
   PartialLabelMask,
   SoftCrossEntropyLoss,
   RandomRot90Pair,
+  PredictiveEntropy,
   Forward,
   ForwardHeads,
   MonteCarloForward,
