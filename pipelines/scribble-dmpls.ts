@@ -11,11 +11,11 @@ const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus
  * over the first 300 iterations, times ½ per branch (so `rampup` reaches 0.05). Validation and test use the network's
  * output, the mean of both branches' logits.
  *
- *   batch ─┬─ image ─ predict(net: 2 heads) ─┬─ logits, prob ───┬─ pce1(scribble) ─────────────────┐
- *          │                                 └─ logits1, prob1 ─┼─ pce2(scribble) ─────────────────┤
- *          │                                   prob, prob1 ─ mix(α) ─ label ─┬─ pseudo1 = Dice(logits, label) ─ × rampup ─┤
- *          │                                                                 └─ pseudo2 = Dice(logits1, label) ─ × rampup ┴─ loss ─ optimise(net)
- *          └─ label ─ scribble ─ label, mask ─ pce1, pce2
+ *   batch ─┬─ image ─ predict(net, 2 heads) ─┬─ logits ──┬─ pce1(scribble) ─────────────────────────┐
+ *          │                                 ├─ logits1 ─┴─ pce2(scribble) ─────────────────────────┤
+ *          │                                 └─ prob, prob1 ─ mix(α) ─ label ─┬─ pseudo1(logits)  × rampup ┤
+ *          │                                                                  └─ pseudo2(logits1) × rampup ┴─ loss
+ *          └─ label ─ scribble ─ label, mask ─ pce1, pce2          loss ─ optimise(net)
  *
  * Same data, crops, encoder/decoder sizes, 600 iterations and validation / checkpoint / evaluation nodes as
  * scribble-pce.

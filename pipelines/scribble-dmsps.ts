@@ -20,12 +20,13 @@ const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus
  * CrossEntropyLoss applies a softmax to the probabilities it is given), whose gradient is much smaller; the loss here
  * takes the logits once, so 1 is used. Validation and test use the network's output, the mean of both branches' logits.
  *
- *   batch ─┬─ image ─ predict(net: 2 heads) ─┬─ logits ──┬─ pce1(scribble) ─────────────────────────────────────────┐
- *          │                                 ├─ logits1 ─┴─ pce2(scribble) ─────────────────────────────────────────┤
- *          │                                 ├─ prob, prob1 ─ mix(α) ─ prob ─ soft1(logits), soft2(logits1) × rampup ┤
- *          │                                 └─ meanProb ─┬─ uncertainty ─ certain (entropy < 0.1 ln C) ─ mask ─┐    │
- *          │                                              └─ seeds (argmax) ─ label ──── seed1(logits), seed2(logits1) × rampup ┴─ loss ─ optimise(net)
- *          └─ label ─ scribble ─ label, mask ─ pce1, pce2
+ *   batch ─┬─ image ─ predict(net, 2 heads) ─┬─ logits ──┬─ pce1(scribble) ────────────────────────────┐
+ *          │                                 ├─ logits1 ─┴─ pce2(scribble) ────────────────────────────┤
+ *          │                                 ├─ prob, prob1 ─ mix(α) ─ prob ─ soft1, soft2 × rampup ───┤
+ *          │                                 └─ meanProb ─┬─ uncertainty ─ certain (< 0.1 ln C) ─ mask ┐  │
+ *          │                                              └─ seeds (argmax) ─ label ─ seed1, seed2 × rampup ┴─ loss
+ *          └─ label ─ scribble ─ label, mask ─ pce1, pce2          loss ─ optimise(net)
+ *   (soft1, seed1 read logits; soft2, seed2 read logits1)
  *
  * Same data, crops, encoder/decoder sizes, 600 iterations and validation / checkpoint / evaluation nodes as
  * scribble-pce.

@@ -8,8 +8,9 @@ const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus
  * CVPR 2016; PyMIC's weakly supervised baseline: PartialLabelToProbability + pixel-weighted CrossEntropyLoss). The
  * other scribble pipelines add one regulariser or pseudo-label term to this graph.
  *
- *   train_scribble ─ normalise ─ flip ─ crop 64² (centred on a foreground stroke) ─ batch ─┬─ image ─ predict(net) ─ logits ─┐
- *                                                                                          └─ label ─ scribble ─ label, mask ─┴─ pce ─ loss ─ optimise(net)
+ *   train_scribble ─ normalise ─ flip ─ crop 64² (centred on a foreground stroke) ─ batch
+ *   batch ─┬─ image ─ predict(net) ─ logits ────────────────────┐
+ *          └─ label ─ scribble ─ label (unannotated → 0), mask ─┴─ pce ─ loss ─ optimise(net)
  *   valid ─ normalise ─ validate(net, every 50) → best checkpoint      test ─ normalise ─ evaluate(best)
  *
  * Data: the scribbles generated from the 33 training masks of fixtures/brain-mr-2d (train_scribble.csv; unannotated

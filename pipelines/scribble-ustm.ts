@@ -14,12 +14,12 @@ const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus
  * them and halves (0.1 · C / 2 = 0.25 for C = 5). The teacher moves after every step, θ′ ← α θ′ + (1 − α) θ with
  * α = min(1 − 1/(t + 1), 0.99) (PyMIC warms up per validation round instead of per iteration).
  *
- *   batch ─┬─ image ─┬─ noisyS ─ predS(student) ─┬─ logits ─ pce(scribble) ─────────────────────────────────┐
- *          │         │                           └─ prob ─┐                                                  │
- *          │         └──────────────────── rot(k·90°) ────┴─ rotated prob ─┐                                 ├─ loss ─ optimise(student)
- *          │                        rotated image ─┬─ noisyT ─ targetT(teacher) ─ consistency(mask) ─ × rampup ┘
- *          │                                       └─ ensemble(teacher, 8 MC passes) ─ entropy ─ certain(thresholdRamp) ─ mask
- *          └─ label ─ scribble ─ label, mask ─ pce
+ *   batch ─┬─ image ─┬─ noisyS ─ predS(student) ─┬─ logits ─ pce(scribble) ──────────────────────┐
+ *          │         │                           └─ prob ──┐                                      │
+ *          │         └─ rot(k·90°, same k for both) ───────┴─ turned prob ─┐                       ├─ loss
+ *          │              turned image ─┬─ noisyT ─ targetT(teacher) ─ consistency(mask) × rampup ┘
+ *          │                            └─ ensemble(teacher, 8 MC passes) ─ entropy ─ certain ─ mask
+ *          └─ label ─ scribble ─ label, mask ─ pce                loss ─ optimise(student)
  *   teacher = EmaCopy(student), updated in place after every step
  *
  * Same data, crops, network, 600 iterations and validation / checkpoint / evaluation nodes as scribble-pce
