@@ -8,13 +8,14 @@ import type { ConvBlock } from './blocks/conv-block.js';
 import { applyConvolution } from './blocks/convolution.js';
 import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
+import { checkVirtualAdversarialSpec, PYMIC_VAT_DEFAULTS, virtualAdversarialPerturbation, type VirtualAdversarialSpec } from './blocks/virtual-adversarial-perturbation.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
 import { checkChannelCounts, checkDropoutRates, checkFiveLevels } from './network-arguments.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
 import type { MultiHeadSegmentationNetwork, NetworkApplyOptions } from './segmentation-network.js';
 
 /** The perturbation an auxiliary decoder sees on the deepest encoder feature. */
-export type CctPerturbation = 'dropout' | 'featureDrop' | 'featureNoise';
+export type CctPerturbation = 'dropout' | 'featureDrop' | 'featureNoise' | 'vat';
 
 export interface CctUNet2DArgs {
   name?: string;
@@ -24,10 +25,12 @@ export interface CctUNet2DArgs {
   featureChannels?: readonly number[];
   /** Dropout per encoder level. Default [0.05, 0.1, 0.2, 0.3, 0.5]. */
   dropout?: readonly number[];
-  /** One auxiliary decoder per entry. Default all three (PyMIC also has a VAT decoder; see the class comment). */
+  /** One auxiliary decoder per entry. Default ['dropout', 'featureDrop', 'featureNoise'] (PyMIC's default adds 'vat'). */
   auxiliary?: readonly CctPerturbation[];
   /** Feature noise range r: x + x U(-r, r). Default 0.3. */
   noiseRange?: number;
+  /** The 'vat' decoder's power iteration: default PyMIC's xi 1e-6, eps 2.0, 2 iterations (see virtualAdversarialPerturbation). */
+  vat?: Partial<VirtualAdversarialSpec>;
   random?: SeededRandom;
 }
 
@@ -49,10 +52,11 @@ export interface CctOutputs {
  * - 'dropout': channel dropout with p = 0.5 (CCT's DropOutDecoder; PyMIC applies no perturbation here);
  * - 'featureDrop': positions whose channel-mean activation exceeds U(0.7, 0.9) times the image's maximum are zeroed;
  * - 'featureNoise': x + x * u, u ~ U(-r, r) of the feature's shape (shared over the batch);
- * PyMIC's fourth auxiliary decoder, VAT (virtual adversarial perturbation), is not provided: it needs a gradient with
- * respect to the perturbation inside the training forward pass, and tfjs records that inner gradient on the outer tape
- * with no public way to cut it, so the outer backward pass would differentiate through it (second-order gradients of
- * LeakyReLU and of wasm's missing Conv2DBackpropFilter fail).
+ * - 'vat': x + r_adv, the virtual adversarial perturbation of norm eps per image that most changes this auxiliary
+ *   decoder's own prediction, found by power iteration with the skips and x detached (Miyato et al., IEEE TPAMI 2019;
+ *   see virtualAdversarialPerturbation); r_adv is a constant for the training gradient, which reaches x as usual.
+ * Each auxiliary decoder perturbs the unperturbed feature (PyMIC assigns each perturbed feature back into the shared
+ * list, so its later decoders see earlier perturbations stacked).
  * `apply` gives the main decoder's logits; {@link CctUNet2D.applyWithAuxiliary} gives all of them for training the
  * consistency between main and auxiliary predictions on unlabelled images.
  */
@@ -66,6 +70,8 @@ export class CctUNet2D extends ParameterisedNetwork implements MultiHeadSegmenta
   readonly dropoutRates: readonly number[];
   readonly auxiliary: readonly CctPerturbation[];
   private readonly noiseRange: number;
+  /** The 'vat' decoders' power-iteration settings. */
+  readonly vat: VirtualAdversarialSpec;
   private readonly encoder: ConvBlock[];
   private readonly mainDecoder: Decoder;
   private readonly auxiliaryDecoders: Decoder[] = [];
@@ -78,11 +84,13 @@ export class CctUNet2D extends ParameterisedNetwork implements MultiHeadSegmenta
     checkChannelCounts('CctUNet2D', args, f);
     checkDropoutRates('CctUNet2D', rates);
     this.auxiliary = [...(args.auxiliary ?? ['dropout', 'featureDrop', 'featureNoise'])];
-    const known: readonly string[] = ['dropout', 'featureDrop', 'featureNoise'];
+    const known: readonly string[] = ['dropout', 'featureDrop', 'featureNoise', 'vat'];
     const unknown = this.auxiliary.find((a) => !known.includes(a));
     if (unknown !== undefined) throw new MicflowError('invalid-argument', `CctUNet2D: unknown auxiliary decoder '${unknown}'; use ${known.join(', ')}`);
     this.noiseRange = args.noiseRange ?? 0.3;
     if (!(this.noiseRange >= 0)) throw new MicflowError('invalid-argument', `CctUNet2D: noiseRange must be >= 0, got ${this.noiseRange}`);
+    this.vat = { ...PYMIC_VAT_DEFAULTS, ...args.vat };
+    checkVirtualAdversarialSpec('CctUNet2D', this.vat);
     this.name = args.name ?? freeNetworkName('cct_unet2d');
     this.inChannels = args.inChannels;
     this.classes = args.classes;
@@ -123,7 +131,7 @@ export class CctUNet2D extends ParameterisedNetwork implements MultiHeadSegmenta
       const main = this.decode(this.mainDecoder, skips, opts);
       const auxiliary = this.auxiliaryDecoders.map((decoder, i) => {
         const r = random.derive('auxiliary', i);
-        const perturbed = this.perturb(this.auxiliary[i], skips[4], r);
+        const perturbed = this.perturb(this.auxiliary[i], skips, decoder, r, opts);
         return this.decode(decoder, [...skips.slice(0, 4), perturbed], opts);
       });
       return [main, ...auxiliary];
@@ -131,7 +139,9 @@ export class CctUNet2D extends ParameterisedNetwork implements MultiHeadSegmenta
     return { main: result[0], auxiliary: result.slice(1) };
   }
 
-  private perturb(kind: CctPerturbation, deepest: tf.Tensor4D, random: SeededRandom): tf.Tensor4D {
+  /** The deepest skip as `decoder` sees it: perturbed by `kind`, drawing from `random`. */
+  private perturb(kind: CctPerturbation, skips: tf.Tensor4D[], decoder: Decoder, random: SeededRandom, opts: NetworkApplyOptions): tf.Tensor4D {
+    const deepest = skips[4];
     const [n, h, w, c] = deepest.shape;
     switch (kind) {
       case 'dropout': {
@@ -149,6 +159,11 @@ export class CctUNet2D extends ParameterisedNetwork implements MultiHeadSegmenta
       case 'featureNoise': {
         const noise = tf.tensor(random.uniformArray(h * w * c, -this.noiseRange, this.noiseRange), [1, h, w, c], 'float32');
         return tf.add(deepest, tf.mul(deepest, noise)) as tf.Tensor4D;
+      }
+      case 'vat': {
+        const detached = skips.slice(0, 4).map((s) => stopGradient(s));
+        const predict = (feature: tf.Tensor4D) => this.decode(decoder, [...detached, feature], opts);
+        return tf.add(deepest, virtualAdversarialPerturbation(deepest, predict, random, this.vat)) as tf.Tensor4D;
       }
     }
   }

@@ -3,9 +3,16 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CctUNet2D, type CctUNet2DArgs } from '../../src/networks/cct-unet2d.js';
+import { nativeBackendCandidate } from '../../src/runtime/backend-candidates.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { pseudoRandom, size, useBackend } from '../runtime/ops/op-test-helpers.js';
 import { disposedAfterEach } from './network-test-helpers.js';
+
+const native = await nativeBackendCandidate.load(tf);
+if (!native.available && process.env.MICFLOW_REQUIRE_NATIVE === '1') {
+  throw new Error(`MICFLOW_REQUIRE_NATIVE=1 but the native backend is unavailable: ${native.reason}`);
+}
+const BACKENDS = ['cpu', 'wasm', ...(native.available ? [native.backendName] : [])];
 
 /**
  * Trainable parameters derived from the architecture: UNet2D's encoder plus 1 + A UNet2D decoders (bilinear: per level
@@ -37,6 +44,14 @@ describe('CctUNet2D', () => {
       expect(make({ inChannels: 1, classes: 2, auxiliary: [] }).parameterCount()).toBe(1_813_218);
       expect(expectedParameterCount([16, 32, 64, 128, 256], 1, 2, 3)).toBe(3_711_480);
       expect(make({ inChannels: 1, classes: 2 }).parameterCount()).toBe(3_711_480);
+    });
+    it("with PyMIC's default four auxiliary decoders (VAT included), should have 4,344,234 (one more 632,754-parameter decoder)", () => {
+      expect(expectedParameterCount([16, 32, 64, 128, 256], 1, 2, 4)).toBe(4_344_234);
+      expect(make({ inChannels: 1, classes: 2, auxiliary: ['dropout', 'featureDrop', 'featureNoise', 'vat'] }).parameterCount()).toBe(4_344_234);
+    });
+    it('having invalid VAT settings, should throw naming them', () => {
+      expect(() => make({ ...TINY, auxiliary: ['vat'], vat: { iterations: 0 } })).toThrow(/CctUNet2D: VAT iterations must be a positive integer, got 0/);
+      expect(() => make({ ...TINY, auxiliary: ['vat'], vat: { xi: 0 } })).toThrow(/CctUNet2D: VAT xi must be a positive number, got 0/);
     });
     it('having an unknown auxiliary decoder, should throw naming it', () => {
       expect(() => make({ ...TINY, auxiliary: ['cutout' as never] })).toThrow(/unknown auxiliary decoder 'cutout'/);
@@ -82,6 +97,38 @@ describe('CctUNet2D', () => {
           () => tf.tidy(() => consistency(net.applyWithAuxiliary(tf.tensor4d(pseudoRandom(2 * 32 * 32, iteration), [2, 32, 32, 1]), { training: true, random: new SeededRandom(iteration) }))),
           net.trainableVariables as tf.Variable[],
         );
+        optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
+        value.dispose();
+        Object.values(grads).forEach((g) => g.dispose());
+      }
+      optimizer.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  });
+
+  describe.each(BACKENDS)('having a VAT auxiliary decoder on the %s backend', (backend) => {
+    beforeAll(() => useBackend(backend));
+
+    it("when trained for 2 Adam steps on the consistency loss, should give finite gradients reaching the VAT decoder and the encoder, and leave no tensor behind", () => {
+      const net = make({ ...TINY, auxiliary: ['vat', 'featureNoise'], dropout: [0.1, 0.1, 0.2, 0.2, 0.3] });
+      expect(net.vat).toEqual({ xi: 1e-6, eps: 2, iterations: 2 });
+      const before = tf.memory().numTensors;
+      const optimizer = tf.train.adam(1e-3);
+      for (let iteration = 0; iteration < 2; iteration++) {
+        const { value, grads } = tf.variableGrads(
+          () =>
+            tf.tidy(() => {
+              const outputs = net.applyWithAuxiliary(tf.tensor4d(pseudoRandom(2 * 16 * 32, iteration), [2, 16, 32, 1]), { training: true, random: new SeededRandom(iteration) });
+              expect(outputs.auxiliary[0].shape).toEqual([2, 16, 32, 3]);
+              expect(Math.max(...Array.from(tf.abs(tf.sub(outputs.auxiliary[0], outputs.main)).dataSync()))).toBeGreaterThan(1e-4);
+              return consistency(outputs);
+            }),
+          net.trainableVariables as tf.Variable[],
+        );
+        for (const [name, g] of Object.entries(grads)) expect(g.dataSync().every(Number.isFinite), name).toBe(true);
+        for (const path of ['aux0_vat1/conv1/kernel', 'aux0_vat/out/kernel', 'enc4/conv2/kernel']) {
+          expect(Math.max(...Array.from(grads[`${net.name}/${path}`].dataSync(), Math.abs)), path).toBeGreaterThan(0);
+        }
         optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
         value.dispose();
         Object.values(grads).forEach((g) => g.dispose());

@@ -25,8 +25,19 @@ describe('the CctUNet2D stage', () => {
     }
   });
 
-  it('having a VAT auxiliary decoder, should reject the params (not provided, see CctUNet2D)', () => {
-    expect(() => CctUNet2DStage.paramsSchema.parse({ classes: 2, auxiliary: ['vat'] })).toThrow();
+  it("having a VAT auxiliary decoder, should default to PyMIC's VAT_xi 1e-6, VAT_eps 2.0, VAT_it 2 and pass them to the network", () => {
+    const params = CctUNet2DStage.paramsSchema.parse({ classes: 2, features: [2, 2, 2, 2, 2], dropout: [0, 0, 0, 0, 0], auxiliary: ['vat'] });
+    expect([params.vatXi, params.vatEps, params.vatIterations]).toEqual([1e-6, 2, 2]);
+    const stage = new CctUNet2DStage({ nodeName: 'cct_vat', params: { ...params, vatXi: 0.01, vatIterations: 1 }, random: new SeededRandom(4) } as StageContext<never>);
+    try {
+      const net = stage.build().network as CctUNet2D;
+      expect(net.auxiliary).toEqual(['vat']);
+      expect(net.vat).toEqual({ xi: 0.01, eps: 2, iterations: 1 });
+    } finally {
+      stage.dispose();
+    }
+    expect(() => CctUNet2DStage.paramsSchema.parse({ classes: 2, auxiliary: ['vat'], vatIterations: 0 })).toThrow();
+    expect(() => CctUNet2DStage.paramsSchema.parse({ classes: 2, auxiliary: ['cutout'] })).toThrow();
   });
 
   it('should be registered as a built-in stage named CctUNet2D', () => {
