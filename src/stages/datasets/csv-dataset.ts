@@ -24,6 +24,8 @@ export const csvDatasetParams = z
     weightColumn: z.string().min(1).nullable().default(null),
     /** Column holding a per-pixel loss weight image (PyMIC's pixel_weight), or null. */
     pixelWeightColumn: z.string().min(1).nullable().default(null),
+    /** Keep only the rows whose columns hold these values, e.g. `{ noisy: '0' }` (the clean subset of a noisy-label list). */
+    where: z.record(z.string().min(1), z.string()).default({}),
     /** Number of classes: label values must lie in 0..classes−1 (checked when decoding and by --check-data); null: unchecked. */
     classes: z.number().int().min(2).nullable().default(null),
     /** Label values allowed besides the classes, e.g. the "unannotated" value of scribble labels. */

@@ -12,6 +12,8 @@ export interface DatasetColumns {
   readonly weightColumn: string | null;
   /** Per-pixel loss weight image column, or null. */
   readonly pixelWeightColumn: string | null;
+  /** Keep only the rows whose columns hold these values (e.g. `{ noisy: '0' }`: the clean part of a noisy list). */
+  readonly where?: Readonly<Record<string, string>>;
 }
 
 /** One row of a dataset list, paths resolved against the data root. */
@@ -27,13 +29,21 @@ export interface DatasetRow {
 
 /**
  * Reads a dataset list (PyMIC's CSV form: a header naming the columns, one case per row; relative paths are
- * relative to the data root). A missing column, an empty list, an empty path or a weight that is not a number fails
- * with the file and line.
+ * relative to the data root), keeping the rows that match `where`. A missing column, an empty list, a `where` that no
+ * row matches, an empty path or a weight that is not a number fails with the file and line.
  */
 export async function readDatasetList(csvPath: string, dataRoot: string, columns: DatasetColumns): Promise<DatasetRow[]> {
-  const required = [columns.imageColumns, columns.labelColumn, columns.weightColumn, columns.pixelWeightColumn].flat().filter((c): c is string => !!c);
+  const where = Object.entries(columns.where ?? {});
+  const required = [columns.imageColumns, columns.labelColumn, columns.weightColumn, columns.pixelWeightColumn, where.map(([c]) => c)]
+    .flat()
+    .filter((c): c is string => !!c);
   const table = await readCsvTable(csvPath, required);
-  return table.rows.map((row) => {
+  const kept = table.rows.filter((row) => where.every(([column, value]) => row.values[column] === value));
+  if (kept.length === 0) {
+    const condition = where.map(([column, value]) => `${column} = "${value}"`).join(' and ');
+    throw new MicflowError('invalid-data', `${csvPath}: no row has ${condition} (${table.rows.length} rows read)`);
+  }
+  return kept.map((row) => {
     const origin = `${csvPath} line ${row.line}`;
     const path = (column: string) => {
       const value = row.values[column];
