@@ -3,7 +3,7 @@ import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
 import { checkPixelWeights } from './loss-inputs.js';
 
-export type ConsistencyKind = 'mse' | 'kl' | 'js';
+export type ConsistencyKind = 'mse' | 'mae' | 'kl' | 'js';
 
 const EPSILON = 1e-8;
 
@@ -22,14 +22,16 @@ function maskedMean(perPixel: tf.Tensor, mask: tf.Tensor | undefined): tf.Scalar
 
 /**
  * Consistency between two probability maps of the same shape [N, …, C], averaged over pixels (the class axis is summed
- * for KL/JS and averaged for MSE, as PyTorch's `F.mse_loss` on softmax outputs does in PyMIC and SSL4MIS):
+ * for KL/JS and averaged for MSE/MAE, as PyTorch's `F.mse_loss` on softmax outputs does in PyMIC and SSL4MIS):
  * - `mse`: mean (p − q)²                               (Laine & Aila 2017; Tarvainen & Valpola 2017)
+ * - `mae`: mean |p − q|                               (DAST's supplementary training against a sharpened soft label,
+ *                                                       Yang et al., IEEE JBHI 2022: torch.mean(torch.abs(p − q)))
  * - `kl`:  mean over pixels of Σ_c q log(q / p)        (KL(q ‖ p), q the target)
  * - `js`:  mean over pixels of ½ KL(p ‖ m) + ½ KL(q ‖ m), m = (p + q)/2
  * With a `mask` [N, …] (the shape without the class axis; 1 keeps a pixel, 0 drops it, values in between weight it)
- * the mean over pixels becomes Σ mask · value / Σ mask — for `mse` Σ_pixels mask Σ_c (p − q)² / (C Σ mask), the
- * masked consistency of the uncertainty-aware mean teacher (Yu et al., MICCAI 2019) — and 0 when every pixel is
- * masked out.
+ * the mean over pixels becomes Σ mask · value / Σ mask — for `mse` Σ_pixels mask Σ_c (p − q)² / (C Σ mask) (`mae`
+ * alike), the masked consistency of the uncertainty-aware mean teacher (Yu et al., MICCAI 2019) — and 0 when every
+ * pixel is masked out.
  * The target is used as given: pass a stop-gradient prediction (a teacher's) when only `prediction` should learn.
  */
 export function consistencyLoss(prediction: tf.Tensor, target: tf.Tensor, kind: ConsistencyKind, mask?: tf.Tensor): tf.Scalar {
@@ -42,6 +44,10 @@ export function consistencyLoss(prediction: tf.Tensor, target: tf.Tensor, kind: 
     if (kind === 'mse') {
       if (mask === undefined) return tf.mean(tf.squaredDifference(prediction, target));
       return maskedMean(tf.mean(tf.squaredDifference(prediction, target), classAxis), mask);
+    }
+    if (kind === 'mae') {
+      if (mask === undefined) return tf.mean(tf.abs(tf.sub(prediction, target)));
+      return maskedMean(tf.mean(tf.abs(tf.sub(prediction, target)), classAxis), mask);
     }
     const kl = (q: tf.Tensor, p: tf.Tensor) =>
       tf.sum(tf.mul(q, tf.sub(tf.log(tf.add(q, EPSILON)), tf.log(tf.add(p, EPSILON)))), classAxis);

@@ -6,19 +6,20 @@ import { stopGradient } from '../../runtime/ops/stop-gradient.js';
 
 const params = z
   .object({
-    kind: z.enum(['mse', 'kl', 'js']).default('mse'),
+    kind: z.enum(['mse', 'mae', 'kl', 'js']).default('mse'),
     /** Block gradients through the target (on by default: the target is a teacher's or partner's opinion). */
     detachTarget: z.boolean().default(true),
   })
   .strict();
 
 /**
- * Consistency between a prediction and a target probability map: MSE, KL or JS (mean teacher, CCT, MC-Net), optionally
+ * Consistency between a prediction and a target probability map: MSE, MAE, KL or JS (mean teacher, CCT, MC-Net; MAE
+ * against DAST's sharpened vote, Yang et al., IEEE JBHI 2022), optionally
  * restricted to the pixels of a `mask` (masked mean; the uncertainty mask of UA-MT, Yu et al., MICCAI 2019).
  */
 export class ConsistencyLoss extends TensorStage<z.infer<typeof params>> {
   static readonly className = 'ConsistencyLoss';
-  static readonly description = 'MSE / KL / JS consistency between two probability maps (target detached by default), optionally masked';
+  static readonly description = 'MSE / MAE / KL / JS consistency between two probability maps (target detached by default), optionally masked';
   static readonly reference = 'Tarvainen & Valpola, NeurIPS 2017; Ouali et al. (CCT), CVPR 2020; Yu et al. (UA-MT), MICCAI 2019';
   static readonly paramsSchema = params;
   static readonly inputs = {
