@@ -42,6 +42,12 @@ import { COPLENetStage } from './networks/coplenet-stage.js';
 import { CANetStage } from './networks/canet-stage.js';
 import { EmaCopy } from './networks/ema-copy.js';
 import { SigmoidRampup } from './schedules/sigmoid-rampup.js';
+import { LinearRampup } from './schedules/linear-rampup.js';
+import { PixelCrossEntropy } from './selection/pixel-cross-entropy.js';
+import { SmallLossSelection } from './selection/small-loss-selection.js';
+import { ConfidentLearningMask } from './selection/confident-learning-mask.js';
+import { DivergenceAwareSelection } from './selection/divergence-aware-selection.js';
+import { SharpenedVoteLabel } from './pseudo-labels/sharpened-vote-label.js';
 import { InputNoise } from './perturbations/input-noise.js';
 import { ConsistencyLoss } from './losses/consistency-loss-stage.js';
 import { PyramidConsistencyLoss } from './losses/pyramid-consistency-loss-stage.js';
@@ -140,10 +146,16 @@ export const builtInStageClasses: readonly StageClass[] = [
   CANetStage,
   EmaCopy,
   SigmoidRampup,
+  LinearRampup,
   InputNoise,
   ConsistencyLoss,
   PyramidConsistencyLoss,
   ArgmaxPseudoLabel,
+  SharpenedVoteLabel,
+  PixelCrossEntropy,
+  SmallLossSelection,
+  ConfidentLearningMask,
+  DivergenceAwareSelection,
   SharpenProbabilities,
   UncertaintyMask,
   DynamicMixPseudoLabel,

@@ -1,0 +1,103 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { MicflowError } from '../../errors/micflow-error.js';
+import { TensorStage, type TensorInputs } from '../../graph/stage.js';
+import { withoutGradient } from '../../runtime/ops/without-gradient.js';
+
+const params = z
+  .object({
+    /** A constant forget rate, when no `forgetRate` schedule is wired: the fraction of pixels left out. */
+    forgetRate: z.number().min(0).max(1).nullable().default(null),
+    /** Rank the pixels of the whole batch together (PyMIC's NLLCoTeaching and NLLTriNet) or of each image apart. */
+    scope: z.enum(['batch', 'image']).default('batch'),
+    /**
+     * With several loss maps: 'intersection' keeps a pixel that every map ranks among its smallest (the tri-network's
+     * two selecting networks, PyMIC's mask1 · mask2); 'mean' ranks the pixels by the maps' mean.
+     */
+    combine: z.enum(['intersection', 'mean']).default('intersection'),
+  })
+  .strict();
+
+type SmallLossSelectionParams = z.infer<typeof params>;
+
+/**
+ * The mask of the pixels with the smallest loss ranked over each row of `values` [rows, pixels]: the k = floor(keep ·
+ * pixels) smallest per row, k computed in float32 from the scalar `keep` (no value is read back). Equal values are
+ * taken in pixel order (lower flat index first), on every backend: the k-th smallest value t comes from a sort, every
+ * pixel below t is kept, and of the pixels equal to t the first k − #below in index order (a cumulative count).
+ * Returns float32 0/1 of the shape of `values`. Call inside tf.tidy.
+ */
+export function smallestFractionMask(values: tf.Tensor2D, keep: tf.Scalar): tf.Tensor2D {
+  const pixels = values.shape[1];
+  const ascending = tf.neg(tf.topk(tf.neg(values), pixels).values);
+  const k = tf.floor(tf.mul(keep, pixels));
+  const kthIndex = tf.reshape(tf.cast(tf.maximum(tf.sub(k, 1), 0), 'int32'), [1]);
+  const kth = tf.gather(ascending, kthIndex, 1); // [rows, 1]
+  const below = tf.cast(tf.less(values, kth), 'float32');
+  const equal = tf.cast(tf.equal(values, kth), 'float32');
+  const stillNeeded = tf.sub(k, tf.sum(below, 1, true)); // [rows, 1]; 0 when k = 0, so nothing is kept then
+  const equalOrder = tf.cumsum(equal, 1); // 1 for the first pixel equal to the k-th value, 2 for the second, ...
+  const keptEqual = tf.mul(equal, tf.cast(tf.lessEqual(equalOrder, stillNeeded), 'float32'));
+  return tf.add(below, keptEqual) as tf.Tensor2D;
+}
+
+/**
+ * Small-loss sample selection for learning from noisy labels: from one or more per-pixel loss maps (PixelCrossEntropy),
+ * a 0/1 mask of the fraction 1 − forget rate of pixels with the smallest loss, ranked over the batch or per image.
+ * Deep networks fit clean labels before noisy ones, so early in training small-loss pixels are mostly correctly
+ * labelled (Han et al., "Co-teaching: robust training of deep neural networks with extremely noisy labels", NeurIPS
+ * 2018): co-teaching trains each of two networks on the pixels its partner selects; the tri-network (Zhang et al.,
+ * "Robust medical image segmentation from non-expert annotations with tri-network", MICCAI 2020) trains each of three
+ * on the pixels both others select ('intersection'). Feed `mask` to a loss's `mask` input. The forget rate comes from a
+ * schedule node (LinearRampup) or the `forgetRate` param. PyMIC's NLLCoTeaching keeps the int(keep · n) smallest as
+ * here; its NLLTriNet keeps the pixels below the keep-ratio quantile, the same up to ties and the quantile's
+ * interpolation. The mask is computed off the gradient tape (a constant to the optimiser); `kept` reports the fraction
+ * of pixels kept.
+ */
+export class SmallLossSelection extends TensorStage<SmallLossSelectionParams> {
+  static readonly className = 'SmallLossSelection';
+  static readonly description = 'Mask of the (1 - forget rate) fraction of pixels with the smallest loss, from one or more loss maps (no gradient)';
+  static readonly reference =
+    'Han et al. Co-teaching. NeurIPS 2018; Zhang et al. Robust Medical Image Segmentation from Non-expert Annotations with Tri-network. MICCAI 2020';
+  static readonly paramsSchema = params;
+  static readonly inputs = {
+    lossMaps: { type: 'tensor', list: true, description: 'per-pixel losses [N, ...spatial], one map per selecting network' },
+    forgetRate: { type: 'scalar', optional: true, description: 'fraction of pixels to leave out this tick (a schedule); else params.forgetRate' },
+  } as const;
+  static readonly outputs = {
+    mask: { type: 'tensor', description: '1 for the selected pixels, 0 elsewhere [N, ...spatial]' },
+    kept: { type: 'scalar', description: 'fraction of pixels selected' },
+  } as const;
+
+  static checkWiring(p: SmallLossSelectionParams, lengths: Readonly<Record<string, number>>): string | undefined {
+    const wired = lengths.forgetRate !== undefined;
+    if (wired && p.forgetRate !== null) return 'forgetRate is both wired and set in params; use one';
+    if (!wired && p.forgetRate === null) return 'no forget rate: wire a schedule to input "forgetRate" or set params.forgetRate';
+    return undefined;
+  }
+
+  override compute(inputs: TensorInputs): Record<string, tf.Tensor> {
+    const maps = inputs.lossMaps as readonly tf.Tensor[];
+    const shape = maps[0].shape;
+    if (maps.some((m) => m.shape.join('x') !== shape.join('x'))) {
+      throw new MicflowError('invalid-shape', `node "${this.nodeName}": loss maps differ in shape: ${maps.map((m) => `[${m.shape}]`).join(', ')}`);
+    }
+    if (shape.length < 2) {
+      throw new MicflowError('invalid-shape', `node "${this.nodeName}": a loss map must be [N, ...spatial], got [${shape}]`);
+    }
+    const wired = inputs.forgetRate as tf.Tensor | undefined;
+    const forgetRate = wired === undefined ? tf.scalar(this.params.forgetRate ?? 0) : wired;
+    if (forgetRate.rank !== 0) throw new MicflowError('invalid-shape', `node "${this.nodeName}": forgetRate must be a scalar, got [${forgetRate.shape}]`);
+    const keep = tf.clipByValue(tf.sub(1, forgetRate), 0, 1) as tf.Scalar;
+    const rows = this.params.scope === 'batch' ? 1 : shape[0];
+    const asRows = (m: tf.Tensor) => tf.reshape(m, [rows, m.size / rows]) as tf.Tensor2D;
+    const mask = withoutGradient(maps, (...values) => {
+      const rowMask =
+        this.params.combine === 'mean' || values.length === 1
+          ? smallestFractionMask(asRows(values.length === 1 ? values[0] : tf.div(tf.addN(values), values.length)), keep)
+          : values.map((m) => smallestFractionMask(asRows(m), keep)).reduce((a, b) => tf.mul(a, b) as tf.Tensor2D);
+      return tf.reshape(rowMask, shape);
+    });
+    return { mask, kept: tf.mean(mask) };
+  }
+}
