@@ -1,0 +1,40 @@
+import { pipeline, stage } from '../src/graph/pipeline-definition.js';
+
+const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus'];
+
+/**
+ * Generalized cross-entropy for noisy labels (Zhang & Sabuncu, "Generalized cross entropy loss for training deep
+ * neural networks with noisy labels", NeurIPS 2018): L_q = (1 − p_y^q)/q, between cross-entropy (q → 0) and the
+ * noise-robust mean absolute error (q = 1), here q = 0.5, as PyMIC's GeneralizedCELoss (used alone, as in PyMIC's
+ * seg_nll example). Everything else is the noisy-dice-ce baseline: data, crops, network, iterations, validation.
+ *
+ *   train_noisy ─ normalise ─ flip ─ crop 64² ─ batch ─┬─ image ─ predict(net) ─ logits ─┐
+ *                                                      └─ noisy label ────────────────────┴─ gce ─ loss ─ optimise(net)
+ *   valid ─ normalise ─ validate(net, every 50) → best checkpoint      test ─ normalise ─ evaluate(best)
+ */
+export default pipeline({
+  name: 'noisy-gce',
+  description: 'Noisy labels: 2D U-Net trained with generalized cross-entropy (q = 0.5) on the half-corrupted training labels',
+  reference: 'Zhang & Sabuncu. Generalized Cross Entropy Loss for Training Deep Neural Networks with Noisy Labels. NeurIPS 2018',
+  data: 'fixtures/brain-mr-2d',
+  schedule: { iterations: 600, seed: 1 },
+  nodes: {
+    train: stage('CsvDataset', { csv: 'train_noisy.csv' }),
+    trainNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'train' }),
+    trainFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'trainNormalised' }),
+    trainCropped: stage('RandomCrop', { size: [64, 64], foregroundRatio: 0.8 }, { samples: 'trainFlipped' }),
+    batch: stage('Batch', { size: 4 }, { samples: 'trainCropped' }),
+    net: stage('UNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128] }),
+    predict: stage('Forward', {}, { net: 'net', image: 'batch.image' }),
+    gce: stage('GeneralizedCrossEntropyLoss', { q: 0.5 }, { prediction: 'predict.logits', label: 'batch.label' }),
+    loss: stage('WeightedSum', {}, { terms: ['gce'], weights: [1] }),
+    optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
+    valid: stage('CsvDataset', { csv: 'valid.csv' }),
+    validNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'valid' }),
+    validate: stage('Validate', { every: 50, classNames }, { net: 'net', samples: 'validNormalised' }),
+    checkpoint: stage('Checkpoint', { every: 100 }, { nets: ['net'] }),
+    test: stage('CsvDataset', { csv: 'test.csv' }),
+    testNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'test' }),
+    evaluate: stage('Evaluate', { checkpoint: 'best', classNames }, { net: 'net', samples: 'testNormalised' }),
+  },
+});
