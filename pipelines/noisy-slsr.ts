@@ -10,7 +10,10 @@ const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus
  * PyMIC runs confident learning once, offline, with a network already trained on the noisy labels; here it runs online
  * on each batch from the network's own stop-gradient predictions, from iteration 200 on (before that nothing is
  * flagged and the loss is plain cross-entropy). SLSR is used alone, as in PyMIC's seg_nll example. Everything else is
- * the noisy-dice-ce baseline.
+ * the noisy-dice-ce baseline. Measured here (seed 1): from iteration 200 to 240 confident learning flags 18–33% of a
+ * batch's pixels, while the corrupted labels differ from the clean ones at 1.5% of the training pixels: classes the
+ * half-trained network has not learnt yet get low thresholds, so this online variant smooths far more labels than
+ * are wrong.
  *
  *   train_noisy ─ normalise ─ flip ─ crop 64² ─ batch ─┬─ image ─ predict(net) ─┬─ logits ────────────────────┐
  *                                                      │                        └─ prob ─ confident(from 200) ─┤ noisyMask
