@@ -31,15 +31,16 @@ import { UNet2DStage } from './networks/unet2d-stage.js';
 import { UNet3DStage } from './networks/unet3d-stage.js';
 import { UNet2D5Stage } from './networks/unet2d5-stage.js';
 import { UNet2DScSEStage } from './networks/unet2d-scse-stage.js';
+import { UNet3DScSEStage } from './networks/unet3d-scse-stage.js';
 import { AttentionUNet2DStage } from './networks/attention-unet2d-stage.js';
 import { NestedUNet2DStage } from './networks/nested-unet2d-stage.js';
 import { DualBranchUNet2DStage } from './networks/dual-branch-unet2d-stage.js';
 import { DualBranchUNet3DStage } from './networks/dual-branch-unet3d-stage.js';
 import { MultiNetStage } from './networks/multi-net-stage.js';
 import { CctUNet2DStage } from './networks/cct-unet2d-stage.js';
-import { MultiDecoderUNet2DStage } from './networks/multi-decoder-unet2d-stage.js';
 import { COPLENetStage } from './networks/coplenet-stage.js';
 import { CANetStage } from './networks/canet-stage.js';
+import { MultiDecoderUNet2DStage } from './networks/multi-decoder-unet2d-stage.js';
 import { EmaCopy } from './networks/ema-copy.js';
 import { SigmoidRampup } from './schedules/sigmoid-rampup.js';
 import { LinearRampup } from './schedules/linear-rampup.js';
@@ -52,13 +53,13 @@ import { InputNoise } from './perturbations/input-noise.js';
 import { ConsistencyLoss } from './losses/consistency-loss-stage.js';
 import { PyramidConsistencyLoss } from './losses/pyramid-consistency-loss-stage.js';
 import { ArgmaxPseudoLabel } from './pseudo-labels/argmax-pseudo-label.js';
-import { SharpenProbabilities } from './pseudo-labels/sharpen-probabilities.js';
-import { UncertaintyMask } from './pseudo-labels/uncertainty-mask.js';
 import { DynamicMixPseudoLabel } from './pseudo-labels/dynamic-mix-pseudo-label.js';
 import { PartialLabelMask } from './weak-labels/partial-label-mask.js';
 import { SoftCrossEntropyLoss } from './losses/soft-cross-entropy-loss-stage.js';
 import { RandomRot90Pair } from './perturbations/random-rot90-pair.js';
 import { PredictiveEntropy } from './pseudo-labels/predictive-entropy.js';
+import { SharpenProbabilities } from './pseudo-labels/sharpen-probabilities.js';
+import { UncertaintyMask } from './pseudo-labels/uncertainty-mask.js';
 import { Adam } from './optimisers/adam.js';
 import { NormalizeWithMeanStd } from './transforms/normalize-with-mean-std.js';
 import { RandomCrop } from './transforms/random-crop.js';
@@ -135,15 +136,16 @@ export const builtInStageClasses: readonly StageClass[] = [
   UNet3DStage,
   UNet2D5Stage,
   UNet2DScSEStage,
+  UNet3DScSEStage,
   AttentionUNet2DStage,
   NestedUNet2DStage,
   DualBranchUNet2DStage,
   DualBranchUNet3DStage,
   MultiNetStage,
   CctUNet2DStage,
-  MultiDecoderUNet2DStage,
   COPLENetStage,
   CANetStage,
+  MultiDecoderUNet2DStage,
   EmaCopy,
   SigmoidRampup,
   LinearRampup,
@@ -156,13 +158,13 @@ export const builtInStageClasses: readonly StageClass[] = [
   SmallLossSelection,
   ConfidentLearningMask,
   DivergenceAwareSelection,
-  SharpenProbabilities,
-  UncertaintyMask,
   DynamicMixPseudoLabel,
   PartialLabelMask,
   SoftCrossEntropyLoss,
   RandomRot90Pair,
   PredictiveEntropy,
+  SharpenProbabilities,
+  UncertaintyMask,
   Forward,
   ForwardHeads,
   MonteCarloForward,
