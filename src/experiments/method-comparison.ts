@@ -83,7 +83,7 @@ export async function runMethodComparison(options: MethodComparisonOptions): Pro
       const dice = labels.map((l) => means.get(l)?.dice ?? Number.NaN);
       const hd95 = labels.map((l) => means.get(l)?.hd95 ?? Number.NaN);
       results.push({ method, seed, runDirectory, dice, hd95, meanDice: meanOfDefined(dice), meanHd95: meanOfDefined(hd95) });
-      writeFileSync(join(out, 'results.json'), JSON.stringify({ iterations, seeds, results }, null, 2));
+      writeFileSync(join(out, 'results.json'), JSON.stringify({ caption: options.caption, classNames, iterations, seeds, results }, null, 2));
     }
   }
   writeFileSync(join(out, 'results.md'), `${comparisonTable(results, options)}\n`);
