@@ -2,8 +2,11 @@
 // https://github.com/oneapi-src/oneDNN) and OpenMP loops, exposed to Node through plain Node-API.
 //
 // Tensors cross the boundary in the layout tfjs uses (channels last: NHWC / NDHWC activations, HWIO / DHWIO filters)
-// as Float32Arrays that the caller allocates. Convolutions let oneDNN choose its blocked layout (format_tag::any) and
-// reorder in and out inside the call; primitives, reorders and the blocked scratch buffers are cached by shape.
+// as Float32Arrays that the caller allocates. Convolutions read and write activations in that channels-last layout
+// directly (oneDNN 2.6's brgconv / jit kernels take nhwc and ndhwc): letting oneDNN pick a blocked layout instead cost a
+// reorder of every input and output, about a quarter of a UNet2D inference and of a training step. Filters still go to
+// the blocked layout oneDNN chooses (format_tag::any; they are small); primitives, reorders and the blocked scratch
+// buffers are cached by shape.
 #include <node_api.h>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <omp.h>
@@ -172,13 +175,15 @@ struct Port {
 struct ConvGeometry {
   memory::dims src, weights, dst, strides, dilates, padL, padR;
   memory::desc any(const memory::dims& d) const { return memory::desc(d, dt::f32, tag::any); }
+  // An activation (src / dst and their gradients) in the caller's channels-last layout.
+  memory::desc plain(const memory::dims& d) const { return memory::desc(d, dt::f32, activationTag(d.size())); }
   dnnl::convolution_forward::desc forwardDesc(bool bias) const {
     if (bias)
       return dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                                             any(src), any(weights), memory::desc({dst[1]}, dt::f32, tag::x), any(dst),
-                                             strides, dilates, padL, padR);
+                                             plain(src), any(weights), memory::desc({dst[1]}, dt::f32, tag::x),
+                                             plain(dst), strides, dilates, padL, padR);
     return dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                                           any(src), any(weights), any(dst), strides, dilates, padL, padR);
+                                           plain(src), any(weights), plain(dst), strides, dilates, padL, padR);
   }
 };
 
@@ -272,8 +277,8 @@ napi_value ConvBackwardDataJs(napi_env env, napi_callback_info info) {
     if (!entry) {
       auto g = geometry(env, a, 4, dxShape, wShape, dyShape);
       auto hint = dnnl::convolution_forward::primitive_desc(g.forwardDesc(false), engine());
-      auto desc = dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, g.any(g.src), g.any(g.weights),
-                                                        g.any(g.dst), g.strides, g.dilates, g.padL, g.padR);
+      auto desc = dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, g.plain(g.src), g.any(g.weights),
+                                                        g.plain(g.dst), g.strides, g.dilates, g.padL, g.padR);
       auto pd = dnnl::convolution_backward_data::primitive_desc(desc, engine(), hint);
       auto e = std::make_unique<ConvBackwardData>();
       e->prim = dnnl::convolution_backward_data(pd);
@@ -308,8 +313,8 @@ napi_value ConvBackwardWeightsJs(napi_env env, napi_callback_info info) {
     if (!entry) {
       auto g = geometry(env, a, 4, xShape, wShape, dyShape);
       auto hint = dnnl::convolution_forward::primitive_desc(g.forwardDesc(false), engine());
-      auto desc = dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, g.any(g.src),
-                                                           g.any(g.weights), g.any(g.dst), g.strides, g.dilates, g.padL,
+      auto desc = dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, g.plain(g.src),
+                                                           g.any(g.weights), g.plain(g.dst), g.strides, g.dilates, g.padL,
                                                            g.padR);
       auto pd = dnnl::convolution_backward_weights::primitive_desc(desc, engine(), hint);
       auto e = std::make_unique<ConvBackwardWeights>();

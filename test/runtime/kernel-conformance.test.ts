@@ -18,7 +18,9 @@ import '../../src/runtime/register-gradients.js';
 import { nativeBackendCandidate } from '../../src/runtime/backend-candidates.js';
 import { batchNormInference, batchNormTraining } from '../../src/runtime/ops/batch-norm.js';
 import { conv2dSame } from '../../src/runtime/ops/conv2d-same.js';
+import { conv3dSame } from '../../src/runtime/ops/conv3d-same.js';
 import { maxPool2x2 } from '../../src/runtime/ops/max-pool-2x2.js';
+import { maxPool3d2x2x2 } from '../../src/runtime/ops/max-pool-3d-2x2x2.js';
 import { resizeLinear } from '../../src/runtime/ops/resize-linear.js';
 import { transposedConv2x2 } from '../../src/runtime/ops/transposed-conv-2x2.js';
 import { upsample2x } from '../../src/runtime/ops/upsample-2x.js';
@@ -389,6 +391,9 @@ describe('kernel conformance', () => {
   describe('having the differentiable ops and losses the networks train through', () => {
     const opCases: Array<[string, number[][], (...t: tf.Tensor[]) => tf.Tensor]> = [
       ['conv2dSame 3x3 on 2x7x6x3', [[2, 7, 6, 3], [3, 3, 3, 4], [4]], (x, k, b) => conv2dSame(x as tf.Tensor4D, k as tf.Tensor4D, b as tf.Tensor1D)],
+      ['conv3dSame 3x3x3 on 2x3x5x4x2', [[2, 3, 5, 4, 2], [3, 3, 3, 2, 3], [3]], (x, k, b) => conv3dSame(x as tf.Tensor5D, k as tf.Tensor5D, b as tf.Tensor1D)],
+      ['conv3dSame 3x1x3 on 1x4x3x5x3', [[1, 4, 3, 5, 3], [3, 1, 3, 3, 2], [2]], (x, k, b) => conv3dSame(x as tf.Tensor5D, k as tf.Tensor5D, b as tf.Tensor1D)],
+      ['conv3dSame 1x1x1 on 2x3x2x4x3', [[2, 3, 2, 4, 3], [1, 1, 1, 3, 2], [2]], (x, k, b) => conv3dSame(x as tf.Tensor5D, k as tf.Tensor5D, b as tf.Tensor1D)],
       ['batchNormTraining on 4D', [[3, 5, 4, 2], [2], [2]], (x, g, b) => batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D).y],
       ['batchNormTraining on 5D', [[2, 3, 4, 3, 2], [2], [2]], (x, g, b) => batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D).y],
       ['batchNormTraining on odd 4D with 5 channels', [[3, 5, 7, 5], [5], [5]], (x, g, b) => batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D).y],
@@ -396,6 +401,7 @@ describe('kernel conformance', () => {
       ['batchNormInference on odd 4D (running mean and variance differentiated too)', [[3, 5, 7, 3], [3], [3], [3], [3]], (x, g, b, m, v) =>
         batchNormInference(x, g as tf.Tensor1D, b as tf.Tensor1D, m as tf.Tensor1D, tf.add(tf.abs(v), 0.5) as tf.Tensor1D)],
       ['maxPool2x2 on odd 2x7x5x3', [[2, 7, 5, 3]], (x) => maxPool2x2(x as tf.Tensor4D)],
+      ['maxPool3d2x2x2 on odd 2x5x4x3x2', [[2, 5, 4, 3, 2]], (x) => maxPool3d2x2x2(x as tf.Tensor5D)],
       ['upsample2x bilinear on 2x3x5x2', [[2, 3, 5, 2]], (x) => upsample2x(x as tf.Tensor4D, 'bilinear')],
       ['transposedConv2x2 on 2x3x4x3', [[2, 3, 4, 3], [2, 2, 2, 3], [2]], (x, k, b) => transposedConv2x2(x as tf.Tensor4D, k as tf.Tensor4D, b as tf.Tensor1D)],
       ['resizeLinear 3D 2x3x4x5x2 to 5x7x4', [[2, 3, 4, 5, 2]], (x) => resizeLinear(x, [5, 7, 4])],
@@ -407,6 +413,24 @@ describe('kernel conformance', () => {
       }],
     ];
     for (const backend of BACKENDS) {
+      for (const [name, shape, pool] of [
+        ['maxPool2x2', [2, 6, 5, 3], (x: tf.Tensor) => maxPool2x2(x as tf.Tensor4D)],
+        ['maxPool3d2x2x2', [1, 4, 5, 4, 2], (x: tf.Tensor) => maxPool3d2x2x2(x as tf.Tensor5D)],
+      ] as const) {
+        it(`when ${backend} differentiates ${name} over windows of tied values should route each window's gradient to the same element as cpu`, async () => {
+          // Values from {-1, 0, 1}: most windows hold several equal maxima; PyTorch (and cpu here) pick the first.
+          const tied = Float32Array.from(values(sizeOf(shape), 7), (v) => Math.round(v));
+          const build = () => {
+            const x = tf.tensor(tied, [...shape]);
+            const loss = (v: tf.Tensor) => {
+              const y = pool(v);
+              return tf.sum(tf.mul(y, tf.tensor(values(y.size, 98), y.shape))) as tf.Scalar;
+            };
+            return tf.grad(loss)(x);
+          };
+          expect(await errorAgainstCpu(backend, build)).toBe(0);
+        });
+      }
       for (const [name, shapes, op] of opCases) {
         it(`when ${backend} differentiates ${name} should give cpu's values and gradients`, async () => {
           const weights = (y: tf.Tensor) => tf.tensor(values(y.size, 99), y.shape);

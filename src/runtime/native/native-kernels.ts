@@ -36,6 +36,16 @@ function output(backend: MathBackendCPU, shape: number[], dtype: 'float32' | 'bo
         : new Float32Array(size);
   return { info: backend.makeTensorInfo(shape, dtype, data), data };
 }
+/**
+ * Storage for a data-movement kernel's output of `dtype`: pooled (not zeroed) for float32, like {@link output}, a fresh
+ * array otherwise. The caller writes every element.
+ */
+function movedOutput(backend: MathBackendCPU, shape: number[], dtype: tf.DataType): { info: Info; data: Float32Array } {
+  if (dtype === 'float32') return output(backend, shape);
+  const size = util.sizeFromShape(shape);
+  const data = (dtype === 'bool' ? new Uint8Array(size) : new Int32Array(size)) as unknown as Float32Array;
+  return { info: backend.makeTensorInfo(shape, dtype, data), data };
+}
 const allFloat = (...ts: Array<Info | undefined>) => ts.every((t) => t === undefined || t.dtype === 'float32');
 const hasEmpty = (...ts: Info[]) => ts.some((t) => t.shape.some((d) => d === 0));
 const contiguousStrides = (shape: readonly number[]): number[] => {
@@ -164,6 +174,21 @@ export const conv2DBackpropFilter: NativeKernel = ({ inputs, backend, attrs = {}
 
 export const conv3D: NativeKernel = ({ inputs, backend, attrs = {} }, addon) =>
   convForward(backend, addon, inputs.x, inputs.filter, conv3dGeometry(conv3dInfo(inputs.x.shape, inputs.filter.shape, attrs, attrs.dilations as [number, number, number])));
+
+/**
+ * Kernel name of the native-only fused 3D convolution: tfjs has FusedConv2D but no 3D counterpart. Inputs {x, filter,
+ * bias?}, attrs as Conv3D's (strides, pad, dilations) plus FusedConv2D's activation ('linear', 'relu', 'leakyrelu',
+ * 'relu6', 'elu', 'sigmoid') and leakyreluAlpha: y = activation(conv3d(x, filter) + bias) in one oneDNN call.
+ */
+export const NATIVE_FUSED_CONV3D = 'MicflowFusedConv3D';
+
+export const fusedConv3D: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
+  const { x, filter, bias } = inputs;
+  const g = conv3dGeometry(conv3dInfo(x.shape, filter.shape, attrs, attrs.dilations as [number, number, number]));
+  const y = convForward(backend, addon, x, filter, g, bias, (attrs.activation as string | undefined) ?? 'linear', (attrs.leakyreluAlpha as number | undefined) ?? 0.2);
+  if (!y) throw new Error(`${NATIVE_FUSED_CONV3D}: needs float32 NDHWC x [${x.shape}], a DHWIO filter [${filter.shape}] and a bias of one value per output channel`);
+  return y;
+};
 
 export const conv3DBackpropInputV2: NativeKernel = ({ inputs, backend, attrs = {} }, addon) =>
   convBackwardData(backend, addon, inputs.dy, inputs.filter, conv3dGeometry(conv3dInfo(attrs.inputShape as number[], inputs.filter.shape, attrs)));
@@ -435,10 +460,9 @@ export const slice: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
   const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin as number[], attrs.size as number[]);
   const strides = contiguousStrides(x.shape);
   const offset = begin.reduce((acc, b, i) => acc + b * strides[i], 0);
-  const n = util.sizeFromShape(size);
-  const data = x.dtype === 'bool' ? new Uint8Array(n) : x.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
-  if (n) addon.gather(backend.data.get(x.dataId).values as Float32Array, size, size.length ? strides : [], offset, data);
-  return backend.makeTensorInfo(size, x.dtype, data);
+  const out = movedOutput(backend, size, x.dtype);
+  if (out.data.length) addon.gather(backend.data.get(x.dataId).values as Float32Array, size, size.length ? strides : [], offset, out.data);
+  return out.info;
 };
 
 export const splitV: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
@@ -451,11 +475,10 @@ export const splitV: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => 
   let at = 0;
   return sizes.map((size) => {
     const shape = x.shape.map((d, i) => (i === axis ? size : d));
-    const n = util.sizeFromShape(shape);
-    const data = x.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
-    if (n) addon.gather(source, shape, strides, at * strides[axis], data);
+    const out = movedOutput(backend, shape, x.dtype);
+    if (out.data.length) addon.gather(source, shape, strides, at * strides[axis], out.data);
     at += size;
-    return backend.makeTensorInfo(shape, x.dtype, data);
+    return out.info;
   });
 };
 
@@ -466,10 +489,9 @@ export const reverse: NativeKernel = ({ inputs, backend, attrs = {} }, addon) =>
   const own = contiguousStrides(x.shape);
   const strides = own.map((s, i) => (dims.includes(i) ? -s : s));
   const offset = dims.reduce((acc, d) => acc + (x.shape[d] - 1) * own[d], 0);
-  const n = util.sizeFromShape(x.shape);
-  const data = x.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
-  if (n) addon.gather(backend.data.get(x.dataId).values as Float32Array, x.shape, strides, offset, data);
-  return backend.makeTensorInfo(x.shape, x.dtype, data);
+  const out = movedOutput(backend, x.shape, x.dtype);
+  if (out.data.length) addon.gather(backend.data.get(x.dataId).values as Float32Array, x.shape, strides, offset, out.data);
+  return out.info;
 };
 
 export const transpose: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
@@ -478,10 +500,9 @@ export const transpose: NativeKernel = ({ inputs, backend, attrs = {} }, addon) 
   const perm = attrs.perm as number[];
   const strides = contiguousStrides(x.shape);
   const outShape = perm.map((p) => x.shape[p]);
-  const n = util.sizeFromShape(outShape);
-  const data = x.dtype === 'bool' ? new Uint8Array(n) : x.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
-  if (n) addon.gather(backend.data.get(x.dataId).values as Float32Array, outShape, perm.map((p) => strides[p]), 0, data);
-  return backend.makeTensorInfo(outShape, x.dtype, data);
+  const out = movedOutput(backend, outShape, x.dtype);
+  if (out.data.length) addon.gather(backend.data.get(x.dataId).values as Float32Array, outShape, perm.map((p) => strides[p]), 0, out.data);
+  return out.info;
 };
 
 export const padV2: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
@@ -502,15 +523,14 @@ export const concat: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => 
   if (parts.length === 0 || !parts.every(fourByte) || !parts.every((p) => p.dtype === parts[0].dtype)) return undefined;
   const axis = util.parseAxisParam(attrs.axis as number, parts[0].shape)[0];
   const outShape = backend_util.computeOutShape(parts.map((p) => p.shape), axis);
-  const n = util.sizeFromShape(outShape);
-  const data = parts[0].dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+  const out = movedOutput(backend, outShape, parts[0].dtype);
   const strides = contiguousStrides(outShape);
   let at = 0;
   for (const p of parts) {
-    if (util.sizeFromShape(p.shape) > 0) addon.scatter(backend.data.get(p.dataId).values as Float32Array, p.shape, data, strides, at * strides[axis]);
+    if (util.sizeFromShape(p.shape) > 0) addon.scatter(backend.data.get(p.dataId).values as Float32Array, p.shape, out.data, strides, at * strides[axis]);
     at += p.shape[axis];
   }
-  return backend.makeTensorInfo(outShape, parts[0].dtype, data);
+  return out.info;
 };
 
 // ------------------------------------------------------------------------------------------------------------------
@@ -565,11 +585,17 @@ export const batchNormGrad: NativeKernel = ({ inputs, backend }, addon) => {
   return [dx.info, dgamma.info, dbeta.info];
 };
 
+/** Whether the current tfjs backend is micflow's native one (it alone registers the native-only kernels below). */
+export function onNativeBackend(): boolean {
+  return tf.getKernel(NATIVE_CHANNEL_MOMENTS, tf.getBackend()) !== undefined;
+}
+
 /** Kernels only the native backend has (no cpu counterpart to fall back to), by name. */
 export const nativeOnlyKernels: ReadonlyArray<[string, NativeKernel]> = [
   [NATIVE_CHANNEL_MOMENTS, channelMoments],
   [NATIVE_CHANNEL_AFFINE, channelAffine],
   [NATIVE_BATCH_NORM_GRAD, batchNormGrad],
+  [NATIVE_FUSED_CONV3D, fusedConv3D],
 ];
 
 /** The kernels the native backend runs itself, by tfjs kernel name. */

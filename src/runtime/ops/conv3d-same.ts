@@ -1,13 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../register-gradients.js';
 import { MicflowError } from '../../errors/micflow-error.js';
+import { NATIVE_FUSED_CONV3D } from '../native/native-kernels.js';
 
 /**
  * 3D convolution, NDHWC, stride 1, odd kernel [kd, kh, kw, cin, cout], 'same' zero padding, plus bias — PyTorch's
  * nn.Conv3d(cin, cout, k, padding=k // 2) in channels-last layout.
  *
- * The forward pass is tfjs's Conv3D. The gradient is ours and uses forward convolutions and matMuls only: the wasm
- * backend's Conv3DBackpropInputV2 gives wrong values and it has no Conv3DBackpropFilterV2.
+ * On the oneDNN "native" backend the forward pass is one fused call (convolution plus bias) and the gradient uses its
+ * Conv3DBackpropInputV2 / Conv3DBackpropFilterV2 kernels, which test/runtime/kernel-conformance.test.ts checks against
+ * the cpu backend and finite differences. Elsewhere the forward pass is tfjs's Conv3D plus a bias add, and the gradient
+ * is ours, from forward convolutions and matMuls only: the wasm backend's Conv3DBackpropInputV2 gives wrong values and
+ * it has no Conv3DBackpropFilterV2.
  *  - dx is a forward 'same' convolution of dy with the kernel flipped in space and in/out channels swapped;
  *  - dW[a, b, c] = sum over n, d, h, w of xpad[n, d + a, h + b, w + c, :]^T dy[n, d, h, w, :], one matMul per shift
  *    with dy transposed once, explicitly (wasm's matMul with transpose flags is slow);
@@ -27,16 +31,35 @@ export function conv3dSame(x: tf.Tensor5D, kernel: tf.Tensor5D, bias: tf.Tensor1
 const conv3dSameOp = tf.customGrad((...args) => {
   const [x, kernel, bias, save] = args as [tf.Tensor5D, tf.Tensor5D, tf.Tensor1D, tf.GradSaveFunc];
   save([x, kernel]);
-  const value = tf.add(convolve(x, kernel), bias) as tf.Tensor5D;
+  const native = usesNativeKernels(kernel);
+  const value = native
+    ? (tf.engine().runKernel(NATIVE_FUSED_CONV3D, { x, filter: kernel, bias }, SAME_STRIDE_1 as unknown as tf.NamedAttrMap) as tf.Tensor5D)
+    : (tf.add(convolve(x, kernel), bias) as tf.Tensor5D);
   return {
     value,
     gradFunc: (dy: tf.Tensor5D, saved: tf.Tensor[]) => {
       const [xs, ks] = saved as [tf.Tensor5D, tf.Tensor5D];
+      if (native) {
+        const dx = tf.engine().runKernel(tf.Conv3DBackpropInputV2, { dy, filter: ks }, { ...SAME_STRIDE_1, inputShape: xs.shape } as unknown as tf.NamedAttrMap) as tf.Tensor5D;
+        const dw = tf.engine().runKernel(tf.Conv3DBackpropFilterV2, { x: xs, dy }, { ...SAME_STRIDE_1, filterShape: ks.shape } as unknown as tf.NamedAttrMap) as tf.Tensor5D;
+        return [dx, dw, tf.sum(dy, [0, 1, 2, 3])];
+      }
       const flipped = tf.transpose(tf.reverse(ks, [0, 1, 2]), [0, 1, 2, 4, 3]) as tf.Tensor5D;
       return [convolve(dy, flipped), kernelGradient(xs, dy, ks.shape), tf.sum(dy, [0, 1, 2, 3])];
     },
   };
 });
+
+const SAME_STRIDE_1 = { strides: [1, 1, 1], pad: 'same', dilations: [1, 1, 1], dataFormat: 'NDHWC' } as const;
+
+/**
+ * Whether the current backend has micflow's fused 3D convolution (the native backend) and the kernel is larger than
+ * 1x1x1 (a 1x1x1 kernel stays one matMul, which is as fast there and the same on every backend).
+ */
+function usesNativeKernels(kernel: tf.Tensor5D): boolean {
+  const [kd, kh, kw] = kernel.shape;
+  return (kd > 1 || kh > 1 || kw > 1) && tf.getKernel(NATIVE_FUSED_CONV3D, tf.getBackend()) !== undefined;
+}
 
 /** 'same' convolution; a 1x1x1 kernel is one matMul (cheaper than Conv3D and the same on every backend). */
 function convolve(x: tf.Tensor5D, kernel: tf.Tensor5D): tf.Tensor5D {

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../register-gradients.js';
 import { MicflowError } from '../../errors/micflow-error.js';
+import { onNativeBackend } from '../native/native-kernels.js';
+import { nativeMaxPool } from './native-max-pool.js';
 
 /**
  * 2x2x2 max pooling with stride 2, NDHWC, as PyTorch's nn.MaxPool3d(2): odd sizes drop the last slice / row / column.
@@ -8,7 +10,9 @@ import { MicflowError } from '../../errors/micflow-error.js';
  * Built from reshape, slice and tf.maximum (rank 3 throughout) rather than the MaxPool3D kernel, which is wrong on
  * wasm, and rather than one reshape to rank 8, whose broadcast gradients wasm's XNNPACK (rank <= 6) computes as zeros.
  * Pairs are compared along width, then height, then depth; tf.maximum sends the gradient of a tie to its first
- * argument, so among equal maxima the first in (d, h, w) window order wins, as in PyTorch.
+ * argument, so among equal maxima the first in (d, h, w) window order wins, as in PyTorch. On the native backend it is
+ * oneDNN's MaxPool3D and MaxPool3DGrad kernels instead, with the same tie rule (checked against cpu in
+ * test/runtime/kernel-conformance.test.ts).
  */
 export function maxPool3d2x2x2(x: tf.Tensor5D): tf.Tensor5D {
   const [n, d, h, w, c] = x.shape;
@@ -16,6 +20,7 @@ export function maxPool3d2x2x2(x: tf.Tensor5D): tf.Tensor5D {
   if (dOut === 0 || hOut === 0 || wOut === 0) {
     throw new MicflowError('invalid-shape', `maxPool3d2x2x2 needs depth, height and width >= 2, got ${d}x${h}x${w}`);
   }
+  if (onNativeBackend()) return nativeMaxPool(x);
   return tf.tidy(() => {
     const cropped = d % 2 || h % 2 || w % 2 ? tf.slice(x, [0, 0, 0, 0, 0], [n, 2 * dOut, 2 * hOut, 2 * wOut, c]) : x;
     const pairMax = (t: tf.Tensor, groups: number, inner: number) => {
