@@ -3,6 +3,7 @@ import { dropout } from '../../runtime/ops/dropout.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
 import { applyBatchNorm, type BatchNormParameters, type ConvParameters, type NetworkParameters } from '../network-parameters.js';
 import { applyConvolution } from './convolution.js';
+import { applyFoldedConvBatchNorm, backendFoldsBatchNorm } from './folded-batch-norm.js';
 
 /** LeakyReLU's negative slope in PyMIC's conv blocks (nn.LeakyReLU()). */
 export const LEAKY_RELU_SLOPE = 0.01;
@@ -70,10 +71,20 @@ export function createConvBlock(parameters: NetworkParameters, spec: ConvBlockSp
 
 /**
  * The block's forward pass on NHWC (2D kernels) or NDHWC (3D kernels) tensors. Dropout, in training only, draws from
- * `random.derive(block.path, 'dropout')`; training with dropout > 0 needs `random`.
+ * `random.derive(block.path, 'dropout')`; training with dropout > 0 needs `random`. At inference on the native backend
+ * each conv -> BN -> activation runs as one convolution with the batch norm folded into its weights and bias
+ * ({@link applyFoldedConvBatchNorm}); on other backends, and in training, the layers run as written.
  */
 export function applyConvBlock<T extends tf.Tensor4D | tf.Tensor5D>(block: ConvBlock, x: T, training: boolean, random: SeededRandom | undefined): T {
   const relu = block.activation === 'relu';
+  if (!training && backendFoldsBatchNorm()) {
+    // Inference on native: each conv -> BN -> activation is one fused convolution (see applyFoldedConvBatchNorm).
+    const layer = (conv: ConvParameters, bn: BatchNormParameters, input: T, preluSlope: tf.Variable | undefined) => {
+      if (preluSlope !== undefined) return activate(applyFoldedConvBatchNorm(conv, bn, input, { kind: 'linear' }), preluSlope, false);
+      return applyFoldedConvBatchNorm(conv, bn, input, relu ? { kind: 'relu' } : { kind: 'leakyRelu', alpha: LEAKY_RELU_SLOPE });
+    };
+    return layer(block.conv2, block.bn2, layer(block.conv1, block.bn1, x, block.prelu1), block.prelu2);
+  }
   let h = activate(applyBatchNorm(block.bn1, applyConvolution(block.conv1, x), training), block.prelu1, relu);
   if (training && block.dropout > 0) h = dropout(h, block.dropout, (random as SeededRandom).derive(block.path, 'dropout'));
   return activate(applyBatchNorm(block.bn2, applyConvolution(block.conv2, h), training), block.prelu2, relu);
