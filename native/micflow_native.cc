@@ -811,29 +811,40 @@ napi_value ChannelMomentsJs(napi_env env, napi_callback_info info) {
   });
 }
 
-// channelAffine(x, rows, channels, scale, shift, y): y = x * scale[c] + shift[c].
+// channelAffine(x, rows, channels, scale, shift, y, alpha): y = x * scale[c] + shift[c], followed when alpha is a
+// number (not null) by a leaky ReLU with that negative slope (0: ReLU), branch-free as unary op 0.
 napi_value ChannelAffineJs(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    auto a = args(env, info, 6);
+    auto a = args(env, info, 7);
     const float* x = typed<float>(env, a[0]);
     int64_t rows = integer(env, a[1]), c = integer(env, a[2]);
     const float* scale = typed<float>(env, a[3]);
     const float* shift = typed<float>(env, a[4]);
     float* y = typed<float>(env, a[5]);
+    bool activate = !isNull(env, a[6]);
+    float alpha = activate ? float(number(env, a[6])) : 0.f;
 #pragma omp parallel for schedule(static) if (rows * c > 32768)
     for (int64_t r = 0; r < rows; r++) {
       const float* p = x + r * c;
       float* q = y + r * c;
-      for (int64_t j = 0; j < c; j++) q[j] = p[j] * scale[j] + shift[j];
+      if (activate)
+        for (int64_t j = 0; j < c; j++) {
+          float v = p[j] * scale[j] + shift[j];
+          q[j] = std::max(v, 0.f) + alpha * std::min(v, 0.f);
+        }
+      else
+        for (int64_t j = 0; j < c; j++) q[j] = p[j] * scale[j] + shift[j];
     }
   });
 }
 
-// batchNormBackward(dy, x, rows, channels, mean, rstd, gamma, dx, dgamma, dbeta), with x^ = (x - mean) * rstd:
-// dbeta = sum dy, dgamma = sum dy * x^, dx = gamma * rstd / M * (M * dy - dbeta - x^ * dgamma).
+// batchNormBackward(dy, x, rows, channels, mean, rstd, gamma, dx, dgamma, dbeta, y, alpha), with x^ = (x - mean) * rstd:
+// dbeta = sum g, dgamma = sum g * x^, dx = gamma * rstd / M * (M * g - dbeta - x^ * dgamma), where g = dy, or, when y
+// (the output of a batch norm fused with a leaky ReLU of slope alpha) is not null, the gradient through that
+// activation, g = dy * (y > 0 ? 1 : alpha): y > 0 exactly where the normalised value is, for alpha >= 0.
 napi_value BatchNormBackwardJs(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    auto a = args(env, info, 10);
+    auto a = args(env, info, 12);
     const float* dy = typed<float>(env, a[0]);
     const float* x = typed<float>(env, a[1]);
     int64_t rows = integer(env, a[2]), c = integer(env, a[3]);
@@ -843,13 +854,24 @@ napi_value BatchNormBackwardJs(napi_env env, napi_callback_info info) {
     float* dx = typed<float>(env, a[7]);
     float* dgamma = typed<float>(env, a[8]);
     float* dbeta = typed<float>(env, a[9]);
+    const float* y = isNull(env, a[10]) ? nullptr : typed<float>(env, a[10]);
+    float alpha = y ? float(number(env, a[11])) : 1.f;
     std::vector<double> sums;
     channelSums(rows, c, 2, sums, [&](int64_t r, double* acc) {
       const float* g = dy + r * c;
       const float* p = x + r * c;
-      for (int64_t j = 0; j < c; j++) {
-        acc[j] += g[j];
-        acc[c + j] += double(g[j]) * (double(p[j]) - double(mean[j]));
+      if (y) {
+        const float* q = y + r * c;
+        for (int64_t j = 0; j < c; j++) {
+          float gj = q[j] > 0.f ? g[j] : alpha * g[j];
+          acc[j] += gj;
+          acc[c + j] += double(gj) * (double(p[j]) - double(mean[j]));
+        }
+      } else {
+        for (int64_t j = 0; j < c; j++) {
+          acc[j] += g[j];
+          acc[c + j] += double(g[j]) * (double(p[j]) - double(mean[j]));
+        }
       }
     });
     std::vector<float> dyScale(static_cast<size_t>(c)), centeredScale(static_cast<size_t>(c)), constant(static_cast<size_t>(c));
@@ -873,7 +895,16 @@ napi_value BatchNormBackwardJs(napi_env env, napi_callback_info info) {
       const float* g = dy + r * c;
       const float* p = x + r * c;
       float* q = dx + r * c;
-      for (int64_t j = 0; j < c; j++) q[j] = g[j] * ds[j] + (p[j] - mean[j]) * cs[j] + k[j];
+      if (y) {
+        const float* o = y + r * c;
+        for (int64_t j = 0; j < c; j++) {
+          // both operands loaded unconditionally so the choice compiles to a blend
+          float gj = g[j], gl = alpha * g[j];
+          q[j] = (o[j] > 0.f ? gj : gl) * ds[j] + (p[j] - mean[j]) * cs[j] + k[j];
+        }
+      } else {
+        for (int64_t j = 0; j < c; j++) q[j] = g[j] * ds[j] + (p[j] - mean[j]) * cs[j] + k[j];
+      }
     }
   });
 }
@@ -888,6 +919,17 @@ napi_value SetThreadsJs(napi_env env, napi_callback_info info) {
 napi_value ThreadsJs(napi_env env, napi_callback_info) {
   napi_value v;
   napi_create_int32(env, omp_get_max_threads(), &v);
+  return v;
+}
+
+// The version of this file's JavaScript interface, checked by src/runtime/native/native-addon.ts (NATIVE_ADDON_INTERFACE)
+// so that an addon built from an older source is refused instead of called with arguments it ignores. Bump it with
+// every change of a function's arguments.
+constexpr int32_t kInterfaceVersion = 2;
+
+napi_value InterfaceVersionJs(napi_env env, napi_callback_info) {
+  napi_value v;
+  napi_create_int32(env, kInterfaceVersion, &v);
   return v;
 }
 
@@ -920,6 +962,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"setThreads", nullptr, SetThreadsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, ThreadsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"onednnVersion", nullptr, VersionJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"interfaceVersion", nullptr, InterfaceVersionJs, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

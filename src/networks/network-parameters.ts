@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchNormInference, batchNormTraining, updatedRunningStatistics } from '../runtime/ops/batch-norm.js';
+import { BATCH_NORM_EPSILON, batchNormInference, batchNormTraining, updatedRunningStatistics, type FusedBatchNormActivation } from '../runtime/ops/batch-norm.js';
 import type { SeededRandom } from '../runtime/seeded-random.js';
 
 /** A convolution's weight and bias. */
@@ -105,13 +105,17 @@ export class NetworkParameters {
 /**
  * Batch norm of a channels-last tensor of any rank (BatchNorm2d / BatchNorm3d): batch statistics in training, which
  * also move the running statistics by PyTorch's momentum 0.1 (unbiased variance), running statistics at inference.
- * Ioffe and Szegedy, "Batch Normalization", ICML 2015.
+ * Ioffe and Szegedy, "Batch Normalization", ICML 2015. With `activation`, a leaky ReLU of that slope follows (0:
+ * ReLU), fused into the batch norm's passes in training on native (see batchNormTraining).
  */
-export function applyBatchNorm<T extends tf.Tensor>(bn: BatchNormParameters, x: T, training: boolean): T {
+export function applyBatchNorm<T extends tf.Tensor>(bn: BatchNormParameters, x: T, training: boolean, activation?: FusedBatchNormActivation): T {
   const gamma = bn.gamma as tf.Tensor1D;
   const beta = bn.beta as tf.Tensor1D;
-  if (!training) return batchNormInference(x, gamma, beta, bn.runningMean as tf.Tensor1D, bn.runningVariance as tf.Tensor1D);
-  const { y, statistics } = batchNormTraining(x, gamma, beta);
+  if (!training) {
+    const y = batchNormInference(x, gamma, beta, bn.runningMean as tf.Tensor1D, bn.runningVariance as tf.Tensor1D);
+    return activation ? tf.leakyRelu(y, activation.leakyReluAlpha) : y;
+  }
+  const { y, statistics } = batchNormTraining(x, gamma, beta, BATCH_NORM_EPSILON, activation);
   const updated = updatedRunningStatistics(bn.runningMean as tf.Tensor1D, bn.runningVariance as tf.Tensor1D, statistics, BATCH_NORM_MOMENTUM);
   bn.runningMean.assign(updated.mean);
   bn.runningVariance.assign(updated.variance);

@@ -398,6 +398,12 @@ describe('kernel conformance', () => {
       ['batchNormTraining on 5D', [[2, 3, 4, 3, 2], [2], [2]], (x, g, b) => batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D).y],
       ['batchNormTraining on odd 4D with 5 channels', [[3, 5, 7, 5], [5], [5]], (x, g, b) => batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D).y],
       ['batchNormTraining on odd 5D far from zero (mean 50)', [[1, 3, 5, 3, 3], [3], [3]], (x, g, b) => batchNormTraining(tf.add(x, 50), g as tf.Tensor1D, b as tf.Tensor1D).y],
+      ['batchNormTraining with fused LeakyReLU(0.01) on odd 4D', [[3, 5, 7, 3], [3], [3]], (x, g, b) =>
+        batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5, { leakyReluAlpha: 0.01 }).y],
+      ['batchNormTraining with fused LeakyReLU(0.3) on 5D', [[2, 3, 4, 3, 2], [2], [2]], (x, g, b) =>
+        batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5, { leakyReluAlpha: 0.3 }).y],
+      ['batchNormTraining with fused ReLU on odd 4D', [[2, 5, 3, 4], [4], [4]], (x, g, b) =>
+        batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5, { leakyReluAlpha: 0 }).y],
       ['batchNormInference on odd 4D (running mean and variance differentiated too)', [[3, 5, 7, 3], [3], [3], [3], [3]], (x, g, b, m, v) =>
         batchNormInference(x, g as tf.Tensor1D, b as tf.Tensor1D, m as tf.Tensor1D, tf.add(tf.abs(v), 0.5) as tf.Tensor1D)],
       ['maxPool2x2 on odd 2x7x5x3', [[2, 7, 5, 3]], (x) => maxPool2x2(x as tf.Tensor4D)],

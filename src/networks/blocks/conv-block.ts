@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { onNativeBackend } from '../../runtime/native/native-kernels.js';
 import { dropout } from '../../runtime/ops/dropout.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
 import { applyBatchNorm, type BatchNormParameters, type ConvParameters, type NetworkParameters } from '../network-parameters.js';
@@ -73,7 +74,8 @@ export function createConvBlock(parameters: NetworkParameters, spec: ConvBlockSp
  * The block's forward pass on NHWC (2D kernels) or NDHWC (3D kernels) tensors. Dropout, in training only, draws from
  * `random.derive(block.path, 'dropout')`; training with dropout > 0 needs `random`. At inference on the native backend
  * each conv -> BN -> activation runs as one convolution with the batch norm folded into its weights and bias
- * ({@link applyFoldedConvBatchNorm}); on other backends, and in training, the layers run as written.
+ * ({@link applyFoldedConvBatchNorm}); in training there, LeakyReLU / ReLU run inside the batch norm's passes (see
+ * batchNormTraining). On other backends the layers run as written.
  */
 export function applyConvBlock<T extends tf.Tensor4D | tf.Tensor5D>(block: ConvBlock, x: T, training: boolean, random: SeededRandom | undefined): T {
   const relu = block.activation === 'relu';
@@ -85,9 +87,13 @@ export function applyConvBlock<T extends tf.Tensor4D | tf.Tensor5D>(block: ConvB
     };
     return layer(block.conv2, block.bn2, layer(block.conv1, block.bn1, x, block.prelu1), block.prelu2);
   }
-  let h = activate(applyBatchNorm(block.bn1, applyConvolution(block.conv1, x), training), block.prelu1, relu);
+  // Training on native: LeakyReLU / ReLU run inside the batch norm's own passes, forward and backward.
+  const fused = training && onNativeBackend() && block.prelu1 === undefined ? { leakyReluAlpha: relu ? 0 : LEAKY_RELU_SLOPE } : undefined;
+  const layer = (conv: ConvParameters, bn: BatchNormParameters, input: T, preluSlope: tf.Variable | undefined) =>
+    fused ? applyBatchNorm(bn, applyConvolution(conv, input), training, fused) : activate(applyBatchNorm(bn, applyConvolution(conv, input), training), preluSlope, relu);
+  let h = layer(block.conv1, block.bn1, x, block.prelu1);
   if (training && block.dropout > 0) h = dropout(h, block.dropout, (random as SeededRandom).derive(block.path, 'dropout'));
-  return activate(applyBatchNorm(block.bn2, applyConvolution(block.conv2, h), training), block.prelu2, relu);
+  return layer(block.conv2, block.bn2, h, block.prelu2);
 }
 
 /** ReLU, LeakyReLU(0.01), or with a slope variable PReLU: max(x, 0) + a min(x, 0) (He et al., ICCV 2015). */

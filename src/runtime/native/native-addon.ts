@@ -50,17 +50,31 @@ export interface NativeAddon {
   fill(out: Float32Array, value: number): void;
   /** Per-channel mean and biased variance of x viewed as [rows, channels]. */
   channelMoments(x: Float32Array, rows: number, channels: number, mean: Float32Array, variance: Float32Array): void;
-  /** y = x * scale[c] + shift[c], x and y viewed as [rows, channels]. */
-  channelAffine(x: Float32Array, rows: number, channels: number, scale: Float32Array, shift: Float32Array, y: Float32Array): void;
-  /** Closed-form gradient of training-mode batch norm y = (x - mean) * rstd * gamma + beta over [rows, channels]. */
+  /**
+   * y = x * scale[c] + shift[c], x and y viewed as [rows, channels], then, unless `leakyReluAlpha` is null, a leaky ReLU
+   * with that negative slope (0: ReLU).
+   */
+  channelAffine(x: Float32Array, rows: number, channels: number, scale: Float32Array, shift: Float32Array, y: Float32Array, leakyReluAlpha: number | null): void;
+  /**
+   * Closed-form gradient of training-mode batch norm y = (x - mean) * rstd * gamma + beta over [rows, channels]; with
+   * `y` (the output of the batch norm fused with a leaky ReLU of slope `leakyReluAlpha`) not null, of that composition.
+   */
   batchNormBackward(
     dy: Float32Array, x: Float32Array, rows: number, channels: number, mean: Float32Array, rstd: Float32Array,
-    gamma: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
+    gamma: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, y: Float32Array | null, leakyReluAlpha: number,
   ): void;
   setThreads(count: number): void;
   threads(): number;
   onednnVersion(): string;
+  /** The version of this interface the addon was built with (absent before version 2); see NATIVE_ADDON_INTERFACE. */
+  interfaceVersion?(): number;
 }
+
+/**
+ * The addon interface this code calls (native/micflow_native.cc's kInterfaceVersion). An addon built from an older
+ * source would silently ignore arguments added since (e.g. the fused activation of channelAffine), so it is refused.
+ */
+export const NATIVE_ADDON_INTERFACE = 2;
 
 export type NativeAddonLoad = { loaded: true; addon: NativeAddon; path: string } | { loaded: false; reason: string };
 
@@ -89,7 +103,15 @@ export function loadNativeAddon(env: NodeJS.ProcessEnv = process.env): NativeAdd
     // shared: a UNet2D step took 16-19 s instead of 9-11 s on 2 busy cores. libgomp reads this when the addon loads.
     env.OMP_WAIT_POLICY ??= 'passive';
     try {
-      result = { loaded: true, addon: createRequire(import.meta.url)(path) as NativeAddon, path };
+      const addon = createRequire(import.meta.url)(path) as NativeAddon;
+      const version = addon.interfaceVersion?.() ?? 1;
+      result =
+        version === NATIVE_ADDON_INTERFACE
+          ? { loaded: true, addon, path }
+          : {
+              loaded: false,
+              reason: `addon ${path} has interface ${version}, this micflow needs ${NATIVE_ADDON_INTERFACE} (built from another native/micflow_native.cc; run npm run build:native)`,
+            };
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       result = { loaded: false, reason: `addon ${path} failed to load: ${text.split('\n')[0]}` };

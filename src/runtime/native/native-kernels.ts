@@ -556,31 +556,50 @@ export const channelMoments: NativeKernel = ({ inputs, backend }, addon) => {
   return [mean.info, variance.info];
 };
 
-/** {x, scale, shift} -> x * scale + shift, per channel (last axis), in one pass. */
-export const channelAffine: NativeKernel = ({ inputs, backend }, addon) => {
+/** The `leakyReluAlpha` attribute of the batch-norm kernels: a slope >= 0 fuses a leaky ReLU (0: ReLU), absent none. */
+function fusedLeakyReluAlpha(kernel: string, attrs: tf.NamedAttrMap | undefined): number | null {
+  const alpha = attrs?.leakyReluAlpha;
+  if (alpha === undefined || alpha === null) return null;
+  if (typeof alpha !== 'number' || !(alpha >= 0)) throw new Error(`${kernel}: leakyReluAlpha must be a number >= 0, got ${String(alpha)}`);
+  return alpha;
+}
+
+/**
+ * {x, scale, shift} -> x * scale + shift, per channel (last axis), in one pass; with attribute `leakyReluAlpha`
+ * followed by a leaky ReLU of that slope in the same pass.
+ */
+export const channelAffine: NativeKernel = ({ inputs, backend, attrs }, addon) => {
   const { x, scale, shift } = inputs;
   const channels = channelsOf(x);
   if (!allFloat(x) || !channelVector(scale, channels) || !channelVector(shift, channels)) {
     throw new Error(`${NATIVE_CHANNEL_AFFINE}: needs float32 x and per-channel scale and shift`);
   }
+  const alpha = fusedLeakyReluAlpha(NATIVE_CHANNEL_AFFINE, attrs);
   const y = output(backend, x.shape);
-  if (y.data.length) addon.channelAffine(values(backend, x), rowsOf(x), channels, values(backend, scale), values(backend, shift), y.data);
+  if (y.data.length) addon.channelAffine(values(backend, x), rowsOf(x), channels, values(backend, scale), values(backend, shift), y.data, alpha);
   return y.info;
 };
 
-/** {dy, x, mean, rstd, gamma} -> [dx, dgamma, dbeta] of training-mode batch norm, in two passes. */
-export const batchNormGrad: NativeKernel = ({ inputs, backend }, addon) => {
-  const { dy, x, mean, rstd, gamma } = inputs;
+/**
+ * {dy, x, mean, rstd, gamma} -> [dx, dgamma, dbeta] of training-mode batch norm, in two passes. With input `y` (the
+ * fused batch norm + leaky ReLU's output) and attribute `leakyReluAlpha`, the gradient of that composition.
+ */
+export const batchNormGrad: NativeKernel = ({ inputs, backend, attrs }, addon) => {
+  const { dy, x, mean, rstd, gamma, y } = inputs;
   const channels = channelsOf(x);
   if (!allFloat(dy, x) || !util.arraysEqual(dy.shape, x.shape) || hasEmpty(x) || ![mean, rstd, gamma].every((t) => channelVector(t, channels))) {
     throw new Error(`${NATIVE_BATCH_NORM_GRAD}: needs float32 dy and x of one shape and per-channel mean, rstd and gamma`);
+  }
+  const alpha = fusedLeakyReluAlpha(NATIVE_BATCH_NORM_GRAD, attrs);
+  if ((y === undefined) !== (alpha === null) || (y && (!allFloat(y) || !util.arraysEqual(y.shape, x.shape)))) {
+    throw new Error(`${NATIVE_BATCH_NORM_GRAD}: the fused activation needs both the float32 output y (shape of x) and leakyReluAlpha`);
   }
   const dx = output(backend, x.shape);
   const dgamma = output(backend, [channels]);
   const dbeta = output(backend, [channels]);
   addon.batchNormBackward(
     values(backend, dy), values(backend, x), rowsOf(x), channels, values(backend, mean), values(backend, rstd),
-    values(backend, gamma), dx.data, dgamma.data, dbeta.data,
+    values(backend, gamma), dx.data, dgamma.data, dbeta.data, y ? values(backend, y) : null, alpha ?? 1,
   );
   return [dx.info, dgamma.info, dbeta.info];
 };

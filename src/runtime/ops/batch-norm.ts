@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../register-gradients.js';
+import { MicflowError } from '../../errors/micflow-error.js';
 import { NATIVE_BATCH_NORM_GRAD, NATIVE_CHANNEL_AFFINE, NATIVE_CHANNEL_MOMENTS } from '../native/native-kernels.js';
 
 /** Statistics of the batch a training-mode batch norm normalised with, for the caller's running-stat update. */
@@ -19,6 +20,14 @@ export interface BatchNormTrainingResult<T extends tf.Tensor> {
   statistics: BatchNormStatistics;
 }
 
+/**
+ * An activation applied to a training-mode batch norm's output as part of it: a leaky ReLU with negative slope
+ * `leakyReluAlpha` (0 gives ReLU). On native it costs no extra pass (see batchNormTraining).
+ */
+export interface FusedBatchNormActivation {
+  leakyReluAlpha: number;
+}
+
 /** PyTorch's BatchNorm default epsilon. */
 export const BATCH_NORM_EPSILON = 1e-5;
 
@@ -36,16 +45,30 @@ export const BATCH_NORM_EPSILON = 1e-5;
  *
  * On the native backend the statistics, the scale-and-shift and the gradient are single-pass oneDNN-addon kernels
  * (see {@link nativeBatchNormTraining}); elsewhere they are tfjs elementwise ops and reductions.
+ *
+ * With `activation`, `y` is leakyRelu(BN(x), activation.leakyReluAlpha), differentiated as that composition: fused
+ * into the batch norm's own passes on native, tf.leakyRelu after it elsewhere.
  */
 export function batchNormTraining<T extends tf.Tensor>(
   x: T,
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
   epsilon = BATCH_NORM_EPSILON,
+  activation?: FusedBatchNormActivation,
 ): BatchNormTrainingResult<T> {
-  if (tf.getKernel(NATIVE_CHANNEL_MOMENTS, tf.getBackend()) && x.dtype === 'float32' && x.size > 0) {
-    return nativeBatchNormTraining(x, gamma, beta, epsilon);
+  if (activation !== undefined && !(activation.leakyReluAlpha >= 0)) {
+    throw new MicflowError('invalid-argument', `batchNormTraining: leakyReluAlpha must be >= 0, got ${activation.leakyReluAlpha}`);
   }
+  if (tf.getKernel(NATIVE_CHANNEL_MOMENTS, tf.getBackend()) && x.dtype === 'float32' && x.size > 0) {
+    return nativeBatchNormTraining(x, gamma, beta, epsilon, activation);
+  }
+  const result = batchNormTrainingOps(x, gamma, beta, epsilon);
+  if (activation === undefined) return result;
+  return { ...result, y: tf.leakyRelu(result.y, activation.leakyReluAlpha) as T };
+}
+
+/** batchNormTraining with tfjs ops and reductions (every backend but native). */
+function batchNormTrainingOps<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult<T> {
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const count = x.size / x.shape[x.rank - 1];
   const mean = tf.mean(x, axes) as tf.Tensor1D;
@@ -80,24 +103,33 @@ export function batchNormTraining<T extends tf.Tensor>(
 /**
  * batchNormTraining on the native backend: the batch mean and biased variance in one pass over x (the statistics
  * are not differentiable there: no caller differentiates through them), y = x·(γ·rstd) + (β − mean·γ·rstd) in one
- * pass, and the closed-form gradient of {@link batchNormTraining} in two passes (channel sums, then dx).
+ * pass, and the closed-form gradient of {@link batchNormTraining} in two passes (channel sums, then dx). A fused
+ * leaky ReLU is applied in the same forward pass, and its gradient inside the same backward passes (dy·(y > 0 ? 1 : α),
+ * from the saved output y), so the activation costs no pass of its own either way.
  */
-function nativeBatchNormTraining<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult<T> {
+function nativeBatchNormTraining<T extends tf.Tensor>(
+  x: T,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon: number,
+  activation: FusedBatchNormActivation | undefined,
+): BatchNormTrainingResult<T> {
   const count = x.size / x.shape[x.rank - 1];
   const [mean, variance] = tf.engine().runKernel(NATIVE_CHANNEL_MOMENTS, { x }, {}) as [tf.Tensor1D, tf.Tensor1D];
   const rstd = tf.rsqrt(tf.add(variance, epsilon)) as tf.Tensor1D;
+  const attrs = (activation ? { leakyReluAlpha: activation.leakyReluAlpha } : {}) as tf.NamedAttrMap;
   const normalise = tf.customGrad((...args) => {
     const [xIn, gammaIn, betaIn, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
-    save([xIn, mean, rstd, gammaIn]);
     const scale = tf.mul(rstd, gammaIn);
     const shift = tf.sub(betaIn, tf.mul(mean, scale));
-    const value = tf.engine().runKernel(NATIVE_CHANNEL_AFFINE, { x: xIn, scale, shift }, {}) as tf.Tensor;
+    const value = tf.engine().runKernel(NATIVE_CHANNEL_AFFINE, { x: xIn, scale, shift }, attrs) as tf.Tensor;
+    save(activation ? [xIn, mean, rstd, gammaIn, value] : [xIn, mean, rstd, gammaIn]);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xSaved, meanSaved, rstdSaved, gammaSaved] = saved;
-        const inputs = { dy, x: xSaved, mean: meanSaved, rstd: rstdSaved, gamma: gammaSaved };
-        return tf.engine().runKernel(NATIVE_BATCH_NORM_GRAD, inputs, {}) as tf.Tensor[];
+        const [xSaved, meanSaved, rstdSaved, gammaSaved, ySaved] = saved;
+        const inputs = { dy, x: xSaved, mean: meanSaved, rstd: rstdSaved, gamma: gammaSaved, ...(ySaved ? { y: ySaved } : {}) };
+        return tf.engine().runKernel(NATIVE_BATCH_NORM_GRAD, inputs, attrs) as tf.Tensor[];
       },
     };
   });

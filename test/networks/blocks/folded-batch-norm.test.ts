@@ -76,7 +76,7 @@ describe('conv + batch norm folded for inference', () => {
         it(`when ${backend} folds a ${dims} conv and batch norm with ${activation.kind} should equal the unfolded layer, without leaking`, async () => {
           await tf.setBackend(backend);
           const block = blockOf(`fold_${backend}_${dims.replace(' ', '_')}_${activation.kind}`, [...kernelSize], 'leakyRelu', 11);
-          const x = tf.tensor(new SeededRandom(4).normalArray(xShape.reduce((a, b) => a * b, 1)), [...xShape]) as tf.Tensor4D;
+          const x = tf.tensor<tf.Rank>(new SeededRandom(4).normalArray(xShape.reduce((a: number, b: number) => a * b, 1)), [...xShape]) as tf.Tensor4D;
           const before = tf.memory().numTensors;
           const folded = applyFoldedConvBatchNorm(block.conv1, block.bn1, x, activation);
           expect(tf.memory().numTensors).toBe(before + 1);
@@ -105,10 +105,10 @@ describe('conv + batch norm folded for inference', () => {
         it(`when a ${dims} ${activation} conv block infers on native (folded) should give cpu's unfolded output, without leaking`, async () => {
           const block = blockOf(`blk_${dims}_${activation}`, [...kernelSize], activation, 21);
           if (block.prelu1) tf.tidy(() => block.prelu1!.assign(tf.tensor1d([0.1])));
-          const values = new SeededRandom(6).normalArray(xShape.reduce((a, b) => a * b, 1));
+          const values = new SeededRandom(6).normalArray(xShape.reduce((a: number, b: number) => a * b, 1));
           const run = async (backend: string) => {
             await tf.setBackend(backend);
-            const x = tf.tensor(values, [...xShape]) as tf.Tensor4D;
+            const x = tf.tensor<tf.Rank>(values, [...xShape]) as tf.Tensor4D;
             const before = tf.memory().numTensors;
             const y = tf.tidy(() => applyConvBlock(block, x, false, undefined));
             expect(tf.memory().numTensors).toBe(before + 1);

@@ -1,9 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
 import '../../../src/runtime/register-gradients.js';
 import { nativeBackendCandidate } from '../../../src/runtime/backend-candidates.js';
-import { loadNativeAddon } from '../../../src/runtime/native/native-addon.js';
+import { loadNativeAddon, NATIVE_ADDON_INTERFACE } from '../../../src/runtime/native/native-addon.js';
 import { NATIVE_BACKEND_NAME, nativeKernelNames } from '../../../src/runtime/native/native-backend.js';
 
 const addon = loadNativeAddon();
@@ -21,6 +24,24 @@ describe('native backend', () => {
       } finally {
         if (saved === undefined) delete process.env.MICFLOW_NATIVE_ADDON;
         else process.env.MICFLOW_NATIVE_ADDON = saved;
+      }
+    });
+  });
+
+  describe('having an addon built from another version of native/micflow_native.cc', () => {
+    it('when it loads should be refused with a reason saying to rebuild it', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'micflow-addon-'));
+      // A stand-in module with the old interface (require loads .cjs files as well as .node ones).
+      const stale = join(dir, 'stale-addon.cjs');
+      writeFileSync(stale, 'module.exports = { onednnVersion: () => "2.6.3" };\n');
+      try {
+        const result = loadNativeAddon({ MICFLOW_NATIVE_ADDON: stale });
+        expect(result.loaded).toBe(false);
+        expect(!result.loaded && result.reason).toBe(
+          `addon ${stale} has interface 1, this micflow needs ${NATIVE_ADDON_INTERFACE} (built from another native/micflow_native.cc; run npm run build:native)`,
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
     });
   });
