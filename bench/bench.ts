@@ -8,7 +8,7 @@
  * Rows:
  * - unet2d: PyMIC's UNet2D (16-32-64-128-256, 1,813,218 parameters), batch 4 of 1x256², 2 classes;
  * - unet3d: PyMIC's UNet3D (8-16-32-64-128 by default, 1,337,090 parameters), batch 1 of 1x64³, 2 classes;
- *   both trained with soft Dice + cross-entropy and Adam (lr 1e-3), training-mode forward with dropout. Per backend:
+ *   both trained with soft Dice + cross-entropy and micflow's Adam stage (lr 1e-3, no weight decay, as torch.optim.Adam), training-mode forward with dropout. Per backend:
  *   the median training step (forward, gradients, Adam update, loss read back), the median inference of one image
  *   (eval mode, no tape, argmax read back), the process's peak RSS, and live tensors after the warm-up and after the
  *   last step (equal when nothing leaks; at least one warm-up step runs, the first creates Adam's moment variables);

@@ -1,7 +1,8 @@
 /**
- * The network rows of `npm run bench`: PyMIC's UNet2D and UNet3D trained with soft Dice + cross-entropy and Adam on
- * random data, timed per training step and per inference, or run for a number of steps while live tensors and RSS are
- * sampled (the flatness check). Runs inside a bench child process, on the backend it was given.
+ * The network rows of `npm run bench`: PyMIC's UNet2D and UNet3D trained with soft Dice + cross-entropy and micflow's
+ * Adam stage (PyTorch's rule, lr 1e-3, no weight decay) on random data, timed per training step and per inference, or
+ * run for a number of steps while live tensors and RSS are sampled (the flatness check). Runs inside a bench child
+ * process, on the backend it was given.
  */
 import type * as tfTypes from '@tensorflow/tfjs-core';
 import { flatnessCheckpoints, median, type FlatnessSample } from './bench-report.js';
@@ -63,11 +64,13 @@ async function openSession(spec: NetworkRowSpec, backend: string): Promise<Netwo
   const { diceLoss } = await import('../src/losses/dice-loss.js');
   const { crossEntropyLoss } = await import('../src/losses/cross-entropy-loss.js');
   const { SeededRandom } = await import('../src/runtime/seeded-random.js');
+  const { Adam } = await import('../src/stages/optimisers/adam.js');
   const runtime = await TensorRuntime.create({ backend });
   const random = new SeededRandom(1);
   const args = { inChannels: 1, classes: spec.classes, featureChannels: spec.features, dropout: spec.dropout, random: random.derive('init') };
   const net = spec.dims === 2 ? new UNet2D(args) : new UNet3D(args);
-  const optimizer = tf.train.adam(1e-3);
+  // micflow's Adam stage, as pipelines train (PyTorch's rule), without weight decay as torch.optim.Adam's default.
+  const adam = new Adam({ nodeName: 'adam', params: Adam.paramsSchema.parse({ lr: 1e-3, weightDecay: 0 }), random } as never);
   const spatial = new Array<number>(spec.dims).fill(spec.size);
   const voxels = spec.batch * spatial.reduce((a, b) => a * b, 1);
   const imageShape: number[] = [spec.batch, ...spatial, 1];
@@ -81,17 +84,13 @@ async function openSession(spec: NetworkRowSpec, backend: string): Promise<Netwo
     parameters: net.parameterCount(),
     selection: runtime.selection.reason,
     trainStep(step: number) {
-      const loss = optimizer.minimize(
-        () =>
-          tf.tidy(() => {
-            const logits = net.apply(x, { training: true, random: random.derive('step', step) });
-            return tf.add(crossEntropyLoss(logits, target), diceLoss(tf.softmax(logits), target)) as tfTypes.Scalar;
-          }),
-        true,
-        net.trainableVariables,
-      );
-      loss?.dataSync();
-      loss?.dispose();
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = net.apply(x, { training: true, random: random.derive('step', step) });
+        return tf.add(crossEntropyLoss(logits, target), diceLoss(tf.softmax(logits), target)) as tfTypes.Scalar;
+      }, net.trainableVariables);
+      adam.apply(grads, net.trainableVariables, step + 1);
+      value.dataSync();
+      tf.dispose([value, ...Object.values(grads)]);
     },
     infer() {
       const labelsOut = tf.tidy(() => tf.argMax(net.apply(image, { training: false }), spec.dims + 1));

@@ -913,6 +913,42 @@ napi_value BatchNormBackwardJs(napi_env env, napi_callback_info info) {
   });
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Adam (Kingma & Ba, ICLR 2015) with PyTorch's update rule, one pass over a variable and its moments
+
+// adamUpdate(x, g, m, v, lr, beta1, beta2, eps, weightDecay, correction1, correction2, xOut, mOut, vOut):
+//   g' = g + weightDecay * x,  m' = beta1 * m + (1 - beta1) * g',  v' = beta2 * v + (1 - beta2) * g'^2,
+//   x' = x - (lr / correction1) * m' / (sqrt(v') / sqrt(correction2) + eps),
+// with correction_i = 1 - beta_i^step. Constants are rounded to float32 as tfjs rounds scalars, and the operations run
+// in the order of micflow's Adam stage (src/stages/optimisers/adam.ts), so both give the same values.
+napi_value AdamUpdateJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 14);
+    size_t n;
+    const float* x = typed<float>(env, a[0], &n);
+    const float* g = typed<float>(env, a[1]);
+    const float* m = typed<float>(env, a[2]);
+    const float* v = typed<float>(env, a[3]);
+    double lr = number(env, a[4]), beta1 = number(env, a[5]), beta2 = number(env, a[6]), eps = number(env, a[7]);
+    double weightDecay = number(env, a[8]), correction1 = number(env, a[9]), correction2 = number(env, a[10]);
+    float* xOut = typed<float>(env, a[11]);
+    float* mOut = typed<float>(env, a[12]);
+    float* vOut = typed<float>(env, a[13]);
+    const float decay = float(weightDecay), b1 = float(beta1), b2 = float(beta2), c1 = float(1 - beta1), c2 = float(1 - beta2);
+    const float rootCorrection2 = float(std::sqrt(correction2)), epsilon = float(eps), stepSize = float(lr / correction1);
+    const bool decays = weightDecay > 0;
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (int64_t i = 0; i < int64_t(n); i++) {
+      float gi = decays ? g[i] + x[i] * decay : g[i];
+      float mi = m[i] * b1 + gi * c1;
+      float vi = v[i] * b2 + (gi * gi) * c2;
+      mOut[i] = mi;
+      vOut[i] = vi;
+      xOut[i] = x[i] - (mi / (std::sqrt(vi) / rootCorrection2 + epsilon)) * stepSize;
+    }
+  });
+}
+
 napi_value SetThreadsJs(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     auto a = args(env, info, 1);
@@ -929,7 +965,7 @@ napi_value ThreadsJs(napi_env env, napi_callback_info) {
 // The version of this file's JavaScript interface, checked by src/runtime/native/native-addon.ts (NATIVE_ADDON_INTERFACE)
 // so that an addon built from an older source is refused instead of called with arguments it ignores. Bump it with
 // every change of a function's arguments.
-constexpr int32_t kInterfaceVersion = 2;
+constexpr int32_t kInterfaceVersion = 3;
 
 napi_value InterfaceVersionJs(napi_env env, napi_callback_info) {
   napi_value v;
@@ -963,6 +999,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"channelMoments", nullptr, ChannelMomentsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelAffine", nullptr, ChannelAffineJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormBackward", nullptr, BatchNormBackwardJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamUpdate", nullptr, AdamUpdateJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreadsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, ThreadsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"onednnVersion", nullptr, VersionJs, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -63,6 +63,14 @@ export interface NativeAddon {
     dy: Float32Array, x: Float32Array, rows: number, channels: number, mean: Float32Array, rstd: Float32Array,
     gamma: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, y: Float32Array | null, leakyReluAlpha: number,
   ): void;
+  /**
+   * One Adam step with PyTorch's rule over a variable x, its gradient g and moments m, v (all the same length), written
+   * to xOut, mOut, vOut; correction_i = 1 − beta_i^step.
+   */
+  adamUpdate(
+    x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number,
+    weightDecay: number, correction1: number, correction2: number, xOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
+  ): void;
   setThreads(count: number): void;
   threads(): number;
   onednnVersion(): string;
@@ -74,7 +82,7 @@ export interface NativeAddon {
  * The addon interface this code calls (native/micflow_native.cc's kInterfaceVersion). An addon built from an older
  * source would silently ignore arguments added since (e.g. the fused activation of channelAffine), so it is refused.
  */
-export const NATIVE_ADDON_INTERFACE = 2;
+export const NATIVE_ADDON_INTERFACE = 3;
 
 export type NativeAddonLoad = { loaded: true; addon: NativeAddon; path: string } | { loaded: false; reason: string };
 

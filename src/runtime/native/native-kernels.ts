@@ -604,6 +604,30 @@ export const batchNormGrad: NativeKernel = ({ inputs, backend, attrs }, addon) =
   return [dx.info, dgamma.info, dbeta.info];
 };
 
+/**
+ * Kernel name of the native-only Adam step: inputs {x, gradient, m, v} (float32, one shape), attrs {lr, beta1, beta2,
+ * eps, weightDecay, step}; outputs [x', m', v'] by PyTorch's rule (see the addon's adamUpdate), in one pass.
+ */
+export const NATIVE_ADAM_UPDATE = 'MicflowAdamUpdate';
+
+export const adamUpdate: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
+  const { x, gradient, m, v } = inputs;
+  if (!allFloat(x, gradient, m, v) || ![gradient, m, v].every((t) => util.arraysEqual(t.shape, x.shape))) {
+    throw new Error(`${NATIVE_ADAM_UPDATE}: needs float32 x, gradient, m and v of one shape`);
+  }
+  const { lr, beta1, beta2, eps, weightDecay, step } = attrs as Record<string, number>;
+  const xOut = output(backend, x.shape);
+  const mOut = output(backend, x.shape);
+  const vOut = output(backend, x.shape);
+  if (xOut.data.length) {
+    addon.adamUpdate(
+      values(backend, x), values(backend, gradient), values(backend, m), values(backend, v), lr, beta1, beta2, eps, weightDecay,
+      1 - beta1 ** step, 1 - beta2 ** step, xOut.data, mOut.data, vOut.data,
+    );
+  }
+  return [xOut.info, mOut.info, vOut.info];
+};
+
 /** Whether the current tfjs backend is micflow's native one (it alone registers the native-only kernels below). */
 export function onNativeBackend(): boolean {
   return tf.getKernel(NATIVE_CHANNEL_MOMENTS, tf.getBackend()) !== undefined;
@@ -615,6 +639,7 @@ export const nativeOnlyKernels: ReadonlyArray<[string, NativeKernel]> = [
   [NATIVE_CHANNEL_AFFINE, channelAffine],
   [NATIVE_BATCH_NORM_GRAD, batchNormGrad],
   [NATIVE_FUSED_CONV3D, fusedConv3D],
+  [NATIVE_ADAM_UPDATE, adamUpdate],
 ];
 
 /** The kernels the native backend runs itself, by tfjs kernel name. */
