@@ -300,22 +300,30 @@ napi_value ConvBackwardDataJs(napi_env env, napi_callback_info info) {
 struct ConvBackwardWeights {
   dnnl::convolution_backward_weights prim;
   Port src, diffDst, diffWeights;
+  memory diffBias;
+  bool hasBias = false;
 };
 std::unordered_map<std::string, std::unique_ptr<ConvBackwardWeights>> convBackwardWeightsCache;
 
-// convBackwardWeights(x, xShape, dy, dyShape, strides, padL, padR, dilations, dw, dwShape)
+// convBackwardWeights(x, xShape, dy, dyShape, strides, padL, padR, dilations, dw, dwShape, db): db (the bias
+// gradient, dy summed over every axis but channels) is computed in the same pass when it is not null.
 napi_value ConvBackwardWeightsJs(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    auto a = args(env, info, 10);
+    auto a = args(env, info, 11);
     auto xShape = ints(env, a[1]), dyShape = ints(env, a[3]), wShape = ints(env, a[9]);
-    std::string k = key({xShape, dyShape, wShape, ints(env, a[4]), ints(env, a[5]), ints(env, a[6]), ints(env, a[7])}, "cw");
+    bool hasBias = !isNull(env, a[10]);
+    std::string k = key({xShape, dyShape, wShape, ints(env, a[4]), ints(env, a[5]), ints(env, a[6]), ints(env, a[7]), {hasBias}}, "cw");
     auto& entry = convBackwardWeightsCache[k];
     if (!entry) {
       auto g = geometry(env, a, 4, xShape, wShape, dyShape);
-      auto hint = dnnl::convolution_forward::primitive_desc(g.forwardDesc(false), engine());
-      auto desc = dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, g.plain(g.src),
-                                                           g.any(g.weights), g.plain(g.dst), g.strides, g.dilates, g.padL,
-                                                           g.padR);
+      auto hint = dnnl::convolution_forward::primitive_desc(g.forwardDesc(hasBias), engine());
+      memory::desc biasMd({g.dst[1]}, dt::f32, tag::x);
+      auto desc = hasBias ? dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, g.plain(g.src),
+                                                                     g.any(g.weights), biasMd, g.plain(g.dst), g.strides,
+                                                                     g.dilates, g.padL, g.padR)
+                          : dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, g.plain(g.src),
+                                                                     g.any(g.weights), g.plain(g.dst), g.strides,
+                                                                     g.dilates, g.padL, g.padR);
       auto pd = dnnl::convolution_backward_weights::primitive_desc(desc, engine(), hint);
       auto e = std::make_unique<ConvBackwardWeights>();
       e->prim = dnnl::convolution_backward_weights(pd);
@@ -323,12 +331,19 @@ napi_value ConvBackwardWeightsJs(napi_env env, napi_callback_info info) {
       e->src.init(memory::desc(g.src, dt::f32, activationTag(r)), pd.src_desc(), true);
       e->diffDst.init(memory::desc(g.dst, dt::f32, activationTag(r)), pd.diff_dst_desc(), true);
       e->diffWeights.init(memory::desc(g.weights, dt::f32, filterTag(r)), pd.diff_weights_desc(), false);
+      e->hasBias = hasBias;
+      if (hasBias) e->diffBias = memory(biasMd, engine(), DNNL_MEMORY_NONE);
       entry = std::move(e);
     }
     auto& e = *entry;
-    e.prim.execute(stream(), {{DNNL_ARG_SRC, e.src.in(typed<float>(env, a[0]))},
-                              {DNNL_ARG_DIFF_DST, e.diffDst.in(typed<float>(env, a[2]))},
-                              {DNNL_ARG_DIFF_WEIGHTS, e.diffWeights.out(typed<float>(env, a[8]))}});
+    std::unordered_map<int, memory> m{{DNNL_ARG_SRC, e.src.in(typed<float>(env, a[0]))},
+                                      {DNNL_ARG_DIFF_DST, e.diffDst.in(typed<float>(env, a[2]))},
+                                      {DNNL_ARG_DIFF_WEIGHTS, e.diffWeights.out(typed<float>(env, a[8]))}};
+    if (e.hasBias) {
+      e.diffBias.set_data_handle(typed<float>(env, a[10]));
+      m[DNNL_ARG_DIFF_BIAS] = e.diffBias;
+    }
+    e.prim.execute(stream(), m);
     e.diffWeights.finish();
     stream().wait();
   });
@@ -965,7 +980,7 @@ napi_value ThreadsJs(napi_env env, napi_callback_info) {
 // The version of this file's JavaScript interface, checked by src/runtime/native/native-addon.ts (NATIVE_ADDON_INTERFACE)
 // so that an addon built from an older source is refused instead of called with arguments it ignores. Bump it with
 // every change of a function's arguments.
-constexpr int32_t kInterfaceVersion = 3;
+constexpr int32_t kInterfaceVersion = 4;
 
 napi_value InterfaceVersionJs(napi_env env, napi_callback_info) {
   napi_value v;

@@ -18,9 +18,10 @@ export interface NativeAddon {
     dy: Float32Array, dyShape: number[], filter: Float32Array, filterShape: number[], strides: number[],
     padBefore: number[], padAfter: number[], dilations: number[], dx: Float32Array, dxShape: number[],
   ): void;
+  /** With `db` not null, also the bias gradient (dy summed over every axis but the last), in the same pass. */
   convBackwardWeights(
     x: Float32Array, xShape: number[], dy: Float32Array, dyShape: number[], strides: number[], padBefore: number[],
-    padAfter: number[], dilations: number[], dw: Float32Array, dwShape: number[],
+    padAfter: number[], dilations: number[], dw: Float32Array, dwShape: number[], db: Float32Array | null,
   ): void;
   /** kind 0 max, 1 average excluding padding; 2D or 3D channels-last. */
   poolForward(
@@ -82,7 +83,7 @@ export interface NativeAddon {
  * The addon interface this code calls (native/micflow_native.cc's kInterfaceVersion). An addon built from an older
  * source would silently ignore arguments added since (e.g. the fused activation of channelAffine), so it is refused.
  */
-export const NATIVE_ADDON_INTERFACE = 3;
+export const NATIVE_ADDON_INTERFACE = 4;
 
 export type NativeAddonLoad = { loaded: true; addon: NativeAddon; path: string } | { loaded: false; reason: string };
 

@@ -140,9 +140,32 @@ function convBackwardData(backend: MathBackendCPU, addon: NativeAddon, dy: Info,
 function convBackwardWeights(backend: MathBackendCPU, addon: NativeAddon, x: Info, dy: Info, g: ConvGeometry | undefined): Info | undefined {
   if (!g || !allFloat(x, dy) || hasEmpty(x, dy)) return undefined;
   const out = output(backend, g.filterShape);
-  addon.convBackwardWeights(values(backend, x), x.shape, values(backend, dy), dy.shape, g.strides, g.before, g.after, g.dilations, out.data, g.filterShape);
+  addon.convBackwardWeights(values(backend, x), x.shape, values(backend, dy), dy.shape, g.strides, g.before, g.after, g.dilations, out.data, g.filterShape, null);
   return out.info;
 }
+
+/**
+ * Kernel name of the native-only filter-and-bias gradient of a 2D or 3D convolution: inputs {x, dy}, attrs as
+ * Conv2DBackpropFilter's / Conv3DBackpropFilterV2's (strides, pad, filterShape, dilations); outputs [dw, db], db being
+ * dy summed over every axis but channels, computed by oneDNN in the same pass as dw.
+ */
+export const NATIVE_CONV_BACKPROP_FILTER_BIAS = 'MicflowConvBackpropFilterBias';
+
+export const convBackpropFilterBias: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
+  const { x, dy } = inputs;
+  const filterShape = attrs.filterShape as number[];
+  const g =
+    x.shape.length === 4
+      ? conv2dGeometry(conv2dInfo(x.shape, filterShape, { ...attrs, dataFormat: 'NHWC' }, attrs.dilations as [number, number]))
+      : conv3dGeometry(conv3dInfo(x.shape, filterShape, attrs, attrs.dilations as [number, number, number]));
+  if (!g || !allFloat(x, dy) || hasEmpty(x, dy) || !util.arraysEqual(g.outShape, dy.shape)) {
+    throw new Error(`${NATIVE_CONV_BACKPROP_FILTER_BIAS}: needs float32 channels-last x [${x.shape}] and dy [${dy.shape}] of a convolution with filter [${filterShape}]`);
+  }
+  const dw = output(backend, g.filterShape);
+  const db = output(backend, [filterShape[filterShape.length - 1]]);
+  addon.convBackwardWeights(values(backend, x), x.shape, values(backend, dy), dy.shape, g.strides, g.before, g.after, g.dilations, dw.data, g.filterShape, db.data);
+  return [dw.info, db.info];
+};
 
 const conv2dInfo = (xShape: number[], filterShape: number[], attrs: tf.NamedAttrMap, dilations: number | [number, number] = 1) =>
   backend_util.computeConv2DInfo(
@@ -640,6 +663,7 @@ export const nativeOnlyKernels: ReadonlyArray<[string, NativeKernel]> = [
   [NATIVE_BATCH_NORM_GRAD, batchNormGrad],
   [NATIVE_FUSED_CONV3D, fusedConv3D],
   [NATIVE_ADAM_UPDATE, adamUpdate],
+  [NATIVE_CONV_BACKPROP_FILTER_BIAS, convBackpropFilterBias],
 ];
 
 /** The kernels the native backend runs itself, by tfjs kernel name. */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../register-gradients.js';
 import { MicflowError } from '../../errors/micflow-error.js';
+import { NATIVE_CONV_BACKPROP_FILTER_BIAS, onNativeBackend } from '../native/native-kernels.js';
 
 /**
  * 2D convolution, NHWC, stride 1, odd square-or-not kernel [kh, kw, cin, cout], 'same' zero padding, plus bias.
@@ -11,6 +12,8 @@ import { MicflowError } from '../../errors/micflow-error.js';
  *  - dW[i, j] = sum over n, h, w of xpad[n, h + i, w + j, :]^T dy[n, h, w, :], one matMul per shift (i, j). dy is
  *    transposed once, explicitly, because wasm's matMul with transpose flags is slow;
  *  - db is the sum of dy over N, H, W.
+ * On the native backend the gradients are its oneDNN kernels instead (dW and db from one pass), see
+ * BACKENDS_WITH_TRUSTED_CONV_GRADIENTS.
  */
 export function conv2dSame(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D): tf.Tensor4D {
   const [kh, kw, cin, cout] = kernel.shape;
@@ -38,6 +41,11 @@ const conv2dSameOp = tf.customGrad((...args) => {
     value,
     gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
       const [xs, ks] = saved as [tf.Tensor4D, tf.Tensor4D];
+      if (onNativeBackend()) {
+        // Filter and bias gradients in one oneDNN pass.
+        const [dw, db] = tf.engine().runKernel(NATIVE_CONV_BACKPROP_FILTER_BIAS, { x: xs, dy }, { strides: [1, 1], pad: 'same', filterShape: ks.shape } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+        return [tf.conv2dTranspose(dy, ks, xs.shape, 1, 'same'), dw, db];
+      }
       if (BACKENDS_WITH_TRUSTED_CONV_GRADIENTS.has(tf.getBackend())) {
         return [tf.conv2dTranspose(dy, ks, xs.shape, 1, 'same'), backendKernelGradient(xs, dy, ks.shape), tf.sum(dy, [0, 1, 2])];
       }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../register-gradients.js';
 import { MicflowError } from '../../errors/micflow-error.js';
-import { NATIVE_FUSED_CONV3D } from '../native/native-kernels.js';
+import { NATIVE_CONV_BACKPROP_FILTER_BIAS, NATIVE_FUSED_CONV3D } from '../native/native-kernels.js';
 
 /**
  * 3D convolution, NDHWC, stride 1, odd kernel [kd, kh, kw, cin, cout], 'same' zero padding, plus bias — PyTorch's
@@ -9,7 +9,7 @@ import { NATIVE_FUSED_CONV3D } from '../native/native-kernels.js';
  *
  * On the oneDNN "native" backend the forward pass is one fused call (convolution plus bias) and the gradient uses its
  * Conv3DBackpropInputV2 / Conv3DBackpropFilterV2 kernels, which test/runtime/kernel-conformance.test.ts checks against
- * the cpu backend and finite differences. Elsewhere the forward pass is tfjs's Conv3D plus a bias add, and the gradient
+ * the cpu backend and finite differences (the filter and bias gradients in one pass). Elsewhere the forward pass is tfjs's Conv3D plus a bias add, and the gradient
  * is ours, from forward convolutions and matMuls only: the wasm backend's Conv3DBackpropInputV2 gives wrong values and
  * it has no Conv3DBackpropFilterV2.
  *  - dx is a forward 'same' convolution of dy with the kernel flipped in space and in/out channels swapped;
@@ -41,8 +41,9 @@ const conv3dSameOp = tf.customGrad((...args) => {
       const [xs, ks] = saved as [tf.Tensor5D, tf.Tensor5D];
       if (native) {
         const dx = tf.engine().runKernel(tf.Conv3DBackpropInputV2, { dy, filter: ks }, { ...SAME_STRIDE_1, inputShape: xs.shape } as unknown as tf.NamedAttrMap) as tf.Tensor5D;
-        const dw = tf.engine().runKernel(tf.Conv3DBackpropFilterV2, { x: xs, dy }, { ...SAME_STRIDE_1, filterShape: ks.shape } as unknown as tf.NamedAttrMap) as tf.Tensor5D;
-        return [dx, dw, tf.sum(dy, [0, 1, 2, 3])];
+        // Filter and bias gradients in one oneDNN pass.
+        const [dw, db] = tf.engine().runKernel(NATIVE_CONV_BACKPROP_FILTER_BIAS, { x: xs, dy }, { ...SAME_STRIDE_1, filterShape: ks.shape } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+        return [dx, dw, db];
       }
       const flipped = tf.transpose(tf.reverse(ks, [0, 1, 2]), [0, 1, 2, 4, 3]) as tf.Tensor5D;
       return [convolve(dy, flipped), kernelGradient(xs, dy, ks.shape), tf.sum(dy, [0, 1, 2, 3])];
