@@ -929,6 +929,40 @@ napi_value BatchNormBackwardJs(napi_env env, napi_callback_info info) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// A sparse linear map along one axis (separable resizing, upsampling, block averaging)
+
+// axisMap(x, outer, inSize, inner, index, weight, taps, outSize, out): x viewed as [outer, inSize, inner], out as
+// [outer, outSize, inner], out[o, r, :] = sum over k < taps of weight[r * taps + k] * x[o, index[r * taps + k], :]
+// (rows with fewer taps pad with weight 0). Taps are summed in order, in float.
+napi_value AxisMapJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 9);
+    const float* x = typed<float>(env, a[0]);
+    int64_t outer = integer(env, a[1]), inSize = integer(env, a[2]), inner = integer(env, a[3]);
+    const int32_t* index = typed<int32_t>(env, a[4]);
+    const float* weight = typed<float>(env, a[5]);
+    int64_t taps = integer(env, a[6]), outSize = integer(env, a[7]);
+    float* out = typed<float>(env, a[8]);
+    int64_t rows = outer * outSize;
+#pragma omp parallel for schedule(static) if (rows * inner * taps > 32768)
+    for (int64_t row = 0; row < rows; row++) {
+      int64_t o = row / outSize, r = row % outSize;
+      float* q = out + row * inner;
+      const int32_t* idx = index + r * taps;
+      const float* w = weight + r * taps;
+      const float* first = x + (o * inSize + idx[0]) * inner;
+      for (int64_t i = 0; i < inner; i++) q[i] = w[0] * first[i];
+      for (int64_t k = 1; k < taps; k++) {
+        if (w[k] == 0.f) continue;
+        const float* p = x + (o * inSize + idx[k]) * inner;
+        const float wk = w[k];
+        for (int64_t i = 0; i < inner; i++) q[i] += wk * p[i];
+      }
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Adam (Kingma & Ba, ICLR 2015) with PyTorch's update rule, one pass over a variable and its moments
 
 // adamUpdate(x, g, m, v, lr, beta1, beta2, eps, weightDecay, correction1, correction2, xOut, mOut, vOut):
@@ -980,7 +1014,7 @@ napi_value ThreadsJs(napi_env env, napi_callback_info) {
 // The version of this file's JavaScript interface, checked by src/runtime/native/native-addon.ts (NATIVE_ADDON_INTERFACE)
 // so that an addon built from an older source is refused instead of called with arguments it ignores. Bump it with
 // every change of a function's arguments.
-constexpr int32_t kInterfaceVersion = 4;
+constexpr int32_t kInterfaceVersion = 5;
 
 napi_value InterfaceVersionJs(napi_env env, napi_callback_info) {
   napi_value v;
@@ -1015,6 +1049,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"channelAffine", nullptr, ChannelAffineJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormBackward", nullptr, BatchNormBackwardJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamUpdate", nullptr, AdamUpdateJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"axisMap", nullptr, AxisMapJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreadsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, ThreadsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"onednnVersion", nullptr, VersionJs, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -24,6 +24,8 @@ import { maxPool3d2x2x2 } from '../../src/runtime/ops/max-pool-3d-2x2x2.js';
 import { resizeLinear } from '../../src/runtime/ops/resize-linear.js';
 import { transposedConv2x2 } from '../../src/runtime/ops/transposed-conv-2x2.js';
 import { upsample2x } from '../../src/runtime/ops/upsample-2x.js';
+import { upsample3d2x } from '../../src/runtime/ops/upsample-3d-2x.js';
+import { averagePoolBlocks } from '../../src/runtime/ops/average-pool-blocks.js';
 import { crossEntropyLoss } from '../../src/losses/cross-entropy-loss.js';
 import { diceLoss } from '../../src/losses/dice-loss.js';
 
@@ -409,6 +411,11 @@ describe('kernel conformance', () => {
       ['maxPool2x2 on odd 2x7x5x3', [[2, 7, 5, 3]], (x) => maxPool2x2(x as tf.Tensor4D)],
       ['maxPool3d2x2x2 on odd 2x5x4x3x2', [[2, 5, 4, 3, 2]], (x) => maxPool3d2x2x2(x as tf.Tensor5D)],
       ['upsample2x bilinear on 2x3x5x2', [[2, 3, 5, 2]], (x) => upsample2x(x as tf.Tensor4D, 'bilinear')],
+      ['upsample2x nearest on 1x4x3x3', [[1, 4, 3, 3]], (x) => upsample2x(x as tf.Tensor4D, 'nearest')],
+      ['upsample3d2x trilinear on 2x2x3x4x2', [[2, 2, 3, 4, 2]], (x) => upsample3d2x(x as tf.Tensor5D, 'trilinear')],
+      ['upsample3d2x nearest on 1x3x2x3x3', [[1, 3, 2, 3, 3]], (x) => upsample3d2x(x as tf.Tensor5D, 'nearest')],
+      ['resizeLinear 2D 2x9x7x3 down to 4x3', [[2, 9, 7, 3]], (x) => resizeLinear(x, [4, 3])],
+      ['averagePoolBlocks 2x3 on 2x6x9x2', [[2, 6, 9, 2]], (x) => averagePoolBlocks(x, [2, 3])],
       ['transposedConv2x2 on 2x3x4x3', [[2, 3, 4, 3], [2, 2, 2, 3], [2]], (x, k, b) => transposedConv2x2(x as tf.Tensor4D, k as tf.Tensor4D, b as tf.Tensor1D)],
       ['resizeLinear 3D 2x3x4x5x2 to 5x7x4', [[2, 3, 4, 5, 2]], (x) => resizeLinear(x, [5, 7, 4])],
       ['leakyRelu, softmax, crossEntropyLoss and diceLoss', [[2, 5, 3, 3]], (x) => {

@@ -72,6 +72,14 @@ export interface NativeAddon {
     x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number,
     weightDecay: number, correction1: number, correction2: number, xOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
   ): void;
+  /**
+   * out [outer, outSize, inner] = a sparse linear map of x [outer, inSize, inner] along its middle axis: row r of the
+   * map has `taps` (index, weight) pairs at r * taps (weight 0 pads short rows).
+   */
+  axisMap(
+    x: Float32Array, outer: number, inSize: number, inner: number, index: Int32Array, weight: Float32Array, taps: number,
+    outSize: number, out: Float32Array,
+  ): void;
   setThreads(count: number): void;
   threads(): number;
   onednnVersion(): string;
@@ -83,7 +91,7 @@ export interface NativeAddon {
  * The addon interface this code calls (native/micflow_native.cc's kInterfaceVersion). An addon built from an older
  * source would silently ignore arguments added since (e.g. the fused activation of channelAffine), so it is refused.
  */
-export const NATIVE_ADDON_INTERFACE = 4;
+export const NATIVE_ADDON_INTERFACE = 5;
 
 export type NativeAddonLoad = { loaded: true; addon: NativeAddon; path: string } | { loaded: false; reason: string };
 

@@ -651,6 +651,33 @@ export const adamUpdate: NativeKernel = ({ inputs, backend, attrs = {} }, addon)
   return [xOut.info, mOut.info, vOut.info];
 };
 
+/**
+ * Kernel name of the native-only sparse linear map along one axis: input {x} (float32), attrs {axis, outSize, taps,
+ * index (Int32Array), weight (Float32Array)}; row r of the map has `taps` (index, weight) pairs at r * taps. The output
+ * has x's shape with `axis` resized to outSize. See src/runtime/ops/separable-linear-map.ts.
+ */
+export const NATIVE_AXIS_MAP = 'MicflowAxisMap';
+
+export const axisMap: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
+  const { x } = inputs;
+  const axis = attrs.axis as number;
+  const outSize = attrs.outSize as number;
+  const taps = attrs.taps as number;
+  const index = attrs.index as unknown as Int32Array;
+  const weight = attrs.weight as unknown as Float32Array;
+  if (!allFloat(x) || !(axis >= 0 && axis < x.shape.length) || index.length !== outSize * taps || weight.length !== outSize * taps) {
+    throw new Error(`${NATIVE_AXIS_MAP}: needs float32 x [${x.shape}], an axis within it and ${outSize} x ${taps} taps`);
+  }
+  const outShape = x.shape.map((d, i) => (i === axis ? outSize : d));
+  const out = output(backend, outShape);
+  if (out.data.length) {
+    const outer = util.sizeFromShape(x.shape.slice(0, axis));
+    const inner = util.sizeFromShape(x.shape.slice(axis + 1));
+    addon.axisMap(values(backend, x), outer, x.shape[axis], inner, index, weight, taps, outSize, out.data);
+  }
+  return out.info;
+};
+
 /** Whether the current tfjs backend is micflow's native one (it alone registers the native-only kernels below). */
 export function onNativeBackend(): boolean {
   return tf.getKernel(NATIVE_CHANNEL_MOMENTS, tf.getBackend()) !== undefined;
@@ -664,6 +691,7 @@ export const nativeOnlyKernels: ReadonlyArray<[string, NativeKernel]> = [
   [NATIVE_FUSED_CONV3D, fusedConv3D],
   [NATIVE_ADAM_UPDATE, adamUpdate],
   [NATIVE_CONV_BACKPROP_FILTER_BIAS, convBackpropFilterBias],
+  [NATIVE_AXIS_MAP, axisMap],
 ];
 
 /** The kernels the native backend runs itself, by tfjs kernel name. */

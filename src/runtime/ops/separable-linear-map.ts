@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../register-gradients.js';
 import { MicflowError } from '../../errors/micflow-error.js';
+import { NATIVE_AXIS_MAP, onNativeBackend } from '../native/native-kernels.js';
 
 /** A constant [outSize, inSize] matrix (row-major) applied along one spatial axis. */
 export interface AxisMatrix {
@@ -15,7 +16,8 @@ export interface AxisMatrix {
  * interpolation and average pooling are such separable linear maps. Each axis is one batched matMul of A [1, out, in]
  * with x reshaped to [before, in, after]; the gradient applies the explicitly transposed matrices (no transpose
  * flags, slow on wasm), so it is exact on every backend and needs no backend resize kernel (cpu's ResizeBilinear
- * gradient throws for H != W and tfjs has no trilinear resize).
+ * gradient throws for H != W and tfjs has no trilinear resize). On the native backend each axis is instead one pass of
+ * the MicflowAxisMap kernel over the matrix's non-zero entries only.
  */
 export function applySeparableLinearMap<T extends tf.Tensor>(x: T, matrices: readonly (AxisMatrix | null)[]): T {
   const spatialRank = x.rank - 2;
@@ -37,10 +39,18 @@ export function applySeparableLinearMap<T extends tf.Tensor>(x: T, matrices: rea
 
 function applyAll(x: tf.Tensor, matrices: readonly (AxisMatrix | null)[]): tf.Tensor {
   let y = x;
+  const native = onNativeBackend() && x.dtype === 'float32';
   matrices.forEach((m, i) => {
     if (m === null) return;
     const shape = y.shape;
     const axis = i + 1;
+    if (native) {
+      // Only the non-zero entries (2 per row for x2 linear upsampling instead of the whole row), in one addon pass.
+      const { taps, index, weight } = sparseRows(m);
+      const attrs = { axis, outSize: m.outSize, taps, index, weight } as unknown as tf.NamedAttrMap;
+      y = tf.engine().runKernel(NATIVE_AXIS_MAP, { x: y }, attrs) as tf.Tensor;
+      return;
+    }
     const before = shape.slice(0, axis).reduce((a, b) => a * b, 1);
     const after = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
     const product = tf.matMul(tf.tensor3d(m.values, [1, m.outSize, m.inSize]), tf.reshape(y, [before, m.inSize, after]) as tf.Tensor3D);
@@ -49,6 +59,42 @@ function applyAll(x: tf.Tensor, matrices: readonly (AxisMatrix | null)[]): tf.Te
     y = tf.reshape(product, outShape);
   });
   return y;
+}
+
+/** A matrix's non-zero entries per row, padded to the longest row with weight 0 (index 0). */
+interface SparseRows {
+  taps: number;
+  index: Int32Array;
+  weight: Float32Array;
+}
+
+const sparseCache = new WeakMap<Float32Array, SparseRows>();
+
+/** The rows of `m` as (index, weight) taps for the native MicflowAxisMap kernel; cached per matrix. */
+function sparseRows(m: AxisMatrix): SparseRows {
+  const known = sparseCache.get(m.values);
+  if (known) return known;
+  let taps = 1;
+  for (let r = 0; r < m.outSize; r++) {
+    let count = 0;
+    for (let c = 0; c < m.inSize; c++) if (m.values[r * m.inSize + c] !== 0) count++;
+    taps = Math.max(taps, count);
+  }
+  const index = new Int32Array(m.outSize * taps);
+  const weight = new Float32Array(m.outSize * taps);
+  for (let r = 0; r < m.outSize; r++) {
+    let k = 0;
+    for (let c = 0; c < m.inSize; c++) {
+      const w = m.values[r * m.inSize + c];
+      if (w === 0) continue;
+      index[r * taps + k] = c;
+      weight[r * taps + k] = w;
+      k++;
+    }
+  }
+  const rows = { taps, index, weight };
+  sparseCache.set(m.values, rows);
+  return rows;
 }
 
 function transposed(a: Float32Array, rows: number, cols: number): Float32Array {

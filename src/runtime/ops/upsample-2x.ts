@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../register-gradients.js';
+import { onNativeBackend } from '../native/native-kernels.js';
+import { applySeparableLinearMap } from './separable-linear-map.js';
 
 export type Upsample2xMode = 'bilinear' | 'nearest';
 
@@ -37,12 +39,17 @@ function transposed(a: Float32Array, rows: number, cols: number): Float32Array {
  * mode='nearest'. Both are linear maps done as two batched matMuls with constant interpolation matrices:
  * [N, H, W*C] left-multiplied by A_h [1, 2H, H], then [N*2H, W, C] left-multiplied by A_w [1, 2W, W]. Works for
  * H != W (the cpu backend's ResizeBilinear gradient does not). The gradient multiplies by the transposed matrices,
- * built explicitly (no transpose flags, which are slow on wasm).
+ * built explicitly (no transpose flags, which are slow on wasm). On the native backend the same matrices go through
+ * applySeparableLinearMap, which applies only their non-zero entries (two per output row).
  */
 export function upsample2x(x: tf.Tensor4D, mode: Upsample2xMode): tf.Tensor4D {
   const [, h, w] = x.shape;
   const ah = upsampleMatrix(h, mode);
   const aw = upsampleMatrix(w, mode);
+  if (onNativeBackend()) {
+    // The same matrices through the separable map, which runs only their non-zero taps on native.
+    return applySeparableLinearMap(x, [{ values: ah, outSize: 2 * h, inSize: h }, { values: aw, outSize: 2 * w, inSize: w }]);
+  }
   const op = tf.customGrad((...args) => {
     const [input] = args as [tf.Tensor4D, tf.GradSaveFunc];
     const value = applyTwoAxes(input, tf.tensor3d(ah, [1, 2 * h, h]), tf.tensor3d(aw, [1, 2 * w, w]));
