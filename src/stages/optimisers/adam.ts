@@ -48,11 +48,12 @@ export class Adam extends OptimiserStage<AdamParams> {
       if (!gradient) continue; // the loss does not depend on it this tick
       let state = this.moments.get(variable.name);
       if (!state) {
-        state = {
+        // In a tidy, so that the zero tensors the moments start from do not outlive them (tidy keeps variables).
+        state = tf.tidy(() => ({
           m: tf.variable(tf.zerosLike(variable), false, `${this.nodeName}/m/${variable.name}`),
           v: tf.variable(tf.zerosLike(variable), false, `${this.nodeName}/v/${variable.name}`),
           steps: 0,
-        };
+        }));
         this.moments.set(variable.name, state);
       }
       state.steps += 1;

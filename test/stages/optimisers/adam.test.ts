@@ -38,14 +38,15 @@ function adam(params: Partial<AdamParams>): Adam {
 describe('Adam', () => {
   for (const backend of BACKENDS) {
     describe(`having a variable and four gradients on ${backend}`, () => {
-      it('when stepping with weight decay and a milestone should follow PyTorch\'s rule, and keep the live tensor count flat', async () => {
+      it('when stepping with weight decay and a milestone should follow PyTorch\'s rule, hold two moments and leave nothing behind when disposed', async () => {
         await tf.setBackend(backend);
         const random = new SeededRandom(3);
         const x0 = random.normalArray(37);
         const gradients = Array.from({ length: 4 }, () => random.normalArray(37));
         const params = Adam.paramsSchema.parse({ lr: 0.05, betas: [0.8, 0.95], eps: 1e-6, weightDecay: 0.1, milestones: [3], gamma: 0.5 });
         const stage = adam(params);
-        const variable = tf.variable(tf.tensor(x0, [37]), true, `adam_test_${backend}`);
+        const variable = tf.tidy(() => tf.variable(tf.tensor(x0, [37]), true, `adam_test_${backend}`));
+        const before = tf.memory().numTensors;
         let live = 0;
         gradients.forEach((g, k) => {
           const gradient = tf.tensor(g, [37]);
@@ -58,7 +59,9 @@ describe('Adam', () => {
         expect([1, 2, 3, 4].map((i) => stage.learningRate(i))).toEqual([0.05, 0.05, 0.025, 0.025]);
         const got = variable.dataSync();
         got.forEach((value, i) => expect(value).toBeCloseTo(expected[i], 5));
+        expect(live).toBe(before + 2); // the two moments
         stage.dispose();
+        expect(tf.memory().numTensors).toBe(before);
         variable.dispose();
       });
     });
