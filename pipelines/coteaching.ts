@@ -1,6 +1,5 @@
 import { pipeline, stage } from '../src/graph/pipeline-definition.js';
-
-const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus'];
+import { augmentedBatchBranch, validationAndTestNodes } from './shared/brain-mr-2d.js';
 
 /**
  * Co-teaching (Han, Yao, Yu, Niu, Xu, Hu, Tsang, Sugiyama, "Co-teaching: robust training of deep neural networks with
@@ -25,11 +24,7 @@ export default pipeline({
   data: 'fixtures/brain-mr-2d',
   schedule: { iterations: 600, seed: 1 },
   nodes: {
-    train: stage('CsvDataset', { csv: 'train_noisy.csv' }),
-    trainNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'train' }),
-    trainFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'trainNormalised' }),
-    trainCropped: stage('RandomCrop', { size: [64, 64], foregroundRatio: 0.8 }, { samples: 'trainFlipped' }),
-    batch: stage('Batch', { size: 4 }, { samples: 'trainCropped' }),
+    ...augmentedBatchBranch({ source: 'train', batch: 'batch', dataset: { csv: 'train_noisy.csv' }, crop: { foregroundRatio: 0.8 } }),
     netA: stage('UNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128] }),
     netB: stage('UNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128] }),
     nets: stage('MultiNet', { inference: 'average' }, { nets: ['netA', 'netB'] }),
@@ -44,12 +39,6 @@ export default pipeline({
     ceB: stage('CrossEntropyLoss', {}, { prediction: 'predB.logits', label: 'batch.label', mask: 'selectForB.mask' }),
     loss: stage('WeightedSum', {}, { terms: ['ceA', 'ceB'], weights: [1, 1] }),
     optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['netA', 'netB'] }),
-    valid: stage('CsvDataset', { csv: 'valid.csv' }),
-    validNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'valid' }),
-    validate: stage('Validate', { every: 50, classNames }, { net: 'nets', samples: 'validNormalised' }),
-    checkpoint: stage('Checkpoint', { every: 100 }, { nets: ['nets'] }),
-    test: stage('CsvDataset', { csv: 'test.csv' }),
-    testNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'test' }),
-    evaluate: stage('Evaluate', { checkpoint: 'best', classNames }, { net: 'nets', samples: 'testNormalised' }),
+    ...validationAndTestNodes({ net: 'nets', checkpointNets: ['nets'] }),
   },
 });

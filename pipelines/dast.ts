@@ -1,6 +1,5 @@
 import { pipeline, stage } from '../src/graph/pipeline-definition.js';
-
-const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus'];
+import { augmentedBatchBranch, validationAndTestNodes } from './shared/brain-mr-2d.js';
 
 /**
  * Divergence-aware selective training (S. Yang, G. Wang, H. Sun, X. Luo, P. Sun, K. Li, Q. Wang, S. Zhang, "Learning
@@ -35,16 +34,14 @@ export default pipeline({
   data: 'fixtures/brain-mr-2d',
   schedule: { iterations: 600, seed: 1 },
   nodes: {
-    clean: stage('CsvDataset', { csv: 'train_noisy_clean_split.csv', where: { noisy: '0' } }),
-    cleanNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'clean' }),
-    cleanFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'cleanNormalised' }),
-    cleanCropped: stage('RandomCrop', { size: [64, 64], foregroundRatio: 0.8 }, { samples: 'cleanFlipped' }),
-    batchClean: stage('Batch', { size: 4 }, { samples: 'cleanCropped' }),
-    noisy: stage('CsvDataset', { csv: 'train_noisy_clean_split.csv', where: { noisy: '1' } }),
-    noisyNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'noisy' }),
-    noisyFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'noisyNormalised' }),
-    noisyCropped: stage('RandomCrop', { size: [64, 64], foregroundRatio: 0.8 }, { samples: 'noisyFlipped' }),
-    batchNoisy: stage('Batch', { size: 4 }, { samples: 'noisyCropped' }),
+    ...augmentedBatchBranch({
+      source: 'clean', batch: 'batchClean', dataset: { csv: 'train_noisy_clean_split.csv', where: { noisy: '0' } },
+      crop: { foregroundRatio: 0.8 },
+    }),
+    ...augmentedBatchBranch({
+      source: 'noisy', batch: 'batchNoisy', dataset: { csv: 'train_noisy_clean_split.csv', where: { noisy: '1' } },
+      crop: { foregroundRatio: 0.8 },
+    }),
     net: stage('DualBranchUNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128], outputMode: 'first' }),
     headsClean: stage('ForwardHeads', { heads: 2 }, { net: 'net', image: 'batchClean.image' }),
     headsNoisy: stage('ForwardHeads', { heads: 2 }, { net: 'net', image: 'batchNoisy.image' }),
@@ -70,12 +67,6 @@ export default pipeline({
       weights: [0.5, 0.5, 0.5, 0.5, 'rampup', 'rampup'],
     }),
     optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
-    valid: stage('CsvDataset', { csv: 'valid.csv' }),
-    validNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'valid' }),
-    validate: stage('Validate', { every: 50, classNames }, { net: 'net', samples: 'validNormalised' }),
-    checkpoint: stage('Checkpoint', { every: 100 }, { nets: ['net'] }),
-    test: stage('CsvDataset', { csv: 'test.csv' }),
-    testNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'test' }),
-    evaluate: stage('Evaluate', { checkpoint: 'best', classNames }, { net: 'net', samples: 'testNormalised' }),
+    ...validationAndTestNodes({ net: 'net', checkpointNets: ['net'] }),
   },
 });

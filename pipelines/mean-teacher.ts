@@ -1,6 +1,5 @@
 import { pipeline, stage } from '../src/graph/pipeline-definition.js';
-
-const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus'];
+import { augmentedBatchBranch, validationAndTestNodes } from './shared/brain-mr-2d.js';
 
 /**
  * Mean teacher (Tarvainen & Valpola, NeurIPS 2017) for semi-supervised segmentation, as in PyMIC's SSLMeanTeacher:
@@ -19,16 +18,8 @@ export default pipeline({
   data: 'fixtures/brain-mr-2d',
   schedule: { iterations: 600, seed: 1 },
   nodes: {
-    labelled: stage('CsvDataset', { csv: 'train_labelled.csv' }),
-    labelledNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'labelled' }),
-    labelledFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'labelledNormalised' }),
-    labelledCropped: stage('RandomCrop', { size: [64, 64], foregroundRatio: 0.8 }, { samples: 'labelledFlipped' }),
-    batchL: stage('Batch', { size: 4 }, { samples: 'labelledCropped' }),
-    unlabelled: stage('CsvDataset', { csv: 'train_unlabelled.csv', labelColumn: null }),
-    unlabelledNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'unlabelled' }),
-    unlabelledFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'unlabelledNormalised' }),
-    unlabelledCropped: stage('RandomCrop', { size: [64, 64] }, { samples: 'unlabelledFlipped' }),
-    batchU: stage('Batch', { size: 4 }, { samples: 'unlabelledCropped' }),
+    ...augmentedBatchBranch({ source: 'labelled', batch: 'batchL', dataset: { csv: 'train_labelled.csv' }, crop: { foregroundRatio: 0.8 } }),
+    ...augmentedBatchBranch({ source: 'unlabelled', batch: 'batchU', dataset: { csv: 'train_unlabelled.csv', labelColumn: null } }),
     student: stage('UNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128] }),
     teacher: stage('EmaCopy', { decay: 0.99 }, { of: 'student' }),
     predL: stage('Forward', {}, { net: 'student', image: 'batchL.image' }),
@@ -41,12 +32,6 @@ export default pipeline({
     rampup: stage('SigmoidRampup', { start: 0, end: 300, max: 1 }),
     loss: stage('WeightedSum', {}, { terms: ['dice', 'ce', 'consistency'], weights: [1, 1, 'rampup'] }),
     optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['student'] }),
-    valid: stage('CsvDataset', { csv: 'valid.csv' }),
-    validNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'valid' }),
-    validate: stage('Validate', { every: 50, classNames }, { net: 'student', samples: 'validNormalised' }),
-    checkpoint: stage('Checkpoint', { every: 100 }, { nets: ['student', 'teacher'] }),
-    test: stage('CsvDataset', { csv: 'test.csv' }),
-    testNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'test' }),
-    evaluate: stage('Evaluate', { checkpoint: 'best', classNames }, { net: 'student', samples: 'testNormalised' }),
+    ...validationAndTestNodes({ net: 'student', checkpointNets: ['student', 'teacher'] }),
   },
 });

@@ -1,6 +1,5 @@
 import { pipeline, stage } from '../src/graph/pipeline-definition.js';
-
-const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus'];
+import { augmentedBatchBranch, validationAndTestNodes } from './shared/brain-mr-2d.js';
 
 /**
  * DMSPS: dynamically mixed soft pseudo-label supervision with uncertainty-filtered seed expansion (Han, Luo, Xie, Liao,
@@ -38,11 +37,10 @@ export default pipeline({
   data: 'fixtures/brain-mr-2d',
   schedule: { iterations: 600, seed: 1 },
   nodes: {
-    train: stage('CsvDataset', { csv: 'train_scribble.csv', classes: 5, extraLabelValues: [5] }),
-    trainNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'train' }),
-    trainFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'trainNormalised' }),
-    trainCropped: stage('RandomCrop', { size: [64, 64], foregroundRatio: 0.8, foregroundLabels: [1, 2, 3, 4] }, { samples: 'trainFlipped' }),
-    batch: stage('Batch', { size: 4 }, { samples: 'trainCropped' }),
+    ...augmentedBatchBranch({
+      source: 'train', batch: 'batch', dataset: { csv: 'train_scribble.csv', classes: 5, extraLabelValues: [5] },
+      crop: { foregroundRatio: 0.8, foregroundLabels: [1, 2, 3, 4] },
+    }),
     scribble: stage('PartialLabelMask', { unannotatedValue: 5 }, { label: 'batch.label' }),
     net: stage('DualBranchUNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128] }),
     predict: stage('ForwardHeads', { heads: 2 }, { net: 'net', image: 'batch.image' }),
@@ -62,12 +60,6 @@ export default pipeline({
       weights: [0.5, 0.5, 'rampup', 'rampup', 'rampup', 'rampup'],
     }),
     optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
-    valid: stage('CsvDataset', { csv: 'valid.csv' }),
-    validNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'valid' }),
-    validate: stage('Validate', { every: 50, classNames }, { net: 'net', samples: 'validNormalised' }),
-    checkpoint: stage('Checkpoint', { every: 100 }, { nets: ['net'] }),
-    test: stage('CsvDataset', { csv: 'test.csv' }),
-    testNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'test' }),
-    evaluate: stage('Evaluate', { checkpoint: 'best', classNames }, { net: 'net', samples: 'testNormalised' }),
+    ...validationAndTestNodes({ net: 'net', checkpointNets: ['net'] }),
   },
 });

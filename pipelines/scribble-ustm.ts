@@ -1,6 +1,5 @@
 import { pipeline, stage } from '../src/graph/pipeline-definition.js';
-
-const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus'];
+import { augmentedBatchBranch, validationAndTestNodes } from './shared/brain-mr-2d.js';
 
 /**
  * USTM, uncertainty-aware self-ensembling with transformation consistency (Liu, Yuan, Gao, He, Wang, Tang, Tang, Shen,
@@ -32,11 +31,10 @@ export default pipeline({
   data: 'fixtures/brain-mr-2d',
   schedule: { iterations: 600, seed: 1 },
   nodes: {
-    train: stage('CsvDataset', { csv: 'train_scribble.csv', classes: 5, extraLabelValues: [5] }),
-    trainNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'train' }),
-    trainFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'trainNormalised' }),
-    trainCropped: stage('RandomCrop', { size: [64, 64], foregroundRatio: 0.8, foregroundLabels: [1, 2, 3, 4] }, { samples: 'trainFlipped' }),
-    batch: stage('Batch', { size: 4 }, { samples: 'trainCropped' }),
+    ...augmentedBatchBranch({
+      source: 'train', batch: 'batch', dataset: { csv: 'train_scribble.csv', classes: 5, extraLabelValues: [5] },
+      crop: { foregroundRatio: 0.8, foregroundLabels: [1, 2, 3, 4] },
+    }),
     scribble: stage('PartialLabelMask', { unannotatedValue: 5 }, { label: 'batch.label' }),
     student: stage('UNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128] }),
     teacher: stage('EmaCopy', { decay: 0.99 }, { of: 'student' }),
@@ -53,12 +51,6 @@ export default pipeline({
     rampup: stage('SigmoidRampup', { start: 0, end: 300, max: 0.25 }),
     loss: stage('WeightedSum', {}, { terms: ['pce', 'consistency'], weights: [1, 'rampup'] }),
     optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['student'] }),
-    valid: stage('CsvDataset', { csv: 'valid.csv' }),
-    validNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'valid' }),
-    validate: stage('Validate', { every: 50, classNames }, { net: 'student', samples: 'validNormalised' }),
-    checkpoint: stage('Checkpoint', { every: 100 }, { nets: ['student', 'teacher'] }),
-    test: stage('CsvDataset', { csv: 'test.csv' }),
-    testNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'test' }),
-    evaluate: stage('Evaluate', { checkpoint: 'best', classNames }, { net: 'student', samples: 'testNormalised' }),
+    ...validationAndTestNodes({ net: 'student', checkpointNets: ['student', 'teacher'] }),
   },
 });

@@ -1,6 +1,5 @@
 import { pipeline, stage } from '../src/graph/pipeline-definition.js';
-
-const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus'];
+import { augmentedBatchBranch, validationAndTestNodes } from './shared/brain-mr-2d.js';
 
 /**
  * Tri-network (T. Zhang, L. Yu, N. Hu, S. Lv, S. Gu, "Robust medical image segmentation from non-expert annotations
@@ -27,11 +26,7 @@ export default pipeline({
   data: 'fixtures/brain-mr-2d',
   schedule: { iterations: 600, seed: 1 },
   nodes: {
-    train: stage('CsvDataset', { csv: 'train_noisy.csv' }),
-    trainNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'train' }),
-    trainFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'trainNormalised' }),
-    trainCropped: stage('RandomCrop', { size: [64, 64], foregroundRatio: 0.8 }, { samples: 'trainFlipped' }),
-    batch: stage('Batch', { size: 4 }, { samples: 'trainCropped' }),
+    ...augmentedBatchBranch({ source: 'train', batch: 'batch', dataset: { csv: 'train_noisy.csv' }, crop: { foregroundRatio: 0.8 } }),
     netA: stage('UNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128] }),
     netB: stage('UNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128] }),
     netC: stage('UNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128] }),
@@ -51,12 +46,6 @@ export default pipeline({
     ceC: stage('CrossEntropyLoss', {}, { prediction: 'predC.logits', label: 'batch.label', mask: 'selectForC.mask' }),
     loss: stage('WeightedSum', {}, { terms: ['ceA', 'ceB', 'ceC'], weights: [1 / 3, 1 / 3, 1 / 3] }),
     optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['netA', 'netB', 'netC'] }),
-    valid: stage('CsvDataset', { csv: 'valid.csv' }),
-    validNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'valid' }),
-    validate: stage('Validate', { every: 50, classNames }, { net: 'nets', samples: 'validNormalised' }),
-    checkpoint: stage('Checkpoint', { every: 100 }, { nets: ['nets'] }),
-    test: stage('CsvDataset', { csv: 'test.csv' }),
-    testNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'test' }),
-    evaluate: stage('Evaluate', { checkpoint: 'best', classNames }, { net: 'nets', samples: 'testNormalised' }),
+    ...validationAndTestNodes({ net: 'nets', checkpointNets: ['nets'] }),
   },
 });

@@ -1,6 +1,5 @@
 import { pipeline, stage } from '../src/graph/pipeline-definition.js';
-
-const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus'];
+import { augmentedBatchBranch, validationAndTestNodes } from './shared/brain-mr-2d.js';
 
 /**
  * Uncertainty rectified pyramid consistency (Luo, Liao, Chen, Song, Chen, Zhang, Chen, Wang, Zhang, "Efficient
@@ -24,16 +23,8 @@ export default pipeline({
   data: 'fixtures/brain-mr-2d',
   schedule: { iterations: 600, seed: 1 },
   nodes: {
-    labelled: stage('CsvDataset', { csv: 'train_labelled.csv' }),
-    labelledNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'labelled' }),
-    labelledFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'labelledNormalised' }),
-    labelledCropped: stage('RandomCrop', { size: [64, 64], foregroundRatio: 0.8 }, { samples: 'labelledFlipped' }),
-    batchL: stage('Batch', { size: 4 }, { samples: 'labelledCropped' }),
-    unlabelled: stage('CsvDataset', { csv: 'train_unlabelled.csv', labelColumn: null }),
-    unlabelledNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'unlabelled' }),
-    unlabelledFlipped: stage('RandomFlip', { horizontal: 0.5 }, { samples: 'unlabelledNormalised' }),
-    unlabelledCropped: stage('RandomCrop', { size: [64, 64] }, { samples: 'unlabelledFlipped' }),
-    batchU: stage('Batch', { size: 4 }, { samples: 'unlabelledCropped' }),
+    ...augmentedBatchBranch({ source: 'labelled', batch: 'batchL', dataset: { csv: 'train_labelled.csv' }, crop: { foregroundRatio: 0.8 } }),
+    ...augmentedBatchBranch({ source: 'unlabelled', batch: 'batchU', dataset: { csv: 'train_unlabelled.csv', labelColumn: null } }),
     net: stage('UNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128], deepSupervision: true }),
     predL: stage('ForwardHeads', { heads: 4, resize: 'none' }, { net: 'net', image: 'batchL.image' }),
     predU: stage('ForwardHeads', { heads: 4, resize: 'input' }, { net: 'net', image: 'batchU.image' }),
@@ -45,11 +36,6 @@ export default pipeline({
     rampup: stage('SigmoidRampup', { start: 0, end: 300, max: 0.1 }),
     loss: stage('WeightedSum', {}, { terms: ['supervised', 'pyramid'], weights: [2, 'rampup'] }),
     optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
-    valid: stage('CsvDataset', { csv: 'valid.csv' }),
-    validNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'valid' }),
-    validate: stage('Validate', { every: 50, classNames }, { net: 'net', samples: 'validNormalised' }),
-    test: stage('CsvDataset', { csv: 'test.csv' }),
-    testNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'test' }),
-    evaluate: stage('Evaluate', { checkpoint: 'best', classNames }, { net: 'net', samples: 'testNormalised' }),
+    ...validationAndTestNodes({ net: 'net' }),
   },
 });
