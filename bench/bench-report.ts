@@ -77,3 +77,11 @@ export function flatnessVerdict(samples: readonly FlatnessSample[], rssTolerance
   }
   return { flat: problems.length === 0, problems };
 }
+
+/** '0.92' for one ratio; '0.92 (0.85–1.10, 3 pairs)' for several: their median, then their range and count. */
+export function ratioSummary(ratios: readonly number[]): string {
+  const middle = median(ratios);
+  if (middle === undefined) return '-';
+  if (ratios.length === 1) return middle.toFixed(2);
+  return `${middle.toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}, ${ratios.length} pairs)`;
+}

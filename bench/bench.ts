@@ -3,7 +3,7 @@
  *
  *   npm run bench -- [--rows unet2d,unet3d,loader] [--backends native,wasm] [--steps 10] [--warmup 2]
  *                    [--batch 4] [--size 256] [--batch3d 1] [--size3d 64] [--features3d 8,16,32,64,128]
- *                    [--loader-batches 50] [--vs-torch] [--flatness 50] [--json bench-results.json]
+ *                    [--loader-batches 50] [--vs-torch] [--repeat 1] [--flatness 50] [--json bench-results.json]
  *
  * Rows:
  * - unet2d: PyMIC's UNet2D (16-32-64-128-256, 1,813,218 parameters), batch 4 of 1x256², 2 classes;
@@ -19,7 +19,9 @@
  * --vs-torch also runs bench/torch_unet.py (the same architecture, loss and optimiser in PyTorch; Debian's
  * python3-torch via /usr/bin/python3, or $MICFLOW_TORCH_PYTHON) per network row with the same thread count and prints
  * micflow / PyTorch per row. Both sides print their trainable parameter count; when they differ the row is flagged,
- * gets no ratio, and the bench exits with status 1.
+ * gets no ratio, and the bench exits with status 1. --repeat N runs micflow and PyTorch alternately N times per network
+ * row and reports the median of the N ratios with their range: on a shared machine the load changes between the two
+ * halves of one pair, and alternating shows how much that moves the ratio.
  *
  * --flatness N trains N steps per network row (default row unet2d) and reports live tensors and RSS at steps 1, 10,
  * N/2 and N; growth is flagged (and exits 1): any change of the live tensor count, or RSS growing from step 10 on by
@@ -34,7 +36,7 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { flatnessVerdict, formatDuration, markdownTable, parameterCountCheck, type FlatnessSample } from './bench-report.js';
+import { flatnessVerdict, formatDuration, markdownTable, median, parameterCountCheck, ratioSummary, type FlatnessSample } from './bench-report.js';
 import { LOADER_ROWS, loaderRowLabel, measureLoaderRow, type LoaderRowId, type LoaderThroughput } from './loader-row.js';
 import { NETWORK_ROW_DEFAULTS, networkRowLabel, sampleNetworkFlatness, timeNetworkRow, type NetworkRowId, type NetworkRowSpec, type NetworkTimings } from './network-rows.js';
 
@@ -50,6 +52,7 @@ interface Options {
   network: Record<NetworkRowId, NetworkRowSpec>;
   loaderBatches: number;
   vsTorch: boolean;
+  repeat: number;
   flatness?: number;
   json?: string;
   timeoutSeconds: number;
@@ -101,6 +104,7 @@ function parseOptions(argv: string[]): Options {
     },
     loaderBatches: integer('loader-batches', 50, 1),
     vsTorch: argv.includes('--vs-torch'),
+    repeat: integer('repeat', 1, 1),
     flatness,
     json: value('json'),
     timeoutSeconds: integer('timeout', 1800, 1),
@@ -185,6 +189,10 @@ interface NetworkRowResult {
   parameterMismatch?: string;
   trainRatio?: number;
   inferenceRatio?: number;
+  /** With --repeat: the ratio of every micflow/PyTorch pair, and how many pairs ran. */
+  trainRatios?: number[];
+  inferenceRatios?: number[];
+  runs?: number;
 }
 
 interface LoaderRowResult {
@@ -206,7 +214,22 @@ interface FlatnessRowResult {
   problems?: string[];
 }
 
-const ratio = (r: number | undefined) => (r === undefined ? '-' : r.toFixed(2));
+/**
+ * One result from the repeats of a (row, backend): the run with the median training step (its timings and PyTorch's
+ * of the same pair), and the median of the per-pair ratios, all of which are kept.
+ */
+function combineRuns(runs: NetworkRowResult[]): NetworkRowResult {
+  if (runs.length === 1) return runs[0];
+  const ok = runs.filter((r) => r.ok);
+  if (ok.length === 0) return runs[0];
+  const byTrain = [...ok].sort((a, b) => a.timings!.trainStepMs - b.timings!.trainStepMs);
+  const chosen = byTrain[Math.floor(byTrain.length / 2)];
+  const trainRatios = ok.flatMap((r) => (r.trainRatio === undefined ? [] : [r.trainRatio]));
+  const inferenceRatios = ok.flatMap((r) => (r.inferenceRatio === undefined ? [] : [r.inferenceRatio]));
+  return { ...chosen, trainRatio: median(trainRatios), inferenceRatio: median(inferenceRatios), trainRatios, inferenceRatios, runs: runs.length };
+}
+
+const ratio = (r: number | undefined, all?: number[]) => (r === undefined ? '-' : ratioSummary(all && all.length > 1 ? all : [r]));
 const batches = (n: number) => `${n} batch${n === 1 ? '' : 'es'}`;
 const mb = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(0)} MB`);
 
@@ -220,7 +243,7 @@ function networkTable(results: NetworkRowResult[], vsTorch: boolean): string {
       lines.push([
         r.row, r.backend, t ? t.parameters.toLocaleString('en-US') : '-', r.ok ? formatDuration(t?.trainStepMs) : `failed: ${r.error}`,
         formatDuration(t?.inferenceMs), mb(t?.peakRssMb), t ? `${t.liveTensorsBefore}/${t.liveTensorsAfter}` : '-',
-        ...(vsTorch ? (r.parameterMismatch ? ['FLAGGED: ' + r.parameterMismatch, '-'] : [ratio(r.trainRatio), ratio(r.inferenceRatio)]) : []),
+        ...(vsTorch ? (r.parameterMismatch ? ['FLAGGED: ' + r.parameterMismatch, '-'] : [ratio(r.trainRatio, r.trainRatios), ratio(r.inferenceRatio, r.inferenceRatios)]) : []),
       ]);
     }
     const torch = group[0].torch;
@@ -305,30 +328,35 @@ async function main(): Promise<void> {
       continue;
     }
     const spec = o.network[rowId];
-    const rowResults: NetworkRowResult[] = [];
-    for (const backend of o.backends) {
-      const outcome = runChild<NetworkTimings>(o, 'time', rowId, backend);
-      const result: NetworkRowResult = outcome.ok ? { row, rowId, backend, ok: true, timings: outcome.result } : { row, rowId, backend, ok: false, error: outcome.error };
-      rowResults.push(result);
-      console.log(`  ${row} on ${backend}: ${result.ok ? `train ${formatDuration(result.timings!.trainStepMs)}, inference ${formatDuration(result.timings!.inferenceMs)}` : `failed: ${result.error}`}`);
-    }
-    if (o.vsTorch) {
-      const torch = runTorch(o, spec, threads);
-      console.log(`  ${row} in PyTorch: ${'error' in torch ? torch.error : `train ${formatDuration(torch.trainStepMs)}, inference ${formatDuration(torch.inferenceMs)}`}`);
-      for (const r of rowResults) {
-        r.torch = torch;
-        if (!r.ok || 'error' in torch) continue;
-        const check = parameterCountCheck(r.timings!.parameters, torch.parameters);
-        if (!check.same) {
-          r.parameterMismatch = check.message;
-          flagged = true;
-          continue;
-        }
-        r.trainRatio = r.timings!.trainStepMs / torch.trainStepMs;
-        r.inferenceRatio = r.timings!.inferenceMs / torch.inferenceMs;
+    // With --repeat, micflow and PyTorch alternate, so that each ratio compares runs that saw similar load.
+    const runs: NetworkRowResult[][] = [];
+    for (let repeat = 0; repeat < o.repeat; repeat++) {
+      const rowResults: NetworkRowResult[] = [];
+      for (const backend of o.backends) {
+        const outcome = runChild<NetworkTimings>(o, 'time', rowId, backend);
+        const result: NetworkRowResult = outcome.ok ? { row, rowId, backend, ok: true, timings: outcome.result } : { row, rowId, backend, ok: false, error: outcome.error };
+        rowResults.push(result);
+        console.log(`  ${row} on ${backend}: ${result.ok ? `train ${formatDuration(result.timings!.trainStepMs)}, inference ${formatDuration(result.timings!.inferenceMs)}` : `failed: ${result.error}`}`);
       }
+      if (o.vsTorch) {
+        const torch = runTorch(o, spec, threads);
+        console.log(`  ${row} in PyTorch: ${'error' in torch ? torch.error : `train ${formatDuration(torch.trainStepMs)}, inference ${formatDuration(torch.inferenceMs)}`}`);
+        for (const r of rowResults) {
+          r.torch = torch;
+          if (!r.ok || 'error' in torch) continue;
+          const check = parameterCountCheck(r.timings!.parameters, torch.parameters);
+          if (!check.same) {
+            r.parameterMismatch = check.message;
+            flagged = true;
+            continue;
+          }
+          r.trainRatio = r.timings!.trainStepMs / torch.trainStepMs;
+          r.inferenceRatio = r.timings!.inferenceMs / torch.inferenceMs;
+        }
+      }
+      runs.push(rowResults);
     }
-    network.push(...rowResults);
+    network.push(...o.backends.map((_, b) => combineRuns(runs.map((run) => run[b]))));
   }
   const loadAfter = loadavg()[0];
   if (network.length) console.log('\n' + networkTable(network, o.vsTorch));

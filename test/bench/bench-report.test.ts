@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flatnessCheckpoints, flatnessVerdict, formatDuration, markdownTable, median, parameterCountCheck } from '../../bench/bench-report.js';
+import { flatnessCheckpoints, flatnessVerdict, formatDuration, markdownTable, median, parameterCountCheck, ratioSummary } from '../../bench/bench-report.js';
 
 describe('bench report helpers', () => {
   describe('having timings', () => {
@@ -21,6 +21,14 @@ describe('bench report helpers', () => {
       expect(formatDuration(1234.5)).toBe('1.23 s');
       expect(formatDuration(undefined)).toBe('-');
       expect(formatDuration(NaN)).toBe('-');
+    });
+  });
+
+  describe('when summarising micflow/PyTorch ratios', () => {
+    it('should print one ratio alone, and several as their median with range and count', () => {
+      expect(ratioSummary([0.9234])).toBe('0.92');
+      expect(ratioSummary([1.29, 0.8, 0.85])).toBe('0.85 (0.80–1.29, 3 pairs)');
+      expect(ratioSummary([])).toBe('-');
     });
   });
 
