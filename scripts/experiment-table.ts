@@ -1,7 +1,7 @@
 /**
  * One results table from several comparison runs' results.json (e.g. the baseline and some methods run first, the
- * other methods later with the same iterations and seeds): rows in the order the files and their methods come.
- * Refuses to merge runs whose iterations or seeds differ.
+ * other methods later with the same iterations and seeds): rows in the order the files and their methods come, each
+ * with the seeds it completed. Refuses to merge comparisons planned with other iterations or seeds.
  *
  *   npx tsx scripts/experiment-table.ts --results a/results.json,b/results.json [--caption "..."] [--out results.md]
  */

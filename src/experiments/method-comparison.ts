@@ -125,7 +125,10 @@ export function stdOfDefined(values: readonly number[]): number {
   return Math.sqrt(defined.reduce((s, v) => s + (v - m) ** 2, 0) / defined.length);
 }
 
-/** The markdown table: one row per method, mean ± std over seeds of the mean foreground Dice, HD95 and per-class Dice. */
+/**
+ * The markdown table: one row per method with the seeds it ran (a comparison cut short shows fewer for some methods),
+ * mean ± std over those seeds of the mean foreground Dice, HD95 and per-class Dice.
+ */
 export function comparisonTable(results: readonly MethodRunResult[], options: Pick<MethodComparisonOptions, 'classNames' | 'caption'>): string {
   const foreground = options.classNames.slice(1);
   const fmt = (values: number[], digits: number) => `${meanOfDefined(values).toFixed(digits)} ± ${stdOfDefined(values).toFixed(digits)}`;
@@ -133,13 +136,13 @@ export function comparisonTable(results: readonly MethodRunResult[], options: Pi
   const lines = [
     options.caption,
     '',
-    `| method | mean fg Dice | mean fg HD95 (mm) | ${foreground.map((n) => `${n} Dice`).join(' | ')} |`,
-    `|---|---|---|${foreground.map(() => '---').join('|')}|`,
+    `| method | seeds | mean fg Dice | mean fg HD95 (mm) | ${foreground.map((n) => `${n} Dice`).join(' | ')} |`,
+    `|---|---|---|---|${foreground.map(() => '---').join('|')}|`,
   ];
   for (const method of methods) {
     const runs = results.filter((r) => r.method === method);
     lines.push(
-      `| ${method} | ${fmt(runs.map((r) => r.meanDice), 3)} | ${fmt(runs.map((r) => r.meanHd95), 2)} | ${foreground.map((_, k) => fmt(runs.map((r) => r.dice[k]), 3)).join(' | ')} |`,
+      `| ${method} | ${runs.map((r) => r.seed).join(', ')} | ${fmt(runs.map((r) => r.meanDice), 3)} | ${fmt(runs.map((r) => r.meanHd95), 2)} | ${foreground.map((_, k) => fmt(runs.map((r) => r.dice[k]), 3)).join(' | ')} |`,
     );
   }
   return lines.join('\n');
