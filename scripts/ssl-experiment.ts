@@ -6,7 +6,7 @@
  * own run directory beside them. Model selection uses the validation split only; the test split is read once per run.
  *
  *   npx tsx scripts/ssl-experiment.ts [--methods supervised,entmin,mean-teacher,cps,uamt,urpc,cct,mcnet] [--seeds 1,2,3]
- *                                     [--iterations 600] [--out experiments/ssl-<time>] [--set key=value ...]
+ *                                     [--iterations 600] [--backend native] [--out experiments/ssl-<time>] [--set key=value ...]
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
       seeds: { type: 'string', default: '1,2,3' },
       iterations: { type: 'string', default: '600' },
       out: { type: 'string' },
+      backend: { type: 'string' },
       set: { type: 'string', multiple: true, default: [] },
     },
   });
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     seeds,
     iterations,
     out,
+    backend: values.backend,
     set: values.set,
     classNames: CLASS_NAMES,
     caption: `Test split, ${iterations} iterations, seeds ${seeds.join(', ')}, 4 labelled training slices (~10%); mean ± std over seeds.`,

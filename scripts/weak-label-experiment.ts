@@ -9,7 +9,7 @@
  *                      baseline noisy-dice-ce (plain Dice + CE on the noisy labels)
  *
  *   npx tsx scripts/weak-label-experiment.ts --suite scribble|noisy [--methods a,b] [--seeds 1,2,3]
- *                                            [--iterations 600] [--out experiments/<suite>-<time>] [--set key=value ...]
+ *                                            [--iterations 600] [--backend native] [--out experiments/<suite>-<time>] [--set key=value ...]
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,6 +42,7 @@ async function main(): Promise<void> {
       seeds: { type: 'string', default: '1,2,3' },
       iterations: { type: 'string', default: '600' },
       out: { type: 'string' },
+      backend: { type: 'string' },
       set: { type: 'string', multiple: true, default: [] },
     },
   });
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     seeds,
     iterations,
     out,
+    backend: values.backend,
     set: values.set,
     classNames: CLASS_NAMES,
     caption: suite.caption(iterations, seeds),

@@ -13,6 +13,8 @@ export interface MethodRunResult {
   method: string;
   seed: number;
   runDirectory: string;
+  /** The tensor backend the run trained on. */
+  backend: string;
   /** Per foreground class, in `classNames` order: test Dice and HD95 (mm). */
   dice: number[];
   hd95: number[];
@@ -27,6 +29,11 @@ export interface MethodComparisonOptions {
   iterations: number;
   /** Output folder: one run directory per method and seed, results.json and results.md. */
   out: string;
+  /**
+   * Backend for every run. Default: the automatic choice of the first run, then pinned, so a comparison never mixes
+   * backends (a stale native addon would otherwise silently move later runs to wasm, 10× slower and numerically different).
+   */
+  backend?: string;
   /** Extra `--set key=value` overrides for every run. */
   set?: readonly string[];
   /** Class names by label (index 0 = background). */
@@ -68,10 +75,12 @@ export async function runMethodComparison(options: MethodComparisonOptions): Pro
   }
   mkdirSync(out, { recursive: true });
   const results: MethodRunResult[] = [];
+  let backend = options.backend;
   for (const method of methods) {
     for (const seed of seeds) {
       const runDirectory = join(out, `${method}-seed${seed}`);
-      const started = await startPipelineRun(prepared.get(`${method}/${seed}`)!, { out: runDirectory });
+      const started = await startPipelineRun(prepared.get(`${method}/${seed}`)!, { out: runDirectory, backend });
+      backend = started.runtime.backendName;
       const progress = options.quiet ? undefined : new ConsoleProgressObserver({ interactive: false, lineEvery: 100 });
       const writer = new JsonlMetricsWriter(join(runDirectory, 'metrics.jsonl'));
       await lastValueFrom(
@@ -82,7 +91,7 @@ export async function runMethodComparison(options: MethodComparisonOptions): Pro
       const labels = classNames.slice(1).map((_, i) => i + 1);
       const dice = labels.map((l) => means.get(l)?.dice ?? Number.NaN);
       const hd95 = labels.map((l) => means.get(l)?.hd95 ?? Number.NaN);
-      results.push({ method, seed, runDirectory, dice, hd95, meanDice: meanOfDefined(dice), meanHd95: meanOfDefined(hd95) });
+      results.push({ method, seed, runDirectory, backend, dice, hd95, meanDice: meanOfDefined(dice), meanHd95: meanOfDefined(hd95) });
       writeFileSync(join(out, 'results.json'), JSON.stringify({ caption: options.caption, classNames, iterations, seeds, results }, null, 2));
     }
   }
@@ -127,7 +136,7 @@ export function stdOfDefined(values: readonly number[]): number {
 
 /**
  * The markdown table: one row per method with the seeds it ran (a comparison cut short shows fewer for some methods),
- * mean ± std over those seeds of the mean foreground Dice, HD95 and per-class Dice.
+ * the backend(s) it trained on (results joined from older sittings may lack it), mean ± std over those seeds of the mean foreground Dice, HD95 and per-class Dice.
  */
 export function comparisonTable(results: readonly MethodRunResult[], options: Pick<MethodComparisonOptions, 'classNames' | 'caption'>): string {
   const foreground = options.classNames.slice(1);
@@ -136,13 +145,13 @@ export function comparisonTable(results: readonly MethodRunResult[], options: Pi
   const lines = [
     options.caption,
     '',
-    `| method | seeds | mean fg Dice | mean fg HD95 (mm) | ${foreground.map((n) => `${n} Dice`).join(' | ')} |`,
-    `|---|---|---|---|${foreground.map(() => '---').join('|')}|`,
+    `| method | seeds | backend | mean fg Dice | mean fg HD95 (mm) | ${foreground.map((n) => `${n} Dice`).join(' | ')} |`,
+    `|---|---|---|---|---|${foreground.map(() => '---').join('|')}|`,
   ];
   for (const method of methods) {
     const runs = results.filter((r) => r.method === method);
     lines.push(
-      `| ${method} | ${runs.map((r) => r.seed).join(', ')} | ${fmt(runs.map((r) => r.meanDice), 3)} | ${fmt(runs.map((r) => r.meanHd95), 2)} | ${foreground.map((_, k) => fmt(runs.map((r) => r.dice[k]), 3)).join(' | ')} |`,
+      `| ${method} | ${runs.map((r) => r.seed).join(', ')} | ${[...new Set(runs.map((r) => r.backend ?? 'not recorded'))].join(', ')} | ${fmt(runs.map((r) => r.meanDice), 3)} | ${fmt(runs.map((r) => r.meanHd95), 2)} | ${foreground.map((_, k) => fmt(runs.map((r) => r.dice[k]), 3)).join(' | ')} |`,
     );
   }
   return lines.join('\n');

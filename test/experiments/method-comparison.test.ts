@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { comparisonTable, meanOfDefined, readMeanRows, runMethodComparison, stdOfDefined, type MethodRunResult } from '../../src/experiments/method-comparison.js';
 
-const run = (method: string, seed: number, dice: number[], hd95: number[]): MethodRunResult => ({
+const run = (method: string, seed: number, dice: number[], hd95: number[], backend = 'native'): MethodRunResult => ({
   method,
   seed,
   runDirectory: `/runs/${method}-${seed}`,
+  backend,
   dice,
   hd95,
   meanDice: meanOfDefined(dice),
@@ -26,15 +27,15 @@ describe('method comparison', () => {
   describe('having two methods with two seeds each', () => {
     it('should write one row per method with mean ± std over seeds', () => {
       const table = comparisonTable(
-        [run('base', 1, [0.5, 0.7], [2, 4]), run('base', 2, [0.7, 0.9], [4, 6]), run('new', 1, [0.6, 0.6], [1, 1]), run('new', 2, [0.6, 0.6], [1, 1])],
+        [run('base', 1, [0.5, 0.7], [2, 4]), run('base', 2, [0.7, 0.9], [4, 6]), run('new', 1, [0.6, 0.6], [1, 1], 'wasm'), run('new', 2, [0.6, 0.6], [1, 1])],
         { classNames: ['background', 'a', 'b'], caption: 'caption' },
       );
       const lines = table.split('\n');
       expect(lines[0]).toBe('caption');
-      expect(lines[2]).toBe('| method | seeds | mean fg Dice | mean fg HD95 (mm) | a Dice | b Dice |');
+      expect(lines[2]).toBe('| method | seeds | backend | mean fg Dice | mean fg HD95 (mm) | a Dice | b Dice |');
       // base: per-seed means 0.6 and 0.8 → 0.700 ± 0.100; HD95 3 and 5 → 4.00 ± 1.00; a: 0.5, 0.7; b: 0.7, 0.9.
-      expect(lines[4]).toBe('| base | 1, 2 | 0.700 ± 0.100 | 4.00 ± 1.00 | 0.600 ± 0.100 | 0.800 ± 0.100 |');
-      expect(lines[5]).toBe('| new | 1, 2 | 0.600 ± 0.000 | 1.00 ± 0.00 | 0.600 ± 0.000 | 0.600 ± 0.000 |');
+      expect(lines[4]).toBe('| base | 1, 2 | native | 0.700 ± 0.100 | 4.00 ± 1.00 | 0.600 ± 0.100 | 0.800 ± 0.100 |');
+      expect(lines[5]).toBe('| new | 1, 2 | wasm, native | 0.600 ± 0.000 | 1.00 ± 0.00 | 0.600 ± 0.000 | 0.600 ± 0.000 |');
     });
   });
 
