@@ -35,12 +35,18 @@ export const scribbleOptionsSchema = z
     coverage: fractionRange({ min: 0.1, max: 0.3 }),
     /** The same for the background class (0), which is much larger. */
     backgroundCoverage: fractionRange({ min: 0.02, max: 0.06 }),
-    /** Background strokes run through the band of background pixels at this distance (pixels) from the foreground. */
+    /**
+     * Background strokes run through the band of background pixels at this distance (pixels) from the foreground.
+     * The default reaches across a whole 2D slice of the bundled data (112×96), as an annotator marks the different
+     * tissues around the structures; a tight ring (3–8 px) left the rest of the slice unannotated, and a partial-CE
+     * network then predicted structures all over it (bundled data, seed 1: validation background Dice 0.85 against
+     * 0.92 with 3–40 px, predicted structure volumes 2–3× the truth).
+     */
     backgroundBand: z
       .object({ inner: z.number().min(0), outer: z.number().min(0) })
       .strict()
       .refine((b) => b.inner <= b.outer, { message: 'inner must not exceed outer' })
-      .default({ inner: 3, outer: 8 }),
+      .default({ inner: 3, outer: 40 }),
     /** Separate parts of a class (e.g. left and right caudate) each get a stroke when they have at least this many candidate centre pixels. */
     minComponentPixels: z.number().int().min(1).default(20),
     /** At most this many strokes per class (the first one per part, then extra strokes while coverage is below its minimum). */
@@ -87,7 +93,7 @@ export interface ScribbleResult {
  * 1. Allowed pixels: the class's pixels farther than `boundaryMargin` from any other class (all of the class when it
  *    is too thin for that), so strokes lie strictly inside their class.
  * 2. Candidate centres: allowed pixels whose whole brush (ball of `strokeRadius`) stays allowed; for the background,
- *    only those in the band `backgroundBand` around the foreground (an annotator outlines the structures loosely),
+ *    only those in the band `backgroundBand` around the foreground (3–40 px by default: the tissues around the structures),
  *    falling back to the whole background when the band is empty or there is no foreground.
  * 3. For every connected part of the candidates with at least `minComponentPixels` pixels (the largest always), its
  *    longest medial-axis path ({@link medialPath}); a stroke grows along it in both directions from a random point
