@@ -5,6 +5,7 @@
  *
  *   npx tsx scripts/experiment-table.ts --results a/results.json,b/results.json [--caption "..."] [--out results.md]
  */
+import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { reportCliError } from '../src/cli/report-cli-error.js';
@@ -38,9 +39,20 @@ async function main(): Promise<void> {
     }
   }
   const caption = values.caption ?? first.data.caption ?? `Test split, ${first.data.iterations} iterations, seeds ${first.data.seeds.join(', ')}; mean ± std over seeds.`;
-  const table = comparisonTable(files.flatMap((f) => f.data.results), { classNames: first.data.classNames ?? CLASS_NAMES, caption });
+  const results = files.flatMap((f) => f.data.results).map((r) => ({ ...r, backend: r.backend ?? backendOfRun(r.runDirectory) }));
+  const table = comparisonTable(results, { classNames: first.data.classNames ?? CLASS_NAMES, caption });
   if (values.out) writeFileSync(values.out, `${table}\n`);
   process.stdout.write(`${table}\n`);
+}
+
+/** Results written before comparisons recorded the backend: read it from the run's config.json when it is still there. */
+function backendOfRun(runDirectory: string): string | undefined {
+  try {
+    const backend = (JSON.parse(readFileSync(join(runDirectory, 'config.json'), 'utf8')) as { backend?: unknown }).backend;
+    return typeof backend === 'string' ? backend : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 main().catch((error) => {
