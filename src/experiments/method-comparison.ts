@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { lastValueFrom, tap } from 'rxjs';
@@ -15,6 +16,8 @@ export interface MethodRunResult {
   runDirectory: string;
   /** The tensor backend the run trained on. */
   backend: string;
+  /** `git describe --always --dirty` of the code that ran (modules load once, at the comparison's start); undefined outside a git checkout. */
+  code?: string;
   /** Per foreground class, in `classNames` order: test Dice and HD95 (mm). */
   dice: number[];
   hd95: number[];
@@ -75,6 +78,7 @@ export async function runMethodComparison(options: MethodComparisonOptions): Pro
   }
   mkdirSync(out, { recursive: true });
   const results: MethodRunResult[] = [];
+  const code = codeVersion();
   let backend = options.backend;
   for (const method of methods) {
     for (const seed of seeds) {
@@ -91,12 +95,21 @@ export async function runMethodComparison(options: MethodComparisonOptions): Pro
       const labels = classNames.slice(1).map((_, i) => i + 1);
       const dice = labels.map((l) => means.get(l)?.dice ?? Number.NaN);
       const hd95 = labels.map((l) => means.get(l)?.hd95 ?? Number.NaN);
-      results.push({ method, seed, runDirectory, backend, dice, hd95, meanDice: meanOfDefined(dice), meanHd95: meanOfDefined(hd95) });
+      results.push({ method, seed, runDirectory, backend, code, dice, hd95, meanDice: meanOfDefined(dice), meanHd95: meanOfDefined(hd95) });
       writeFileSync(join(out, 'results.json'), JSON.stringify({ caption: options.caption, classNames, iterations, seeds, results }, null, 2));
     }
   }
   writeFileSync(join(out, 'results.md'), `${comparisonTable(results, options)}\n`);
   return results;
+}
+
+/** The checkout's `git describe --always --dirty`, or undefined (no git, not a checkout). */
+function codeVersion(): string | undefined {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The method's definition with its `evaluate` node replaced by EvaluateSegmentation (Dice + HD95) on the best checkpoint. */
