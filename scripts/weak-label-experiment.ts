@@ -6,7 +6,8 @@
  *   --suite scribble   scribbles generated from the training masks (fixtures/brain-mr-2d/train_scribble.csv);
  *                      baseline scribble-pce (partial cross-entropy)
  *   --suite noisy      50% of the training cases corrupted (fixtures/brain-mr-2d/train_noisy.csv);
- *                      baseline noisy-dice-ce (plain Dice + CE on the noisy labels)
+ *                      baseline noisy-dice-ce (plain Dice + CE on the noisy labels); noisy-ce (CE only) is the
+ *                      like-for-like baseline of coteaching and trinet, which train on CE alone
  *
  *   npx tsx scripts/weak-label-experiment.ts --suite scribble|noisy [--methods a,b] [--seeds 1,2,3]
  *                                            [--iterations 600] [--backend native] [--out experiments/<suite>-<time>] [--set key=value ...]
@@ -28,7 +29,7 @@ const SUITES: Record<string, { methods: string[]; caption: (iterations: number, 
       `Test split, ${iterations} iterations, seeds ${seeds.join(', ')}, trained on scribbles generated from the 33 training masks (fixtures/brain-mr-2d/train_scribble.csv); mean ± std over seeds.`,
   },
   noisy: {
-    methods: ['noisy-dice-ce', 'noisy-gce', 'noisy-nrdice', 'noisy-slsr', 'coteaching', 'trinet', 'dast'],
+    methods: ['noisy-dice-ce', 'noisy-ce', 'noisy-gce', 'noisy-nrdice', 'noisy-slsr', 'coteaching', 'trinet', 'dast'],
     caption: (iterations, seeds) =>
       `Test split, ${iterations} iterations, seeds ${seeds.join(', ')}, trained with 50% of the 33 training cases' labels corrupted (fixtures/brain-mr-2d/train_noisy.csv); mean ± std over seeds.`,
   },

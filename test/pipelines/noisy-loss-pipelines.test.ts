@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PipelineDefinition } from '../../src/graph/pipeline-definition.js';
 import { preparePipelineRun, startPipelineRun } from '../../src/run/pipeline-run.js';
+import noisyCe from '../../pipelines/noisy-ce.js';
 import noisyDiceCe from '../../pipelines/noisy-dice-ce.js';
 import noisyGce from '../../pipelines/noisy-gce.js';
 import noisyNrdice from '../../pipelines/noisy-nrdice.js';
@@ -32,7 +33,7 @@ async function threeTicks(definition: PipelineDefinition, set: string[], expecte
 describe('the loss-only noisy-label pipelines', () => {
   describe('having their default definitions', () => {
     it('should validate, read the noisy list and keep the baseline data, crops, network, iterations and hooks', () => {
-      for (const definition of [noisyDiceCe, noisyGce, noisyNrdice, noisySlsr]) {
+      for (const definition of [noisyDiceCe, noisyCe, noisyGce, noisyNrdice, noisySlsr]) {
         const { validated } = preparePipelineRun(definition);
         const node = (name: string) => validated.nodes.get(name)!;
         expect(node('train').params, definition.name).toMatchObject({ csv: 'train_noisy.csv' });
@@ -47,6 +48,13 @@ describe('the loss-only noisy-label pipelines', () => {
   describe('when noisy-dice-ce runs for a few ticks on tiny crops', () => {
     it('should train on Dice + CE', async () => {
       await threeTicks(noisyDiceCe, [], (t) => t.dice + t.ce);
+    });
+  });
+
+  describe('when noisy-ce runs for a few ticks on tiny crops', () => {
+    it('should train on cross-entropy alone', async () => {
+      const terms = await threeTicks(noisyCe, [], (t) => t.ce);
+      expect(Object.keys(terms[0]).sort()).toEqual(['ce', 'loss']);
     });
   });
 
