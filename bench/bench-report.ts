@@ -85,3 +85,22 @@ export function ratioSummary(ratios: readonly number[]): string {
   if (ratios.length === 1) return middle.toFixed(2);
   return `${middle.toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}, ${ratios.length} pairs)`;
 }
+
+/**
+ * Whether micflow's and PyTorch's values of the same loss on the same inputs agree within a relative tolerance (of
+ * the larger magnitude), the bench's evidence that both sides compute the same thing. A ratio between different
+ * computations means nothing, so a mismatch withholds it.
+ */
+export function lossValueCheck(
+  micflow: number,
+  torch: number,
+  relativeTolerance = 1e-4,
+): { same: boolean; relative: number; message: string } {
+  const scale = Math.max(Math.abs(micflow), Math.abs(torch));
+  const relative = scale === 0 ? 0 : Math.abs(micflow - torch) / scale;
+  const same = Number.isFinite(micflow) && Number.isFinite(torch) && relative <= relativeTolerance;
+  const shown = `micflow ${micflow.toPrecision(8)} vs PyTorch ${torch.toPrecision(8)}, relative difference ${relative.toExponential(1)}`;
+  return same
+    ? { same, relative, message: `agree (${shown})` }
+    : { same, relative, message: `loss values differ: ${shown} > ${relativeTolerance.toExponential(0)} (not the same loss; no ratio)` };
+}

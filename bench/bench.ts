@@ -3,7 +3,8 @@
  *
  *   npm run bench -- [--rows unet2d,unet3d,loader] [--backends native,wasm] [--steps 10] [--warmup 2]
  *                    [--batch 4] [--size 256] [--batch3d 1] [--size3d 64] [--features3d 8,16,32,64,128]
- *                    [--loader-batches 50] [--vs-torch] [--repeat 1] [--flatness 50] [--json bench-results.json]
+ *                    [--loader-batches 50] [--crf-batch 4] [--crf-size 64] [--vs-torch] [--repeat 1] [--flatness 50]
+ *                    [--json bench-results.json]
  *
  * Rows:
  * - unet2d: PyMIC's UNet2D (16-32-64-128-256, 1,813,218 parameters), batch 4 of 1x256², 2 classes;
@@ -14,14 +15,24 @@
  *   last step (equal when nothing leaks; at least one warm-up step runs, the first creates Adam's moment variables);
  * - loader: samples/s through CsvDataset -> NormalizeWithMeanStd -> RandomFlip -> RandomCrop -> Batch on
  *   fixtures/brain-mr-2d (crop 80², batch 4) and fixtures/brain-mr-3d (crop 32³, batch 2), first epoch (decoding) and
- *   cached; PyTorch has no counterpart in this bench (no reference).
+ *   cached; PyTorch has no counterpart in this bench (no reference);
+ * - gatedcrf (only when asked, --rows gatedcrf: about 13 s, 19 s with --vs-torch): micflow's gatedCrfLoss with the
+ *   scribble-gatedcrf pipeline's settings (radius 5, kernels {weight 1, xy 5, image 0.1} + {weight 1, xy 3}, softmax) on
+ *   logits [4, 64, 64, 5] (--crf-batch, --crf-size), a one-channel image and a pseudo-random 0/1 mask as the gate. Per
+ *   backend: the median forward + backward (affinities, loss, tf.variableGrads w.r.t. the logits, loss and gradient
+ *   read back), the loss value, peak RSS and live tensors after the warm-up and after the last call (a difference is
+ *   flagged and exits 1). Inputs come from a 32-bit LCG that bench/torch_losses.py reproduces (gated-crf-row.ts).
  *
  * --vs-torch also runs bench/torch_unet.py (the same architecture, loss and optimiser in PyTorch; Debian's
  * python3-torch via /usr/bin/python3, or $MICFLOW_TORCH_PYTHON) per network row with the same thread count and prints
  * micflow / PyTorch per row. Both sides print their trainable parameter count; when they differ the row is flagged,
- * gets no ratio, and the bench exits with status 1. --repeat N runs micflow and PyTorch alternately N times per network
- * row and reports the median of the N ratios with their range: on a shared machine the load changes between the two
- * halves of one pair, and alternating shows how much that moves the ratio.
+ * gets no ratio, and the bench exits with status 1. For the gatedcrf row it runs bench/torch_losses.py instead: the
+ * same loss the way PyMIC computes it (F.unfold pair tensors, pymic/loss/seg/gatedcrf.py), restricted to inside-image
+ * pairs as micflow defines it, on bit-identical inputs; the two loss values must agree to a relative 1e-4, otherwise
+ * the row is flagged, gets no ratio, and the bench exits with status 1. The thread count is OMP_NUM_THREADS's (all
+ * cores when unset), passed to PyTorch as torch.set_num_threads. --repeat N runs micflow and PyTorch alternately N
+ * times per network or gatedcrf row and reports the median of the N ratios with their range: on a shared machine the
+ * load changes between the two halves of one pair, and alternating shows how much that moves the ratio.
  *
  * --flatness N trains N steps per network row (default row unet2d) and reports live tensors and RSS at steps 1, 10,
  * N/2 and N; growth is flagged (and exits 1): any change of the live tensor count, or RSS growing from step 10 on by
@@ -36,13 +47,14 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { flatnessVerdict, formatDuration, markdownTable, median, parameterCountCheck, ratioSummary, type FlatnessSample } from './bench-report.js';
+import { flatnessVerdict, formatDuration, lossValueCheck, markdownTable, median, parameterCountCheck, ratioSummary, type FlatnessSample } from './bench-report.js';
+import { GATED_CRF_ROW_DEFAULT, gatedCrfRowLabel, timeGatedCrfRow, type GatedCrfRowId, type GatedCrfRowSpec, type GatedCrfTimings } from './gated-crf-row.js';
 import { LOADER_ROWS, loaderRowLabel, measureLoaderRow, type LoaderRowId, type LoaderThroughput } from './loader-row.js';
 import { NETWORK_ROW_DEFAULTS, networkRowLabel, sampleNetworkFlatness, timeNetworkRow, type NetworkRowId, type NetworkRowSpec, type NetworkTimings } from './network-rows.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RESULT_MARKER = 'MICFLOW-BENCH-RESULT ';
-type RowId = NetworkRowId | LoaderRowId;
+type RowId = NetworkRowId | LoaderRowId | GatedCrfRowId;
 
 interface Options {
   rows: RowId[];
@@ -51,6 +63,7 @@ interface Options {
   warmup: number;
   network: Record<NetworkRowId, NetworkRowSpec>;
   loaderBatches: number;
+  crf: GatedCrfRowSpec;
   vsTorch: boolean;
   repeat: number;
   flatness?: number;
@@ -82,7 +95,9 @@ function parseOptions(argv: string[]): Options {
   const rowsText = value('rows') ?? (flatness ? 'unet2d' : 'unet2d,unet3d,loader');
   const rows = rowsText.split(',').filter(Boolean).flatMap((r): RowId[] => (r === 'loader' ? ['loader2d', 'loader3d'] : [r as RowId]));
   for (const r of rows) {
-    if (!(r in NETWORK_ROW_DEFAULTS) && !(r in LOADER_ROWS)) throw new Error(`--rows: unknown row ${r} (known: unet2d, unet3d, loader, loader2d, loader3d)`);
+    if (!(r in NETWORK_ROW_DEFAULTS) && !(r in LOADER_ROWS) && r !== 'gatedcrf') {
+      throw new Error(`--rows: unknown row ${r} (known: unet2d, unet3d, loader, loader2d, loader3d, gatedcrf)`);
+    }
   }
   const features3d = list('features3d', NETWORK_ROW_DEFAULTS.unet3d.features);
   if (features3d.length !== 4 && features3d.length !== 5) throw new Error(`--features3d needs 4 or 5 channel counts, got ${features3d.length}`);
@@ -103,6 +118,7 @@ function parseOptions(argv: string[]): Options {
       },
     },
     loaderBatches: integer('loader-batches', 50, 1),
+    crf: { ...GATED_CRF_ROW_DEFAULT, batch: integer('crf-batch', GATED_CRF_ROW_DEFAULT.batch, 1), size: integer('crf-size', GATED_CRF_ROW_DEFAULT.size, 2) },
     vsTorch: argv.includes('--vs-torch'),
     repeat: integer('repeat', 1, 1),
     flatness,
@@ -113,7 +129,8 @@ function parseOptions(argv: string[]): Options {
 }
 
 const isNetworkRow = (row: RowId): row is NetworkRowId => row in NETWORK_ROW_DEFAULTS;
-const rowLabel = (o: Options, row: RowId) => (isNetworkRow(row) ? networkRowLabel(o.network[row]) : loaderRowLabel(LOADER_ROWS[row]));
+const rowLabel = (o: Options, row: RowId) =>
+  isNetworkRow(row) ? networkRowLabel(o.network[row]) : row === 'gatedcrf' ? gatedCrfRowLabel(o.crf) : loaderRowLabel(LOADER_ROWS[row]);
 
 // ------------------------------------------------------------------------------------------------------------------
 // Child side: one row on one backend, one result line on stdout.
@@ -125,6 +142,7 @@ async function runChildWork(o: Options): Promise<unknown> {
     return sampleNetworkFlatness(o.network[row], backend, o.flatness ?? 50);
   }
   if (isNetworkRow(row)) return timeNetworkRow(o.network[row], backend, o.steps, o.warmup);
+  if (row === 'gatedcrf') return timeGatedCrfRow(o.crf, backend, o.steps, o.warmup);
   return measureLoaderRow(LOADER_ROWS[row], backend, o.loaderBatches, resolve(here, '..'));
 }
 
@@ -178,6 +196,46 @@ function runTorch(o: Options, spec: NetworkRowSpec, threads: number): TorchTimin
   return JSON.parse(line) as TorchTimings;
 }
 
+interface TorchLossTimings {
+  framework: string;
+  stepMs: number;
+  loss: number;
+  peakRssMb: number;
+}
+
+/** bench/torch_losses.py: the gated CRF loss PyMIC's way (F.unfold pair tensors) on the same inputs, same threads. */
+function runTorchGatedCrf(o: Options, threads: number): TorchLossTimings | { error: string } {
+  const python = process.env.MICFLOW_TORCH_PYTHON ?? '/usr/bin/python3';
+  const script = join(here, 'torch_losses.py');
+  const spec = o.crf;
+  const args = [
+    script, '--batch', String(spec.batch), '--size', String(spec.size), '--classes', String(spec.classes), '--radius', String(spec.radius),
+    '--kernels', JSON.stringify(spec.kernels), '--steps', String(o.steps), '--warmup', String(o.warmup), '--threads', String(threads),
+  ];
+  const result = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 24, env: benchEnvironment(), timeout: o.timeoutSeconds * 1000 });
+  const line = result.stdout?.split('\n').find((l) => l.startsWith('{'));
+  if (!line) {
+    const why = (result.stderr || String(result.error ?? `exit ${result.status}`)).trim().split('\n').pop();
+    return { error: `${python} ${script} failed: ${why} (Debian: apt-get install python3-torch)` };
+  }
+  return JSON.parse(line) as TorchLossTimings;
+}
+
+interface GatedCrfRowResult {
+  row: string;
+  backend: string;
+  ok: boolean;
+  error?: string;
+  timings?: GatedCrfTimings;
+  torch?: TorchLossTimings | { error: string };
+  /** The loss value check against PyTorch's (with --vs-torch); a mismatch withholds the ratio. */
+  lossCheck?: { same: boolean; relative: number; message: string };
+  ratio?: number;
+  /** With --repeat: the ratio of every micflow/PyTorch pair, and how many pairs ran. */
+  ratios?: number[];
+  runs?: number;
+}
+
 interface NetworkRowResult {
   row: string;
   rowId: NetworkRowId;
@@ -229,6 +287,19 @@ function combineRuns(runs: NetworkRowResult[]): NetworkRowResult {
   return { ...chosen, trainRatio: median(trainRatios), inferenceRatio: median(inferenceRatios), trainRatios, inferenceRatios, runs: runs.length };
 }
 
+/** As combineRuns: the run with the median time, the median of the per-pair ratios; any mismatched pair stays flagged. */
+function combineGatedCrfRuns(runs: GatedCrfRowResult[]): GatedCrfRowResult {
+  if (runs.length === 1) return runs[0];
+  const ok = runs.filter((r) => r.ok);
+  if (ok.length === 0) return runs[0];
+  const chosen = [...ok].sort((a, b) => a.timings!.stepMs - b.timings!.stepMs)[Math.floor(ok.length / 2)];
+  const ratios = ok.flatMap((r) => (r.ratio === undefined ? [] : [r.ratio]));
+  const mismatch = ok.find((r) => r.lossCheck && !r.lossCheck.same);
+  return { ...chosen, lossCheck: mismatch?.lossCheck ?? chosen.lossCheck, ratio: mismatch ? undefined : median(ratios), ratios: mismatch ? undefined : ratios, runs: runs.length };
+}
+
+const leakFree = (t: { liveTensorsBefore: number; liveTensorsAfter: number }) => t.liveTensorsBefore === t.liveTensorsAfter;
+
 const ratio = (r: number | undefined, all?: number[]) => (r === undefined ? '-' : ratioSummary(all && all.length > 1 ? all : [r]));
 const batches = (n: number) => `${n} batch${n === 1 ? '' : 'es'}`;
 const mb = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(0)} MB`);
@@ -269,6 +340,25 @@ function loaderTable(results: LoaderRowResult[]): string {
   );
 }
 
+function gatedCrfTable(results: GatedCrfRowResult[], vsTorch: boolean): string {
+  const header = ['row', 'backend', 'forward + backward', 'peak RSS', 'live tensors before/after', 'loss', ...(vsTorch ? ['loss vs torch', 'ratio vs torch'] : [])];
+  const lines: string[][] = results.map((r) => {
+    const t = r.timings;
+    const live = t ? `${t.liveTensorsBefore}/${t.liveTensorsAfter}${leakFree(t) ? '' : ' FLAGGED: grows'}` : '-';
+    const check = r.lossCheck ? (r.lossCheck.same ? `agree (rel. ${r.lossCheck.relative.toExponential(1)})` : `FLAGGED: ${r.lossCheck.message}`) : '-';
+    return [
+      r.row, r.backend, r.ok ? formatDuration(t?.stepMs) : `failed: ${r.error}`, mb(t?.peakRssMb), live, t ? t.loss.toPrecision(8) : '-',
+      ...(vsTorch ? [check, ratio(r.ratio, r.ratios)] : []),
+    ];
+  });
+  const torch = results[0]?.torch;
+  if (vsTorch && torch) {
+    if ('error' in torch) lines.push([results[0].row, 'pytorch', `failed: ${torch.error}`, '-', '-', '-', '-', '-']);
+    else lines.push([results[0].row, torch.framework, formatDuration(torch.stepMs), mb(torch.peakRssMb), '-', torch.loss.toPrecision(8), '-', '1.00']);
+  }
+  return markdownTable(header, lines);
+}
+
 function flatnessTable(results: FlatnessRowResult[]): string {
   const header = ['row', 'backend', 'step', 'live tensors', 'RSS', 'verdict'];
   const lines: string[][] = [];
@@ -305,7 +395,9 @@ async function main(): Promise<void> {
   const network: NetworkRowResult[] = [];
   const loader: LoaderRowResult[] = [];
   const flatness: FlatnessRowResult[] = [];
+  const gatedCrf: GatedCrfRowResult[] = [];
   let flagged = false;
+  let gatedCrfFlagged = false;
   for (const rowId of o.rows) {
     const row = rowLabel(o, rowId);
     if (o.flatness) {
@@ -317,6 +409,37 @@ async function main(): Promise<void> {
         flatness.push(result);
         console.log(`  ${row} on ${backend}: ${result.ok ? (result.flat ? 'flat' : `FLAGGED: ${result.problems!.join('; ')}`) : `failed: ${result.error}`}`);
       }
+      continue;
+    }
+    if (rowId === 'gatedcrf') {
+      // As the network rows: every backend, then PyTorch, alternating with --repeat.
+      const runs: GatedCrfRowResult[][] = [];
+      for (let repeat = 0; repeat < o.repeat; repeat++) {
+        const rowResults: GatedCrfRowResult[] = [];
+        for (const backend of o.backends) {
+          const outcome = runChild<GatedCrfTimings>(o, 'time', rowId, backend);
+          const result: GatedCrfRowResult = outcome.ok ? { row, backend, ok: true, timings: outcome.result } : { row, backend, ok: false, error: outcome.error };
+          if (result.ok && !leakFree(result.timings!)) gatedCrfFlagged = true;
+          rowResults.push(result);
+          console.log(`  ${row} on ${backend}: ${result.ok ? `forward + backward ${formatDuration(result.timings!.stepMs)}, loss ${result.timings!.loss.toPrecision(8)}` : `failed: ${result.error}`}`);
+        }
+        if (o.vsTorch) {
+          const torch = runTorchGatedCrf(o, threads);
+          console.log(`  ${row} in PyTorch: ${'error' in torch ? torch.error : `forward + backward ${formatDuration(torch.stepMs)}, loss ${torch.loss.toPrecision(8)}`}`);
+          for (const r of rowResults) {
+            r.torch = torch;
+            if (!r.ok || 'error' in torch) continue;
+            r.lossCheck = lossValueCheck(r.timings!.loss, torch.loss);
+            if (!r.lossCheck.same) {
+              gatedCrfFlagged = true;
+              continue;
+            }
+            r.ratio = r.timings!.stepMs / torch.stepMs;
+          }
+        }
+        runs.push(rowResults);
+      }
+      gatedCrf.push(...o.backends.map((_, b) => combineGatedCrfRuns(runs.map((run) => run[b]))));
       continue;
     }
     if (!isNetworkRow(rowId)) {
@@ -362,21 +485,28 @@ async function main(): Promise<void> {
   if (network.length) console.log('\n' + networkTable(network, o.vsTorch));
   if (loader.length) console.log('\n' + loaderTable(loader));
   if (flatness.length) console.log('\n' + flatnessTable(flatness));
+  if (gatedCrf.length) console.log('\n' + gatedCrfTable(gatedCrf, o.vsTorch));
   console.log(`\nload average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`);
   const result = {
     date: new Date().toISOString(),
     threads,
     ompWaitPolicy: benchEnvironment().OMP_WAIT_POLICY,
     loadAverage: { before: loadBefore, after: loadAfter },
-    options: { ...o, child: undefined },
+    // The gated CRF row's settings and results only when it ran, so that other runs' JSON stays as it was.
+    options: { ...o, child: undefined, crf: o.rows.includes('gatedcrf') ? o.crf : undefined },
     network,
     loader,
     flatness,
+    ...(gatedCrf.length ? { gatedCrf } : {}),
   };
   if (o.json) writeFileSync(o.json, JSON.stringify(result, null, 2));
   console.log('\n' + JSON.stringify(result));
   if (flagged) {
     console.log('\nbench: FLAGGED rows above (parameter counts differ, or tensors / RSS grow)');
+    process.exitCode = 1;
+  }
+  if (gatedCrfFlagged) {
+    console.log('\nbench: FLAGGED gated CRF row above (micflow and PyTorch loss values differ, or live tensors grow)');
     process.exitCode = 1;
   }
 }

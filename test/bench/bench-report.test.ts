@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { flatnessCheckpoints, flatnessVerdict, formatDuration, markdownTable, median, parameterCountCheck, ratioSummary } from '../../bench/bench-report.js';
+import { flatnessCheckpoints, flatnessVerdict, formatDuration, lossValueCheck, markdownTable, median, parameterCountCheck, ratioSummary } from '../../bench/bench-report.js';
+import { lcgUniform } from '../../bench/gated-crf-row.js';
 
 describe('bench report helpers', () => {
   describe('having timings', () => {
@@ -47,6 +48,31 @@ describe('bench report helpers', () => {
       const check = parameterCountCheck(1813218, 1813200);
       expect(check.same).toBe(false);
       expect(!check.same && check.message).toBe('parameter counts differ: micflow 1,813,218 vs PyTorch 1,813,200 (not the same network; no ratio)');
+    });
+  });
+
+  describe('when comparing loss values of micflow and PyTorch', () => {
+    it('should accept values within the relative tolerance, saying how close they are', () => {
+      const check = lossValueCheck(25.38656, 25.386564);
+      expect(check.same).toBe(true);
+      expect(check.message).toBe('agree (micflow 25.386560 vs PyTorch 25.386564, relative difference 1.6e-7)');
+    });
+
+    it('should flag values further apart, and non-finite values, and withhold the ratio', () => {
+      const check = lossValueCheck(25.4, 25.3);
+      expect(check.same).toBe(false);
+      expect(check.message).toBe('loss values differ: micflow 25.400000 vs PyTorch 25.300000, relative difference 3.9e-3 > 1e-4 (not the same loss; no ratio)');
+      expect(lossValueCheck(NaN, 1).same).toBe(false);
+    });
+
+    it('when both are 0 should accept them', () => {
+      expect(lossValueCheck(0, 0).same).toBe(true);
+    });
+  });
+
+  describe('when drawing the gated CRF row inputs', () => {
+    it('should reproduce the LCG stream bench/torch_losses.py draws (top 24 bits of 1664525 s + 1013904223 mod 2^32)', () => {
+      expect(Array.from(lcgUniform(1, 3))).toEqual([3967065 / 2 ** 24, 6195333 / 2 ** 24, 8459777 / 2 ** 24]);
     });
   });
 
