@@ -37,9 +37,10 @@ export interface GatedCrfOptions extends ActivatedLossOptions {
  *
  * The gate and the affinities are constants (no gradient flows into a mask or the image); the pair weights
  * g_i g_j K_ij are computed once per call in [N, S, H·W] and the pairwise sum runs as one fused op with its own
- * gradient ({@link weightedNeighbourDisagreement}). Against the formulation as one shifted slice per offset (~1800
- * tensor ops at r = 5), forward + backward on a 4×64²×5 batch at r = 5 took 0.46–0.53 s instead of 0.95–1.28 s on
- * the native backend and 0.50–0.70 s instead of 2.3–2.9 s on wasm (one thread, machine load 4).
+ * gradient ({@link weightedNeighbourDisagreement}). `npm run bench -- --rows gatedcrf --vs-torch` (4×64²×5, r = 5,
+ * gated, one thread, load 4.5–6.8): 0.31–0.42 s forward + backward on native, 0.32–0.47 s on wasm, against 0.27–0.30 s
+ * for PyTorch 1.13 running PyMIC's unfold formulation (ratios 1.03–1.39 native). The former formulation, one shifted
+ * slice per offset (~1800 tensor ops at r = 5), was about 2× slower on native and 4.5× on wasm, side by side.
  *
  * Reference: A. Obukhov, S. Georgoulis, D. Dai, L. Van Gool, "Gated CRF Loss for Weakly Supervised Semantic Image
  * Segmentation", arXiv:1906.04651, 2019; PyMIC `GatedCRFLoss` (pymic/loss/seg/gatedcrf.py). Differentiable by tfjs
