@@ -309,6 +309,24 @@ describe('kernel conformance', () => {
         tf.concat([x(), input([2, 1, 4, 5], 8)], 1),
         ...tf.split(x(), [1, 3, 1], 3),
       ]],
+      ['float32 operands stored as int32 (tfjs casts int32 to float32 without copying) and int32 stored as float32: comparisons, arithmetic, unary, data movement', () => {
+        const labels = tf.tensor(Array.from({ length: 120 }, (_, i) => (i * 7) % 5), [2, 3, 4, 5], 'int32');
+        const asFloat = tf.cast(labels, 'float32');
+        return [
+          tf.cast(tf.equal(labels, 1), 'float32'),
+          tf.cast(tf.greater(labels, 2), 'float32'),
+          tf.mul(labels, 0.5),
+          tf.add(asFloat, x()),
+          tf.sub(x(), asFloat),
+          tf.exp(tf.neg(asFloat)),
+          tf.sum(asFloat, [1, 2]),
+          tf.transpose(asFloat, [0, 3, 1, 2]),
+          tf.concat([asFloat, x()], 3),
+          // and int32 stored as float32 (tfjs's cpu OneHot output) through data movement
+          tf.cast(tf.transpose(tf.oneHot(tf.tensor1d([0, 2, 1, 3], 'int32'), 4), [1, 0]), 'float32'),
+          tf.cast(tf.slice(tf.oneHot(tf.tensor1d([0, 2, 1, 3], 'int32'), 4), [1, 0], [2, 4]), 'float32'),
+        ];
+      }],
       ['pooling in 2D', () => [tf.maxPool(input([2, 7, 6, 3], 1) as tf.Tensor4D, 2, 2, 'valid'), tf.avgPool(input([2, 7, 6, 3], 1) as tf.Tensor4D, 3, [2, 1], 'same')]],
     ];
     for (const backend of BACKENDS) {

@@ -9,8 +9,28 @@ export type NativeKernel = (args: KernelArgs, addon: NativeAddon) => Info | Info
 
 const { backend_util, util } = tf;
 
+/**
+ * A tensor's storage as the addon reads it. A float32 tensor is not always stored in a Float32Array: tfjs's cpu Cast
+ * from int32 to float32 (also the implicit upcast of `tf.equal(int32Labels, 1)` or `tf.mul(int32, 0.5)`) shares the
+ * int32 tensor's Int32Array, since no value changes. The addon would read those int32 bits as floats (1 → 1.4e-45), so
+ * such storage is copied into a Float32Array here (not in place: the int32 tensor shares it).
+ */
 function values(backend: MathBackendCPU, t: Info): Float32Array {
-  return backend.data.get(t.dataId).values as Float32Array;
+  const stored = backend.data.get(t.dataId).values;
+  if (t.dtype === 'float32' && !(stored instanceof Float32Array)) {
+    return Float32Array.from(stored as ArrayLike<number>);
+  }
+  return stored as Float32Array;
+}
+/**
+ * Storage for a data-movement kernel, which copies 4-byte elements whatever the dtype: float32 as {@link values} gives
+ * it, int32 as an Int32Array (tfjs's cpu OneHot stores its int32 output in a Float32Array), other dtypes as stored.
+ */
+function storedElements(backend: MathBackendCPU, t: Info): Float32Array {
+  if (t.dtype === 'float32') return values(backend, t);
+  const stored = backend.data.get(t.dataId).values;
+  if (t.dtype === 'int32' && !(stored instanceof Int32Array)) return Int32Array.from(stored as ArrayLike<number>) as unknown as Float32Array;
+  return stored as Float32Array;
 }
 function bytes(backend: MathBackendCPU, t: Info): Uint8Array {
   return backend.data.get(t.dataId).values as Uint8Array;
@@ -484,7 +504,7 @@ export const slice: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
   const strides = contiguousStrides(x.shape);
   const offset = begin.reduce((acc, b, i) => acc + b * strides[i], 0);
   const out = movedOutput(backend, size, x.dtype);
-  if (out.data.length) addon.gather(backend.data.get(x.dataId).values as Float32Array, size, size.length ? strides : [], offset, out.data);
+  if (out.data.length) addon.gather(storedElements(backend, x), size, size.length ? strides : [], offset, out.data);
   return out.info;
 };
 
@@ -494,7 +514,7 @@ export const splitV: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => 
   const axis = util.parseAxisParam(attrs.axis as number, x.shape)[0];
   const sizes = backend_util.prepareSplitSize(x as tf.Tensor, attrs.numOrSizeSplits as number[], axis);
   const strides = contiguousStrides(x.shape);
-  const source = backend.data.get(x.dataId).values as Float32Array;
+  const source = storedElements(backend, x);
   let at = 0;
   return sizes.map((size) => {
     const shape = x.shape.map((d, i) => (i === axis ? size : d));
@@ -513,7 +533,7 @@ export const reverse: NativeKernel = ({ inputs, backend, attrs = {} }, addon) =>
   const strides = own.map((s, i) => (dims.includes(i) ? -s : s));
   const offset = dims.reduce((acc, d) => acc + (x.shape[d] - 1) * own[d], 0);
   const out = movedOutput(backend, x.shape, x.dtype);
-  if (out.data.length) addon.gather(backend.data.get(x.dataId).values as Float32Array, x.shape, strides, offset, out.data);
+  if (out.data.length) addon.gather(storedElements(backend, x), x.shape, strides, offset, out.data);
   return out.info;
 };
 
@@ -524,7 +544,7 @@ export const transpose: NativeKernel = ({ inputs, backend, attrs = {} }, addon) 
   const strides = contiguousStrides(x.shape);
   const outShape = perm.map((p) => x.shape[p]);
   const out = movedOutput(backend, outShape, x.dtype);
-  if (out.data.length) addon.gather(backend.data.get(x.dataId).values as Float32Array, outShape, perm.map((p) => strides[p]), 0, out.data);
+  if (out.data.length) addon.gather(storedElements(backend, x), outShape, perm.map((p) => strides[p]), 0, out.data);
   return out.info;
 };
 
@@ -550,7 +570,7 @@ export const concat: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => 
   const strides = contiguousStrides(outShape);
   let at = 0;
   for (const p of parts) {
-    if (util.sizeFromShape(p.shape) > 0) addon.scatter(backend.data.get(p.dataId).values as Float32Array, p.shape, out.data, strides, at * strides[axis]);
+    if (util.sizeFromShape(p.shape) > 0) addon.scatter(storedElements(backend, p), p.shape, out.data, strides, at * strides[axis]);
     at += p.shape[axis];
   }
   return out.info;
