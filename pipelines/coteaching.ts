@@ -16,6 +16,7 @@ import { augmentedBatchBranch, validationAndTestNodes } from './shared/brain-mr-
  *                                                 └─ predB(netB) ─ lossMapB ─ selectForA ─┴×┴─ ceB = CE(predB, mask) ─┴─ loss
  *   forgetRate = LinearRampup(60 → 480, 0 → 0.2) → selectForA, selectForB         loss = ceA + ceB ─ optimise(netA, netB)
  *   nets = MultiNet(netA, netB, average) ─ validate(every 50) → best checkpoint ─ evaluate(best) on the test split
+ *   droppedForA = DroppedFractionByClass(selectForA.mask, label): per class, the share of its pixels netA is not trained on
  */
 export default pipeline({
   name: 'coteaching',
@@ -35,6 +36,8 @@ export default pipeline({
     forgetRate: stage('LinearRampup', { start: 60, end: 480, max: 0.2 }),
     selectForA: stage('SmallLossSelection', { scope: 'batch' }, { lossMaps: ['lossMapB'], forgetRate: 'forgetRate' }),
     selectForB: stage('SmallLossSelection', { scope: 'batch' }, { lossMaps: ['lossMapA'], forgetRate: 'forgetRate' }),
+    // Diagnostic: per class, the share of its labelled pixels that netA's selection leaves out (terms droppedForA.<class>).
+    droppedForA: stage('DroppedFractionByClass', { classNames: ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus'] }, { mask: 'selectForA.mask', label: 'batch.label' }),
     ceA: stage('CrossEntropyLoss', {}, { prediction: 'predA.logits', label: 'batch.label', mask: 'selectForA.mask' }),
     ceB: stage('CrossEntropyLoss', {}, { prediction: 'predB.logits', label: 'batch.label', mask: 'selectForB.mask' }),
     loss: stage('WeightedSum', {}, { terms: ['ceA', 'ceB'], weights: [1, 1] }),

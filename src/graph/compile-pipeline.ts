@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Container } from 'inversify';
 import { concat, defer, from, Observable, of, range, concatMap, finalize } from 'rxjs';
 import { MicflowError } from '../errors/micflow-error.js';
+import { lossDependencies, placeProbes } from './probe-placement.js';
 import type { IterationEvent, RunEvent } from '../events/run-event.js';
 import type { TensorRuntime } from '../runtime/tensor-runtime.js';
 import type { RunContext } from './run-context.js';
@@ -269,29 +270,20 @@ function lossSourceKey(node: ValidatedNode): string {
   return `${source.node}.${source.port}`;
 }
 
-/** For each optimiser: the tensor nodes and feeders its loss depends on (not through network references). */
+/** For each optimiser: the tensor nodes and feeders its loss depends on (not through network references), and the probes it computes. */
 function planOptimisers(
   validated: ValidatedPipeline,
   instances: ReadonlyMap<string, Stage>,
   networks: ReadonlyMap<string, NetworkState>,
 ): OptimiserPlan[] {
   const plans: OptimiserPlan[] = [];
+  const probes = placeProbes(validated.nodes, validated.order);
   for (const name of validated.order) {
     const optimiser = instances.get(name);
     if (!(optimiser instanceof OptimiserStage)) continue;
     const node = validated.nodes.get(name)!;
-    const needed = new Set<string>();
-    const stack = [...(node.inputs.loss ?? [])];
-    while (stack.length) {
-      const source = stack.pop()!;
-      if (source.kind !== 'port' || needed.has(source.node)) continue;
-      needed.add(source.node);
-      const upstream = validated.nodes.get(source.node)!;
-      for (const [port, sources] of Object.entries(upstream.inputs)) {
-        if (upstream.stageClass.inputs[port].type === 'network') continue;
-        stack.push(...sources);
-      }
-    }
+    const needed = lossDependencies(validated.nodes, name);
+    for (const [probe, placed] of probes) if (placed === name) needed.add(probe);
     const tensorNodes = validated.order.filter((n) => needed.has(n) && instances.get(n) instanceof TensorStage);
     const feederNodes = validated.order.filter((n) => needed.has(n) && instances.get(n) instanceof FeederStage);
     const variables: tf.Variable[] = [];

@@ -16,8 +16,11 @@ import type { StageContext } from './stage-context.js';
  * - `tensor`:    computes tensors from tensors inside a tick, under the gradient tape of the optimiser it feeds.
  * - `optimiser`: a sink; each tick it differentiates its `loss` input with respect to its networks and steps.
  * - `hook`:      a sink that runs between ticks (validation, checkpoints, evaluation) and reports events.
+ * - `probe`:     a sink computed like a `tensor` stage within the tick of the optimiser whose loss depends on everything
+ *                it reads; its scalar outputs are reported with that optimiser's terms (diagnostics: what a
+ *                selection mask drops, how confident a teacher is) and feed nothing.
  */
-export type StageKind = 'samples' | 'feeder' | 'network' | 'tensor' | 'optimiser' | 'hook';
+export type StageKind = 'samples' | 'feeder' | 'network' | 'tensor' | 'optimiser' | 'hook' | 'probe';
 
 /** The value a `network` port carries. */
 export interface NetworkState {
@@ -95,6 +98,11 @@ export abstract class TensorStage<P = unknown> extends Stage<P> {
   static readonly kind: StageKind = 'tensor';
   /** Runs inside the tick's gradient tape and tidy scope; must not read tensor data back. */
   abstract compute(inputs: TensorInputs, tick: TickContext): Record<string, tf.Tensor>;
+}
+
+/** A tensor stage that is a sink: computed for its reported scalar outputs only (see StageKind `probe`). */
+export abstract class ProbeStage<P = unknown> extends TensorStage<P> {
+  static override readonly kind: StageKind = 'probe';
 }
 
 export abstract class OptimiserStage<P = unknown> extends Stage<P> {

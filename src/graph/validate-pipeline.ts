@@ -6,6 +6,7 @@ import type { PortSpec } from './port-spec.js';
 import type { StageClass } from './stage.js';
 import type { StageRegistry } from './stage-registry.js';
 import { nodeOutputSpecs } from './node-output-specs.js';
+import { placeProbes } from './probe-placement.js';
 
 export type ResolvedWiring =
   | { readonly kind: 'port'; readonly node: string; readonly port: string }
@@ -151,7 +152,7 @@ export function validatePipeline(
     const visit = (name: string): boolean => {
       if (reaches.has(name)) return true;
       const kind = nodes.get(name)!.stageClass.kind;
-      if (kind === 'optimiser' || kind === 'hook') {
+      if (kind === 'optimiser' || kind === 'hook' || kind === 'probe') {
         reaches.add(name);
         return true;
       }
@@ -165,9 +166,22 @@ export function validatePipeline(
           kind: 'unreachable-node',
           node: name,
           key: `nodes.${name}`,
-          message: 'its outputs reach no optimiser or hook, so it would never run; wire it or remove it',
+          message: 'its outputs reach no optimiser, hook or probe, so it would never run; wire it or remove it',
         });
       }
+    }
+  }
+
+  // 5. A probe runs in the tick of an optimiser whose loss depends on everything it reads.
+  if (problems.length === 0 && order) {
+    for (const [name, optimiser] of placeProbes(nodes, order)) {
+      if (optimiser !== undefined) continue;
+      problems.push({
+        kind: 'unreachable-node',
+        node: name,
+        key: `nodes.${name}.inputs`,
+        message: "a probe must read only nodes that one optimiser's loss depends on (it runs in that optimiser's tick); wire it to one training branch",
+      });
     }
   }
 

@@ -48,6 +48,7 @@ import { PixelCrossEntropy } from './selection/pixel-cross-entropy.js';
 import { SmallLossSelection } from './selection/small-loss-selection.js';
 import { ConfidentLearningMask } from './selection/confident-learning-mask.js';
 import { DivergenceAwareSelection } from './selection/divergence-aware-selection.js';
+import { DroppedFractionByClass } from './selection/dropped-fraction-by-class.js';
 import { SharpenedVoteLabel } from './pseudo-labels/sharpened-vote-label.js';
 import { InputNoise } from './perturbations/input-noise.js';
 import { ConsistencyLoss } from './losses/consistency-loss-stage.js';
@@ -156,6 +157,7 @@ export const builtInStageClasses: readonly StageClass[] = [
   SharpenedVoteLabel,
   PixelCrossEntropy,
   SmallLossSelection,
+  DroppedFractionByClass,
   ConfidentLearningMask,
   DivergenceAwareSelection,
   DynamicMixPseudoLabel,

@@ -155,6 +155,13 @@ describe('validatePipeline', () => {
     });
   });
 
+  describe('when a probe reads the training branch and feeds nothing', () => {
+    it('should count it as a sink, not as unreachable', () => {
+      const probe = stage('DroppedFractionByClass', { classNames: ['bg', 'a', 'b', 'c', 'd'] }, { mask: 'batch.label', label: 'batch.label' });
+      expect(kinds(supervised({ probe }))).toEqual([]);
+    });
+  });
+
   describe('when the definition itself is malformed', () => {
     it('should report the bad keys of the definition', () => {
       const bad = { ...supervised(), schedule: { iterations: -1, seed: 0 }, nodes: { '1st': { stage: 'Batch' } } };

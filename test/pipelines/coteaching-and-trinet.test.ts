@@ -58,6 +58,11 @@ describe('the coteaching pipeline', () => {
           expect(t[`${select}.kept`] * PIXELS, `${select} at ${iteration}`).toBe(Math.floor(Math.fround(1 - Math.fround(t.forgetRate)) * PIXELS));
         }
         expect(t.loss).toBeCloseTo(t.ceA + t.ceB, 5);
+        // The probe: per class, the share of its pixels selectForA leaves out; none when nothing is forgotten.
+        const dropped = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus'].map((c) => t[`droppedForA.${c}`]);
+        for (const d of dropped) expect(d).toBeGreaterThanOrEqual(0), expect(d).toBeLessThanOrEqual(1);
+        if (t.forgetRate === 0) expect(dropped).toEqual([0, 0, 0, 0, 0]);
+        else expect(Math.max(...dropped)).toBeGreaterThan(0);
       });
     });
   });

@@ -80,6 +80,34 @@ describe('a compiled supervised pipeline', () => {
     });
   });
 
+  describe('having a probe on the training branch', () => {
+    const names = ['bg', 'caudate', 'putamen', 'thalamus', 'hippocampus'];
+    it('should report its scalars with the optimiser\'s terms without changing the loss', async () => {
+      // mask = the label map itself: label 0 pixels read as "left out", so only the background is dropped, entirely.
+      const probe = stage('DroppedFractionByClass', { classNames: names }, { mask: 'batch.label', label: 'batch.label' });
+      const { compiled } = await startPipelineRun(preparePipelineRun(tinySupervisedPipeline(1, { probe })), { out: null });
+      try {
+        const event = await compiled.tick(1);
+        expect(event.terms['probe.bg']).toBe(1);
+        // overall: the background's share of the crops, strictly between 0 and 1 (the exact value is unit-tested)
+        expect(event.terms.probe).toBeGreaterThan(0);
+        expect(event.terms.probe).toBeLessThan(1);
+        for (const name of names.slice(1)) expect(event.terms[`probe.${name}`]).toBe(0);
+        expect(event.terms.loss).toBeCloseTo(event.terms.dice + event.terms.ce, 5);
+      } finally {
+        compiled.dispose();
+      }
+    });
+
+    it('when it reads a node no optimiser\'s loss depends on, should fail validation, naming the probe', () => {
+      const nodes = {
+        lossMap: stage('PixelCrossEntropy', {}, { prediction: 'predict.logits', label: 'batch.label' }),
+        probe: stage('DroppedFractionByClass', { classNames: names }, { mask: 'lossMap.map', label: 'batch.label' }),
+      };
+      expect(() => preparePipelineRun(tinySupervisedPipeline(1, nodes))).toThrow(/nodes\.probe\.inputs: a probe must read only nodes that one optimiser's loss depends on/);
+    });
+  });
+
   describe('when run end to end with a run directory', () => {
     it('should write config, metrics, checkpoints and the evaluation table', async () => {
       const out = mkdtempSync(join(tmpdir(), 'micflow-run-'));
