@@ -83,9 +83,14 @@ describe('a compiled supervised pipeline', () => {
   describe('having a probe on the training branch', () => {
     const names = ['bg', 'caudate', 'putamen', 'thalamus', 'hippocampus'];
     it('should report its scalars with the optimiser\'s terms without changing the loss', async () => {
-      // mask = the label map itself: label 0 pixels read as "left out", so only the background is dropped, entirely.
-      const probe = stage('DroppedFractionByClass', { classNames: names }, { mask: 'batch.label', label: 'batch.label' });
-      const { compiled } = await startPipelineRun(preparePipelineRun(tinySupervisedPipeline(1, { probe })), { out: null });
+      // A 0/1 mask that leaves out exactly the background (label ≠ 0), used by the CE term so the probe's inputs are on
+      // the loss's branch: the probe must report all of the background dropped and none of the other classes.
+      const nodes = {
+        foreground: stage('PartialLabelMask', { unannotatedValue: 0 }, { label: 'batch.label' }),
+        ce: stage('CrossEntropyLoss', {}, { prediction: 'predict.logits', label: 'batch.label', mask: 'foreground.mask' }),
+        probe: stage('DroppedFractionByClass', { classNames: names }, { mask: 'foreground.mask', label: 'batch.label' }),
+      };
+      const { compiled } = await startPipelineRun(preparePipelineRun(tinySupervisedPipeline(1, nodes)), { out: null });
       try {
         const event = await compiled.tick(1);
         expect(event.terms['probe.bg']).toBe(1);
