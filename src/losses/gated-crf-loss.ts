@@ -4,7 +4,7 @@ import { MicflowError } from '../errors/micflow-error.js';
 import { pixelNeighbourhood, type PixelNeighbourhood } from '../runtime/ops/pixel-neighbourhood.js';
 import { weightedNeighbourDisagreement } from '../runtime/ops/weighted-neighbour-disagreement.js';
 import { activatePrediction, type ActivatedLossOptions } from './loss-activation.js';
-import { checkLossParameter, checkPixelWeights, checkPredictionOnly, combinedPixelWeight, nonZeroDenominator } from './loss-inputs.js';
+import { checkLossParameter, checkPixelWeights, checkPredictionOnly, combinedPixelWeight } from './loss-inputs.js';
 
 /** One Gaussian kernel of the affinity: weight exp(-|dxy|^2 / 2 xy^2 - |dI|^2 / 2 image^2), each term optional. */
 export interface GatedCrfKernel {
