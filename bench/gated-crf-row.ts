@@ -5,7 +5,6 @@
  * loss the way PyMIC does (F.unfold pair tensors) from the same inputs: both sides draw them from {@link lcgUniform},
  * so the bench can check that the two loss values agree before it prints a ratio.
  */
-import type * as tfTypes from '@tensorflow/tfjs-core';
 import { median } from './bench-report.js';
 
 export type GatedCrfRowId = 'gatedcrf';
