@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import coteaching from '../../pipelines/coteaching.js';
+import coteachingClassBalanced from '../../pipelines/coteaching-class-balanced.js';
 import trinet from '../../pipelines/trinet.js';
 import type { PipelineDefinition } from '../../src/graph/pipeline-definition.js';
 import { preparePipelineRun, startPipelineRun } from '../../src/run/pipeline-run.js';
@@ -63,6 +64,23 @@ describe('the coteaching pipeline', () => {
         for (const d of dropped) expect(d).toBeGreaterThanOrEqual(0), expect(d).toBeLessThanOrEqual(1);
         if (t.forgetRate === 0) expect(dropped).toEqual([0, 0, 0, 0, 0]);
         else expect(Math.max(...dropped)).toBeGreaterThan(0);
+      });
+    });
+  });
+});
+
+describe('the coteaching-class-balanced pipeline', () => {
+  describe('when run for a few ticks on tiny crops with the forget rate ramped over ticks 0–2', () => {
+    it('should leave out of every class at least the forget rate of its pixels, the background within a pixel of it', async () => {
+      await threeTicks(coteachingClassBalanced, ['netA', 'netB'], (t) => {
+        expect(t.droppedForA).toBeCloseTo(1 - t['selectForA.kept'], 6);
+        for (const c of ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus']) {
+          // floor(keep · count) kept per class: at least the forget rate dropped (0 for a class absent from the batch).
+          const dropped = t[`droppedForA.${c}`];
+          if (dropped > 0) expect(dropped, c).toBeGreaterThanOrEqual(Math.fround(t.forgetRate) - 1e-6);
+        }
+        expect(t['droppedForA.background']).toBeLessThan(t.forgetRate + 0.01);
+        expect(t.loss).toBeCloseTo(t.ceA + t.ceB, 5);
       });
     });
   });

@@ -8,37 +8,66 @@ const params = z
   .object({
     /** A constant forget rate, when no `forgetRate` schedule is wired: the fraction of pixels left out. */
     forgetRate: z.number().min(0).max(1).nullable().default(null),
-    /** Rank the pixels of the whole batch together (PyMIC's NLLCoTeaching and NLLTriNet) or of each image apart. */
-    scope: z.enum(['batch', 'image']).default('batch'),
+    /**
+     * Rank the pixels of the whole batch together (PyMIC's NLLCoTeaching and NLLTriNet), of each image apart, or of each
+     * (noisy) label class apart over the batch ('class', needs the `label` input and `classes`): every class then keeps
+     * floor((1 − forget rate) · its pixel count), so the hard pixels of small structures are not all dropped first.
+     */
+    scope: z.enum(['batch', 'image', 'class']).default('batch'),
+    /** Number of classes (labels 0..classes−1) for scope 'class'; pixels with other labels are never kept. */
+    classes: z.number().int().min(2).nullable().default(null),
     /**
      * With several loss maps: 'intersection' keeps a pixel that every map ranks among its smallest (the tri-network's
      * two selecting networks, PyMIC's mask1 · mask2); 'mean' ranks the pixels by the maps' mean.
      */
     combine: z.enum(['intersection', 'mean']).default('intersection'),
   })
-  .strict();
+  .strict()
+  .refine((p) => p.scope !== 'class' || p.classes !== null, { message: 'scope "class" needs "classes"', path: ['classes'] });
 
 type SmallLossSelectionParams = z.infer<typeof params>;
 
 /**
  * The mask of the pixels with the smallest loss ranked over each row of `values` [rows, pixels]: the k = floor(keep ·
  * pixels) smallest per row, k computed in float32 from the scalar `keep` (no value is read back). Equal values are
- * taken in pixel order (lower flat index first), on every backend: the k-th smallest value t comes from a sort, every
- * pixel below t is kept, and of the pixels equal to t the first k − #below in index order (a cumulative count).
- * Returns float32 0/1 of the shape of `values`. Call inside tf.tidy.
+ * taken in pixel order (lower flat index first), on every backend. Returns float32 0/1 of the shape of `values`. Call
+ * inside tf.tidy.
  */
 export function smallestFractionMask(values: tf.Tensor2D, keep: tf.Scalar): tf.Tensor2D {
+  const [rows, pixels] = values.shape;
+  return smallestCountMask(values, tf.mul(tf.ones([rows, 1]), tf.floor(tf.mul(keep, pixels))) as tf.Tensor2D);
+}
+
+/**
+ * The mask of the k[r] smallest values of each row r of `values` [rows, pixels] (k [rows, 1], float32 whole numbers):
+ * the k-th smallest value t of the row comes from a sort, every pixel below t is kept, and of the pixels equal to t the
+ * first k − #below in index order (a cumulative count). A row of +Infinity with k = 0 keeps nothing. Call inside tf.tidy.
+ */
+export function smallestCountMask(values: tf.Tensor2D, k: tf.Tensor2D): tf.Tensor2D {
   const pixels = values.shape[1];
   const ascending = tf.neg(tf.topk(tf.neg(values), pixels).values);
-  const k = tf.floor(tf.mul(keep, pixels));
-  const kthIndex = tf.reshape(tf.cast(tf.maximum(tf.sub(k, 1), 0), 'int32'), [1]);
-  const kth = tf.gather(ascending, kthIndex, 1); // [rows, 1]
+  const kthIndex = tf.cast(tf.maximum(tf.sub(k, 1), 0), 'int32'); // [rows, 1]
+  const atKth = tf.equal(tf.reshape(tf.range(0, pixels, 1, 'int32'), [1, pixels]), kthIndex);
+  const kth = tf.min(tf.where(atKth, ascending, tf.fill(ascending.shape, Infinity)), 1, true); // [rows, 1]
   const below = tf.cast(tf.less(values, kth), 'float32');
   const equal = tf.cast(tf.equal(values, kth), 'float32');
   const stillNeeded = tf.sub(k, tf.sum(below, 1, true)); // [rows, 1]; 0 when k = 0, so nothing is kept then
   const equalOrder = tf.cumsum(equal, 1); // 1 for the first pixel equal to the k-th value, 2 for the second, ...
   const keptEqual = tf.mul(equal, tf.cast(tf.lessEqual(equalOrder, stillNeeded), 'float32'));
   return tf.add(below, keptEqual) as tf.Tensor2D;
+}
+
+/**
+ * Per class over the whole map: each label class c keeps the floor(keep · count_c) pixels of the class with the
+ * smallest loss (ties in pixel order). Returns float32 0/1 of the map's shape.
+ */
+function smallestFractionPerClass(map: tf.Tensor, label: tf.Tensor, classes: number, keep: tf.Scalar): tf.Tensor {
+  const pixels = map.size;
+  const flat = tf.reshape(map, [1, pixels]);
+  const isClass = tf.equal(tf.reshape(tf.cast(label, 'int32'), [1, pixels]), tf.reshape(tf.range(0, classes, 1, 'int32'), [classes, 1])); // [C, P]
+  const values = tf.where(isClass, tf.tile(flat, [classes, 1]), tf.fill([classes, pixels], Infinity)) as tf.Tensor2D;
+  const k = tf.floor(tf.mul(keep, tf.sum(tf.cast(isClass, 'float32'), 1, true))) as tf.Tensor2D;
+  return tf.reshape(tf.sum(smallestCountMask(values, k), 0), map.shape);
 }
 
 /**
@@ -51,8 +80,9 @@ export function smallestFractionMask(values: tf.Tensor2D, keep: tf.Scalar): tf.T
  * on the pixels both others select ('intersection'). Feed `mask` to a loss's `mask` input. The forget rate comes from a
  * schedule node (LinearRampup) or the `forgetRate` param. PyMIC's NLLCoTeaching keeps the int(keep · n) smallest as
  * here; its NLLTriNet keeps the pixels below the keep-ratio quantile, the same up to ties and the quantile's
- * interpolation. The mask is computed off the gradient tape (a constant to the optimiser); `kept` reports the fraction
- * of pixels kept.
+ * interpolation. Scope 'class' (micflow's, not PyMIC's) ranks within each label class, so a class whose pixels are all
+ * hard (a small structure) keeps its share too. The mask is computed off the gradient tape (a constant to the
+ * optimiser); `kept` reports the fraction of pixels kept.
  */
 export class SmallLossSelection extends TensorStage<SmallLossSelectionParams> {
   static readonly className = 'SmallLossSelection';
@@ -63,6 +93,7 @@ export class SmallLossSelection extends TensorStage<SmallLossSelectionParams> {
   static readonly inputs = {
     lossMaps: { type: 'tensor', list: true, description: 'per-pixel losses [N, ...spatial], one map per selecting network' },
     forgetRate: { type: 'scalar', optional: true, description: 'fraction of pixels to leave out this tick (a schedule); else params.forgetRate' },
+    label: { type: 'tensor', optional: true, description: 'label map [N, ...spatial] the losses were computed against (scope "class" only)' },
   } as const;
   static readonly outputs = {
     mask: { type: 'tensor', description: '1 for the selected pixels, 0 elsewhere [N, ...spatial]' },
@@ -73,6 +104,9 @@ export class SmallLossSelection extends TensorStage<SmallLossSelectionParams> {
     const wired = lengths.forgetRate !== undefined;
     if (wired && p.forgetRate !== null) return 'forgetRate is both wired and set in params; use one';
     if (!wired && p.forgetRate === null) return 'no forget rate: wire a schedule to input "forgetRate" or set params.forgetRate';
+    const labelled = lengths.label !== undefined;
+    if (p.scope === 'class' && !labelled) return 'scope "class" ranks within each label class: wire input "label"';
+    if (p.scope !== 'class' && labelled) return `input "label" is read only with scope "class" (scope is "${p.scope}")`;
     return undefined;
   }
 
@@ -89,14 +123,20 @@ export class SmallLossSelection extends TensorStage<SmallLossSelectionParams> {
     const forgetRate = wired === undefined ? tf.scalar(this.params.forgetRate ?? 0) : wired;
     if (forgetRate.rank !== 0) throw new MicflowError('invalid-shape', `node "${this.nodeName}": forgetRate must be a scalar, got [${forgetRate.shape}]`);
     const keep = tf.clipByValue(tf.sub(1, forgetRate), 0, 1) as tf.Scalar;
-    const rows = this.params.scope === 'batch' ? 1 : shape[0];
-    const asRows = (m: tf.Tensor) => tf.reshape(m, [rows, m.size / rows]) as tf.Tensor2D;
-    const mask = withoutGradient(maps, (...values) => {
-      const rowMask =
-        this.params.combine === 'mean' || values.length === 1
-          ? smallestFractionMask(asRows(values.length === 1 ? values[0] : tf.div(tf.addN(values), values.length)), keep)
-          : values.map((m) => smallestFractionMask(asRows(m), keep)).reduce((a, b) => tf.mul(a, b) as tf.Tensor2D);
-      return tf.reshape(rowMask, shape);
+    const label = inputs.label as tf.Tensor | undefined;
+    if (label !== undefined && label.shape.join('x') !== shape.join('x')) {
+      throw new MicflowError('invalid-shape', `node "${this.nodeName}": label [${label.shape}] must have the loss maps' shape [${shape}]`);
+    }
+    const rows = this.params.scope === 'image' ? shape[0] : 1;
+    const selectFrom = (m: tf.Tensor): tf.Tensor =>
+      this.params.scope === 'class'
+        ? smallestFractionPerClass(m, label as tf.Tensor, this.params.classes as number, keep)
+        : tf.reshape(smallestFractionMask(tf.reshape(m, [rows, m.size / rows]) as tf.Tensor2D, keep), shape);
+    const mask = withoutGradient(label === undefined ? maps : [...maps, label], (...values) => {
+      const lossMaps = label === undefined ? values : values.slice(0, -1);
+      return this.params.combine === 'mean' || lossMaps.length === 1
+        ? selectFrom(lossMaps.length === 1 ? lossMaps[0] : tf.div(tf.addN(lossMaps), lossMaps.length))
+        : lossMaps.map(selectFrom).reduce((a, b) => tf.mul(a, b));
     });
     return { mask, kept: tf.mean(mask) };
   }

@@ -17,10 +17,11 @@ function selection(params: Record<string, unknown>): SmallLossSelection {
 }
 
 /** The stage's mask (flat) and kept fraction for loss maps given as flat arrays of one shape. */
-function select(params: Record<string, unknown>, maps: number[][] | Float32Array[], shape: number[], forgetRate?: number) {
+function select(params: Record<string, unknown>, maps: number[][] | Float32Array[], shape: number[], forgetRate?: number, label?: ArrayLike<number>) {
   return tf.tidy(() => {
     const inputs: Record<string, tf.Tensor | tf.Tensor[]> = { lossMaps: maps.map((m) => tf.tensor(Array.from(m), shape)) };
     if (forgetRate !== undefined) inputs.forgetRate = tf.scalar(forgetRate);
+    if (label !== undefined) inputs.label = tf.tensor(Array.from(label), shape, 'int32');
     const out = selection(params).compute(inputs);
     return { mask: Array.from(out.mask.dataSync()), kept: out.kept.dataSync()[0], shape: out.mask.shape };
   });
@@ -108,6 +109,48 @@ describe('SmallLossSelection', () => {
       const b = [0.9, 0.0, 0.4, 0.2];
       // Means: 0.5, 0.45, 0.45, 0.25 → keep 2: index 3, then the first of the tied 0.45s (index 1).
       expect(select({ forgetRate: 0.5, combine: 'mean' }, [a, b], [1, 4]).mask).toEqual([0, 1, 0, 1]);
+    });
+  });
+
+  describe('having class scope', () => {
+    it('should keep floor(keep · count) of each class, its smallest, when a class has only large losses', () => {
+      // Class 1 (indices 6, 7) has the two largest losses; batch scope at forget 0.5 keeps none of it, class scope one.
+      const losses = [0, 1, 2, 3, 4, 5, 9, 8];
+      const label = [0, 0, 0, 0, 0, 0, 1, 1];
+      expect(select({ forgetRate: 0.5 }, [losses], [1, 8]).mask).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
+      expect(select({ forgetRate: 0.5, scope: 'class', classes: 2 }, [losses], [1, 8], undefined, label).mask).toEqual([1, 1, 1, 0, 0, 0, 0, 1]);
+    });
+
+    for (const backend of BACKENDS) {
+      it(`on the ${backend} backend, should match a per-class reference on random maps with ties, absent classes and other labels`, async () => {
+        await useBackend(backend);
+        try {
+          const shape = [2, 16, 16];
+          const n = 512;
+          const losses = pseudoRandom(n, 5, 0, 20).map(Math.floor);
+          // Classes 0..3 with class 2 absent; label 7 lies outside 0..4 and is never kept.
+          const label = Array.from(pseudoRandom(n, 6, 0, 1), (u) => (u < 0.6 ? 0 : u < 0.8 ? 1 : u < 0.98 ? 3 : 7));
+          for (const forget of [0, 0.2, 0.5, 1]) {
+            const { mask } = select({ forgetRate: forget, scope: 'class', classes: 5 }, [losses], shape, undefined, label);
+            const expected = new Set<number>();
+            for (let c = 0; c < 5; c++) {
+              const members = label.flatMap((l, i) => (l === c ? [i] : []));
+              for (const j of smallestIndices(members.map((i) => losses[i]), Math.fround(1 - forget))) expected.add(members[j]);
+            }
+            expect(mask, `forget ${forget}`).toEqual(maskOf(expected, n));
+          }
+        } finally {
+          await useBackend('cpu');
+        }
+      });
+    }
+
+    it('should need the label input and the class count, and refuse a label without class scope', () => {
+      const parse = (p: Record<string, unknown>) => SmallLossSelection.paramsSchema.parse(p);
+      expect(SmallLossSelection.paramsSchema.safeParse({ scope: 'class' }).success).toBe(false);
+      expect(SmallLossSelection.checkWiring(parse({ forgetRate: 0.2, scope: 'class', classes: 3 }), { lossMaps: 1 })).toMatch(/wire input "label"/);
+      expect(SmallLossSelection.checkWiring(parse({ forgetRate: 0.2 }), { lossMaps: 1, label: 1 })).toMatch(/only with scope "class"/);
+      expect(SmallLossSelection.checkWiring(parse({ forgetRate: 0.2, scope: 'class', classes: 3 }), { lossMaps: 1, label: 1 })).toBeUndefined();
     });
   });
 
