@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import coteaching from '../../pipelines/coteaching.js';
 import coteachingClassBalanced from '../../pipelines/coteaching-class-balanced.js';
 import trinet from '../../pipelines/trinet.js';
+import trinetClassBalanced from '../../pipelines/trinet-class-balanced.js';
 import type { PipelineDefinition } from '../../src/graph/pipeline-definition.js';
 import { preparePipelineRun, startPipelineRun } from '../../src/run/pipeline-run.js';
 import { linearRampup } from '../../src/stages/schedules/linear-rampup.js';
@@ -110,6 +111,27 @@ describe('the trinet pipeline', () => {
           expect(t[`${select}.kept`], `${select} at ${iteration}`).toBeGreaterThanOrEqual(2 * each - 1 - 1e-7);
         }
         expect(t.loss).toBeCloseTo((t.ceA + t.ceB + t.ceC) / 3, 5);
+      });
+    });
+  });
+});
+
+describe('the trinet-class-balanced pipeline', () => {
+  describe('having its default definition', () => {
+    it('should rank every selection within the label classes, on the intersection of the other two nets\' maps', () => {
+      const { validated } = preparePipelineRun(trinetClassBalanced);
+      for (const [node, maps] of [['selectForA', ['lossMapB', 'lossMapC']], ['selectForB', ['lossMapA', 'lossMapC']], ['selectForC', ['lossMapA', 'lossMapB']]] as const) {
+        expect(validated.nodes.get(node)!.params).toMatchObject({ scope: 'class', classes: 5, combine: 'intersection' });
+        expect(sources(trinetClassBalanced, node, 'lossMaps')).toEqual(maps.map((m) => `${m}.map`));
+        expect(sources(trinetClassBalanced, node, 'label')).toEqual(['batch.label']);
+      }
+    });
+  });
+
+  describe('when run for a few ticks on tiny crops', () => {
+    it('should train all three nets with finite terms', async () => {
+      await threeTicks(trinetClassBalanced, ['netA', 'netB', 'netC'], (t) => {
+        for (const select of ['selectForA', 'selectForB', 'selectForC']) expect(t[`${select}.kept`]).toBeLessThanOrEqual(1 - t.forgetRate + 1e-6);
       });
     });
   });
