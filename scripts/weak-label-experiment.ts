@@ -29,7 +29,7 @@ const SUITES: Record<string, { methods: string[]; caption: (iterations: number, 
       `Test split, ${iterations} iterations, seeds ${seeds.join(', ')}, trained on scribbles generated from the 33 training masks (fixtures/brain-mr-2d/train_scribble.csv); mean ± std over seeds.`,
   },
   noisy: {
-    methods: ['noisy-dice-ce', 'noisy-ce', 'noisy-gce', 'noisy-nrdice', 'noisy-slsr', 'coteaching', 'trinet', 'dast'],
+    methods: ['noisy-dice-ce', 'noisy-ce', 'noisy-gce', 'noisy-nrdice', 'noisy-slsr', 'coteaching', 'coteaching-class-balanced', 'trinet', 'trinet-class-balanced', 'dast'],
     caption: (iterations, seeds) =>
       `Test split, ${iterations} iterations, seeds ${seeds.join(', ')}, trained with 50% of the 33 training cases' labels corrupted (fixtures/brain-mr-2d/train_noisy.csv); mean ± std over seeds.`,
   },
