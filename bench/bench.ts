@@ -180,20 +180,24 @@ interface TorchTimings {
 }
 
 function runTorch(o: Options, spec: NetworkRowSpec, threads: number): TorchTimings | { error: string } {
-  const python = process.env.MICFLOW_TORCH_PYTHON ?? '/usr/bin/python3';
-  const script = join(here, 'torch_unet.py');
-  const args = [
-    script, '--dims', String(spec.dims), '--batch', String(spec.batch), '--size', String(spec.size), '--features', spec.features.join(','),
+  return runPythonScript<TorchTimings>(o, 'torch_unet.py', [
+    '--dims', String(spec.dims), '--batch', String(spec.batch), '--size', String(spec.size), '--features', spec.features.join(','),
     '--dropout', spec.dropout.join(','), '--classes', String(spec.classes), '--steps', String(o.steps), '--warmup', String(o.warmup),
     '--threads', String(threads),
-  ];
-  const result = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 24, env: benchEnvironment(), timeout: o.timeoutSeconds * 1000 });
+  ]);
+}
+
+/** Runs one of bench/'s PyTorch scripts (Debian's python3-torch, or $MICFLOW_TORCH_PYTHON) and parses its JSON line. */
+function runPythonScript<T>(o: Options, name: string, args: string[]): T | { error: string } {
+  const python = process.env.MICFLOW_TORCH_PYTHON ?? '/usr/bin/python3';
+  const script = join(here, name);
+  const result = spawnSync(python, [script, ...args], { encoding: 'utf8', maxBuffer: 1 << 24, env: benchEnvironment(), timeout: o.timeoutSeconds * 1000 });
   const line = result.stdout?.split('\n').find((l) => l.startsWith('{'));
   if (!line) {
     const why = (result.stderr || String(result.error ?? `exit ${result.status}`)).trim().split('\n').pop();
     return { error: `${python} ${script} failed: ${why} (Debian: apt-get install python3-torch)` };
   }
-  return JSON.parse(line) as TorchTimings;
+  return JSON.parse(line) as T;
 }
 
 interface TorchLossTimings {
@@ -205,20 +209,11 @@ interface TorchLossTimings {
 
 /** bench/torch_losses.py: the gated CRF loss PyMIC's way (F.unfold pair tensors) on the same inputs, same threads. */
 function runTorchGatedCrf(o: Options, threads: number): TorchLossTimings | { error: string } {
-  const python = process.env.MICFLOW_TORCH_PYTHON ?? '/usr/bin/python3';
-  const script = join(here, 'torch_losses.py');
   const spec = o.crf;
-  const args = [
-    script, '--batch', String(spec.batch), '--size', String(spec.size), '--classes', String(spec.classes), '--radius', String(spec.radius),
+  return runPythonScript<TorchLossTimings>(o, 'torch_losses.py', [
+    '--batch', String(spec.batch), '--size', String(spec.size), '--classes', String(spec.classes), '--radius', String(spec.radius),
     '--kernels', JSON.stringify(spec.kernels), '--steps', String(o.steps), '--warmup', String(o.warmup), '--threads', String(threads),
-  ];
-  const result = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 24, env: benchEnvironment(), timeout: o.timeoutSeconds * 1000 });
-  const line = result.stdout?.split('\n').find((l) => l.startsWith('{'));
-  if (!line) {
-    const why = (result.stderr || String(result.error ?? `exit ${result.status}`)).trim().split('\n').pop();
-    return { error: `${python} ${script} failed: ${why} (Debian: apt-get install python3-torch)` };
-  }
-  return JSON.parse(line) as TorchLossTimings;
+  ]);
 }
 
 interface GatedCrfRowResult {
