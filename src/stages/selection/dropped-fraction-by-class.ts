@@ -57,7 +57,7 @@ export class DroppedFractionByClass extends ProbeStage<DroppedFractionByClassPar
       overall: tf.mean(dropped),
       ...Object.fromEntries(
         this.params.classNames.map((name, c) => {
-          const isClass = tf.cast(tf.equal(labels, c), 'float32');
+          const isClass = tf.cast(tf.equal(labels, tf.scalar(c, 'int32')), 'float32');
           return [name, tf.div(tf.sum(tf.mul(dropped, isClass)), tf.maximum(tf.sum(isClass), 1))];
         }),
       ),
