@@ -1,7 +1,7 @@
 /**
  * Builds the weak-label variants of fixtures/brain-mr-2d's training list: scribbles (scribble/, train_scribble.csv)
  * and noisy labels for half of the training cases (noisy/, train_noisy.csv, train_noisy_clean_split.csv), with the
- * realised coverage and noise statistics in WEAK-LABELS.md. See src/weak-labels/weak-label-fixtures.ts.
+ * realised coverage and noise statistics in WEAK-LABELS.md. See src/label-synthesis/weak-label-fixtures.ts.
  *
  *   npm run fixtures:weak [-- --root DIR] [--seed N]
  *
@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MicflowError } from '../src/errors/micflow-error.js';
-import { makeWeakLabelFixtures } from '../src/weak-labels/weak-label-fixtures.js';
+import { makeWeakLabelFixtures } from '../src/label-synthesis/weak-label-fixtures.js';
 
 /** The seed of the committed fixture. */
 const DEFAULT_SEED = 8;

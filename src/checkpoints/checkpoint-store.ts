@@ -2,7 +2,12 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { MicflowError } from '../errors/micflow-error.js';
-import type { NetworkState } from '../graph/stage.js';
+
+/** What a checkpoint reads and writes of a network: its trainable variables and its state (batch-norm statistics). */
+export interface CheckpointedNetwork {
+  readonly trainableVariables: readonly tf.Variable[];
+  readonly stateVariables: readonly tf.Variable[];
+}
 
 interface StoredVariable {
   readonly name: string;
@@ -45,9 +50,9 @@ export class CheckpointStore {
   }
 
   /** Snapshots the variables of `networks` under `tag`; returns the manifest path when written to disk. */
-  async save(tag: string, networks: readonly NetworkState[], iteration: number): Promise<string | undefined> {
+  async save(tag: string, networks: readonly CheckpointedNetwork[], iteration: number): Promise<string | undefined> {
     const variables = new Map<string, StoredVariable>();
-    for (const variable of networks.flatMap((n) => [...n.network.trainableVariables, ...n.network.stateVariables])) {
+    for (const variable of networks.flatMap((n) => [...n.trainableVariables, ...n.stateVariables])) {
       variables.set(variable.name, { name: variable.name, shape: [...variable.shape], values: (await variable.data()) as Float32Array });
     }
     this.snapshots.set(tag, { tag, iteration, variables });
@@ -56,7 +61,7 @@ export class CheckpointStore {
   }
 
   /** Copies a snapshot back into the networks' variables. Every variable must be present with the same shape. */
-  restore(tag: string, networks: readonly NetworkState[]): number {
+  restore(tag: string, networks: readonly CheckpointedNetwork[]): number {
     const snapshot = this.snapshots.get(tag);
     if (!snapshot) throw new MicflowError('invalid-checkpoint', `no checkpoint "${tag}" was saved in this run`);
     assignVariables(snapshot.variables, networks, `checkpoint "${tag}"`);
@@ -64,7 +69,7 @@ export class CheckpointStore {
   }
 
   /** Loads a checkpoint written by {@link save} from disk into the networks. */
-  static async load(manifestPath: string, networks: readonly NetworkState[]): Promise<number> {
+  static async load(manifestPath: string, networks: readonly CheckpointedNetwork[]): Promise<number> {
     let manifest: CheckpointManifest;
     let buffer: Buffer;
     try {
@@ -89,8 +94,8 @@ export class CheckpointStore {
   }
 }
 
-function assignVariables(stored: ReadonlyMap<string, StoredVariable>, networks: readonly NetworkState[], what: string): void {
-  const targets = networks.flatMap((n) => [...n.network.trainableVariables, ...n.network.stateVariables]);
+function assignVariables(stored: ReadonlyMap<string, StoredVariable>, networks: readonly CheckpointedNetwork[], what: string): void {
+  const targets = networks.flatMap((n) => [...n.trainableVariables, ...n.stateVariables]);
   const problems: string[] = [];
   for (const variable of targets) {
     const value = stored.get(variable.name);

@@ -19,7 +19,7 @@ import {
   type NetworkState,
   type Stage,
 } from './stage.js';
-import type { ValidatedNode, ValidatedPipeline } from './validate-pipeline.js';
+import type { ValidatedNode, ValidatedPipeline } from './validated-pipeline.js';
 import { nodeOutputSpecs } from './node-output-specs.js';
 
 /** What one optimiser node differentiates every tick. */

@@ -1,4 +1,4 @@
-import type { ValidatedNode } from './validate-pipeline.js';
+import type { ValidatedNode } from './validated-pipeline.js';
 
 /**
  * The nodes an optimiser's loss depends on through data edges (not through network references): what one training

@@ -1,20 +1,7 @@
 import type { Observable } from 'rxjs';
+import type { ImageArray, LabelArray } from '../images/image-array.js';
+import type { SpatialStep } from '../images/spatial-steps.js';
 import type { SeededRandom } from '../runtime/seeded-random.js';
-
-/**
- * A channels-last image, 2D or 3D: `shape` is the spatial size followed by the channel count, [H, W, C] or
- * [D, H, W, C]; `data` holds the values row-major with the channel fastest (the last spatial axis next).
- */
-export interface ImageArray {
-  readonly data: Float32Array;
-  readonly shape: readonly number[];
-}
-
-/** A label map, 2D or 3D: `shape` is the spatial size, [H, W] or [D, H, W]; `data` holds class indices row-major. */
-export interface LabelArray {
-  readonly data: Int32Array;
-  readonly shape: readonly number[];
-}
 
 /** One training or evaluation case as it flows through the sample streams. */
 export interface Sample {
@@ -42,3 +29,20 @@ export interface SampleStream {
   readonly origin: string;
   read(index: number, random: SeededRandom): Observable<Sample>;
 }
+
+/**
+ * What micflow's datasets and transforms carry on a sample beyond the core {@link Sample} fields. Transforms keep
+ * these fields by spreading the sample, so stages that do not know them pass them through.
+ */
+export interface SampleExtras {
+  /** Grid-changing steps applied so far, oldest first. */
+  readonly spatialSteps?: readonly SpatialStep[];
+  /** Per-pixel loss weight [...spatial, 1] (PyMIC's pixel_weight column, or the annotated mask of partial labels). */
+  readonly pixelWeight?: ImageArray;
+  /** Per-image loss weight (PyMIC's image_weight column). */
+  readonly imageWeight?: number;
+  /** Soft label [...spatial, classes] (LabelToProbability, PartialLabelToProbability, label smoothing). */
+  readonly labelProbability?: ImageArray;
+}
+
+export type ExtendedSample = Sample & SampleExtras;

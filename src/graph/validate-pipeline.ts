@@ -5,27 +5,9 @@ import { nodeNamePattern, pipelineDefinitionSchema, type ParsedPipelineDefinitio
 import type { PortSpec } from './port-spec.js';
 import type { StageClass } from './stage.js';
 import type { StageRegistry } from './stage-registry.js';
+import type { ResolvedWiring, ValidatedNode, ValidatedPipeline } from './validated-pipeline.js';
 import { nodeOutputSpecs } from './node-output-specs.js';
 import { placeProbes } from './probe-placement.js';
-
-export type ResolvedWiring =
-  | { readonly kind: 'port'; readonly node: string; readonly port: string }
-  | { readonly kind: 'constant'; readonly value: number };
-
-export interface ValidatedNode {
-  readonly name: string;
-  readonly stageClass: StageClass;
-  readonly params: unknown;
-  /** For each wired input port: its sources (one for a plain port, several for a list port). */
-  readonly inputs: Readonly<Record<string, readonly ResolvedWiring[]>>;
-}
-
-export interface ValidatedPipeline {
-  readonly definition: ParsedPipelineDefinition;
-  readonly nodes: ReadonlyMap<string, ValidatedNode>;
-  /** Node names in an order where every node comes after the nodes it reads (network references included). */
-  readonly order: readonly string[];
-}
 
 /**
  * Checks a pipeline definition against the registered stages and collects every problem: malformed definition,

@@ -1,5 +1,5 @@
 import { MicflowError } from '../errors/micflow-error.js';
-import type { ImageArray } from '../graph/sample.js';
+import type { ImageArray } from '../images/image-array.js';
 import type { ProbabilityMap, ProbabilityPredictor } from './probability-map.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { ImageArray } from '../graph/sample.js';
-import { argmaxChannelsLast } from '../metrics/dice-score.js';
+import type { ImageArray } from '../images/image-array.js';
+import { argmaxChannelsLast } from '../images/argmax-channels-last.js';
 import type { SegmentationNetwork } from '../networks/segmentation-network.js';
 import { networkLogits } from './network-logits.js';
 import { predictWholeImageProbabilities } from './whole-image-inference.js';

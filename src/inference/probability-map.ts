@@ -1,5 +1,5 @@
 import { MicflowError } from '../errors/micflow-error.js';
-import type { ImageArray } from '../graph/sample.js';
+import type { ImageArray } from '../images/image-array.js';
 
 /**
  * Class probabilities of one image, channels last: `shape` is the spatial size followed by the class count

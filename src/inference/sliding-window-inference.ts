@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MicflowError } from '../errors/micflow-error.js';
-import type { ImageArray } from '../graph/sample.js';
-import { gaussianImportanceMap } from './gaussian-importance-map.js';
+import type { ImageArray } from '../images/image-array.js';
+import { gaussianImportanceMap } from '../images/gaussian-importance-map.js';
 import type { BatchLogits } from './network-logits.js';
 import { spatialShapeOf, type ProbabilityMap } from './probability-map.js';
-import { slidingWindowStarts } from './sliding-window-positions.js';
-import { softmaxChannelsLastInPlace } from './softmax-channels-last.js';
+import { slidingWindowStarts } from '../images/sliding-window-positions.js';
+import { softmaxChannelsLastInPlace } from '../images/softmax-channels-last.js';
 
 export interface SlidingWindowOptions {
   /** Spatial window size, one entry per spatial axis ([H, W] or [D, H, W]). */

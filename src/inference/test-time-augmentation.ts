@@ -1,7 +1,7 @@
 import { MicflowError } from '../errors/micflow-error.js';
-import type { ImageArray } from '../graph/sample.js';
+import type { ImageArray } from '../images/image-array.js';
 import type { ProbabilityMap, ProbabilityPredictor } from './probability-map.js';
-import { flipSpatialAxes, inversePermutation, permuteSpatialAxes } from './spatial-axis-transforms.js';
+import { flipSpatialAxes, inversePermutation, permuteSpatialAxes } from '../images/spatial-axis-transforms.js';
 
 export interface TestTimeAugmentationOptions {
   /** Spatial axes that may be mirrored; every subset of them is used (2^n flips, the identity included). Default none. */

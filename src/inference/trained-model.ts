@@ -143,7 +143,7 @@ export async function loadTrainedModel(runOrCheckpoint: string, options: LoadTra
   try {
     network = buildNetwork(networkNode, []);
     iteration = suffix === ''
-      ? await CheckpointStore.load(checkpointPath, [network])
+      ? await CheckpointStore.load(checkpointPath, [network.network])
       : await loadRenamedCheckpoint(checkpointPath, [...built.keys()], suffix, network);
   } catch (error) {
     disposeNetworks();
@@ -206,7 +206,7 @@ async function loadRenamedCheckpoint(checkpointPath: string, nodes: readonly str
     const renamed = join(folder, basename(checkpointPath));
     await writeFile(renamed, JSON.stringify(manifest));
     await symlink(resolve(checkpointPath.replace(/\.json$/, '.bin')), renamed.replace(/\.json$/, '.bin'));
-    return await CheckpointStore.load(renamed, [network]);
+    return await CheckpointStore.load(renamed, [network.network]);
   } finally {
     await rm(folder, { recursive: true, force: true });
   }

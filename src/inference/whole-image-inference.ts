@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ImageArray } from '../graph/sample.js';
+import type { ImageArray } from '../images/image-array.js';
 import { MicflowError } from '../errors/micflow-error.js';
 import type { BatchLogits } from './network-logits.js';
 import { spatialShapeOf, type ProbabilityMap } from './probability-map.js';
-import { softmaxChannelsLastInPlace } from './softmax-channels-last.js';
+import { softmaxChannelsLastInPlace } from '../images/softmax-channels-last.js';
 
 /**
  * Whole-image inference, 2D or 3D: the image is zero-padded at the end of each spatial axis to a multiple of

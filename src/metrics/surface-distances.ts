@@ -1,4 +1,4 @@
-import { squaredEuclideanDistanceTransform } from './euclidean-distance-transform.js';
+import { squaredEuclideanDistanceTransform } from '../images/euclidean-distance-transform.js';
 import { surfaceVoxels } from './surface-voxels.js';
 
 /** Distances (mm) from each surface voxel of one mask to the nearest surface voxel of the other, both directions. */

@@ -5,7 +5,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointStore } from '../../src/checkpoints/checkpoint-store.js';
-import type { NetworkState } from '../../src/graph/stage.js';
 import type { SegmentationNetwork } from '../../src/networks/segmentation-network.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'micflow-ckpt-'));
@@ -14,11 +13,10 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function fakeNetwork(prefix: string, values: number[][]): NetworkState {
+function fakeNetwork(prefix: string, values: number[][]): SegmentationNetwork {
   const trainable = [tf.variable(tf.tensor(values[0], [2, 2]), true, `${prefix}/w`)];
   const state = [tf.variable(tf.tensor(values[1], [3]), false, `${prefix}/running`)];
-  const network = { trainableVariables: trainable, stateVariables: state } as unknown as SegmentationNetwork;
-  return { node: prefix, network };
+  return { trainableVariables: trainable, stateVariables: state } as unknown as SegmentationNetwork;
 }
 
 describe('CheckpointStore', () => {
@@ -29,15 +27,15 @@ describe('CheckpointStore', () => {
       const path = await store.save('best', [net], 12);
       expect(path).toBe(join(dir, 'a', 'best.json'));
       expect(readdirSync(join(dir, 'a')).sort()).toEqual(['best.bin', 'best.json']);
-      net.network.trainableVariables[0].assign(tf.zeros([2, 2]));
-      net.network.stateVariables[0].assign(tf.zeros([3]));
+      net.trainableVariables[0].assign(tf.zeros([2, 2]));
+      net.stateVariables[0].assign(tf.zeros([3]));
       expect(store.restore('best', [net])).toBe(12);
-      expect(Array.from(net.network.trainableVariables[0].dataSync())).toEqual([1, 2, 3, 4]);
-      expect(Array.from(net.network.stateVariables[0].dataSync())).toEqual([5, 6, 7]);
+      expect(Array.from(net.trainableVariables[0].dataSync())).toEqual([1, 2, 3, 4]);
+      expect(Array.from(net.stateVariables[0].dataSync())).toEqual([5, 6, 7]);
 
-      net.network.trainableVariables[0].assign(tf.zeros([2, 2]));
+      net.trainableVariables[0].assign(tf.zeros([2, 2]));
       expect(await CheckpointStore.load(path!, [net])).toBe(12);
-      expect(Array.from(net.network.trainableVariables[0].dataSync())).toEqual([1, 2, 3, 4]);
+      expect(Array.from(net.trainableVariables[0].dataSync())).toEqual([1, 2, 3, 4]);
     });
   });
 

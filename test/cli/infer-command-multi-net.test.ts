@@ -66,7 +66,7 @@ async function writeMultiNetRun(directory: string, inference: 'first' | 'average
     a.trainableVariables[1].assign(tf.tensor1d([0, 0, 0.2]));
     b.trainableVariables[0].assign(tf.tensor2d([[0.5, 2, -1]]));
     b.trainableVariables[1].assign(tf.tensor1d([0.1, 0, 0.4]));
-    await new CheckpointStore(join(directory, 'checkpoints')).save('best', [{ node: 'both', network: new MultiNetwork('both', [a, b], inference) }], 7);
+    await new CheckpointStore(join(directory, 'checkpoints')).save('best', [new MultiNetwork('both', [a, b], inference)], 7);
   } finally {
     a.dispose();
     b.dispose();

@@ -55,7 +55,7 @@ describe('npm run infer --multiscale', () => {
       };
       writeFileSync(join(runDirectory, 'config.json'), JSON.stringify({ name: 'deep', data: scratch, schedule: { iterations: 1, seed: 1 }, nodes }));
       unet = new UNet2D({ name: 'net', inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8], dropout: [0, 0, 0, 0], deepSupervision: true, random: new SeededRandom(11) });
-      await new CheckpointStore(join(runDirectory, 'checkpoints')).save('best', [{ node: 'net', network: unet }], 5);
+      await new CheckpointStore(join(runDirectory, 'checkpoints')).save('best', [unet], 5);
       mkdirSync(join(scratch, 'images'));
       image = { data: pseudoRandomValues(32 * 16, 6), size: [16, 32], spacing: [1, 1], origin: [0, 0], direction: [1, 0, 0, 1], components: 1, pixelType: 'float32' };
       await writeImage(join(scratch, 'images', 'slice.nii.gz'), image);

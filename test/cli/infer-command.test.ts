@@ -65,7 +65,7 @@ describe('npm run infer', () => {
         evaluate: { stage: 'Evaluate', params: {}, inputs: { net: 'net', samples: 'testNormalised' } },
       });
       unet = new UNet2D({ name: 'net', inChannels: 1, classes: 3, featureChannels: [2, 4, 8, 16, 32], dropout: [0, 0, 0, 0, 0], upMode: 'bilinear', random: new SeededRandom(5) });
-      await new CheckpointStore(join(runDirectory, 'checkpoints')).save('best', [{ node: 'net', network: unet }], 12);
+      await new CheckpointStore(join(runDirectory, 'checkpoints')).save('best', [unet], 12);
       mkdirSync(join(scratch, 'slices'));
       for (const [i, name] of ['a', 'b'].entries()) {
         const image: MedicalImage = {
@@ -120,7 +120,7 @@ describe('npm run infer', () => {
       const network = new PointwiseNetwork('net', 1, 3);
       network.trainableVariables[0].assign(tf.tensor2d([[1, -1, 0.3]]));
       network.trainableVariables[1].assign(tf.tensor1d([0, 0, 0.2]));
-      await new CheckpointStore(join(runDirectory, 'checkpoints')).save('latest', [{ node: 'net', network }], 3);
+      await new CheckpointStore(join(runDirectory, 'checkpoints')).save('latest', [network], 3);
       writeRunConfig(secondRun, {
         test: { stage: 'CsvDataset', params: { csv: 'list.csv' }, inputs: {} },
         net: { stage: 'PointwiseNetwork', params: { classes: 3 }, inputs: {} },
@@ -128,7 +128,7 @@ describe('npm run infer', () => {
       });
       network.trainableVariables[0].assign(tf.tensor2d([[0.5, 2, -1]]));
       network.trainableVariables[1].assign(tf.tensor1d([0.1, 0, 0.4]));
-      await new CheckpointStore(join(secondRun, 'checkpoints')).save('best', [{ node: 'net', network }], 4);
+      await new CheckpointStore(join(secondRun, 'checkpoints')).save('best', [network], 4);
       network.dispose();
       mkdirSync(join(scratch, 'volumes'));
       volume = {

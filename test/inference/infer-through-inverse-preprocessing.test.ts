@@ -36,7 +36,7 @@ async function writeRun(name: string, transforms: Array<{ stage: string; params:
   writeFileSync(join(directory, 'config.json'), JSON.stringify({ name, nodes }));
   const network = new PointwiseNetwork('net', 1, 2);
   network.trainableVariables[0].assign(tf.tensor2d([[1, -1]]));
-  await new CheckpointStore(join(directory, 'checkpoints')).save('best', [{ node: 'net', network }], 1);
+  await new CheckpointStore(join(directory, 'checkpoints')).save('best', [network], 1);
   network.dispose();
   return directory;
 }

@@ -9,7 +9,7 @@ import type { SegmentationNetwork } from '../../src/networks/segmentation-networ
 import { UNet2D } from '../../src/networks/unet2d.js';
 import { UNet3D } from '../../src/networks/unet3d.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
-import { resampleAffine, resizeAffine } from '../../src/stages/transforms/kernels/interpolation.js';
+import { resampleAffine, resizeAffine } from '../../src/images/interpolation.js';
 import { pseudoRandomValues } from './inference-test-networks.js';
 import { PointwiseNetwork } from './pointwise-network-stage.js';
 

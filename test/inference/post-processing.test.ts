@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { labelConnectedComponents } from '../../src/inference/connected-components.js';
-import { fillHoles } from '../../src/inference/fill-holes.js';
-import { keepLargestComponent } from '../../src/inference/keep-largest-component.js';
-import { remapLabels } from '../../src/inference/remap-labels.js';
+import { labelConnectedComponents } from '../../src/images/connected-components.js';
+import { fillHoles } from '../../src/images/fill-holes.js';
+import { keepLargestComponent } from '../../src/images/keep-largest-component.js';
+import { remapLabels } from '../../src/images/remap-labels.js';
 
 /** Parses rows of digits into a row-major label map. */
 function grid(...rows: string[]): { labels: Int32Array; shape: number[] } {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resizeLinearChannelsLast } from '../../src/inference/resize-linear-channels-last.js';
-import { resampleAffine, resizeAffine } from '../../src/stages/transforms/kernels/interpolation.js';
+import { resampleAffine, resizeAffine } from '../../src/images/interpolation.js';
 import { pseudoRandomValues } from './inference-test-networks.js';
 
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gaussianImportanceMap } from '../../src/inference/gaussian-importance-map.js';
+import { gaussianImportanceMap } from '../../src/images/gaussian-importance-map.js';
 import { predictSlidingWindow } from '../../src/inference/sliding-window-inference.js';
-import { slidingWindowStarts } from '../../src/inference/sliding-window-positions.js';
+import { slidingWindowStarts } from '../../src/images/sliding-window-positions.js';
 import { predictWholeImageProbabilities } from '../../src/inference/whole-image-inference.js';
 import { pointwiseLogits, pseudoRandomValues, windowMeanLogits } from './inference-test-networks.js';
 

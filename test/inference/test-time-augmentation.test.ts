@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { flipSpatialAxes, inversePermutation, permuteSpatialAxes } from '../../src/inference/spatial-axis-transforms.js';
+import { flipSpatialAxes, inversePermutation, permuteSpatialAxes } from '../../src/images/spatial-axis-transforms.js';
 import { testTimeAugmentations, withTestTimeAugmentation } from '../../src/inference/test-time-augmentation.js';
 import { predictWholeImageProbabilities } from '../../src/inference/whole-image-inference.js';
-import type { ImageArray } from '../../src/graph/sample.js';
+import type { ImageArray } from '../../src/images/image-array.js';
 import { boxFilterLogits, pointwiseLogits, pseudoRandomValues } from './inference-test-networks.js';
 
 beforeAll(async () => {

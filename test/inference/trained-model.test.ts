@@ -28,7 +28,7 @@ function run(name: string, nodes: Record<string, unknown>): string {
 async function saveCheckpoint(directory: string, tag: string, classes: number, node = 'net'): Promise<void> {
   const network = new PointwiseNetwork(node, 1, classes);
   network.trainableVariables[1].assign(tf.range(0, classes, 1, 'float32'));
-  await new CheckpointStore(join(directory, 'checkpoints')).save(tag, [{ node, network }], 9);
+  await new CheckpointStore(join(directory, 'checkpoints')).save(tag, [network], 9);
   network.dispose();
 }
 

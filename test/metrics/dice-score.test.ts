@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { argmaxChannelsLast, classwiseDice } from '../../src/metrics/dice-score.js';
+import { classwiseDice } from '../../src/metrics/dice-score.js';
+import { argmaxChannelsLast } from '../../src/images/argmax-channels-last.js';
 
 describe('classwiseDice', () => {
   describe('having prediction [0,1,1,2,2,0] and ground truth [0,1,2,2,0,0] with 3 classes', () => {

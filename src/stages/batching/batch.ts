@@ -2,9 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { from, lastValueFrom, mergeMap, map, toArray } from 'rxjs';
 import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
-import type { Sample, SampleStream } from '../../graph/sample.js';
+import type { Sample, SampleStream, ExtendedSample } from '../../graph/sample.js';
 import { FeederStage, type BatchSource } from '../../graph/stage.js';
-import type { ExtendedSample } from '../transforms/spatial-steps.js';
 
 const params = z
   .object({

@@ -1,5 +1,5 @@
 import { MicflowError } from '../../errors/micflow-error.js';
-import type { ImageArray, LabelArray } from '../../graph/sample.js';
+import type { ImageArray, LabelArray } from '../../images/image-array.js';
 import { toFloat32, type MedicalImage } from '../../io/medical-image.js';
 import { readImage } from '../../io/read-image.js';
 import type { DatasetRow } from './dataset-list.js';

@@ -27,7 +27,7 @@ export class Checkpoint extends HookStage<z.infer<typeof params>> {
 
   override run(inputs: StageInputs, moment: HookMoment): Observable<RunEvent> {
     return defer(async () => {
-      const path = await this.context.run.checkpoints.save(this.params.tag, inputs.nets as NetworkState[], moment.iteration);
+      const path = await this.context.run.checkpoints.save(this.params.tag, (inputs.nets as NetworkState[]).map((n) => n.network), moment.iteration);
       const events: RunEvent[] = path
         ? [{ type: 'checkpoint', node: this.nodeName, iteration: moment.iteration, tag: this.params.tag, path }]
         : [];

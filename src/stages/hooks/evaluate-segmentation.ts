@@ -10,7 +10,7 @@ import { networkLogits } from '../../inference/network-logits.js';
 import { predictSlidingWindow } from '../../inference/sliding-window-inference.js';
 import { predictWholeImageProbabilities } from '../../inference/whole-image-inference.js';
 import { caseMetricsCsv, summariseCaseMetrics, type CaseMetrics } from '../../metrics/case-metrics-table.js';
-import { argmaxChannelsLast } from '../../metrics/dice-score.js';
+import { argmaxChannelsLast } from '../../images/argmax-channels-last.js';
 import { LABEL_METRIC_NAMES, evaluateSegmentation } from '../../metrics/segmentation-metrics.js';
 import { SeededRandom } from '../../runtime/seeded-random.js';
 
@@ -66,7 +66,7 @@ export class EvaluateSegmentation extends HookStage<z.infer<typeof params>> {
 
     const start = defer(async () => {
       const store = this.context.run.checkpoints;
-      if (this.params.checkpoint === 'best' && store.has('best')) checkpoint = `best (iteration ${store.restore('best', [net])})`;
+      if (this.params.checkpoint === 'best' && store.has('best')) checkpoint = `best (iteration ${store.restore('best', [net.network])})`;
       if (tablePath) await writeFile(`${tablePath}.partial`, `${['case', 'label', ...LABEL_METRIC_NAMES].join(',')}\n`);
     });
     // One case at a time: the next case is read only once this one's rows are on disk.

@@ -41,7 +41,7 @@ export class Evaluate extends HookStage<z.infer<typeof params>> {
       const store = this.context.run.checkpoints;
       let checkpoint = `current (iteration ${moment.iteration})`;
       if (this.params.checkpoint === 'best' && store.has('best')) {
-        const iteration = store.restore('best', [net]);
+        const iteration = store.restore('best', [net.network]);
         checkpoint = `best (iteration ${iteration})`;
       }
       const cases = await lastValueFrom(evaluateCases(net.network, inputs.samples as SampleStream, this.nodeName).pipe(toArray()));

@@ -47,7 +47,7 @@ export class Validate extends HookStage<z.infer<typeof params>> {
       if (best) {
         this.best = summary.meanForeground;
         if (this.params.keepBest) {
-          const path = await this.context.run.checkpoints.save('best', [net], moment.iteration);
+          const path = await this.context.run.checkpoints.save('best', [net.network], moment.iteration);
           if (path) events.push({ type: 'checkpoint', node: this.nodeName, iteration: moment.iteration, tag: 'best', path });
         }
       }

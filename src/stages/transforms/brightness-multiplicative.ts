@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Sample } from '../../graph/sample.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
-import { mapChannels } from './kernels/intensity-statistics.js';
+import { mapChannels } from '../../images/intensity-statistics.js';
 import { SampleTransformStage } from './sample-transform-stage.js';
 import { drawFrom, probabilityParam, rangeParam } from './transform-params.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Sample } from '../../graph/sample.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
-import { channelValues, mapChannels, meanAndStd, minAndMax } from './kernels/intensity-statistics.js';
+import { channelValues, mapChannels, meanAndStd, minAndMax } from '../../images/intensity-statistics.js';
 import { SampleTransformStage } from './sample-transform-stage.js';
 import { drawFrom, probabilityParam, rangeParam } from './transform-params.js';
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Sample } from '../../graph/sample.js';
-import { boundingBoxWhere } from './kernels/bounding-box.js';
+import { boundingBoxWhere } from '../../images/bounding-box.js';
 import { SampleTransformStage } from './sample-transform-stage.js';
-import { applySpatialStepToSample } from './spatial-steps.js';
+import { applySpatialStepToSample } from './apply-spatial-step-to-sample.js';
 import { requireLabel, requirePerAxis, spatialSizeOf } from './transform-params.js';
 
 const params = z

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import type { LabelArray, Sample } from '../../graph/sample.js';
+import type { Sample, ExtendedSample } from '../../graph/sample.js';
+import type { LabelArray } from '../../images/image-array.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
-import { gaussianFilter } from './kernels/gaussian-filter.js';
-import { forEachGridPoint, gridToImage, gridToLabel, imageGrid, labelGrid, pointCount, type Grid, type GridData } from './kernels/grid.js';
-import { resampleAtPositions, type Interpolation } from './kernels/interpolation.js';
+import { gaussianFilter } from '../../images/gaussian-filter.js';
+import { forEachGridPoint, gridToImage, gridToLabel, imageGrid, labelGrid, pointCount, type Grid, type GridData } from '../../images/grid.js';
+import { resampleAtPositions, type Interpolation } from '../../images/interpolation.js';
 import { SampleTransformStage } from './sample-transform-stage.js';
-import type { ExtendedSample } from './spatial-steps.js';
 import { probabilityParam, spatialSizeOf } from './transform-params.js';
 
 const params = z

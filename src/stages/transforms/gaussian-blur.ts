@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Sample } from '../../graph/sample.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
-import { gaussianFilter } from './kernels/gaussian-filter.js';
-import { gridToImage, imageGrid } from './kernels/grid.js';
+import { gaussianFilter } from '../../images/gaussian-filter.js';
+import { gridToImage, imageGrid } from '../../images/grid.js';
 import { SampleTransformStage } from './sample-transform-stage.js';
 import { drawFrom, probabilityParam, rangeParam, spatialDimension } from './transform-params.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Sample } from '../../graph/sample.js';
-import { channelValues, mapChannels, minAndMax } from './kernels/intensity-statistics.js';
+import { channelValues, mapChannels, minAndMax } from '../../images/intensity-statistics.js';
 import { SampleTransformStage } from './sample-transform-stage.js';
 
 const params = z

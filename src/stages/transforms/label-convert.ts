@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Sample } from '../../graph/sample.js';
-import { mapLabels } from './kernels/label-maps.js';
+import { mapLabels } from '../../images/label-maps.js';
 import { SampleTransformStage } from './sample-transform-stage.js';
 import { requireLabel } from './transform-params.js';
 

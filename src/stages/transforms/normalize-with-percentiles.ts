@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Sample } from '../../graph/sample.js';
-import { channelValues, mapChannels, percentiles } from './kernels/intensity-statistics.js';
+import { channelValues, mapChannels, percentiles } from '../../images/intensity-statistics.js';
 import { rangeMap } from './normalize-with-min-max.js';
 import { SampleTransformStage } from './sample-transform-stage.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Sample } from '../../graph/sample.js';
 import { SampleTransformStage } from './sample-transform-stage.js';
-import { applySpatialStepToSample } from './spatial-steps.js';
+import { applySpatialStepToSample } from './apply-spatial-step-to-sample.js';
 import { requirePerAxis, spatialSizeOf, spatialSizeParam } from './transform-params.js';
 
 const params = z

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
-import type { Sample } from '../../graph/sample.js';
-import { oneHotProbabilities } from './kernels/label-maps.js';
+import type { Sample, ExtendedSample } from '../../graph/sample.js';
+import { oneHotProbabilities } from '../../images/label-maps.js';
 import { SampleTransformStage } from './sample-transform-stage.js';
-import type { ExtendedSample } from './spatial-steps.js';
 import { requireLabel } from './transform-params.js';
 
 const params = z

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
-import type { ImageArray, LabelArray, Sample } from '../../graph/sample.js';
+import type { Sample } from '../../graph/sample.js';
+import type { ImageArray, LabelArray } from '../../images/image-array.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
-import { cropOrPad } from './kernels/grid-index-math.js';
-import { spatialStrides } from './kernels/grid.js';
+import { cropOrPad } from '../../images/grid-index-math.js';
+import { spatialStrides } from '../../images/grid.js';
 import { SampleTransformStage } from './sample-transform-stage.js';
-import { applySpatialStepToSample } from './spatial-steps.js';
+import { applySpatialStepToSample } from './apply-spatial-step-to-sample.js';
 import { requirePerAxis, spatialSizeOf, spatialSizeParam } from './transform-params.js';
 
 const params = z

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import type { ImageArray, LabelArray, Sample } from '../../graph/sample.js';
+import type { Sample } from '../../graph/sample.js';
+import type { ImageArray, LabelArray } from '../../images/image-array.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
-import { flipAxes } from './kernels/grid-index-math.js';
+import { flipAxes } from '../../images/grid-index-math.js';
 import { SampleTransformStage } from './sample-transform-stage.js';
-import { applySpatialStepToSample } from './spatial-steps.js';
+import { applySpatialStepToSample } from './apply-spatial-step-to-sample.js';
 import { spatialDimension } from './transform-params.js';
 
 const params = z

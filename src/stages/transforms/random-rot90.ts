@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Sample } from '../../graph/sample.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
-import { resolveAxis } from './kernels/grid.js';
+import { resolveAxis } from '../../images/grid.js';
 import { SampleTransformStage } from './sample-transform-stage.js';
-import { applySpatialStepToSample } from './spatial-steps.js';
+import { applySpatialStepToSample } from './apply-spatial-step-to-sample.js';
 import { probabilityParam, spatialDimension } from './transform-params.js';
 
 const params = z

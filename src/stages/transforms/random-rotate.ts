@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { Sample } from '../../graph/sample.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
-import { identityMatrix, multiplyMatrices, planeRotation } from './kernels/affine-matrices.js';
-import { centredAffine } from './kernels/interpolation.js';
+import { identityMatrix, multiplyMatrices, planeRotation } from '../../images/affine-matrices.js';
+import { centredAffine } from '../../images/interpolation.js';
 import { SampleTransformStage } from './sample-transform-stage.js';
-import { applySpatialStepToSample } from './spatial-steps.js';
+import { applySpatialStepToSample } from './apply-spatial-step-to-sample.js';
 import { drawFrom, probabilityParam, rangeParam, spatialDimension, spatialSizeOf } from './transform-params.js';
 
 const params = z

@@ -4,7 +4,7 @@ import type { Sample } from '../../graph/sample.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
 import { randomForegroundPoint } from './random-crop.js';
 import { SampleTransformStage } from './sample-transform-stage.js';
-import { applySpatialStepToSample } from './spatial-steps.js';
+import { applySpatialStepToSample } from './apply-spatial-step-to-sample.js';
 import { spatialDimension, spatialSizeOf } from './transform-params.js';
 
 const params = z

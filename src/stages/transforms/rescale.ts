@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { Sample } from '../../graph/sample.js';
-import { resizeAffine } from './kernels/interpolation.js';
+import type { Sample, ExtendedSample } from '../../graph/sample.js';
+import { resizeAffine } from '../../images/interpolation.js';
 import { SampleTransformStage } from './sample-transform-stage.js';
-import { applySpatialStepToSample, type ExtendedSample } from './spatial-steps.js';
+import { applySpatialStepToSample } from './apply-spatial-step-to-sample.js';
 import { requirePerAxis, spatialSizeOf, spatialSizeParam } from './transform-params.js';
 
 const params = z

@@ -9,7 +9,7 @@ import type { MedicalImage } from '../../../src/io/medical-image.js';
 import { writeImage } from '../../../src/io/read-image.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { CsvDataset, type CsvDatasetParams } from '../../../src/stages/datasets/csv-dataset.js';
-import type { ExtendedSample } from '../../../src/stages/transforms/spatial-steps.js';
+import type { ExtendedSample } from '../../../src/graph/sample.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'micflow-volumes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,7 +7,7 @@ import { Pad } from '../../../src/stages/transforms/pad.js';
 import { RandomCrop } from '../../../src/stages/transforms/random-crop.js';
 import { RandomResizedCrop } from '../../../src/stages/transforms/random-resized-crop.js';
 import { RandomSlice } from '../../../src/stages/transforms/random-slice.js';
-import type { ExtendedSample } from '../../../src/stages/transforms/spatial-steps.js';
+import type { ExtendedSample } from '../../../src/graph/sample.js';
 import { makeTransform, ramp, sampleOf } from './transform-test-helpers.js';
 
 const values = (a: { data: ArrayLike<number> } | undefined) => Array.from(a!.data);

@@ -5,7 +5,7 @@ import { LabelSelect } from '../../../src/stages/transforms/label-select.js';
 import { LabelSmoothing } from '../../../src/stages/transforms/label-smoothing.js';
 import { LabelToProbability } from '../../../src/stages/transforms/label-to-probability.js';
 import { PartialLabelToProbability } from '../../../src/stages/transforms/partial-label-to-probability.js';
-import type { ExtendedSample } from '../../../src/stages/transforms/spatial-steps.js';
+import type { ExtendedSample } from '../../../src/graph/sample.js';
 import { makeTransform, sampleOf } from './transform-test-helpers.js';
 
 const labelled = (label: number[]) => sampleOf([1, label.length], label.map(() => 0), label);

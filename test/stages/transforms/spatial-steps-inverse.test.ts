@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Sample } from '../../../src/graph/sample.js';
+import type { Sample, ExtendedSample } from '../../../src/graph/sample.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { CenterCrop } from '../../../src/stages/transforms/center-crop.js';
 import { CropWithForeground } from '../../../src/stages/transforms/crop-with-foreground.js';
@@ -16,7 +16,7 @@ import { RandomTranspose } from '../../../src/stages/transforms/random-transpose
 import { Resample } from '../../../src/stages/transforms/resample.js';
 import { Rescale } from '../../../src/stages/transforms/rescale.js';
 import type { SampleTransformStage } from '../../../src/stages/transforms/sample-transform-stage.js';
-import { invertSpatialSteps, type ExtendedSample } from '../../../src/stages/transforms/spatial-steps.js';
+import { invertSpatialSteps } from '../../../src/images/spatial-steps.js';
 import { makeTransform, ramp, sampleOf } from './transform-test-helpers.js';
 
 /** A 3D case whose label is its own voxel index (so every misplacement shows) and a smooth image. */

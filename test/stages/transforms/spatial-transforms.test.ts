@@ -6,7 +6,7 @@ import { RandomFlip } from '../../../src/stages/transforms/random-flip.js';
 import { RandomRot90 } from '../../../src/stages/transforms/random-rot90.js';
 import { RandomRotate } from '../../../src/stages/transforms/random-rotate.js';
 import { RandomTranspose } from '../../../src/stages/transforms/random-transpose.js';
-import type { ExtendedSample } from '../../../src/stages/transforms/spatial-steps.js';
+import type { ExtendedSample } from '../../../src/graph/sample.js';
 import { makeTransform, ramp, sampleOf } from './transform-test-helpers.js';
 
 const values = (a: { data: ArrayLike<number> } | undefined) => Array.from(a!.data);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LabelArray } from '../../src/graph/sample.js';
+import type { LabelArray } from '../../src/images/image-array.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import {
   addBlob,
@@ -11,7 +11,7 @@ import {
   perturbLabel,
   shiftClass,
   type LabelNoiseOptions,
-} from '../../src/weak-labels/label-noise-generator.js';
+} from '../../src/label-synthesis/label-noise-generator.js';
 import { countOf, expectMicflowError, labelFromRows, paintLabel, readFixtureLabel } from './weak-label-test-helpers.js';
 
 /** Only one kind of error, always applied. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { centredAffine, invertAffine, resampleAffine, resampleAtPositions, resizeAffine } from '../../../../src/stages/transforms/kernels/interpolation.js';
-import { planeRotation } from '../../../../src/stages/transforms/kernels/affine-matrices.js';
+import { centredAffine, invertAffine, resampleAffine, resampleAtPositions, resizeAffine } from '../../src/images/interpolation.js';
+import { planeRotation } from '../../src/images/affine-matrices.js';
 
 const values = (g: { data: ArrayLike<number> }) => Array.from(g.data);
 

@@ -1,6 +1,6 @@
 import { MicflowError } from '../errors/micflow-error.js';
-import type { LabelArray } from '../graph/sample.js';
-import { euclideanDistanceTransform } from '../metrics/euclidean-distance-transform.js';
+import type { LabelArray } from '../images/image-array.js';
+import { euclideanDistanceTransform } from '../images/euclidean-distance-transform.js';
 
 /**
  * The grid of a 2D [H, W] or 3D [D, H, W] label map, seen as [depth, height, width] (depth 1 for 2D) so the weak-label

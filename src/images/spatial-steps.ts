@@ -1,8 +1,8 @@
-import { MicflowError } from '../../errors/micflow-error.js';
-import type { ImageArray, LabelArray, Sample } from '../../graph/sample.js';
-import { cropOrPad, embedSlice, extractSlice, flipAxes, inversePermutation, rotate90, transposeAxes } from './kernels/grid-index-math.js';
-import { gridToImage, gridToLabel, imageGrid, labelGrid, type Grid, type GridData } from './kernels/grid.js';
-import { affinePositions, invertAffine, resampleAffine, resampleAtPositions, type IndexAffine, type Interpolation } from './kernels/interpolation.js';
+import { MicflowError } from '../errors/micflow-error.js';
+import type { ImageArray, LabelArray } from './image-array.js';
+import { cropOrPad, embedSlice, extractSlice, flipAxes, inversePermutation, rotate90, transposeAxes } from './grid-index-math.js';
+import { gridToImage, gridToLabel, imageGrid, labelGrid, type Grid, type GridData } from './grid.js';
+import { affinePositions, invertAffine, resampleAffine, resampleAtPositions, type IndexAffine, type Interpolation } from './interpolation.js';
 
 /**
  * One grid-changing step a transform applied, recorded on the sample so that a prediction made on the transformed
@@ -21,23 +21,6 @@ export type SpatialStep =
   | { readonly kind: 'slice'; readonly inputSpatial: readonly number[]; readonly axis: number; readonly index: number }
   /** A dense random deformation (elastic); recorded so that inversion refuses it rather than silently misplacing a prediction. */
   | { readonly kind: 'deformation'; readonly transform: string };
-
-/**
- * What micflow's datasets and transforms carry on a sample beyond the core {@link Sample} fields. Transforms keep
- * these fields by spreading the sample, so stages that do not know them pass them through.
- */
-export interface SampleExtras {
-  /** Grid-changing steps applied so far, oldest first. */
-  readonly spatialSteps?: readonly SpatialStep[];
-  /** Per-pixel loss weight [...spatial, 1] (PyMIC's pixel_weight column, or the annotated mask of partial labels). */
-  readonly pixelWeight?: ImageArray;
-  /** Per-image loss weight (PyMIC's image_weight column). */
-  readonly imageWeight?: number;
-  /** Soft label [...spatial, classes] (LabelToProbability, PartialLabelToProbability, label smoothing). */
-  readonly labelProbability?: ImageArray;
-}
-
-export type ExtendedSample = Sample & SampleExtras;
 
 /** Applies one step to a grid (forward). */
 export function applySpatialStep<T extends GridData>(grid: Grid<T>, step: SpatialStep, interpolation: Interpolation): Grid<T> {
@@ -119,26 +102,4 @@ export function spacingAfterStep(spacing: readonly number[], step: SpatialStep):
     default:
       return [...spacing];
   }
-}
-
-/**
- * Applies a step to every spatial field of a sample: image and soft label/pixel weights with linear interpolation,
- * the label map with nearest; updates spacing and appends the step to `spatialSteps`.
- */
-export function applySpatialStepToSample(sample: ExtendedSample, step: SpatialStep): ExtendedSample {
-  // An affine step's input positions are computed once for every field.
-  const positions = step.kind === 'affine' ? affinePositions(step.outputSpatial, step.outputToInput) : undefined;
-  const apply = <T extends GridData>(grid: Grid<T>, interpolation: Interpolation): Grid<T> =>
-    positions && step.kind === 'affine' ? resampleAtPositions(grid, step.outputSpatial, positions, interpolation) : applySpatialStep(grid, step, interpolation);
-  const linear = (array: ImageArray | undefined) => (array ? gridToImage(apply(imageGrid(array), 'linear')) : undefined);
-  const label: LabelArray | undefined = sample.label ? gridToLabel(apply(labelGrid(sample.label), 'nearest')) : undefined;
-  return {
-    ...sample,
-    image: linear(sample.image)!,
-    label,
-    labelProbability: linear(sample.labelProbability),
-    pixelWeight: linear(sample.pixelWeight),
-    spacing: sample.spacing ? spacingAfterStep(sample.spacing, step) : undefined,
-    spatialSteps: [...(sample.spatialSteps ?? []), step],
-  };
 }

@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MicflowError } from '../errors/micflow-error.js';
-import type { LabelArray } from '../graph/sample.js';
+import type { LabelArray } from '../images/image-array.js';
 import type { MedicalImage } from '../io/medical-image.js';
 import { readCsvTable } from '../io/read-csv-table.js';
 import { readImage, writeImage } from '../io/read-image.js';
@@ -277,7 +277,7 @@ function weakLabelMarkdown(
     .join(', ');
   return `# Weak-label variants of the training list
 
-Derived from \`${context.trainList}\` (${report.cases} cases) by \`src/weak-labels/weak-label-fixtures.ts\`; do not edit by
+Derived from \`${context.trainList}\` (${report.cases} cases) by \`src/label-synthesis/weak-label-fixtures.ts\`; do not edit by
 hand. Regenerate with \`${context.command ?? 'npm run fixtures:weak'}\` (seed ${context.seed}); the output is
 byte-identical on re-runs. The base fixture (images, labels, lists, PROVENANCE.md) is described in PROVENANCE.md;
 regenerating it leaves these files alone, and regenerating these leaves it alone.

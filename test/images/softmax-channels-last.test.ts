@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { softmaxChannelsLastInPlace } from '../../src/inference/softmax-channels-last.js';
-import { pseudoRandomValues } from './inference-test-networks.js';
+import { softmaxChannelsLastInPlace } from '../../src/images/softmax-channels-last.js';
+import { pseudoRandomValues } from '../inference/inference-test-networks.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

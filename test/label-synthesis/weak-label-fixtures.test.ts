@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MicflowError } from '../../src/errors/micflow-error.js';
 import { readImage } from '../../src/io/read-image.js';
 import { classwiseDice } from '../../src/metrics/dice-score.js';
-import { makeWeakLabelFixtures, WEAK_LABEL_FILES, type WeakLabelFixtureReport } from '../../src/weak-labels/weak-label-fixtures.js';
+import { makeWeakLabelFixtures, WEAK_LABEL_FILES, type WeakLabelFixtureReport } from '../../src/label-synthesis/weak-label-fixtures.js';
 import { BRAIN_MR_2D, countOf } from './weak-label-test-helpers.js';
 
 const run = promisify(execFile);

@@ -1,4 +1,4 @@
-import type { ImageArray } from '../../../graph/sample.js';
+import type { ImageArray } from './image-array.js';
 
 /** Number of channels of a channels-last image. */
 export function channelCount(image: ImageArray): number {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { MicflowError } from '../errors/micflow-error.js';
-import type { LabelArray } from '../graph/sample.js';
-import { labelConnectedComponents } from '../inference/connected-components.js';
+import type { LabelArray } from '../images/image-array.js';
+import { labelConnectedComponents } from '../images/connected-components.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
-import { axesScale, multiplyMatrices, planeRotation } from '../stages/transforms/kernels/affine-matrices.js';
-import { centredAffine, resampleAffine } from '../stages/transforms/kernels/interpolation.js';
+import { axesScale, multiplyMatrices, planeRotation } from '../images/affine-matrices.js';
+import { centredAffine, resampleAffine } from '../images/interpolation.js';
 import { ballOffsets, classPixelCounts, coordinatesOf, distanceToFeatures, forEachOffsetPoint, indexAt, labelGridOf } from './label-grid.js';
 import { parseWeakLabelOptions } from './parse-weak-label-options.js';
 

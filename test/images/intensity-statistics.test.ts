@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { channelValues, meanAndStd, minAndMax, percentiles } from '../../../../src/stages/transforms/kernels/intensity-statistics.js';
+import { channelValues, meanAndStd, minAndMax, percentiles } from '../../src/images/intensity-statistics.js';
 
 describe('percentiles', () => {
   it('should interpolate linearly between order statistics like numpy (percentile([1..5], [0, 25, 50, 90]))', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gaussianFilter, gaussianKernel } from '../../../../src/stages/transforms/kernels/gaussian-filter.js';
+import { gaussianFilter, gaussianKernel } from '../../src/images/gaussian-filter.js';
 
 describe('gaussianKernel', () => {
   it('should hold normalised exp(−x²/2σ²) weights over ±ceil(3σ)', () => {

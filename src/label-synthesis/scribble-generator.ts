@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MicflowError } from '../errors/micflow-error.js';
-import type { LabelArray } from '../graph/sample.js';
-import { labelConnectedComponents } from '../inference/connected-components.js';
+import type { LabelArray } from '../images/image-array.js';
+import { labelConnectedComponents } from '../images/connected-components.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
 import { ballOffsets, classPixelCounts, distanceToFeatures, forEachOffsetPoint, labelGridOf, onGridBorder, type LabelGrid } from './label-grid.js';
 import { medialPath } from './medial-path.js';

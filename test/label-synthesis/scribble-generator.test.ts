@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LabelArray } from '../../src/graph/sample.js';
-import { generateScribbles, type ScribbleResult } from '../../src/weak-labels/scribble-generator.js';
+import type { LabelArray } from '../../src/images/image-array.js';
+import { generateScribbles, type ScribbleResult } from '../../src/label-synthesis/scribble-generator.js';
 import { countOf, expectMicflowError, paintLabel, readFixtureLabel } from './weak-label-test-helpers.js';
 
 /**

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { expect } from 'vitest';
 import { MicflowError } from '../../src/errors/micflow-error.js';
-import type { LabelArray } from '../../src/graph/sample.js';
+import type { LabelArray } from '../../src/images/image-array.js';
 import { readImage } from '../../src/io/read-image.js';
 
 export const BRAIN_MR_2D = path.resolve(import.meta.dirname, '../../fixtures/brain-mr-2d');

@@ -1,4 +1,4 @@
-import type { ImageArray, LabelArray } from '../../../graph/sample.js';
+import type { ImageArray, LabelArray } from './image-array.js';
 
 /** Values of a grid: float intensities / probabilities, or integer class indices. */
 export type GridData = Float32Array | Int32Array;

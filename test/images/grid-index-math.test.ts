@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cropOrPad, embedSlice, extractSlice, flipAxes, inversePermutation, rotate90, transposeAxes } from '../../../../src/stages/transforms/kernels/grid-index-math.js';
-import type { Grid } from '../../../../src/stages/transforms/kernels/grid.js';
+import { cropOrPad, embedSlice, extractSlice, flipAxes, inversePermutation, rotate90, transposeAxes } from '../../src/images/grid-index-math.js';
+import type { Grid } from '../../src/images/grid.js';
 
 const grid3x4: Grid<Float32Array> = { data: Float32Array.from({ length: 12 }, (_, i) => i), spatial: [3, 4], channels: 1 };
 const values = (g: Grid) => Array.from(g.data);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { euclideanDistanceTransform, squaredEuclideanDistanceTransform } from '../../src/metrics/euclidean-distance-transform.js';
-import { bruteForceNearestDistances, nonZeroCoordinates, pseudoRandomMask } from './metric-test-shapes.js';
+import { euclideanDistanceTransform, squaredEuclideanDistanceTransform } from '../../src/images/euclidean-distance-transform.js';
+import { bruteForceNearestDistances, nonZeroCoordinates, pseudoRandomMask } from '../metrics/metric-test-shapes.js';
 
 function allCoordinates(shape: number[]): number[][] {
   return nonZeroCoordinates(new Uint8Array(shape.reduce((a, b) => a * b, 1)).fill(1), shape);

@@ -1,4 +1,4 @@
-import type { ImageArray, LabelArray } from '../../../graph/sample.js';
+import type { ImageArray, LabelArray } from './image-array.js';
 
 /** A new label map with every value v replaced by `convert(v)`. */
 export function mapLabels(label: LabelArray, convert: (value: number) => number): LabelArray {
