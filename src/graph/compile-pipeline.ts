@@ -72,10 +72,8 @@ export async function compilePipeline(
       const instance = new node.stageClass({
         nodeName: name,
         params: node.params,
-        runtime,
         random: runtime.random.derive('node', name),
         run: runContext,
-        container,
       });
       instances.set(name, instance);
       if (instance instanceof SampleStreamStage) {

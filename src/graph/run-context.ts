@@ -1,4 +1,4 @@
-import type { CheckpointStore } from '../checkpoints/checkpoint-store.js';
+import { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 
 /** Facts and services of one pipeline run, shared by all its nodes. */
 export interface RunContext {
@@ -10,4 +10,16 @@ export interface RunContext {
   readonly iterations: number;
   readonly seed: number;
   readonly checkpoints: CheckpointStore;
+}
+
+/** A run that writes nothing: checkpoints stay in memory; data paths resolve against `dataRoot` (default the cwd). */
+export function inMemoryRunContext(overrides: Partial<Omit<RunContext, 'checkpoints'>> = {}): RunContext {
+  return {
+    pipelineName: overrides.pipelineName ?? 'in-memory',
+    dataRoot: overrides.dataRoot ?? process.cwd(),
+    runDirectory: overrides.runDirectory,
+    iterations: overrides.iterations ?? 1,
+    seed: overrides.seed ?? 0,
+    checkpoints: new CheckpointStore(overrides.runDirectory ? `${overrides.runDirectory}/checkpoints` : undefined),
+  };
 }

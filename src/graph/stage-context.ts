@@ -1,5 +1,3 @@
-import type { Container } from 'inversify';
-import type { TensorRuntime } from '../runtime/tensor-runtime.js';
 import type { SeededRandom } from '../runtime/seeded-random.js';
 import type { RunContext } from './run-context.js';
 
@@ -9,10 +7,8 @@ export interface StageContext<P> {
   readonly nodeName: string;
   /** Params after the stage's zod schema parsed them (defaults filled in). */
   readonly params: P;
-  readonly runtime: TensorRuntime;
   /** Randomness for this node, derived from the run seed and the node name. */
   readonly random: SeededRandom;
+  /** Facts and services of the run: data root, run directory, checkpoints, schedule. */
   readonly run: RunContext;
-  /** The run's DI container, for stages that need services of their own. */
-  readonly container: Container;
 }

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { RunEvent } from '../events/run-event.js';
 import type { SegmentationNetwork } from '../networks/segmentation-network.js';
 import type { SeededRandom } from '../runtime/seeded-random.js';
-import type { PortSpecs } from './port-spec.js';
+import type { PortSpec, PortSpecs } from './port-spec.js';
 import type { SampleStream } from './sample.js';
 import type { StageContext } from './stage-context.js';
 
@@ -50,8 +50,37 @@ export interface HookMoment {
   readonly final: boolean;
 }
 
-export type TensorInputs = Readonly<Record<string, tf.Tensor | readonly tf.Tensor[] | NetworkState | readonly NetworkState[]>>;
-export type StageInputs = Readonly<Record<string, unknown>>;
+/** The value one port of a given spec carries: a tensor (scalars are rank-0 tensors), a sample stream or a network. */
+export type PortValue<S extends PortSpec> = S['type'] extends 'network'
+  ? NetworkState
+  : S['type'] extends 'samples'
+    ? SampleStream
+    : tf.Tensor;
+
+type WiredValue<S extends PortSpec> = S extends { readonly list: true } ? readonly PortValue<S>[] : PortValue<S>;
+type OptionalPorts<I extends PortSpecs> = { [K in keyof I]: I[K] extends { readonly optional: true } ? K : never }[keyof I];
+
+/**
+ * What a stage's `compute`/`run`/`build`/`streams`/`open` receives, typed from its port declarations: one value per
+ * plain port, a readonly array per list port, possibly undefined for an optional port. A stage declares its ports as
+ * a module constant (`const inputs = {...} as const satisfies PortSpecs`), sets `static readonly inputs = inputs` and
+ * extends e.g. `TensorStage<Params, typeof inputs>`.
+ */
+export type InputsOf<I extends PortSpecs> = string extends keyof I
+  ? UntypedInputs
+  : {
+      readonly [K in Exclude<keyof I, OptionalPorts<I>>]: WiredValue<I[K]>;
+    } & {
+      readonly [K in OptionalPorts<I>]?: WiredValue<I[K]>;
+    };
+
+/** Inputs of a stage whose ports are not declared as a constant type (the generic default). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type UntypedInputs = Readonly<Record<string, any>>;
+/** @deprecated while stages move to {@link InputsOf}. */
+export type TensorInputs = UntypedInputs;
+/** @deprecated while stages move to {@link InputsOf}. */
+export type StageInputs = UntypedInputs;
 
 /** Base of every stage: holds the context the compiler gave it. */
 export abstract class Stage<P = unknown> {
@@ -66,10 +95,10 @@ export abstract class Stage<P = unknown> {
   dispose(): void {}
 }
 
-export abstract class SampleStreamStage<P = unknown> extends Stage<P> {
+export abstract class SampleStreamStage<P = unknown, I extends PortSpecs = PortSpecs> extends Stage<P> {
   static readonly kind: StageKind = 'samples';
   /** Builds this node's output streams from its input streams. Called once per run. */
-  abstract streams(inputs: Readonly<Record<string, SampleStream | undefined>>): Promise<Record<string, SampleStream>>;
+  abstract streams(inputs: InputsOf<I>): Promise<Record<string, SampleStream>>;
 }
 
 /** Pulls batches on demand from a sample stream. */
@@ -81,27 +110,27 @@ export interface BatchSource {
   close(): void;
 }
 
-export abstract class FeederStage<P = unknown> extends Stage<P> {
+export abstract class FeederStage<P = unknown, I extends PortSpecs = PortSpecs> extends Stage<P> {
   static readonly kind: StageKind = 'feeder';
-  abstract open(inputs: Readonly<Record<string, SampleStream>>): BatchSource;
+  abstract open(inputs: InputsOf<I>): BatchSource;
 }
 
-export abstract class NetworkStage<P = unknown> extends Stage<P> {
+export abstract class NetworkStage<P = unknown, I extends PortSpecs = PortSpecs> extends Stage<P> {
   static readonly kind: StageKind = 'network';
   /** Builds (or references) the network; called once, after the nodes it reads are built. */
-  abstract build(inputs: Readonly<Record<string, NetworkState | undefined>>): NetworkState;
+  abstract build(inputs: InputsOf<I>): NetworkState;
   /** Called after every optimiser step of a tick, e.g. to move an EMA copy toward its source. */
   afterStep(_tick: { iteration: number }): void {}
 }
 
-export abstract class TensorStage<P = unknown> extends Stage<P> {
+export abstract class TensorStage<P = unknown, I extends PortSpecs = PortSpecs> extends Stage<P> {
   static readonly kind: StageKind = 'tensor';
   /** Runs inside the tick's gradient tape and tidy scope; must not read tensor data back. */
-  abstract compute(inputs: TensorInputs, tick: TickContext): Record<string, tf.Tensor>;
+  abstract compute(inputs: InputsOf<I>, tick: TickContext): Record<string, tf.Tensor>;
 }
 
 /** A tensor stage that is a sink: computed for its reported scalar outputs only (see StageKind `probe`). */
-export abstract class ProbeStage<P = unknown> extends TensorStage<P> {
+export abstract class ProbeStage<P = unknown, I extends PortSpecs = PortSpecs> extends TensorStage<P, I> {
   static override readonly kind: StageKind = 'probe';
 }
 
@@ -113,12 +142,12 @@ export abstract class OptimiserStage<P = unknown> extends Stage<P> {
   abstract apply(gradients: Record<string, tf.Tensor>, variables: readonly tf.Variable[], iteration: number): void;
 }
 
-export abstract class HookStage<P = unknown> extends Stage<P> {
+export abstract class HookStage<P = unknown, I extends PortSpecs = PortSpecs> extends Stage<P> {
   static readonly kind: StageKind = 'hook';
   /** Whether the hook runs at this moment (e.g. every N iterations, or only at the end). */
   abstract runsAt(moment: HookMoment): boolean;
   /** Does the hook's work; emits its events and completes. Errors travel down the returned stream. */
-  abstract run(inputs: StageInputs, moment: HookMoment): Observable<RunEvent>;
+  abstract run(inputs: InputsOf<I>, moment: HookMoment): Observable<RunEvent>;
 }
 
 /** The static side of a stage class: what the registry, the validator and `--list` read. */
@@ -131,6 +160,12 @@ export interface StageClass<P = any> {
   /** Paper or source the stage implements, where there is one. */
   readonly reference?: string;
   readonly kind: StageKind;
+  /**
+   * For hooks that score a network (`net` input) on a sample stream (`samples` input): which split they score,
+   * `'test'` (the final evaluation) or `'validation'`. Inference rebuilds its preprocessing from the test
+   * evaluation's sample branch, else the validation's.
+   */
+  readonly evaluates?: 'test' | 'validation';
   readonly paramsSchema: z.ZodType<P>;
   readonly inputs: PortSpecs;
   readonly outputs: PortSpecs;

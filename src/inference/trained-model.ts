@@ -104,7 +104,7 @@ export async function loadTrainedModel(runOrCheckpoint: string, options: LoadTra
     if (!parsed.success) {
       throw new MicflowError('invalid-argument', `${configPath}: nodes.${name}.params do not fit stage ${stageClass.className}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     }
-    return new stageClass({ nodeName: instanceName, params: parsed.data, runtime: options.runtime, random: options.runtime.random.derive('node', name), run, container: options.container });
+    return new stageClass({ nodeName: instanceName, params: parsed.data, random: options.runtime.random.derive('node', name), run });
   };
 
   const suffix = options.instanceSuffix ?? '';

@@ -42,6 +42,7 @@ const params = z
  */
 export class EvaluateSegmentation extends HookStage<z.infer<typeof params>> {
   static readonly className = 'EvaluateSegmentation';
+  static readonly evaluates = 'test';
   static readonly description = 'At the end: per-case Dice, IoU, sensitivity, precision, ASSD, HD95, RVE, volumes, surface Dice in mm';
   static readonly reference = 'Heimann et al., IEEE TMI 2009 (ASSD); Nikolov et al., arXiv:1809.04430 (surface Dice); Isensee et al., nnU-Net 2021 (sliding windows)';
   static readonly paramsSchema = params;

@@ -23,6 +23,7 @@ const params = z
  */
 export class Evaluate extends HookStage<z.infer<typeof params>> {
   static readonly className = 'Evaluate';
+  static readonly evaluates = 'test';
   static readonly description = 'At the end: per-case, per-class Dice on a test list, with mean and std rows';
   static readonly paramsSchema = params;
   static readonly inputs = {

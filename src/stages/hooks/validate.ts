@@ -18,6 +18,7 @@ const params = z
 /** Whole-image validation between ticks: per-class Dice, and the best checkpoint by mean foreground Dice. */
 export class Validate extends HookStage<z.infer<typeof params>> {
   static readonly className = 'Validate';
+  static readonly evaluates = 'validation';
   static readonly description = 'Every N iterations: whole-image validation Dice per class, keeps the best checkpoint';
   static readonly paramsSchema = params;
   static readonly inputs = {

@@ -1,0 +1,22 @@
+/** Loss terms and their weighted sum. One line per stage, alphabetical; a new stage is one file plus one line here. */
+export { ArsTverskyLoss } from './ars-tversky-loss-stage.js';
+export { BinaryDiceLoss } from './binary-dice-loss-stage.js';
+export { ConsistencyLoss } from './consistency-loss-stage.js';
+export { CrossEntropyLoss } from './cross-entropy-loss-stage.js';
+export { DeepSupervisionLoss } from './deep-supervision-loss-stage.js';
+export { DiceLoss } from './dice-loss-stage.js';
+export { EntropyLoss } from './entropy-loss-stage.js';
+export { ExpLogLoss } from './exp-log-loss-stage.js';
+export { FocalDiceLoss } from './focal-dice-loss-stage.js';
+export { GatedCRFLoss } from './gated-crf-loss-stage.js';
+export { GeneralizedCrossEntropyLoss } from './generalized-cross-entropy-loss-stage.js';
+export { GroupDiceLoss } from './group-dice-loss-stage.js';
+export { MAELoss } from './mean-absolute-error-loss-stage.js';
+export { MSELoss } from './mean-squared-error-loss-stage.js';
+export { MumfordShahLoss } from './mumford-shah-loss-stage.js';
+export { NoiseRobustDiceLoss } from './noise-robust-dice-loss-stage.js';
+export { PyramidConsistencyLoss } from './pyramid-consistency-loss-stage.js';
+export { SLSRLoss } from './spatial-label-smoothing-loss-stage.js';
+export { SoftCrossEntropyLoss } from './soft-cross-entropy-loss-stage.js';
+export { TotalVariationLoss } from './total-variation-loss-stage.js';
+export { WeightedSum } from './weighted-sum.js';
