@@ -68,8 +68,11 @@ export class CheckpointStore {
     return snapshot.iteration;
   }
 
-  /** Loads a checkpoint written by {@link save} from disk into the networks. */
-  static async load(manifestPath: string, networks: readonly CheckpointedNetwork[]): Promise<number> {
+  /**
+   * Loads a checkpoint written by {@link save} from disk into the networks. `storedNameOf` maps a network's variable
+   * name to the name it was saved under, for networks built under another name (an ensemble member).
+   */
+  static async load(manifestPath: string, networks: readonly CheckpointedNetwork[], storedNameOf: (variableName: string) => string = (name) => name): Promise<number> {
     let manifest: CheckpointManifest;
     let buffer: Buffer;
     try {
@@ -89,24 +92,29 @@ export class CheckpointStore {
       }
       variables.set(v.name, { name: v.name, shape: v.shape, values: floats.slice(v.offset, v.offset + v.length) });
     }
-    assignVariables(variables, networks, manifestPath);
+    assignVariables(variables, networks, manifestPath, storedNameOf);
     return manifest.iteration;
   }
 }
 
-function assignVariables(stored: ReadonlyMap<string, StoredVariable>, networks: readonly CheckpointedNetwork[], what: string): void {
+function assignVariables(
+  stored: ReadonlyMap<string, StoredVariable>,
+  networks: readonly CheckpointedNetwork[],
+  what: string,
+  storedNameOf: (variableName: string) => string = (name) => name,
+): void {
   const targets = networks.flatMap((n) => [...n.trainableVariables, ...n.stateVariables]);
   const problems: string[] = [];
   for (const variable of targets) {
-    const value = stored.get(variable.name);
-    if (!value) problems.push(`variable ${variable.name} is missing`);
+    const value = stored.get(storedNameOf(variable.name));
+    if (!value) problems.push(`variable ${storedNameOf(variable.name)} is missing`);
     else if (value.shape.join('x') !== variable.shape.join('x')) {
       problems.push(`variable ${variable.name} has shape ${value.shape.join('x')}, the network has ${variable.shape.join('x')}`);
     }
   }
   if (problems.length) throw new MicflowError('invalid-checkpoint', `${what} does not fit the network`, problems.slice(0, 10));
   for (const variable of targets) {
-    const value = stored.get(variable.name)!;
+    const value = stored.get(storedNameOf(variable.name))!;
     tf.tidy(() => variable.assign(tf.tensor(value.values, value.shape, 'float32')));
   }
 }

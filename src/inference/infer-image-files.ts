@@ -78,11 +78,11 @@ export async function inferImageFiles(options: InferImageFilesOptions): Promise<
     const image = stackChannels(images, inferenceCase);
     const spatial = image.shape.slice(0, -1);
     const id = basename(inferenceCase.imageFiles[0]).replace(IMAGE_FILE_PATTERN, '');
-    const predictors = members.map((predict, m) => (raw: ImageArray) => {
-      const model = options.models[m];
-      const prepared: ExtendedSample = model.preprocess({ id, origin: inferenceCase.origin, image: raw, random: new SeededRandom(0).derive('case', index), spacing: rowMajorGrid(images[0]).spacing });
-      return predictOnInputGrid(predict, prepared, spatial, () => `${inferenceCase.origin}: the preprocessing (${model.preprocessingNodes.join(' → ')})`);
-    });
+    const sample = { id, origin: inferenceCase.origin, image, random: new SeededRandom(0).derive('case', index), spacing: rowMajorGrid(images[0]).spacing };
+    const prepared: ExtendedSample[] = await Promise.all(options.models.map((model) => model.preprocess(sample)));
+    const predictors: ProbabilityPredictor[] = members.map((predict, m) => () =>
+      predictOnInputGrid(predict, prepared[m], spatial, () => `${inferenceCase.origin}: the preprocessing (${options.models[m].preprocessingNodes.join(' → ')})`),
+    );
     const probabilities = predictors.length === 1 ? predictors[0](image) : ensemblePredictor(predictors)(image);
     const classes = probabilities.shape[probabilities.shape.length - 1];
     let labels = argmaxChannelsLast(probabilities.data, classes);

@@ -4,8 +4,6 @@ import { builtInBackendCandidates, type BackendCandidate } from '../runtime/back
 
 /** DI token of the backend candidates the runtime chooses from (multi-binding). */
 export const BACKEND_CANDIDATE = Symbol.for('micflow.BackendCandidate');
-/** DI token of the run's TensorRuntime singleton (bound once the backend is chosen). */
-export const TENSOR_RUNTIME = Symbol.for('micflow.TensorRuntime');
 
 /**
  * The container every run resolves from: built-in stages and backend candidates, then the user's container modules,

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ContainerModule } from 'inversify';
+import type { Container, ContainerModule } from 'inversify';
 import type { Observable } from 'rxjs';
 import { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import { MicflowError } from '../errors/micflow-error.js';
@@ -11,8 +11,9 @@ import { StageRegistry } from '../graph/stage-registry.js';
 import { assertValidPipeline } from '../graph/validate-pipeline.js';
 import { type ValidatedPipeline } from '../graph/validated-pipeline.js';
 import type { BackendCandidate } from '../runtime/backend-candidates.js';
+import { runConfigOf } from '../graph/run-config.js';
 import { TensorRuntime } from '../runtime/tensor-runtime.js';
-import { BACKEND_CANDIDATE, createMicflowContainer, TENSOR_RUNTIME } from './micflow-container.js';
+import { BACKEND_CANDIDATE, createMicflowContainer } from './micflow-container.js';
 import { applyOverrides } from './pipeline-overrides.js';
 
 export interface PipelineRunOptions {
@@ -34,6 +35,8 @@ export interface PreparedPipelineRun {
   readonly validated: ValidatedPipeline;
   readonly definition: PipelineDefinition;
   readonly source: string;
+  /** The run's container (built-in and user stages, backend candidates), carried from prepare to start. */
+  readonly container: Container;
 }
 
 export interface StartedPipelineRun {
@@ -51,52 +54,30 @@ export function preparePipelineRun(definition: PipelineDefinition, options: Pipe
   if (options.data !== undefined) effective = { ...effective, data: options.data };
   const container = createMicflowContainer(options.modules);
   const validated = assertValidPipeline(effective, StageRegistry.fromContainer(container), source);
-  return { validated, definition: effective, source };
+  return { validated, definition: effective, source, container };
 }
 
 /**
  * Chooses the backend, creates the run directory (config first), compiles the graph and returns the run as a cold
  * event stream. Nothing is written before the graph has been validated.
  */
-export async function startPipelineRun(prepared: PreparedPipelineRun, options: PipelineRunOptions = {}): Promise<StartedPipelineRun> {
-  const container = createMicflowContainer(options.modules);
+export async function startPipelineRun(prepared: PreparedPipelineRun, options: Pick<PipelineRunOptions, 'backend' | 'out'> = {}): Promise<StartedPipelineRun> {
   const { definition } = prepared.validated;
   const runtime = await TensorRuntime.create({
     backend: options.backend,
     seed: definition.schedule.seed,
-    candidates: container.getAll<BackendCandidate>(BACKEND_CANDIDATE),
+    candidates: prepared.container.getAll<BackendCandidate>(BACKEND_CANDIDATE),
   });
-  container.bind(TENSOR_RUNTIME).toConstantValue(runtime);
   const dataRoot = resolve(definition.data);
   if (!existsSync(dataRoot)) {
     throw new MicflowError('invalid-data', `data root ${dataRoot} does not exist (pipeline "data" or --data)`);
   }
   const runDirectory = options.out === null ? undefined : createRunDirectory(options.out, definition.name);
   if (runDirectory) {
-    const resolvedNodes = Object.fromEntries(
-      [...prepared.validated.nodes.values()].map((n) => [
-        n.name,
-        { stage: n.stageClass.className, params: n.params, inputs: prepared.validated.definition.nodes[n.name].inputs },
-      ]),
-    );
-    writeFileSync(
-      join(runDirectory, 'config.json'),
-      JSON.stringify(
-        {
-          name: definition.name,
-          source: prepared.source,
-          data: dataRoot,
-          schedule: definition.schedule,
-          backend: runtime.backendName,
-          backendReason: runtime.selection.reason,
-          nodes: resolvedNodes,
-        },
-        null,
-        2,
-      ),
-    );
+    const config = runConfigOf(prepared.validated, dataRoot, { source: prepared.source, backend: runtime.backendName, backendReason: runtime.selection.reason });
+    writeFileSync(join(runDirectory, 'config.json'), JSON.stringify(config, null, 2));
   }
-  const compiled = await compilePipeline(prepared.validated, container, runtime, {
+  const compiled = await compilePipeline(prepared.validated, runtime.random, {
     pipelineName: definition.name,
     dataRoot,
     runDirectory,
@@ -104,7 +85,7 @@ export async function startPipelineRun(prepared: PreparedPipelineRun, options: P
     seed: definition.schedule.seed,
     checkpoints: new CheckpointStore(runDirectory ? join(runDirectory, 'checkpoints') : undefined),
   });
-  return { compiled, runtime, runDirectory, events: compiled.run({ backendReason: runtime.selection.reason }) };
+  return { compiled, runtime, runDirectory, events: compiled.run({ backend: runtime.backendName, backendReason: runtime.selection.reason }) };
 }
 
 function createRunDirectory(out: string | undefined, name: string): string {

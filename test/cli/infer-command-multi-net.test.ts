@@ -12,6 +12,7 @@ import { readImage, writeImage } from '../../src/io/read-image.js';
 import { MultiNetwork } from '../../src/networks/multi-network.js';
 import { pseudoRandomValues } from '../inference/inference-test-networks.js';
 import { PointwiseNetwork } from '../inference/pointwise-network-stage.js';
+import { writeRunConfig } from '../inference/write-run-config.js';
 
 const run = promisify(execFile);
 const scratch = mkdtempSync(join(tmpdir(), 'micflow-infer-multinet-'));
@@ -58,7 +59,7 @@ async function writeMultiNetRun(directory: string, inference: 'first' | 'average
     both: { stage: 'MultiNet', params: { inference }, inputs: { nets: ['memberA', 'memberB'] } },
     evaluate: { stage: 'Evaluate', params: {}, inputs: { net: 'both', samples: 'test' } },
   };
-  writeFileSync(join(directory, 'config.json'), JSON.stringify({ name: 'multi-net-run', data: scratch, schedule: { iterations: 1, seed: 1 }, nodes }, null, 2));
+  writeRunConfig(directory, 'multi-net-run', nodes, scratch);
   const a = new PointwiseNetwork('memberA', 1, 3);
   const b = new PointwiseNetwork('memberB', 1, 3);
   try {

@@ -15,6 +15,7 @@ import { readImage, writeImage } from '../../src/io/read-image.js';
 import { UNet2D } from '../../src/networks/unet2d.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { pseudoRandomValues } from '../inference/inference-test-networks.js';
+import { writeRunConfig } from '../inference/write-run-config.js';
 
 const run = promisify(execFile);
 const scratch = mkdtempSync(join(tmpdir(), 'micflow-infer-multiscale-'));
@@ -53,7 +54,7 @@ describe('npm run infer --multiscale', () => {
         net: { stage: 'UNet2D', params: { classes: 3, features: [2, 4, 4, 8], dropout: [0, 0, 0, 0], deepSupervision: true }, inputs: {} },
         evaluate: { stage: 'Evaluate', params: {}, inputs: { net: 'net', samples: 'test' } },
       };
-      writeFileSync(join(runDirectory, 'config.json'), JSON.stringify({ name: 'deep', data: scratch, schedule: { iterations: 1, seed: 1 }, nodes }));
+      writeRunConfig(runDirectory, 'deep', nodes, scratch);
       unet = new UNet2D({ name: 'net', inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8], dropout: [0, 0, 0, 0], deepSupervision: true, random: new SeededRandom(11) });
       await new CheckpointStore(join(runDirectory, 'checkpoints')).save('best', [unet], 5);
       mkdirSync(join(scratch, 'images'));

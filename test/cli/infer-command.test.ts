@@ -14,6 +14,7 @@ import { UNet2D } from '../../src/networks/unet2d.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { pseudoRandomValues } from '../inference/inference-test-networks.js';
 import { PointwiseNetwork } from '../inference/pointwise-network-stage.js';
+import { writeRunConfig as writeConfigFile } from '../inference/write-run-config.js';
 
 const run = promisify(execFile);
 const scratch = mkdtempSync(join(tmpdir(), 'micflow-infer-'));
@@ -45,7 +46,7 @@ function zScore(values: Float32Array): Float32Array {
 
 function writeRunConfig(directory: string, nodes: Record<string, unknown>): void {
   mkdirSync(directory, { recursive: true });
-  writeFileSync(join(directory, 'config.json'), JSON.stringify({ name: 'test-run', data: scratch, schedule: { iterations: 1, seed: 1 }, nodes }, null, 2));
+  writeConfigFile(directory, 'test-run', nodes, scratch);
 }
 
 beforeAll(async () => {

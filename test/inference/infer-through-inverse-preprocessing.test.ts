@@ -13,6 +13,7 @@ import { createMicflowContainer } from '../../src/run/micflow-container.js';
 import { TensorRuntime } from '../../src/runtime/tensor-runtime.js';
 import { pseudoRandomValues } from './inference-test-networks.js';
 import pointwiseModule, { PointwiseNetwork } from './pointwise-network-stage.js';
+import { writeRunConfig } from './write-run-config.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'micflow-inverse-preprocessing-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -33,7 +34,7 @@ async function writeRun(name: string, transforms: Array<{ stage: string; params:
   });
   nodes.net = { stage: 'PointwiseNetwork', params: { classes: 2 } };
   nodes.evaluate = { stage: 'Evaluate', params: {}, inputs: { net: 'net', samples: previous } };
-  writeFileSync(join(directory, 'config.json'), JSON.stringify({ name, nodes }));
+  writeRunConfig(directory, name, nodes);
   const network = new PointwiseNetwork('net', 1, 2);
   network.trainableVariables[0].assign(tf.tensor2d([[1, -1]]));
   await new CheckpointStore(join(directory, 'checkpoints')).save('best', [network], 1);

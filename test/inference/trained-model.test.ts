@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,6 +9,7 @@ import { loadTrainedModel } from '../../src/inference/trained-model.js';
 import { createMicflowContainer } from '../../src/run/micflow-container.js';
 import { TensorRuntime } from '../../src/runtime/tensor-runtime.js';
 import pointwiseModule, { PointwiseNetwork } from './pointwise-network-stage.js';
+import { writeRunConfig } from './write-run-config.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'micflow-model-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -21,9 +22,16 @@ const container = () => createMicflowContainer([pointwiseModule]);
 function run(name: string, nodes: Record<string, unknown>): string {
   const directory = join(scratch, name);
   mkdirSync(directory);
-  writeFileSync(join(directory, 'config.json'), JSON.stringify({ name: 'test', nodes }));
+  writeRunConfig(directory, 'test', nodes);
   return directory;
 }
+
+/** A network node evaluated on a test list: the smallest valid pipeline around it. */
+const evaluated = (net: Record<string, unknown>) => ({
+  test: { stage: 'CsvDataset', params: { csv: 'x.csv' } },
+  net,
+  evaluate: { stage: 'Evaluate', params: {}, inputs: { net: 'net', samples: 'test' } },
+});
 
 async function saveCheckpoint(directory: string, tag: string, classes: number, node = 'net'): Promise<void> {
   const network = new PointwiseNetwork(node, 1, classes);
@@ -57,7 +65,7 @@ describe('loadTrainedModel', () => {
 
   describe('when the checkpoint does not fit the network in config.json', () => {
     it('should fail naming the checkpoint and the variable', async () => {
-      const directory = run('misfit', { net: { stage: 'PointwiseNetwork', params: { classes: 3 } } });
+      const directory = run('misfit', evaluated({ stage: 'PointwiseNetwork', params: { classes: 3 } }));
       await saveCheckpoint(directory, 'best', 4);
       await expect(loadTrainedModel(directory, { container: container(), runtime })).rejects.toThrow(/best\.json does not fit the network[\s\S]*net\/weights has shape 1x4/);
       // The failed model's variables are released: loading a fitting checkpoint under the same name works.
@@ -77,22 +85,26 @@ describe('loadTrainedModel', () => {
       });
       await saveCheckpoint(directory, 'best', 2);
       await expect(loadTrainedModel(directory, { container: container(), runtime })).rejects.toThrow(
-        /config\.json: nodes\.pre\.stage "MyTransform" is not a registered stage \(pass its module with --module\)/,
+        /config\.json: the run's pipeline does not validate[\s\S]*nodes\.pre\.stage: unknown stage "MyTransform"[\s\S]*pass the module that defines it with --module/,
       );
     });
   });
 
   describe('when the params in config.json no longer fit the stage', () => {
     it('should name nodes.<node>.params and the problem', async () => {
-      const directory = run('params', { net: { stage: 'PointwiseNetwork', params: { classes: 1 } } });
+      const directory = run('params', evaluated({ stage: 'PointwiseNetwork', params: { classes: 1 } }));
       await saveCheckpoint(directory, 'best', 2);
-      await expect(loadTrainedModel(directory, { container: container(), runtime })).rejects.toThrow(/nodes\.net\.params do not fit stage PointwiseNetwork: classes/);
+      await expect(loadTrainedModel(directory, { container: container(), runtime })).rejects.toThrow(/config\.json: the run's pipeline does not validate[\s\S]*nodes\.net\.params\.classes: /);
     });
   });
 
   describe('when the pipeline has two networks and no evaluation node', () => {
     it('should ask for --net, listing them', async () => {
-      const directory = run('two', { a: { stage: 'PointwiseNetwork', params: { classes: 2 } }, b: { stage: 'PointwiseNetwork', params: { classes: 2 } } });
+      const directory = run('two', {
+        a: { stage: 'PointwiseNetwork', params: { classes: 2 } },
+        b: { stage: 'PointwiseNetwork', params: { classes: 2 } },
+        keep: { stage: 'Checkpoint', params: {}, inputs: { nets: ['a', 'b'] } },
+      });
       await expect(loadTrainedModel(directory, { container: container(), runtime, checkpointTag: 'x' })).rejects.toThrow(/no checkpoint "x"/);
       await saveCheckpoint(directory, 'best', 2, 'b');
       await expect(loadTrainedModel(directory, { container: container(), runtime })).rejects.toThrow(/cannot tell which network to load; network nodes: a, b \(choose with --net\)/);
