@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { ContainerModule } from 'inversify';
 import { lastValueFrom, tap } from 'rxjs';
 import { MicflowError } from '../errors/micflow-error.js';
+import { describeStage } from '../graph/describe-stage.js';
 import { StageRegistry } from '../graph/stage-registry.js';
 import { ConsoleProgressObserver } from '../observers/console-progress-observer.js';
 import { JsonlMetricsWriter } from '../observers/jsonl-metrics-writer.js';
@@ -14,6 +15,7 @@ import { checkPipelineData, formatDataCheckReport } from '../stages/datasets/che
 
 const usage = `usage: npm run pipeline -- <name> [--set key=value ...] [--data DIR] [--backend NAME] [--out DIR] [--module FILE ...]
        npm run pipeline -- --list [--module FILE ...]
+       npm run pipeline -- --describe STAGE [--module FILE ...]
 
   <name>            a pipeline in pipelines/<name>.ts (or a path to a .ts pipeline module)
   --set key=value   override: <node>.<param>=value, schedule.iterations=N, schedule.seed=N
@@ -22,7 +24,8 @@ const usage = `usage: npm run pipeline -- <name> [--set key=value ...] [--data D
   --out DIR         run directory (default runs/<name>-<time>); must be new or empty
   --module FILE     a module exporting ContainerModules with your own stages (stageModule(MyStage))
   --check-data      read and check every listed file (existence, decoding, sizes, geometry, label values), then stop
-  --list            list pipelines and registered stages`;
+  --list            list pipelines and registered stages
+  --describe STAGE  a stage's ports and every param with its type, default and documentation`;
 
 export async function main(argv: readonly string[]): Promise<number> {
   let args;
@@ -37,6 +40,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         out: { type: 'string' },
         module: { type: 'string', multiple: true, default: [] },
         list: { type: 'boolean', default: false },
+        describe: { type: 'string' },
         'check-data': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -55,6 +59,19 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   if (values.list) {
     process.stdout.write(await listing(pipelinesDirectory, userModules));
+    return 0;
+  }
+  if (values.describe !== undefined) {
+    const registry = StageRegistry.fromContainer(createMicflowContainer([...(await pipelineModules(pipelinesDirectory)), ...userModules]));
+    const stageClass = registry.get(values.describe);
+    if (!stageClass) {
+      const hint = registry.closest(values.describe);
+      throw new MicflowError(
+        'invalid-argument',
+        `--describe ${values.describe}: no such stage${hint.length ? `; did you mean ${hint.map((h) => `"${h}"`).join(' or ')}?` : ''} (npm run pipeline -- --list shows all)`,
+      );
+    }
+    process.stdout.write(describeStage(stageClass));
     return 0;
   }
   if (positionals.length !== 1) {
@@ -99,6 +116,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     started.compiled.dispose();
   }
   return 0;
+}
+
+/** The container modules the bundled pipelines export (their own stages), skipping pipelines that do not load. */
+async function pipelineModules(pipelinesDirectory: string): Promise<ContainerModule[]> {
+  const modules: ContainerModule[] = [];
+  for (const name of listPipelineNames(pipelinesDirectory)) {
+    try {
+      modules.push(...(await loadPipelineModule(name, pipelinesDirectory)).modules);
+    } catch {
+      // --list reports pipelines that cannot load; --describe only needs the stages of those that do.
+    }
+  }
+  return modules;
 }
 
 async function listing(pipelinesDirectory: string, userModules: ContainerModule[]): Promise<string> {

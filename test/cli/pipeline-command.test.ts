@@ -71,6 +71,24 @@ describe('npm run pipeline', () => {
     });
   });
 
+  describe('when asked to --describe a stage', () => {
+    it("should print its ports and every param with type and default", async () => {
+      const { code, stdout } = await cli('--describe', 'Adam');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Adam \(optimiser\) — /);
+      expect(stdout).toMatch(/\n {2}nets {2}network list {2}networks whose variables this optimiser trains\n/);
+      expect(stdout).toContain('\n  lr: number > 0; default 0.001\n');
+      expect(stdout).toContain('\n  betas: [number in [0, 1), number in [0, 1)]; default [0.9,0.999]\n');
+    });
+
+    it('should name a stage that does not exist, suggest the closest, and exit 2', async () => {
+      const { code, stdout, stderr } = await cli('--describe', 'Adamm');
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr.trim()).toBe('micflow: --describe Adamm: no such stage; did you mean "Adam"? (npm run pipeline -- --list shows all)');
+    });
+  });
+
   describe('when --check-data finds a missing file', () => {
     it('should name the list line and the file, exit non-zero and train nothing', async () => {
       const data = join(scratch, 'data');
