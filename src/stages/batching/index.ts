@@ -1,2 +1,2 @@
-/** Feeders: sample streams into batch tensors, one batch per training tick. One line per stage, alphabetical; a new stage is one file plus one line here. */
+/** The batching family (see stageFamilyTitles in ../built-in-stages.ts): one alphabetical line per stage; a new stage is one file plus one line here. */
 export { Batch } from './batch.js';

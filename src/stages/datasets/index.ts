@@ -1,2 +1,2 @@
-/** Datasets: sample streams read from case lists. One line per stage, alphabetical; a new stage is one file plus one line here. */
+/** The datasets family (see stageFamilyTitles in ../built-in-stages.ts): one alphabetical line per stage; a new stage is one file plus one line here. */
 export { CsvDataset } from './csv-dataset.js';

@@ -1,4 +1,4 @@
-/** Hooks: validation, checkpoints and evaluation between ticks. One line per stage, alphabetical; a new stage is one file plus one line here. */
+/** The hooks family (see stageFamilyTitles in ../built-in-stages.ts): one alphabetical line per stage; a new stage is one file plus one line here. */
 export { Checkpoint } from './checkpoint.js';
 export { Evaluate } from './evaluate.js';
 export { EvaluateSegmentation } from './evaluate-segmentation.js';

@@ -1,4 +1,4 @@
-/** Loss terms and their weighted sum. One line per stage, alphabetical; a new stage is one file plus one line here. */
+/** The losses family (see stageFamilyTitles in ../built-in-stages.ts): one alphabetical line per stage; a new stage is one file plus one line here. */
 export { ArsTverskyLoss } from './ars-tversky-loss-stage.js';
 export { BinaryDiceLoss } from './binary-dice-loss-stage.js';
 export { ConsistencyLoss } from './consistency-loss-stage.js';

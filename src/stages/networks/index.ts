@@ -1,4 +1,4 @@
-/** Networks: segmentation architectures and networks built from other networks (EMA copies, ensembles). One line per stage, alphabetical; a new stage is one file plus one line here. */
+/** The networks family (see stageFamilyTitles in ../built-in-stages.ts): one alphabetical line per stage; a new stage is one file plus one line here. */
 export { AttentionUNet2DStage } from './attention-unet2d-stage.js';
 export { CANetStage } from './canet-stage.js';
 export { CctUNet2DStage } from './cct-unet2d-stage.js';

@@ -1,2 +1,2 @@
-/** Optimisers: differentiate a loss and step the networks it trains. One line per stage, alphabetical; a new stage is one file plus one line here. */
+/** The optimisers family (see stageFamilyTitles in ../built-in-stages.ts): one alphabetical line per stage; a new stage is one file plus one line here. */
 export { Adam } from './adam.js';

@@ -1,4 +1,4 @@
-/** Pseudo labels and targets made from predictions (argmax, sharpening, votes, uncertainty). One line per stage, alphabetical; a new stage is one file plus one line here. */
+/** The pseudo-labels family (see stageFamilyTitles in ../built-in-stages.ts): one alphabetical line per stage; a new stage is one file plus one line here. */
 export { ArgmaxPseudoLabel } from './argmax-pseudo-label.js';
 export { DynamicMixPseudoLabel } from './dynamic-mix-pseudo-label.js';
 export { PredictiveEntropy } from './predictive-entropy.js';

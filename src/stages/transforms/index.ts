@@ -1,4 +1,4 @@
-/** Per-sample transforms: PyMIC's spatial, intensity and label transforms. One line per stage, alphabetical; a new stage is one file plus one line here. */
+/** The transforms family (see stageFamilyTitles in ../built-in-stages.ts): one alphabetical line per stage; a new stage is one file plus one line here. */
 export { Affine } from './random-affine.js';
 export { BrightnessAdditive } from './brightness-additive.js';
 export { BrightnessMultiplicative } from './brightness-multiplicative.js';

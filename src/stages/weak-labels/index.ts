@@ -1,2 +1,2 @@
-/** Weak labels: partial (scribble) annotation masks. One line per stage, alphabetical; a new stage is one file plus one line here. */
+/** The weak-labels family (see stageFamilyTitles in ../built-in-stages.ts): one alphabetical line per stage; a new stage is one file plus one line here. */
 export { PartialLabelMask } from './partial-label-mask.js';
