@@ -25,6 +25,20 @@ export class SeededRandom {
     if (this.state.every((v) => v === 0)) this.state[0] = 1;
   }
 
+  /** Where this generator is in its stream: enough to continue it exactly (a checkpoint holds it). */
+  position(): RandomPosition {
+    return { seed: this.seed, state: Array.from(this.state), spareNormal: this.spareNormal ?? null };
+  }
+
+  /** Continues from a position taken by {@link position} of a generator with the same seed. */
+  moveTo(position: RandomPosition): void {
+    if (position.seed !== this.seed || position.state.length !== 4) {
+      throw new RangeError(`a random position of seed ${position.seed} cannot continue a generator of seed ${this.seed}`);
+    }
+    this.state.set(position.state);
+    this.spareNormal = position.spareNormal ?? undefined;
+  }
+
   /** A new independent generator whose stream depends only on this generator's seed and the labels. */
   derive(...labels: Array<string | number>): SeededRandom {
     let h = hashString(String(this.seed));
@@ -128,6 +142,15 @@ export class SeededRandom {
     }
     return out;
   }
+}
+
+/** A generator's place in its stream, as plain JSON. */
+export interface RandomPosition {
+  readonly seed: number;
+  /** The four xoshiro128** state words. */
+  readonly state: readonly number[];
+  /** A normal draw held back by Box–Muller, or null. */
+  readonly spareNormal: number | null;
 }
 
 function rotl(x: number, k: number): number {

@@ -79,4 +79,20 @@ describe('SeededRandom', () => {
       expect(hashString('a')).toBe(h >>> 0);
     });
   });
+  describe('when a generator continues from a saved position', () => {
+    it('should draw exactly what the original draws next, the held-back normal included', () => {
+      const original = new SeededRandom(11);
+      original.uniform();
+      original.normal(); // leaves a spare normal
+      const saved = JSON.parse(JSON.stringify(original.position()));
+      const continued = new SeededRandom(11);
+      continued.moveTo(saved);
+      const next = (r: SeededRandom) => [r.normal(), r.uniform(), r.nextUint32(), r.normal()];
+      expect(next(continued)).toEqual(next(original));
+    });
+
+    it('should refuse a position of another seed', () => {
+      expect(() => new SeededRandom(2).moveTo(new SeededRandom(3).position())).toThrow(/seed 3 cannot continue a generator of seed 2/);
+    });
+  });
 });
