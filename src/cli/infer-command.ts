@@ -28,7 +28,7 @@ const usage = `usage: npm run infer -- <run dir | checkpoint.json> [more ...] --
   --largest-component M  keep only the largest connected component: per-class or union
   --fill-holes           fill background enclosed by a class
   --probabilities        also write <case>_probabilities.nii.gz (float32, one component per class)
-  --backend NAME         tensorflow | wasm | cpu (default: MICFLOW_BACKEND, else the first that loads)
+  --backend NAME         tensorflow | native | wasm | cpu (default: MICFLOW_BACKEND, else the first that loads, in that order)
   --module FILE          a module exporting ContainerModules with your own stages (networks)`;
 
 function integerList(value: string | undefined, flag: string): number[] | undefined {

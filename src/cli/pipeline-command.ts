@@ -20,7 +20,7 @@ const usage = `usage: npm run pipeline -- <name> [--set key=value ...] [--data D
   <name>            a pipeline in pipelines/<name>.ts (or a path to a .ts pipeline module)
   --set key=value   override: <node>.<param>=value, schedule.iterations=N, schedule.seed=N
   --data DIR        root folder for the pipeline's dataset lists (default: the pipeline's "data")
-  --backend NAME    tensorflow | wasm | cpu (default: MICFLOW_BACKEND, else the first that loads)
+  --backend NAME    tensorflow | native | wasm | cpu (default: MICFLOW_BACKEND, else the first that loads, in that order)
   --out DIR         run directory (default runs/<name>-<time>); must be new or empty
   --module FILE     a module exporting ContainerModules with your own stages (stageModule(MyStage))
   --check-data      read and check every listed file (existence, decoding, sizes, geometry, label values), then stop

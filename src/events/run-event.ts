@@ -9,6 +9,10 @@ export type RunEvent =
   | CheckpointEvent
   | EvaluationEvent
   | CaseMetricsEvent
+  | WarningEvent
+  | EarlyStoppedEvent
+  | RunResumedEvent
+  | RunInterruptedEvent
   | RunFinishedEvent;
 
 export interface RunStartedEvent {
@@ -85,4 +89,42 @@ export interface RunFinishedEvent {
   readonly type: 'run-finished';
   readonly iterations: number;
   readonly seconds: number;
+}
+
+/** Something worth a look that does not stop the run (a loss far above its running median). */
+export interface WarningEvent {
+  readonly type: 'warning';
+  readonly iteration: number;
+  /** The node the warning is about, when there is one. */
+  readonly node?: string;
+  readonly message: string;
+}
+
+/** A hook ended training early (validation stopped improving); the final hooks still run. */
+export interface EarlyStoppedEvent {
+  readonly type: 'early-stopped';
+  readonly node: string;
+  readonly iteration: number;
+  readonly message: string;
+}
+
+/** A run continued from its latest checkpoint (`--resume`): iterations after `iteration` follow. */
+export interface RunResumedEvent {
+  readonly type: 'run-resumed';
+  readonly iteration: number;
+  readonly iterations: number;
+  readonly checkpoint: string;
+  readonly time: string;
+}
+
+/** The run stopped on request after finishing a tick, with its state saved as `latest`. */
+export interface RunInterruptedEvent {
+  readonly type: 'run-interrupted';
+  readonly iteration: number;
+  readonly iterations: number;
+  /** What asked it to stop. */
+  readonly reason: 'SIGINT' | 'SIGTERM' | 'stop file';
+  /** The checkpoint written, when the run has a directory. */
+  readonly checkpoint: string | undefined;
+  readonly time: string;
 }

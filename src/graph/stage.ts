@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Observable } from 'rxjs';
 import type { z } from 'zod';
+import type { StoredTensor } from '../checkpoints/checkpoint-store.js';
 import type { RunEvent } from '../events/run-event.js';
 import type { SegmentationNetwork } from '../networks/segmentation-network.js';
 import type { SeededRandom } from '../runtime/seeded-random.js';
@@ -82,6 +83,30 @@ export type TensorInputs = UntypedInputs;
 /** @deprecated while stages move to {@link InputsOf}. */
 export type StageInputs = UntypedInputs;
 
+/**
+ * What a stage keeps from tick to tick besides its networks' variables (optimiser moments, a queue, a score), as a
+ * checkpoint stores it: JSON values and tensors read back to host memory.
+ */
+export interface StageState {
+  readonly values?: unknown;
+  readonly tensors?: Readonly<Record<string, StoredTensor>>;
+}
+
+/**
+ * A stage (or a feeder's batch source) whose state a resumed run needs. The checkpoint store reads every stateful
+ * node through these two methods; nothing in the store knows a stage by name.
+ */
+export interface Stateful {
+  /** The state at the end of the current iteration (a copy: later ticks must not change it). */
+  saveState(): Promise<StageState> | StageState;
+  /** Continues from a saved state; the stage makes its own tensors from the stored values. */
+  restoreState(state: StageState): void;
+}
+
+export function isStateful(value: unknown): value is Stateful {
+  return typeof (value as Partial<Stateful> | undefined)?.saveState === 'function' && typeof (value as Partial<Stateful>).restoreState === 'function';
+}
+
 /** Base of every stage: holds the context the compiler gave it. */
 export abstract class Stage<P = unknown> {
   constructor(readonly context: StageContext<P>) {}
@@ -101,8 +126,13 @@ export abstract class SampleStreamStage<P = unknown, I extends PortSpecs = PortS
   abstract streams(inputs: InputsOf<I>): Promise<Record<string, SampleStream>>;
 }
 
-/** Pulls batches on demand from a sample stream. */
-export interface BatchSource {
+/**
+ * Pulls batches on demand from a sample stream. A source whose position matters for a resumed run (epoch, shuffle
+ * cursor) also implements {@link Stateful}; one that can say where its last batch came from implements `lastSources`.
+ */
+export interface BatchSource extends Partial<Stateful> {
+  /** Where the samples of the batch last taken came from (file names or list rows), for messages. */
+  lastSources?(): readonly string[];
   /** Tensors for the next batch, keyed by output port. The caller disposes them. */
   next(): Promise<Record<string, tf.Tensor>>;
   /** The epoch (1-based pass over the samples) the last batch taken belongs to; 0 before the first. */

@@ -4,7 +4,8 @@ import { formatGraphProblem, type GraphProblem } from './graph-problem.js';
 import { nodeNamePattern, pipelineDefinitionSchema, type ParsedPipelineDefinition } from './pipeline-definition.js';
 import type { PortSpec } from './port-spec.js';
 import type { StageClass } from './stage.js';
-import type { StageRegistry } from './stage-registry.js';
+import { editDistance, type StageRegistry } from './stage-registry.js';
+import { describeParams } from './describe-stage.js';
 import type { ResolvedWiring, ValidatedNode, ValidatedPipeline } from './validated-pipeline.js';
 import { nodeOutputSpecs } from './node-output-specs.js';
 import { placeProbes } from './probe-placement.js';
@@ -42,7 +43,7 @@ export function validatePipeline(
     }
     const params = stageClass.paramsSchema.safeParse(node.params);
     if (!params.success) {
-      problems.push(...zodProblems(params.error, `nodes.${name}.params`, 'invalid-params', name));
+      problems.push(...zodProblems(params.error, `nodes.${name}.params`, 'invalid-params', name, stageClass));
     }
     nodes.set(name, { name, stageClass, params: params.success ? params.data : undefined, inputs: {} });
   }
@@ -301,12 +302,24 @@ function zodProblems(
   prefix: string,
   kind: 'invalid-definition' | 'invalid-params',
   node?: string,
+  stageClass?: StageClass,
 ): GraphProblem[] {
   return error.issues.map((issue) => {
     const path = issue.path.map(String);
     const extra = issue.code === 'unrecognized_keys' ? (issue as { keys?: string[] }).keys ?? [] : [];
     const key = [prefix, ...path].filter(Boolean).join('.') || '(pipeline)';
-    const message = extra.length ? `unknown key${extra.length > 1 ? 's' : ''} ${extra.map((k) => `"${k}"`).join(', ')}` : issue.message;
+    let message = extra.length ? `unknown key${extra.length > 1 ? 's' : ''} ${extra.map((k) => `"${k}"`).join(', ')}` : issue.message;
+    if (extra.length && stageClass) {
+      // Name the keys the stage takes at that level, with the closest to each unknown one first.
+      const prefixOfLevel = path.length ? `${path.join('.')}.` : '';
+      const known = describeParams(stageClass)
+        .map((p) => p.key)
+        .filter((k) => k.startsWith(prefixOfLevel) && !k.slice(prefixOfLevel.length).includes('.'))
+        .map((k) => k.slice(prefixOfLevel.length));
+      const closest = extra.flatMap((k) => known.filter((candidate) => editDistance(k.toLowerCase(), candidate.toLowerCase()) <= Math.max(2, Math.floor(k.length / 3))));
+      const hint = closest.length ? `did you mean ${[...new Set(closest)].map((k) => `"${k}"`).join(' or ')}? ` : '';
+      message += `; ${hint}${stageClass.className}${path.length ? ` ${path.join('.')}` : ''} takes ${known.length ? known.join(', ') : 'no params'} (npm run pipeline -- --describe ${stageClass.className})`;
+    }
     return { kind, node, key, message };
   });
 }

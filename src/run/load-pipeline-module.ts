@@ -36,7 +36,7 @@ export async function loadPipelineModule(nameOrPath: string, pipelinesDirectory:
   try {
     loaded = (await import(pathToFileURL(file).href)) as typeof loaded;
   } catch (error) {
-    throw new MicflowError('invalid-pipeline', `${file}: cannot load the pipeline module: ${(error as Error).message.split('\n')[0]}`);
+    throw new MicflowError('invalid-pipeline', `${file}: cannot load the pipeline module: ${moduleLoadProblem(error, file)}`);
   }
   if (!loaded.default || typeof loaded.default !== 'object') {
     throw new MicflowError('invalid-pipeline', `${file}: the module has no default export; export default pipeline({...})`);
@@ -54,11 +54,24 @@ export async function loadContainerModuleFile(path: string): Promise<ContainerMo
   try {
     loaded = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (error) {
-    throw new MicflowError('invalid-argument', `--module ${path}: cannot load: ${(error as Error).message.split('\n')[0]}`);
+    throw new MicflowError('invalid-argument', `--module ${path}: cannot load: ${moduleLoadProblem(error, file)}`);
   }
   const modules = Object.values(loaded).filter(
     (v): v is ContainerModule => typeof v === 'object' && v !== null && typeof (v as { load?: unknown }).load === 'function' && 'id' in (v as object),
   );
   if (!modules.length) throw new MicflowError('invalid-argument', `--module ${path}: exports no ContainerModule (use stageModule(MyStage))`);
   return modules;
+}
+
+/**
+ * Why a module failed to load, in one or a few lines: the compiler's `file:line:column: ERROR: message` lines for a
+ * syntax error (tsx/esbuild put them after a "Transform failed" line), else the error's message with the first place
+ * in the module's own file the stack names.
+ */
+export function moduleLoadProblem(error: unknown, file: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
+  if (/^Transform failed with \d+ errors?:?$/.test(lines[0] ?? '') && lines.length > 1) return lines.slice(1).join('; ');
+  const place = error instanceof Error ? error.stack?.split('\n').find((l) => l.includes(file))?.match(/\(?((?:file:\/\/)?[^()\s]+:\d+:\d+)\)?\s*$/)?.[1] : undefined;
+  return `${lines[0] ?? 'unknown error'}${place ? ` (at ${place.replace(/^file:\/\//, '')})` : ''}`;
 }
