@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../../src/runtime/register-gradients.js';
-import type { StageContext } from '../../src/graph/stage-context.js';
+import { instantiateStage } from '../../src/graph/instantiate-stage.js';
 import { ArgmaxPseudoLabel } from '../../src/stages/pseudo-labels/argmax-pseudo-label.js';
 
 beforeAll(async () => {
@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 
 const stageWith = (params: unknown) =>
-  new ArgmaxPseudoLabel({ nodeName: 'pseudo', params: ArgmaxPseudoLabel.paramsSchema.parse(params) } as StageContext<never>);
+  instantiateStage(ArgmaxPseudoLabel, { nodeName: 'pseudo', params });
 
 describe('ArgmaxPseudoLabel', () => {
   describe('having two pixels with probabilities (0.1, 0.9) and (0.6, 0.4) and threshold 0.7', () => {

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../src/runtime/register-gradients.js';
 import { pipeline, stage } from '../../src/graph/pipeline-definition.js';
-import type { StageContext } from '../../src/graph/stage-context.js';
+import { instantiateStage } from '../../src/graph/instantiate-stage.js';
 import { StageRegistry } from '../../src/graph/stage-registry.js';
 import { validatePipeline } from '../../src/graph/validate-pipeline.js';
 import type { NetworkState, TickContext } from '../../src/graph/stage.js';
@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 
 const stageWith = (params: unknown) =>
-  new ForwardHeads({ nodeName: 'heads', params: ForwardHeads.paramsSchema.parse(params) } as StageContext<never>);
+  instantiateStage(ForwardHeads, { nodeName: 'heads', params });
 const tick = (seed: number): TickContext => ({ iteration: 1, iterations: 1, random: new SeededRandom(seed) });
 const stateOf = (network: NetworkState['network']): NetworkState => ({ node: 'net', network });
 const maxAbsDifference = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);

@@ -1,30 +1,41 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
-import type { PortSpecs } from '../../graph/port-spec.js';
-import { TensorStage, type NetworkState, type TensorInputs, type TickContext } from '../../graph/stage.js';
+import type { PortSpec, PortSpecs } from '../../graph/port-spec.js';
+import { TensorStage, type InputsOf, type TickContext } from '../../graph/stage.js';
 import { hasHeads } from '../../networks/segmentation-network.js';
 import { resizeLinear } from '../../runtime/ops/resize-linear.js';
 import { stopGradient } from '../../runtime/ops/stop-gradient.js';
 
 const params = z
   .object({
-    /** How many heads the network has (main included); checked against the network on the first tick. */
-    heads: z.number().int().min(2).max(8),
-    /**
-     * 'input' resizes every head to the input's spatial size (bilinear for images, trilinear for volumes, as
-     * PyTorch's interpolate with align_corners=False; URPC's pyramid), 'none' keeps each head's own resolution (deep
-     * supervision).
-     */
-    resize: z.enum(['input', 'none']).default('input'),
-    /** Training mode: batch statistics, dropout and the auxiliary perturbations. */
-    training: z.boolean().default(true),
-    /** Block gradients through every head (a teacher's or a partner's opinion). */
-    stopGradient: z.boolean().default(false),
+    heads: z.number().int().min(2).max(8).describe('How many heads the network has, main included (2–8); checked against the network on the first tick'),
+    resize: z
+      .enum(['input', 'none'])
+      .default('input')
+      .describe(
+        "'input' resizes every head to the input's spatial size (bilinear for images, trilinear for volumes, as PyTorch's interpolate with align_corners=False; URPC's pyramid), 'none' keeps each head's own resolution (deep supervision)",
+      ),
+    training: z.boolean().default(true).describe('Training mode: batch statistics, dropout and the auxiliary perturbations'),
+    stopGradient: z.boolean().default(false).describe("Block gradients through every head (a teacher's or a partner's opinion)"),
   })
   .strict();
 
 type ForwardHeadsParams = z.infer<typeof params>;
+
+const forwardHeadsInputs = {
+  net: {
+    type: 'network',
+    description: 'a network with several heads (CctUNet2D, DualBranchUNet2D/3D, UNet2D/3D with deepSupervision, MultiNet)',
+  },
+  image: { type: 'tensor', description: 'images [N, H, W, C] or volumes [N, D, H, W, C]' },
+} as const satisfies PortSpecs;
+/** The ports every configuration has; `outputsFor` adds logitsK/probK for K = 1 .. heads-1. */
+const forwardHeadsOutputs = {
+  logits: { type: 'tensor', description: 'main head logits [N, H, W, classes] (or [N, D, H, W, classes])' },
+  prob: { type: 'tensor', description: 'main head softmax probabilities' },
+  meanProb: { type: 'tensor', description: 'mean of all heads\' probabilities at the input resolution' },
+} as const satisfies PortSpecs;
 
 /** Port names of head `k`: `logits`/`prob` for the main head, `logits1`/`prob1`, ... for the others. */
 export function headPortNames(k: number): { logits: string; prob: string } {
@@ -39,27 +50,16 @@ export function headPortNames(k: number): { logits: string; prob: string } {
  * `meanProb`. The encoder runs once. With `resize: 'none'` the heads keep their own resolution, so a list of them can
  * feed DeepSupervisionLoss (`predictions: ['heads.logits', 'heads.logits1', ...]`).
  */
-export class ForwardHeads extends TensorStage<ForwardHeadsParams> {
+export class ForwardHeads extends TensorStage<ForwardHeadsParams, typeof forwardHeadsInputs> {
   static readonly className = 'ForwardHeads';
   static readonly description = 'Forward pass of a multi-head network: logits/prob per head (main first) and their mean probability';
   static readonly reference = 'Ouali et al. (CCT) CVPR 2020; Wu et al. (MC-Net) MICCAI 2021; Luo et al. (URPC) MICCAI 2021';
   static readonly paramsSchema = params;
-  static readonly inputs = {
-    net: {
-      type: 'network',
-      description: 'a network with several heads (CctUNet2D, DualBranchUNet2D/3D, UNet2D/3D with deepSupervision, MultiNet)',
-    },
-    image: { type: 'tensor', description: 'images [N, H, W, C] or volumes [N, D, H, W, C]' },
-  } as const;
-  /** The ports every configuration has; `outputsFor` adds logitsK/probK for K = 1 .. heads-1. */
-  static readonly outputs = {
-    logits: { type: 'tensor', description: 'main head logits [N, H, W, classes] (or [N, D, H, W, classes])' },
-    prob: { type: 'tensor', description: 'main head softmax probabilities' },
-    meanProb: { type: 'tensor', description: 'mean of all heads\' probabilities at the input resolution' },
-  } as const;
+  static readonly inputs = forwardHeadsInputs;
+  static readonly outputs = forwardHeadsOutputs;
 
   static outputsFor(p: ForwardHeadsParams): PortSpecs {
-    const specs: Record<string, PortSpecs[string]> = { ...ForwardHeads.outputs };
+    const specs: Record<string, PortSpec> = { ...forwardHeadsOutputs };
     for (let k = 1; k < p.heads; k++) {
       const names = headPortNames(k);
       specs[names.logits] = { type: 'tensor', description: `head ${k} logits` };
@@ -68,9 +68,9 @@ export class ForwardHeads extends TensorStage<ForwardHeadsParams> {
     return specs;
   }
 
-  override compute(inputs: TensorInputs, tick: TickContext): Record<string, tf.Tensor> {
-    const { network, node } = inputs.net as NetworkState;
-    const image = inputs.image as tf.Tensor;
+  override compute(inputs: InputsOf<typeof forwardHeadsInputs>, tick: TickContext): Record<string, tf.Tensor> {
+    const { network, node } = inputs.net;
+    const image = inputs.image;
     if (image.rank !== 4 && image.rank !== 5) {
       throw new MicflowError('invalid-shape', `node "${this.nodeName}": image input has shape [${image.shape}], expected [N, H, W, C] or [N, D, H, W, C]`);
     }

@@ -1,38 +1,41 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
-import { TensorStage, type NetworkState, type TensorInputs, type TickContext } from '../../graph/stage.js';
+import type { PortSpecs } from '../../graph/port-spec.js';
+import { TensorStage, type InputsOf, type TickContext } from '../../graph/stage.js';
 import { stopGradient } from '../../runtime/ops/stop-gradient.js';
 
 const params = z
   .object({
-    /** Training mode: batch statistics and dropout. False runs the network as at inference. */
-    training: z.boolean().default(true),
-    /** Block gradients through this prediction (teacher outputs, pseudo-label sources). */
-    stopGradient: z.boolean().default(false),
+    training: z.boolean().default(true).describe('Training mode: batch statistics and dropout; false runs the network as at inference'),
+    stopGradient: z.boolean().default(false).describe('Block gradients through this prediction (teacher outputs, pseudo-label sources)'),
   })
   .strict();
 
+const forwardInputs = {
+  net: { type: 'network', description: 'the network to run' },
+  image: { type: 'tensor', description: 'images [N, H, W, C] or volumes [N, D, H, W, C]' },
+} as const satisfies PortSpecs;
+const forwardOutputs = {
+  logits: { type: 'tensor', description: 'logits [N, ...spatial, classes]' },
+  prob: { type: 'tensor', description: 'softmax probabilities [N, ...spatial, classes]' },
+} as const satisfies PortSpecs;
+
 /** Runs a network on a batch of images inside the tick: logits and their softmax probabilities. */
-export class Forward extends TensorStage<z.infer<typeof params>> {
+export class Forward extends TensorStage<z.infer<typeof params>, typeof forwardInputs> {
   static readonly className = 'Forward';
   static readonly description = 'Network forward pass on a batch: logits and softmax probabilities';
   static readonly paramsSchema = params;
-  static readonly inputs = {
-    net: { type: 'network', description: 'the network to run' },
-    image: { type: 'tensor', description: 'images [N, H, W, C] or volumes [N, D, H, W, C]' },
-  } as const;
-  static readonly outputs = {
-    logits: { type: 'tensor', description: 'logits [N, ...spatial, classes]' },
-    prob: { type: 'tensor', description: 'softmax probabilities [N, ...spatial, classes]' },
-  } as const;
+  static readonly inputs = forwardInputs;
+  static readonly outputs = forwardOutputs;
 
-  override compute(inputs: TensorInputs, tick: TickContext): Record<string, tf.Tensor> {
-    const { network } = inputs.net as NetworkState;
-    const image = inputs.image as tf.Tensor;
+  override compute(inputs: InputsOf<typeof forwardInputs>, tick: TickContext): Record<string, tf.Tensor> {
+    const { network } = inputs.net;
+    const image = inputs.image;
     if (image.rank !== 4 && image.rank !== 5) {
       throw new MicflowError('invalid-shape', `node "${this.nodeName}": image input has shape [${image.shape}], expected [N, H, W, C] or [N, D, H, W, C]`);
     }
+    // Volumes go through the NHWC-typed interface as the 3D networks' apply does (they read NDHWC).
     let logits = network.apply(image as tf.Tensor4D, { training: this.params.training, random: tick.random });
     if (this.params.stopGradient) logits = stopGradient(logits);
     return { logits, prob: tf.softmax(logits) };

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
-import { TensorStage, type NetworkState, type TensorInputs, type TickContext } from '../../graph/stage.js';
+import type { PortSpecs } from '../../graph/port-spec.js';
+import { TensorStage, type InputsOf, type TickContext } from '../../graph/stage.js';
 import { stopGradient } from '../../runtime/ops/stop-gradient.js';
 
 /** Added inside the logarithm of the entropy, as UA-MT and PyMIC (log(p + 1e-6)). */
@@ -9,18 +10,26 @@ export const ENTROPY_EPSILON = 1e-6;
 
 const params = z
   .object({
-    /** Number K of stochastic forward passes (UA-MT and PyMIC's `uamt_mcdroput_n`: 8). */
-    passes: z.number().int().min(1).max(64).default(8),
-    /** Standard deviation of the Gaussian noise added to the input of every pass (0: none, dropout alone). */
-    noiseStd: z.number().min(0).default(0.1),
-    /** The noise is clipped to [−noiseClip, noiseClip]. */
-    noiseClip: z.number().positive().default(0.2),
-    /** Training mode: dropout (the "MC" in MC dropout) and batch statistics, as the UA-MT teacher. */
-    training: z.boolean().default(true),
-    /** Block gradients through the estimate (on by default: it is a teacher's opinion). */
-    stopGradient: z.boolean().default(true),
+    passes: z.number().int().min(1).max(64).default(8).describe("Number K of stochastic forward passes, 1–64 (UA-MT and PyMIC's `uamt_mcdroput_n`: 8)"),
+    noiseStd: z
+      .number()
+      .min(0)
+      .default(0.1)
+      .describe('Standard deviation of the Gaussian noise added to the input of every pass, in image intensity units (0: none, dropout alone)'),
+    noiseClip: z.number().positive().default(0.2).describe('The input noise is clipped to [−noiseClip, noiseClip]'),
+    training: z.boolean().default(true).describe('Training mode: dropout (the "MC" in MC dropout) and batch statistics, as the UA-MT teacher'),
+    stopGradient: z.boolean().default(true).describe("Block gradients through the estimate (on by default: it is a teacher's opinion)"),
   })
   .strict();
+
+const monteCarloForwardInputs = {
+  net: { type: 'network', description: 'the network to sample (the EMA teacher in UA-MT)' },
+  image: { type: 'tensor', description: 'images [N, H, W, C] or volumes [N, D, H, W, C]' },
+} as const satisfies PortSpecs;
+const monteCarloForwardOutputs = {
+  meanProb: { type: 'tensor', description: 'mean softmax probability over the passes [N, ...spatial, classes]' },
+  entropy: { type: 'tensor', description: 'predictive entropy of meanProb in nats [N, ...spatial]' },
+} as const satisfies PortSpecs;
 
 /**
  * The predictive entropy −Σ_c p̄_c log(p̄_c + 1e-6) of a mean probability map [N, ..., C], per pixel [N, ...]
@@ -38,23 +47,17 @@ export function predictiveEntropy(meanProb: tf.Tensor): tf.Tensor {
  * MICCAI 2019; PyMIC's SSLUncertaintyAwareMeanTeacher; MC dropout after Gal & Ghahramani, ICML 2016). Pass k draws
  * from the tick's randomness derived with k, so the K passes differ and a run is reproducible.
  */
-export class MonteCarloForward extends TensorStage<z.infer<typeof params>> {
+export class MonteCarloForward extends TensorStage<z.infer<typeof params>, typeof monteCarloForwardInputs> {
   static readonly className = 'MonteCarloForward';
   static readonly description = 'K stochastic forward passes (dropout + input noise): mean probability and predictive entropy';
   static readonly reference = 'Yu et al. Uncertainty-aware self-ensembling model for semi-supervised 3D left atrium segmentation. MICCAI 2019';
   static readonly paramsSchema = params;
-  static readonly inputs = {
-    net: { type: 'network', description: 'the network to sample (the EMA teacher in UA-MT)' },
-    image: { type: 'tensor', description: 'images [N, H, W, C] or volumes [N, D, H, W, C]' },
-  } as const;
-  static readonly outputs = {
-    meanProb: { type: 'tensor', description: 'mean softmax probability over the passes [N, ...spatial, classes]' },
-    entropy: { type: 'tensor', description: 'predictive entropy of meanProb in nats [N, ...spatial]' },
-  } as const;
+  static readonly inputs = monteCarloForwardInputs;
+  static readonly outputs = monteCarloForwardOutputs;
 
-  override compute(inputs: TensorInputs, tick: TickContext): Record<string, tf.Tensor> {
-    const { network } = inputs.net as NetworkState;
-    const image = inputs.image as tf.Tensor;
+  override compute(inputs: InputsOf<typeof monteCarloForwardInputs>, tick: TickContext): Record<string, tf.Tensor> {
+    const { network } = inputs.net;
+    const image = inputs.image;
     if (image.rank !== 4 && image.rank !== 5) {
       throw new MicflowError('invalid-shape', `node "${this.nodeName}": image input has shape [${image.shape}], expected [N, H, W, C] or [N, D, H, W, C]`);
     }

@@ -1,23 +1,30 @@
 import { concatMap, defer, type Observable } from 'rxjs';
 import { z } from 'zod';
 import type { RunEvent } from '../../events/run-event.js';
-import { HookStage, type HookMoment, type NetworkState, type StageInputs } from '../../graph/stage.js';
+import type { PortSpecs } from '../../graph/port-spec.js';
+import { HookStage, type HookMoment, type InputsOf } from '../../graph/stage.js';
 
 const params = z
   .object({
-    /** Save every this many iterations (0: only after the last one). */
-    every: z.number().int().min(0).default(0),
-    tag: z.string().regex(/^[A-Za-z0-9_-]+$/).default('latest'),
+    every: z.number().int().min(0).default(0).describe('Save every this many iterations, and after the last one (0: only after the last one)'),
+    tag: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .default('latest')
+      .describe('Name the checkpoint is saved under (letters, digits, _ and -): checkpoints/<tag>.json and <tag>.bin in the run directory'),
   })
   .strict();
 
+const checkpointInputs = { nets: { type: 'network', list: true, description: 'networks to save' } } as const satisfies PortSpecs;
+const checkpointOutputs = {} as const satisfies PortSpecs;
+
 /** Saves the networks' variables under a tag (default "latest") periodically and after the last iteration. */
-export class Checkpoint extends HookStage<z.infer<typeof params>> {
+export class Checkpoint extends HookStage<z.infer<typeof params>, typeof checkpointInputs> {
   static readonly className = 'Checkpoint';
   static readonly description = 'Saves a checkpoint ("latest") every N iterations and at the end of the run';
   static readonly paramsSchema = params;
-  static readonly inputs = { nets: { type: 'network', list: true, description: 'networks to save' } } as const;
-  static readonly outputs = {};
+  static readonly inputs = checkpointInputs;
+  static readonly outputs = checkpointOutputs;
 
   override runsAt(moment: HookMoment): boolean {
     const every = this.params.every;
@@ -25,9 +32,9 @@ export class Checkpoint extends HookStage<z.infer<typeof params>> {
     return every > 0 && moment.iteration % every === 0;
   }
 
-  override run(inputs: StageInputs, moment: HookMoment): Observable<RunEvent> {
+  override run(inputs: InputsOf<typeof checkpointInputs>, moment: HookMoment): Observable<RunEvent> {
     return defer(async () => {
-      const path = await this.context.run.checkpoints.save(this.params.tag, (inputs.nets as NetworkState[]).map((n) => n.network), moment.iteration);
+      const path = await this.context.run.checkpoints.save(this.params.tag, inputs.nets.map((n) => n.network), moment.iteration);
       const events: RunEvent[] = path
         ? [{ type: 'checkpoint', node: this.nodeName, iteration: moment.iteration, tag: this.params.tag, path }]
         : [];

@@ -4,8 +4,9 @@ import { concat, concatMap, defer, from, map, mergeMap, type Observable } from '
 import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
 import type { RunEvent } from '../../events/run-event.js';
-import type { Sample, SampleStream } from '../../graph/sample.js';
-import { HookStage, type HookMoment, type NetworkState, type StageInputs } from '../../graph/stage.js';
+import type { PortSpecs } from '../../graph/port-spec.js';
+import type { Sample } from '../../graph/sample.js';
+import { HookStage, type HookMoment, type InputsOf, type NetworkState } from '../../graph/stage.js';
 import { networkLogits } from '../../inference/network-logits.js';
 import { predictSlidingWindow } from '../../inference/sliding-window-inference.js';
 import { predictWholeImageProbabilities } from '../../inference/whole-image-inference.js';
@@ -16,22 +17,42 @@ import { SeededRandom } from '../../runtime/seeded-random.js';
 
 const params = z
   .object({
-    /** Which weights to evaluate: the best validation checkpoint (current if there is none), or the current ones. */
-    checkpoint: z.enum(['best', 'current']).default('best'),
-    /** Labels to evaluate; default every foreground class of the network (1..classes−1). */
-    labels: z.array(z.number().int()).min(1).optional(),
-    /** Names by label value (index 0 = background), for the summary event. */
-    classNames: z.array(z.string()).optional(),
-    /** Tolerance of the normalised surface Dice, in the samples' spacing unit (mm). */
-    surfaceTolerance: z.number().nonnegative().default(1),
-    /** Sliding-window inference with this spatial window; whole-image inference (padded to 16) when absent. */
-    window: z.array(z.number().int().positive()).min(2).max(3).optional(),
-    overlap: z.number().min(0).lt(1).default(0.5),
-    batchSize: z.number().int().positive().default(1),
-    /** File name of the per-case table in the run directory. */
-    table: z.string().regex(/^[\w.-]+\.csv$/).default('metrics.csv'),
+    checkpoint: z
+      .enum(['best', 'current'])
+      .default('best')
+      .describe("Which weights to evaluate: 'best', the best validation checkpoint (the current weights when there is none), or 'current'"),
+    labels: z
+      .array(z.number().int())
+      .min(1)
+      .optional()
+      .describe('Label values to evaluate; default every foreground class of the network (1..classes−1)'),
+    classNames: z.array(z.string()).optional().describe('Names by label value (index 0 = background), for the summary event; default label<k>'),
+    surfaceTolerance: z
+      .number()
+      .nonnegative()
+      .default(1)
+      .describe("Tolerance of the normalised surface Dice, in the samples' spacing unit (mm)"),
+    window: z
+      .array(z.number().int().positive())
+      .min(2)
+      .max(3)
+      .optional()
+      .describe('Sliding-window inference with this spatial window ([H, W] or [D, H, W] pixels); whole-image inference, padded to a multiple of 16, when absent'),
+    overlap: z.number().min(0).lt(1).default(0.5).describe('Overlap of neighbouring sliding windows, as a fraction of the window in [0, 1)'),
+    batchSize: z.number().int().positive().default(1).describe('Sliding windows predicted together in one network call'),
+    table: z
+      .string()
+      .regex(/^[\w.-]+\.csv$/)
+      .default('metrics.csv')
+      .describe('File name of the per-case table in the run directory (a .csv name)'),
   })
   .strict();
+
+const evaluateSegmentationInputs = {
+  net: { type: 'network', description: 'the network to evaluate' },
+  samples: { type: 'samples', description: 'labelled test cases (whole images or volumes)' },
+} as const satisfies PortSpecs;
+const evaluateSegmentationOutputs = {} as const satisfies PortSpecs;
 
 /**
  * After the last iteration: predicts every labelled case (whole image or sliding windows, 2D or 3D) and measures, per
@@ -40,25 +61,22 @@ const params = z
  * time and each case's rows are appended to `<table>.partial` in the run directory as soon as it is done; at the end the
  * table with mean and std rows replaces it and one evaluation event reports the mean Dice per label.
  */
-export class EvaluateSegmentation extends HookStage<z.infer<typeof params>> {
+export class EvaluateSegmentation extends HookStage<z.infer<typeof params>, typeof evaluateSegmentationInputs> {
   static readonly className = 'EvaluateSegmentation';
   static readonly evaluates = 'test';
   static readonly description = 'At the end: per-case Dice, IoU, sensitivity, precision, ASSD, HD95, RVE, volumes, surface Dice in mm';
   static readonly reference = 'Heimann et al., IEEE TMI 2009 (ASSD); Nikolov et al., arXiv:1809.04430 (surface Dice); Isensee et al., nnU-Net 2021 (sliding windows)';
   static readonly paramsSchema = params;
-  static readonly inputs = {
-    net: { type: 'network', description: 'the network to evaluate' },
-    samples: { type: 'samples', description: 'labelled test cases (whole images or volumes)' },
-  } as const;
-  static readonly outputs = {};
+  static readonly inputs = evaluateSegmentationInputs;
+  static readonly outputs = evaluateSegmentationOutputs;
 
   override runsAt(moment: HookMoment): boolean {
     return moment.final;
   }
 
-  override run(inputs: StageInputs, moment: HookMoment): Observable<RunEvent> {
-    const net = inputs.net as NetworkState;
-    const stream = inputs.samples as SampleStream;
+  override run(inputs: InputsOf<typeof evaluateSegmentationInputs>, moment: HookMoment): Observable<RunEvent> {
+    const net = inputs.net;
+    const stream = inputs.samples;
     const cases: CaseMetrics[] = [];
     let checkpoint = `current (iteration ${moment.iteration})`;
     const directory = this.context.run.runDirectory;

@@ -3,49 +3,60 @@ import { join } from 'node:path';
 import { concatMap, defer, lastValueFrom, toArray, type Observable } from 'rxjs';
 import { z } from 'zod';
 import type { RunEvent } from '../../events/run-event.js';
-import type { SampleStream } from '../../graph/sample.js';
-import { HookStage, type HookMoment, type NetworkState, type StageInputs } from '../../graph/stage.js';
+import type { PortSpecs } from '../../graph/port-spec.js';
+import { HookStage, type HookMoment, type InputsOf } from '../../graph/stage.js';
 import { defaultClassNames, evaluateCases, summariseDice, type CaseDice } from '../../inference/evaluate-cases.js';
 
 const params = z
   .object({
-    /** Which weights to evaluate: the best validation checkpoint (falls back to current if none), or current. */
-    checkpoint: z.enum(['best', 'current']).default('best'),
-    classNames: z.array(z.string()).optional(),
-    /** File name of the per-case table in the run directory. */
-    table: z.string().regex(/^[\w.-]+\.csv$/).default('evaluation.csv'),
+    checkpoint: z
+      .enum(['best', 'current'])
+      .default('best')
+      .describe("Which weights to evaluate: 'best', the best validation checkpoint (the current weights when there is none), or 'current'"),
+    classNames: z
+      .array(z.string())
+      .optional()
+      .describe('Names by class index (0 = background) for the table columns and the event; default background, class1, class2, …'),
+    table: z
+      .string()
+      .regex(/^[\w.-]+\.csv$/)
+      .default('evaluation.csv')
+      .describe('File name of the per-case table in the run directory (a .csv name)'),
   })
   .strict();
+
+const evaluateInputs = {
+  net: { type: 'network', description: 'the network to evaluate' },
+  samples: { type: 'samples', description: 'labelled test cases (whole images)' },
+} as const satisfies PortSpecs;
+const evaluateOutputs = {} as const satisfies PortSpecs;
 
 /**
  * After the last iteration: predicts every test case with the chosen weights and writes a per-case table of class-wise
  * Dice with mean and std rows (`evaluation.csv` in the run directory).
  */
-export class Evaluate extends HookStage<z.infer<typeof params>> {
+export class Evaluate extends HookStage<z.infer<typeof params>, typeof evaluateInputs> {
   static readonly className = 'Evaluate';
   static readonly evaluates = 'test';
   static readonly description = 'At the end: per-case, per-class Dice on a test list, with mean and std rows';
   static readonly paramsSchema = params;
-  static readonly inputs = {
-    net: { type: 'network', description: 'the network to evaluate' },
-    samples: { type: 'samples', description: 'labelled test cases (whole images)' },
-  } as const;
-  static readonly outputs = {};
+  static readonly inputs = evaluateInputs;
+  static readonly outputs = evaluateOutputs;
 
   override runsAt(moment: HookMoment): boolean {
     return moment.final;
   }
 
-  override run(inputs: StageInputs, moment: HookMoment): Observable<RunEvent> {
+  override run(inputs: InputsOf<typeof evaluateInputs>, moment: HookMoment): Observable<RunEvent> {
     return defer(async (): Promise<RunEvent[]> => {
-      const net = inputs.net as NetworkState;
+      const net = inputs.net;
       const store = this.context.run.checkpoints;
       let checkpoint = `current (iteration ${moment.iteration})`;
       if (this.params.checkpoint === 'best' && store.has('best')) {
         const iteration = store.restore('best', [net.network]);
         checkpoint = `best (iteration ${iteration})`;
       }
-      const cases = await lastValueFrom(evaluateCases(net.network, inputs.samples as SampleStream, this.nodeName).pipe(toArray()));
+      const cases = await lastValueFrom(evaluateCases(net.network, inputs.samples, this.nodeName).pipe(toArray()));
       const summary = summariseDice(cases);
       const classNames = defaultClassNames(summary.mean.length, this.params.classNames);
       const directory = this.context.run.runDirectory;

@@ -1,31 +1,35 @@
 import { concatMap, defer, lastValueFrom, toArray, type Observable } from 'rxjs';
 import { z } from 'zod';
 import type { RunEvent } from '../../events/run-event.js';
-import type { SampleStream } from '../../graph/sample.js';
-import { HookStage, type HookMoment, type NetworkState, type StageInputs } from '../../graph/stage.js';
+import type { PortSpecs } from '../../graph/port-spec.js';
+import { HookStage, type HookMoment, type InputsOf } from '../../graph/stage.js';
 import { defaultClassNames, evaluateCases, summariseDice } from '../../inference/evaluate-cases.js';
 
 const params = z
   .object({
-    /** Validate every this many iterations, and after the last one. */
-    every: z.number().int().positive().default(100),
-    classNames: z.array(z.string()).optional(),
-    /** Keep a "best" checkpoint of the network at its highest mean foreground Dice. */
-    keepBest: z.boolean().default(true),
+    every: z.number().int().positive().default(100).describe('Validate every this many iterations, and after the last one'),
+    classNames: z
+      .array(z.string())
+      .optional()
+      .describe('Names by class index (0 = background) for the validation event; default background, class1, class2, …'),
+    keepBest: z.boolean().default(true).describe('Keep a "best" checkpoint of the network at its highest mean foreground Dice'),
   })
   .strict();
 
+const validateInputs = {
+  net: { type: 'network', description: 'the network to validate' },
+  samples: { type: 'samples', description: 'labelled validation cases (whole images)' },
+} as const satisfies PortSpecs;
+const validateOutputs = {} as const satisfies PortSpecs;
+
 /** Whole-image validation between ticks: per-class Dice, and the best checkpoint by mean foreground Dice. */
-export class Validate extends HookStage<z.infer<typeof params>> {
+export class Validate extends HookStage<z.infer<typeof params>, typeof validateInputs> {
   static readonly className = 'Validate';
   static readonly evaluates = 'validation';
   static readonly description = 'Every N iterations: whole-image validation Dice per class, keeps the best checkpoint';
   static readonly paramsSchema = params;
-  static readonly inputs = {
-    net: { type: 'network', description: 'the network to validate' },
-    samples: { type: 'samples', description: 'labelled validation cases (whole images)' },
-  } as const;
-  static readonly outputs = {};
+  static readonly inputs = validateInputs;
+  static readonly outputs = validateOutputs;
 
   private best = -Infinity;
 
@@ -33,15 +37,15 @@ export class Validate extends HookStage<z.infer<typeof params>> {
     return moment.final ? moment.iteration % this.params.every !== 0 : moment.iteration % this.params.every === 0;
   }
 
-  override run(inputs: StageInputs, moment: HookMoment): Observable<RunEvent> {
+  override run(inputs: InputsOf<typeof validateInputs>, moment: HookMoment): Observable<RunEvent> {
     return defer(() => this.validate(inputs, moment)).pipe(concatMap((events) => events));
   }
 
-  private async validate(inputs: StageInputs, moment: HookMoment): Promise<RunEvent[]> {
+  private async validate(inputs: InputsOf<typeof validateInputs>, moment: HookMoment): Promise<RunEvent[]> {
     {
       const started = performance.now();
-      const net = inputs.net as NetworkState;
-      const cases = await lastValueFrom(evaluateCases(net.network, inputs.samples as SampleStream, this.nodeName).pipe(toArray()));
+      const net = inputs.net;
+      const cases = await lastValueFrom(evaluateCases(net.network, inputs.samples, this.nodeName).pipe(toArray()));
       const summary = summariseDice(cases);
       const best = summary.meanForeground > this.best;
       const events: RunEvent[] = [];

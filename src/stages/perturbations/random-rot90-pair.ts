@@ -1,14 +1,31 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
-import { TensorStage, type TensorInputs, type TickContext } from '../../graph/stage.js';
+import type { PortSpecs } from '../../graph/port-spec.js';
+import { TensorStage, type InputsOf, type TickContext } from '../../graph/stage.js';
 
 const params = z
   .object({
-    /** A fixed number of quarter turns; null (default): 0, 1, 2 or 3 drawn uniformly every tick. */
-    turns: z.number().int().min(0).max(3).nullable().default(null),
+    turns: z
+      .number()
+      .int()
+      .min(0)
+      .max(3)
+      .nullable()
+      .default(null)
+      .describe('A fixed number of quarter turns (0–3); null (default): 0, 1, 2 or 3 drawn uniformly every tick'),
   })
   .strict();
+
+const randomRot90PairInputs = {
+  first: { type: 'tensor', description: 'a channels-last tensor [N, H, W, C] (e.g. the image the teacher will see)' },
+  second: { type: 'tensor', description: 'another one of the same spatial size (e.g. the student probabilities)' },
+} as const satisfies PortSpecs;
+const randomRot90PairOutputs = {
+  first: { type: 'tensor', description: 'first, rotated' },
+  second: { type: 'tensor', description: 'second, rotated by the same turns' },
+  turns: { type: 'scalar', description: 'the quarter turns of this tick (0–3)' },
+} as const satisfies PortSpecs;
 
 /**
  * Rotates a channels-last tensor [N, ..., H, W, C] by `turns` quarter turns in its last two spatial axes (H, W),
@@ -38,24 +55,16 @@ export function rot90(x: tf.Tensor, turns: number): tf.Tensor {
  * prediction on the unrotated image is rotated the same way before the two are compared. Wire the image to `first`
  * (then into the teacher) and the student's probabilities to `second`. Gradients flow through both.
  */
-export class RandomRot90Pair extends TensorStage<z.infer<typeof params>> {
+export class RandomRot90Pair extends TensorStage<z.infer<typeof params>, typeof randomRot90PairInputs> {
   static readonly className = 'RandomRot90Pair';
   static readonly description = 'Rotates two [N, H, W, C] tensors by the same random multiple of 90° (transformation consistency)';
   static readonly reference = 'Liu et al. Weakly supervised segmentation of COVID19 infection with scribble annotation on CT images. Pattern Recognition 2022';
   static readonly paramsSchema = params;
-  static readonly inputs = {
-    first: { type: 'tensor', description: 'a channels-last tensor [N, H, W, C] (e.g. the image the teacher will see)' },
-    second: { type: 'tensor', description: 'another one of the same spatial size (e.g. the student probabilities)' },
-  } as const;
-  static readonly outputs = {
-    first: { type: 'tensor', description: 'first, rotated' },
-    second: { type: 'tensor', description: 'second, rotated by the same turns' },
-    turns: { type: 'scalar', description: 'the quarter turns of this tick (0–3)' },
-  } as const;
+  static readonly inputs = randomRot90PairInputs;
+  static readonly outputs = randomRot90PairOutputs;
 
-  override compute(inputs: TensorInputs, tick: TickContext): Record<string, tf.Tensor> {
-    const first = inputs.first as tf.Tensor;
-    const second = inputs.second as tf.Tensor;
+  override compute(inputs: InputsOf<typeof randomRot90PairInputs>, tick: TickContext): Record<string, tf.Tensor> {
+    const { first, second } = inputs;
     const spatial = (t: tf.Tensor) => t.shape.slice(1, -1).join('x');
     if (first.rank < 4 || first.rank !== second.rank || spatial(first) !== spatial(second) || first.shape[0] !== second.shape[0]) {
       throw new MicflowError(

@@ -1,10 +1,14 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { TensorStage, type TensorInputs } from '../../graph/stage.js';
+import type { PortSpecs } from '../../graph/port-spec.js';
+import { TensorStage, type InputsOf } from '../../graph/stage.js';
 import { stopGradient } from '../../runtime/ops/stop-gradient.js';
 import { predictiveEntropy } from '../forward/monte-carlo-forward.js';
 
 const params = z.object({}).strict();
+
+const predictiveEntropyInputs = { prob: { type: 'tensor', description: 'probabilities [N, ...spatial, C]' } } as const satisfies PortSpecs;
+const predictiveEntropyOutputs = { entropy: { type: 'tensor', description: 'entropy per pixel in nats [N, ...spatial]' } } as const satisfies PortSpecs;
 
 /**
  * The per-pixel entropy −Σ_c p_c log(p_c + 1e-6) (nats, at most ln C) of a probability map, without gradient: the
@@ -14,15 +18,15 @@ const params = z.object({}).strict();
  * Analysis 2024; PyMIC's WSLDMSPS `dmsps_uncertainty_threshold`). Feed it to UncertaintyMask. For Monte Carlo dropout
  * passes, MonteCarloForward gives the same entropy of its own mean.
  */
-export class PredictiveEntropy extends TensorStage<z.infer<typeof params>> {
+export class PredictiveEntropy extends TensorStage<z.infer<typeof params>, typeof predictiveEntropyInputs> {
   static readonly className = 'PredictiveEntropy';
   static readonly description = 'Per-pixel entropy (nats) of a probability map, no gradient: the uncertainty of a mean prediction';
   static readonly reference = 'Han et al. DMSPS. Medical Image Analysis 2024; Yu et al. (UA-MT) MICCAI 2019';
   static readonly paramsSchema = params;
-  static readonly inputs = { prob: { type: 'tensor', description: 'probabilities [N, ...spatial, C]' } } as const;
-  static readonly outputs = { entropy: { type: 'tensor', description: 'entropy per pixel in nats [N, ...spatial]' } } as const;
+  static readonly inputs = predictiveEntropyInputs;
+  static readonly outputs = predictiveEntropyOutputs;
 
-  override compute(inputs: TensorInputs): Record<string, tf.Tensor> {
-    return { entropy: predictiveEntropy(stopGradient(inputs.prob as tf.Tensor)) };
+  override compute(inputs: InputsOf<typeof predictiveEntropyInputs>): Record<string, tf.Tensor> {
+    return { entropy: predictiveEntropy(stopGradient(inputs.prob)) };
   }
 }

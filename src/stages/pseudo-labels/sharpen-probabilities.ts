@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
-import { TensorStage, type TensorInputs } from '../../graph/stage.js';
+import type { PortSpecs } from '../../graph/port-spec.js';
+import { TensorStage, type InputsOf } from '../../graph/stage.js';
 import '../../runtime/register-gradients.js';
 import { stopGradient } from '../../runtime/ops/stop-gradient.js';
 
@@ -13,17 +14,26 @@ const CLIP = 1e-7;
 
 const params = z
   .object({
-    /** Temperature T > 0: below 1 sharpens (MC-Net's 0.1), 1 leaves 'elementwise' unchanged, above 1 softens. */
-    temperature: z.number().positive().default(0.1),
-    /** 'elementwise' as MC-Net (each probability against its complement), 'normalised' as MixMatch (over classes). */
-    mode: z.enum(['elementwise', 'normalised']).default('elementwise'),
-    /**
-     * Block gradients through the sharpened map. Off by default: MC-Net's and PyMIC's mutual consistency let the
-     * gradient flow into the decoder whose prediction is sharpened.
-     */
-    stopGradient: z.boolean().default(false),
+    temperature: z
+      .number()
+      .positive()
+      .default(0.1)
+      .describe("Temperature T > 0: below 1 sharpens (MC-Net's 0.1), 1 leaves 'elementwise' unchanged, above 1 softens"),
+    mode: z
+      .enum(['elementwise', 'normalised'])
+      .default('elementwise')
+      .describe("'elementwise' as MC-Net (each probability against its complement), 'normalised' as MixMatch (over classes)"),
+    stopGradient: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Block gradients through the sharpened map. Off by default: MC-Net's and PyMIC's mutual consistency let the gradient flow into the decoder whose prediction is sharpened",
+      ),
   })
   .strict();
+
+const sharpenProbabilitiesInputs = { prob: { type: 'tensor', description: 'probabilities [N, ...spatial, C]' } } as const satisfies PortSpecs;
+const sharpenProbabilitiesOutputs = { sharpened: { type: 'tensor', description: 'sharpened probabilities, same shape' } } as const satisfies PortSpecs;
 
 /**
  * Sharpened probabilities, channels last [N, …, C]:
@@ -51,16 +61,16 @@ export function sharpenProbabilities(prob: tf.Tensor, temperature: number, mode:
  * SSLMCNet) or MixMatch's class-normalised sharpening (Berthelot et al., NeurIPS 2019). Feed `sharpened` to
  * ConsistencyLoss as the target.
  */
-export class SharpenProbabilities extends TensorStage<z.infer<typeof params>> {
+export class SharpenProbabilities extends TensorStage<z.infer<typeof params>, typeof sharpenProbabilitiesInputs> {
   static readonly className = 'SharpenProbabilities';
   static readonly description = 'Temperature sharpening of probabilities (MC-Net elementwise or MixMatch normalised): soft pseudo labels';
   static readonly reference = 'Wu et al. Semi-supervised left atrium segmentation with mutual consistency training. MICCAI 2021';
   static readonly paramsSchema = params;
-  static readonly inputs = { prob: { type: 'tensor', description: 'probabilities [N, ...spatial, C]' } } as const;
-  static readonly outputs = { sharpened: { type: 'tensor', description: 'sharpened probabilities, same shape' } } as const;
+  static readonly inputs = sharpenProbabilitiesInputs;
+  static readonly outputs = sharpenProbabilitiesOutputs;
 
-  override compute(inputs: TensorInputs): Record<string, tf.Tensor> {
-    const sharpened = sharpenProbabilities(inputs.prob as tf.Tensor, this.params.temperature, this.params.mode);
+  override compute(inputs: InputsOf<typeof sharpenProbabilitiesInputs>): Record<string, tf.Tensor> {
+    const sharpened = sharpenProbabilities(inputs.prob, this.params.temperature, this.params.mode);
     return { sharpened: this.params.stopGradient ? stopGradient(sharpened) : sharpened };
   }
 }

@@ -1,15 +1,29 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { TensorStage, type TensorInputs, type TickContext } from '../../graph/stage.js';
+import type { PortSpecs } from '../../graph/port-spec.js';
+import { TensorStage, type InputsOf, type TickContext } from '../../graph/stage.js';
 import { withoutGradient } from '../../runtime/ops/without-gradient.js';
 import { oneHotFor } from '../losses/label-one-hot.js';
 
 const params = z
   .object({
-    /** First iteration that flags pixels; before it the mask is all 0 (the network has to learn something first). */
-    start: z.number().int().min(0).default(0),
+    start: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('First iteration that flags pixels; before it the mask is all 0 (the network has to learn something first)'),
   })
   .strict();
+
+const confidentLearningMaskInputs = {
+  prob: { type: 'tensor', description: 'predicted probabilities [N, ...spatial, C] (used without gradient)' },
+  label: { type: 'tensor', description: 'the given (possibly noisy) label map [N, ...spatial] int32' },
+} as const satisfies PortSpecs;
+const confidentLearningMaskOutputs = {
+  mask: { type: 'tensor', description: '1 where the label is suspected wrong [N, ...spatial]' },
+  flagged: { type: 'scalar', description: 'fraction of pixels flagged' },
+} as const satisfies PortSpecs;
 
 /**
  * Pixels whose label confident learning finds suspect, as a 0/1 mask for SLSRLoss's `noisyMask` (M. Zhang, J. Gao et
@@ -25,24 +39,17 @@ const params = z
  * over the whole training set and with cleanlab's 'both' pruning rule; `start` delays the flags until the network has
  * learnt something. `flagged` reports the fraction of pixels flagged.
  */
-export class ConfidentLearningMask extends TensorStage<z.infer<typeof params>> {
+export class ConfidentLearningMask extends TensorStage<z.infer<typeof params>, typeof confidentLearningMaskInputs> {
   static readonly className = 'ConfidentLearningMask';
   static readonly description = 'Mask of pixels whose label confident learning flags (per-class thresholds, confident joint off-diagonal), no gradient';
   static readonly reference =
     'Zhang, Gao et al. Characterizing Label Errors: Confident Learning for Noisy-Labeled Image Segmentation. MICCAI 2020; Northcutt et al. Confident Learning. JAIR 2021';
   static readonly paramsSchema = params;
-  static readonly inputs = {
-    prob: { type: 'tensor', description: 'predicted probabilities [N, ...spatial, C] (used without gradient)' },
-    label: { type: 'tensor', description: 'the given (possibly noisy) label map [N, ...spatial] int32' },
-  } as const;
-  static readonly outputs = {
-    mask: { type: 'tensor', description: '1 where the label is suspected wrong [N, ...spatial]' },
-    flagged: { type: 'scalar', description: 'fraction of pixels flagged' },
-  } as const;
+  static readonly inputs = confidentLearningMaskInputs;
+  static readonly outputs = confidentLearningMaskOutputs;
 
-  override compute(inputs: TensorInputs, tick: TickContext): Record<string, tf.Tensor> {
-    const prob = inputs.prob as tf.Tensor;
-    const label = inputs.label as tf.Tensor;
+  override compute(inputs: InputsOf<typeof confidentLearningMaskInputs>, tick: TickContext): Record<string, tf.Tensor> {
+    const { prob, label } = inputs;
     const oneHot = oneHotFor(prob, label, this.nodeName);
     if (tick.iteration < this.params.start) return { mask: tf.zeros(label.shape), flagged: tf.scalar(0) };
     const classes = prob.shape[prob.rank - 1];

@@ -1,22 +1,41 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
-import { TensorStage, type TensorInputs, type TickContext } from '../../graph/stage.js';
+import type { PortSpecs } from '../../graph/port-spec.js';
+import { TensorStage, type InputsOf, type TickContext } from '../../graph/stage.js';
 import { withoutGradient } from '../../runtime/ops/without-gradient.js';
 import { oneHotFor } from '../losses/label-one-hot.js';
 
 const params = z
   .object({
-    /** How many recent ticks each criterion is ranked among (PyMIC's `dast_rank_length`). */
-    rankLength: z.number().int().min(2).default(20),
-    /** Fraction of the ranking at either end that opens a gate (PyMIC's `dast_select_ratio`). */
-    selectRatio: z.number().gt(0).lt(1).default(0.2),
-    /** The divergence weight is exp(−divergenceScale · symmetric KL) (16 in PyMIC). */
-    divergenceScale: z.number().positive().default(16),
+    rankLength: z.number().int().min(2).default(20).describe("How many recent ticks each criterion is ranked among (PyMIC's `dast_rank_length`)"),
+    selectRatio: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.2)
+      .describe("Fraction of the ranking at either end that opens a gate, in (0, 1) (PyMIC's `dast_select_ratio`)"),
+    divergenceScale: z
+      .number()
+      .positive()
+      .default(16)
+      .describe('The divergence weight is exp(−divergenceScale · symmetric KL in nats) (16 in PyMIC)'),
   })
   .strict();
 
 type DivergenceAwareSelectionParams = z.infer<typeof params>;
+
+const divergenceAwareSelectionInputs = {
+  cleanBranchProb: { type: 'tensor', description: "the clean branch's probabilities on the noisy batch [N, ...spatial, C]" },
+  noisyBranchProb: { type: 'tensor', description: "the noisy branch's probabilities on the noisy batch, same shape" },
+  label: { type: 'tensor', description: 'the noisy batch labels [N, ...spatial] int32' },
+} as const satisfies PortSpecs;
+const divergenceAwareSelectionOutputs = {
+  consistencyGate: { type: 'scalar', description: '1 when the divergence consistency term applies this tick, else 0' },
+  selfTrainingGate: { type: 'scalar', description: '1 when the voted pseudo-label term applies this tick, else 0' },
+  cleanCriterion: { type: 'scalar', description: "divergence-weighted CE of the clean branch (PyMIC's loss_n)" },
+  noisyCriterion: { type: 'scalar', description: "divergence-weighted CE of the noisy branch (PyMIC's loss_c)" },
+} as const satisfies PortSpecs;
 
 /** Per-pixel cross-entropy with PyMIC's guard, −Σ_c y_c log(0.999 p_c + 5e-4). */
 function guardedCrossEntropy(prob: tf.Tensor, oneHot: tf.Tensor): tf.Tensor {
@@ -48,23 +67,14 @@ function klMap(q: tf.Tensor, p: tf.Tensor): tf.Tensor {
  * the queues are this node's state, kept as tensors (no value is read back), and evaluating the node twice in one
  * iteration ranks against the same history.
  */
-export class DivergenceAwareSelection extends TensorStage<DivergenceAwareSelectionParams> {
+export class DivergenceAwareSelection extends TensorStage<DivergenceAwareSelectionParams, typeof divergenceAwareSelectionInputs> {
   static readonly className = 'DivergenceAwareSelection';
   static readonly description = 'DAST: divergence-weighted criteria of a dual-branch net on a noisy batch, ranked over recent ticks into two 0/1 gates';
   static readonly reference =
     'Yang et al. Learning COVID-19 Pneumonia Lesion Segmentation from Imperfect Annotations via Divergence-Aware Selective Training. IEEE JBHI 2022';
   static readonly paramsSchema = params;
-  static readonly inputs = {
-    cleanBranchProb: { type: 'tensor', description: "the clean branch's probabilities on the noisy batch [N, ...spatial, C]" },
-    noisyBranchProb: { type: 'tensor', description: "the noisy branch's probabilities on the noisy batch, same shape" },
-    label: { type: 'tensor', description: 'the noisy batch labels [N, ...spatial] int32' },
-  } as const;
-  static readonly outputs = {
-    consistencyGate: { type: 'scalar', description: '1 when the divergence consistency term applies this tick, else 0' },
-    selfTrainingGate: { type: 'scalar', description: '1 when the voted pseudo-label term applies this tick, else 0' },
-    cleanCriterion: { type: 'scalar', description: "divergence-weighted CE of the clean branch (PyMIC's loss_n)" },
-    noisyCriterion: { type: 'scalar', description: "divergence-weighted CE of the noisy branch (PyMIC's loss_c)" },
-  } as const;
+  static readonly inputs = divergenceAwareSelectionInputs;
+  static readonly outputs = divergenceAwareSelectionOutputs;
 
   /** The last `rankLength` committed values, oldest first: row 0 cleanCriterion, row 1 noisyCriterion. */
   private history?: tf.Tensor2D;
@@ -73,12 +83,12 @@ export class DivergenceAwareSelection extends TensorStage<DivergenceAwareSelecti
   /** This iteration's values, committed when the next iteration starts. */
   private pending?: { iteration: number; values: tf.Tensor1D };
 
-  override compute(inputs: TensorInputs, tick: TickContext): Record<string, tf.Tensor> {
+  override compute(inputs: InputsOf<typeof divergenceAwareSelectionInputs>, tick: TickContext): Record<string, tf.Tensor> {
     const length = this.params.rankLength;
     this.history ??= tf.keep(tf.zeros([2, length]) as tf.Tensor2D);
     if (this.pending && this.pending.iteration !== tick.iteration) this.commit();
-    const oneHot = oneHotFor(inputs.noisyBranchProb as tf.Tensor, inputs.label as tf.Tensor, this.nodeName);
-    const selected = withoutGradient([inputs.cleanBranchProb as tf.Tensor, inputs.noisyBranchProb as tf.Tensor], (clean, noisy) => {
+    const oneHot = oneHotFor(inputs.noisyBranchProb, inputs.label, this.nodeName);
+    const selected = withoutGradient([inputs.cleanBranchProb, inputs.noisyBranchProb], (clean, noisy) => {
       if (clean.shape.join('x') !== noisy.shape.join('x')) {
         throw new MicflowError('invalid-shape', `node "${this.nodeName}": branch probabilities differ in shape: [${clean.shape}] and [${noisy.shape}]`);
       }

@@ -1,31 +1,53 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
-import { TensorStage, type TensorInputs } from '../../graph/stage.js';
+import type { PortSpecs } from '../../graph/port-spec.js';
+import { TensorStage, type InputsOf } from '../../graph/stage.js';
 import { withoutGradient } from '../../runtime/ops/without-gradient.js';
 
 const params = z
   .object({
-    /** A constant forget rate, when no `forgetRate` schedule is wired: the fraction of pixels left out. */
-    forgetRate: z.number().min(0).max(1).nullable().default(null),
-    /**
-     * Rank the pixels of the whole batch together (PyMIC's NLLCoTeaching and NLLTriNet), of each image apart, or of each
-     * (noisy) label class apart over the batch ('class', needs the `label` input and `classes`): every class then keeps
-     * floor((1 − forget rate) · its pixel count), so the hard pixels of small structures are not all dropped first.
-     */
-    scope: z.enum(['batch', 'image', 'class']).default('batch'),
-    /** Number of classes (labels 0..classes−1) for scope 'class'; pixels with other labels are never kept. */
-    classes: z.number().int().min(2).nullable().default(null),
-    /**
-     * With several loss maps: 'intersection' keeps a pixel that every map ranks among its smallest (the tri-network's
-     * two selecting networks, PyMIC's mask1 · mask2); 'mean' ranks the pixels by the maps' mean.
-     */
-    combine: z.enum(['intersection', 'mean']).default('intersection'),
+    forgetRate: z
+      .number()
+      .min(0)
+      .max(1)
+      .nullable()
+      .default(null)
+      .describe('A constant forget rate in [0, 1], when no `forgetRate` schedule is wired: the fraction of pixels left out'),
+    scope: z
+      .enum(['batch', 'image', 'class'])
+      .default('batch')
+      .describe(
+        "Rank the pixels of the whole batch together ('batch', PyMIC's NLLCoTeaching and NLLTriNet), of each image apart ('image'), or of each (noisy) label class apart over the batch ('class', needs the `label` input and `classes`): every class then keeps floor((1 − forget rate) · its pixel count), so the hard pixels of small structures are not all dropped first",
+      ),
+    classes: z
+      .number()
+      .int()
+      .min(2)
+      .nullable()
+      .default(null)
+      .describe("Number of classes (labels 0..classes−1) for scope 'class'; pixels with other labels are never kept"),
+    combine: z
+      .enum(['intersection', 'mean'])
+      .default('intersection')
+      .describe(
+        "With several loss maps: 'intersection' keeps a pixel that every map ranks among its smallest (the tri-network's two selecting networks, PyMIC's mask1 · mask2); 'mean' ranks the pixels by the maps' mean",
+      ),
   })
   .strict()
   .refine((p) => p.scope !== 'class' || p.classes !== null, { message: 'scope "class" needs "classes"', path: ['classes'] });
 
 type SmallLossSelectionParams = z.infer<typeof params>;
+
+const smallLossSelectionInputs = {
+  lossMaps: { type: 'tensor', list: true, description: 'per-pixel losses [N, ...spatial], one map per selecting network' },
+  forgetRate: { type: 'scalar', optional: true, description: 'fraction of pixels to leave out this tick (a schedule); else params.forgetRate' },
+  label: { type: 'tensor', optional: true, description: 'label map [N, ...spatial] the losses were computed against (scope "class" only)' },
+} as const satisfies PortSpecs;
+const smallLossSelectionOutputs = {
+  mask: { type: 'tensor', description: '1 for the selected pixels, 0 elsewhere [N, ...spatial]' },
+  kept: { type: 'scalar', description: 'fraction of pixels selected' },
+} as const satisfies PortSpecs;
 
 /**
  * The mask of the pixels with the smallest loss ranked over each row of `values` [rows, pixels]: the k = floor(keep ·
@@ -84,21 +106,14 @@ function smallestFractionPerClass(map: tf.Tensor, label: tf.Tensor, classes: num
  * hard (a small structure) keeps its share too. The mask is computed off the gradient tape (a constant to the
  * optimiser); `kept` reports the fraction of pixels kept.
  */
-export class SmallLossSelection extends TensorStage<SmallLossSelectionParams> {
+export class SmallLossSelection extends TensorStage<SmallLossSelectionParams, typeof smallLossSelectionInputs> {
   static readonly className = 'SmallLossSelection';
   static readonly description = 'Mask of the (1 - forget rate) fraction of pixels with the smallest loss, from one or more loss maps (no gradient)';
   static readonly reference =
     'Han et al. Co-teaching. NeurIPS 2018; Zhang et al. Robust Medical Image Segmentation from Non-expert Annotations with Tri-network. MICCAI 2020';
   static readonly paramsSchema = params;
-  static readonly inputs = {
-    lossMaps: { type: 'tensor', list: true, description: 'per-pixel losses [N, ...spatial], one map per selecting network' },
-    forgetRate: { type: 'scalar', optional: true, description: 'fraction of pixels to leave out this tick (a schedule); else params.forgetRate' },
-    label: { type: 'tensor', optional: true, description: 'label map [N, ...spatial] the losses were computed against (scope "class" only)' },
-  } as const;
-  static readonly outputs = {
-    mask: { type: 'tensor', description: '1 for the selected pixels, 0 elsewhere [N, ...spatial]' },
-    kept: { type: 'scalar', description: 'fraction of pixels selected' },
-  } as const;
+  static readonly inputs = smallLossSelectionInputs;
+  static readonly outputs = smallLossSelectionOutputs;
 
   static checkWiring(p: SmallLossSelectionParams, lengths: Readonly<Record<string, number>>): string | undefined {
     const wired = lengths.forgetRate !== undefined;
@@ -110,8 +125,8 @@ export class SmallLossSelection extends TensorStage<SmallLossSelectionParams> {
     return undefined;
   }
 
-  override compute(inputs: TensorInputs): Record<string, tf.Tensor> {
-    const maps = inputs.lossMaps as readonly tf.Tensor[];
+  override compute(inputs: InputsOf<typeof smallLossSelectionInputs>): Record<string, tf.Tensor> {
+    const maps = inputs.lossMaps;
     const shape = maps[0].shape;
     if (maps.some((m) => m.shape.join('x') !== shape.join('x'))) {
       throw new MicflowError('invalid-shape', `node "${this.nodeName}": loss maps differ in shape: ${maps.map((m) => `[${m.shape}]`).join(', ')}`);
@@ -119,18 +134,18 @@ export class SmallLossSelection extends TensorStage<SmallLossSelectionParams> {
     if (shape.length < 2) {
       throw new MicflowError('invalid-shape', `node "${this.nodeName}": a loss map must be [N, ...spatial], got [${shape}]`);
     }
-    const wired = inputs.forgetRate as tf.Tensor | undefined;
-    const forgetRate = wired === undefined ? tf.scalar(this.params.forgetRate ?? 0) : wired;
+    const forgetRate = inputs.forgetRate ?? tf.scalar(this.params.forgetRate ?? 0);
     if (forgetRate.rank !== 0) throw new MicflowError('invalid-shape', `node "${this.nodeName}": forgetRate must be a scalar, got [${forgetRate.shape}]`);
     const keep = tf.clipByValue(tf.sub(1, forgetRate), 0, 1) as tf.Scalar;
-    const label = inputs.label as tf.Tensor | undefined;
+    const label = inputs.label;
     if (label !== undefined && label.shape.join('x') !== shape.join('x')) {
       throw new MicflowError('invalid-shape', `node "${this.nodeName}": label [${label.shape}] must have the loss maps' shape [${shape}]`);
     }
+    const perClass = this.params.scope === 'class' ? this.perClassRanking(label) : undefined;
     const rows = this.params.scope === 'image' ? shape[0] : 1;
     const selectFrom = (m: tf.Tensor): tf.Tensor =>
-      this.params.scope === 'class'
-        ? smallestFractionPerClass(m, label as tf.Tensor, this.params.classes as number, keep)
+      perClass
+        ? smallestFractionPerClass(m, perClass.label, perClass.classes, keep)
         : tf.reshape(smallestFractionMask(tf.reshape(m, [rows, m.size / rows]) as tf.Tensor2D, keep), shape);
     const mask = withoutGradient(label === undefined ? maps : [...maps, label], (...values) => {
       const lossMaps = label === undefined ? values : values.slice(0, -1);
@@ -139,5 +154,17 @@ export class SmallLossSelection extends TensorStage<SmallLossSelectionParams> {
         : lossMaps.map(selectFrom).reduce((a, b) => tf.mul(a, b));
     });
     return { mask, kept: tf.mean(mask) };
+  }
+
+  /**
+   * What scope 'class' ranks with: the label map and the class count. The schema requires `classes` and the wiring
+   * check the `label` input for that scope; this says so again for a stage built outside a pipeline.
+   */
+  private perClassRanking(label: tf.Tensor | undefined): { label: tf.Tensor; classes: number } {
+    const classes = this.params.classes;
+    if (label === undefined || classes === null) {
+      throw new MicflowError('invalid-pipeline', `node "${this.nodeName}": scope "class" needs the "label" input and params.classes`);
+    }
+    return { label, classes };
   }
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../../src/runtime/register-gradients.js';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import type { NetworkState, TickContext } from '../../../src/graph/stage.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from '../../../src/networks/segmentation-network.js';
 import { UNet2D } from '../../../src/networks/unet2d.js';
@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 
 const stageWith = (params: unknown) =>
-  new MonteCarloForward({ nodeName: 'mc', params: MonteCarloForward.paramsSchema.parse(params) } as StageContext<never>);
+  instantiateStage(MonteCarloForward, { nodeName: 'mc', params });
 const tick = (seed: number): TickContext => ({ iteration: 1, iterations: 1, random: new SeededRandom(seed) });
 const stateOf = (network: SegmentationNetwork): NetworkState => ({ node: 'teacher', network });
 

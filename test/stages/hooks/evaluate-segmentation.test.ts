@@ -5,9 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { defer, lastValueFrom, of, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointStore } from '../../../src/checkpoints/checkpoint-store.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
+import { inMemoryRunContext } from '../../../src/graph/run-context.js';
 import type { Sample, SampleStream } from '../../../src/graph/sample.js';
-import type { StageContext } from '../../../src/graph/stage-context.js';
 import { evaluateSegmentation } from '../../../src/metrics/segmentation-metrics.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { EvaluateSegmentation } from '../../../src/stages/hooks/evaluate-segmentation.js';
@@ -45,12 +45,13 @@ describe('EvaluateSegmentation', () => {
         return of(cases[index]);
       }),
   };
-  const stage = new EvaluateSegmentation({
+  // Tables go to the scratch directory; checkpoints stay in memory (none is saved, so 'best' falls back to current).
+  const stage = instantiateStage(EvaluateSegmentation, {
     nodeName: 'evaluate',
-    params: EvaluateSegmentation.paramsSchema.parse({ window: [4, 6, 6], classNames: ['background', 'box'] }),
+    params: { window: [4, 6, 6], classNames: ['background', 'box'] },
     random: new SeededRandom(0),
-    run: { runDirectory: scratch, checkpoints: new CheckpointStore(undefined) },
-  } as unknown as StageContext<ReturnType<typeof EvaluateSegmentation.paramsSchema.parse>>);
+    run: { ...inMemoryRunContext(), runDirectory: scratch },
+  });
 
   it('should run only at the end', () => {
     expect(stage.runsAt({ iteration: 5, iterations: 10, final: false })).toBe(false);

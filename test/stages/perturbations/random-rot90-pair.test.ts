@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../../../src/runtime/register-gradients.js';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import type { TickContext } from '../../../src/graph/stage.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { RandomRot90Pair, rot90 } from '../../../src/stages/perturbations/random-rot90-pair.js';
@@ -12,8 +12,8 @@ beforeAll(async () => {
 });
 
 const stageWith = (params: unknown) =>
-  new RandomRot90Pair({ nodeName: 'rot', params: RandomRot90Pair.paramsSchema.parse(params) } as StageContext<never>);
-const tickAt = (iteration: number) => ({ iteration, iterations: 10, random: new SeededRandom(3).derive('tick', iteration) }) as TickContext;
+  instantiateStage(RandomRot90Pair, { nodeName: 'rot', params });
+const tickAt = (iteration: number): TickContext => ({ iteration, iterations: 10, random: new SeededRandom(3).derive('tick', iteration) });
 /** The grid [[1, 2, 3], [4, 5, 6]] as [1, 2, 3, 1]. */
 const grid = () => tf.tensor4d([1, 2, 3, 4, 5, 6], [1, 2, 3, 1]);
 const plane = (t: tf.Tensor) => (t.arraySync() as number[][][][])[0].map((row) => row.map((v) => v[0]));

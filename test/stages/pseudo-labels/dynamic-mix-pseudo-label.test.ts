@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../../../src/runtime/register-gradients.js';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import type { TickContext } from '../../../src/graph/stage.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { DynamicMixPseudoLabel } from '../../../src/stages/pseudo-labels/dynamic-mix-pseudo-label.js';
@@ -12,8 +12,8 @@ beforeAll(async () => {
 });
 
 const stageWith = (params: unknown) =>
-  new DynamicMixPseudoLabel({ nodeName: 'mix', params: DynamicMixPseudoLabel.paramsSchema.parse(params) } as StageContext<never>);
-const tickAt = (iteration: number) => ({ iteration, iterations: 10, random: new SeededRandom(7).derive('tick', iteration) }) as TickContext;
+  instantiateStage(DynamicMixPseudoLabel, { nodeName: 'mix', params });
+const tickAt = (iteration: number): TickContext => ({ iteration, iterations: 10, random: new SeededRandom(7).derive('tick', iteration) });
 // Two pixels, two classes.
 const first = () => tf.tensor3d([[[0.7, 0.3], [0.2, 0.8]]]);
 const second = () => tf.tensor3d([[[0.1, 0.9], [0.6, 0.4]]]);

@@ -2,14 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../../../src/runtime/register-gradients.js';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import { PredictiveEntropy } from '../../../src/stages/pseudo-labels/predictive-entropy.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const stage = new PredictiveEntropy({ nodeName: 'uncertainty', params: PredictiveEntropy.paramsSchema.parse({}) } as StageContext<never>);
+const stage = instantiateStage(PredictiveEntropy, { nodeName: 'uncertainty' });
 
 describe('PredictiveEntropy', () => {
   describe('having pixels with probabilities (½, ½, 0), (⅓, ⅓, ⅓) and (1, 0, 0)', () => {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../../../src/runtime/register-gradients.js';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import { builtInStageClasses } from '../../../src/stages/built-in-stages.js';
 import { SharpenProbabilities, sharpenProbabilities } from '../../../src/stages/pseudo-labels/sharpen-probabilities.js';
 import { expectGradientMatchesFiniteDifferences } from '../../losses/loss-gradient-check.js';
@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 
 const stageWith = (params: unknown) =>
-  new SharpenProbabilities({ nodeName: 'sharp', params: SharpenProbabilities.paramsSchema.parse(params) } as StageContext<never>);
+  instantiateStage(SharpenProbabilities, { nodeName: 'sharp', params });
 const values = (t: tf.Tensor) => Array.from(t.dataSync());
 
 describe('sharpenProbabilities', () => {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../../../src/runtime/register-gradients.js';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import { SharpenedVoteLabel } from '../../../src/stages/pseudo-labels/sharpened-vote-label.js';
 
 beforeAll(async () => {
@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 
 const stageWith = (params: Record<string, unknown>) =>
-  new SharpenedVoteLabel({ nodeName: 'vote', params: SharpenedVoteLabel.paramsSchema.parse(params) } as StageContext<never>);
+  instantiateStage(SharpenedVoteLabel, { nodeName: 'vote', params });
 
 describe('SharpenedVoteLabel', () => {
   describe('having two voters and a label over three pixels of three classes, T = 0.5', () => {

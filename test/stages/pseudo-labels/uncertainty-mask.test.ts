@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../../../src/runtime/register-gradients.js';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import { builtInStageClasses } from '../../../src/stages/built-in-stages.js';
 import { UncertaintyMask, uncertaintyThreshold } from '../../../src/stages/pseudo-labels/uncertainty-mask.js';
 import { sigmoidRampup } from '../../../src/stages/schedules/sigmoid-rampup.js';
@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 
 const stageWith = (params: unknown) =>
-  new UncertaintyMask({ nodeName: 'certain', params: UncertaintyMask.paramsSchema.parse(params) } as StageContext<never>);
+  instantiateStage(UncertaintyMask, { nodeName: 'certain', params });
 const values = (t: tf.Tensor) => Array.from(t.dataSync());
 
 describe('uncertaintyThreshold', () => {

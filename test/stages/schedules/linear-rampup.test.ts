@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { LinearRampup, linearRampup } from '../../../src/stages/schedules/linear-rampup.js';
 
@@ -11,7 +11,7 @@ beforeAll(async () => {
 
 const valueAt = (params: Record<string, unknown>, iteration: number) =>
   tf.tidy(() =>
-    new LinearRampup({ nodeName: 'forgetRate', params: LinearRampup.paramsSchema.parse(params) } as StageContext<never>)
+    instantiateStage(LinearRampup, { nodeName: 'forgetRate', params })
       .compute({}, { iteration, iterations: 600, random: new SeededRandom(1) })
       .value.dataSync()[0],
   );

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../../../src/runtime/register-gradients.js';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import type { TickContext } from '../../../src/graph/stage.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { ConfidentLearningMask } from '../../../src/stages/selection/confident-learning-mask.js';
@@ -14,7 +14,7 @@ beforeAll(async () => {
 
 const tickAt = (iteration: number): TickContext => ({ iteration, iterations: 10, random: new SeededRandom(1) });
 const stageWith = (params: Record<string, unknown>) =>
-  new ConfidentLearningMask({ nodeName: 'confident', params: ConfidentLearningMask.paramsSchema.parse(params) } as StageContext<never>);
+  instantiateStage(ConfidentLearningMask, { nodeName: 'confident', params });
 
 /** The stage's mask and flagged fraction for probabilities [pixels][classes] and labels of one image row. */
 function flags(probs: number[][], labels: number[], params: Record<string, unknown> = {}, iteration = 1) {

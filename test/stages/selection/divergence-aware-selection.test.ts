@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../../../src/runtime/register-gradients.js';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import type { TickContext } from '../../../src/graph/stage.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { DivergenceAwareSelection } from '../../../src/stages/selection/divergence-aware-selection.js';
@@ -14,7 +14,7 @@ beforeAll(async () => {
 
 const tickAt = (iteration: number): TickContext => ({ iteration, iterations: 100, random: new SeededRandom(1) });
 const stageWith = (params: Record<string, unknown>) =>
-  new DivergenceAwareSelection({ nodeName: 'select', params: DivergenceAwareSelection.paramsSchema.parse(params) } as StageContext<never>);
+  instantiateStage(DivergenceAwareSelection, { nodeName: 'select', params });
 
 const PIXELS = 6;
 const CLASSES = 3;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import { DroppedFractionByClass } from '../../../src/stages/selection/dropped-fraction-by-class.js';
 
 beforeAll(async () => {
@@ -9,10 +9,7 @@ beforeAll(async () => {
 });
 
 const classNames = ['background', 'caudate', 'putamen', 'thalamus'];
-const stage = new DroppedFractionByClass({
-  nodeName: 'dropped',
-  params: DroppedFractionByClass.paramsSchema.parse({ classNames }),
-} as StageContext<never>);
+const stage = instantiateStage(DroppedFractionByClass, { nodeName: 'dropped', params: { classNames } });
 
 describe('DroppedFractionByClass', () => {
   describe('having a mask over two images of three pixels and labels of three of four classes', () => {

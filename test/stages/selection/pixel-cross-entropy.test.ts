@@ -2,14 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../../../src/runtime/register-gradients.js';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import { PixelCrossEntropy } from '../../../src/stages/selection/pixel-cross-entropy.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const stage = new PixelCrossEntropy({ nodeName: 'lossMap', params: PixelCrossEntropy.paramsSchema.parse({}) } as StageContext<never>);
+const stage = instantiateStage(PixelCrossEntropy, { nodeName: 'lossMap' });
 
 describe('PixelCrossEntropy', () => {
   describe('having logits of two pixels and three classes', () => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import { SmallLossSelection } from '../../../src/stages/selection/small-loss-selection.js';
 import { BACKENDS, pseudoRandom, useBackend } from '../../runtime/ops/op-test-helpers.js';
 
@@ -13,16 +13,18 @@ afterAll(async () => {
 
 
 function selection(params: Record<string, unknown>): SmallLossSelection {
-  return new SmallLossSelection({ nodeName: 'select', params: SmallLossSelection.paramsSchema.parse(params) } as StageContext<never>);
+  return instantiateStage(SmallLossSelection, { nodeName: 'select', params });
 }
 
 /** The stage's mask (flat) and kept fraction for loss maps given as flat arrays of one shape. */
 function select(params: Record<string, unknown>, maps: number[][] | Float32Array[], shape: number[], forgetRate?: number, label?: ArrayLike<number>) {
   return tf.tidy(() => {
-    const inputs: Record<string, tf.Tensor | tf.Tensor[]> = { lossMaps: maps.map((m) => tf.tensor(Array.from(m), shape)) };
-    if (forgetRate !== undefined) inputs.forgetRate = tf.scalar(forgetRate);
-    if (label !== undefined) inputs.label = tf.tensor(Array.from(label), shape, 'int32');
-    const out = selection(params).compute(inputs);
+    // Unwired optional ports are absent, as the compiler passes them.
+    const out = selection(params).compute({
+      lossMaps: maps.map((m) => tf.tensor(Array.from(m), shape)),
+      ...(forgetRate !== undefined && { forgetRate: tf.scalar(forgetRate) }),
+      ...(label !== undefined && { label: tf.tensor(Array.from(label), shape, 'int32') }),
+    });
     return { mask: Array.from(out.mask.dataSync()), kept: out.kept.dataSync()[0], shape: out.mask.shape };
   });
 }
@@ -151,6 +153,12 @@ describe('SmallLossSelection', () => {
       expect(SmallLossSelection.checkWiring(parse({ forgetRate: 0.2, scope: 'class', classes: 3 }), { lossMaps: 1 })).toMatch(/wire input "label"/);
       expect(SmallLossSelection.checkWiring(parse({ forgetRate: 0.2 }), { lossMaps: 1, label: 1 })).toMatch(/only with scope "class"/);
       expect(SmallLossSelection.checkWiring(parse({ forgetRate: 0.2, scope: 'class', classes: 3 }), { lossMaps: 1, label: 1 })).toBeUndefined();
+    });
+
+    it('should name the node and the missing label when computed outside a pipeline without one', () => {
+      expect(() => select({ forgetRate: 0.5, scope: 'class', classes: 2 }, [[1, 2, 3, 4]], [1, 4])).toThrow(
+        'node "select": scope "class" needs the "label" input and params.classes',
+      );
     });
   });
 

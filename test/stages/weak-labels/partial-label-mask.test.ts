@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../../../src/runtime/register-gradients.js';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import { CrossEntropyLoss } from '../../../src/stages/losses/cross-entropy-loss-stage.js';
 import { PartialLabelMask } from '../../../src/stages/weak-labels/partial-label-mask.js';
 
@@ -11,8 +11,8 @@ beforeAll(async () => {
 });
 
 const partialLabelMask = (unannotatedValue: number) =>
-  new PartialLabelMask({ nodeName: 'partial', params: PartialLabelMask.paramsSchema.parse({ unannotatedValue }) } as StageContext<never>);
-const partialCrossEntropy = new CrossEntropyLoss({ nodeName: 'pce', params: CrossEntropyLoss.paramsSchema.parse({}) } as StageContext<never>);
+  instantiateStage(PartialLabelMask, { nodeName: 'partial', params: { unannotatedValue } });
+const partialCrossEntropy = instantiateStage(CrossEntropyLoss, { nodeName: 'pce' });
 
 describe('PartialLabelMask', () => {
   describe('having a scribble map with unannotated value 5', () => {
