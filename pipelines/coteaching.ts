@@ -42,6 +42,6 @@ export default pipeline({
     ceB: stage('CrossEntropyLoss', {}, { prediction: 'predB.logits', label: 'batch.label', mask: 'selectForB.mask' }),
     loss: stage('WeightedSum', {}, { terms: ['ceA', 'ceB'], weights: [1, 1] }),
     optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['netA', 'netB'] }),
-    ...validationAndTestNodes({ net: 'nets', checkpointNets: ['nets'] }),
+    ...validationAndTestNodes({ net: 'nets' }),
   },
 });

@@ -24,6 +24,6 @@ export default pipeline({
     gce: stage('GeneralizedCrossEntropyLoss', { q: 0.5 }, { prediction: 'predict.logits', label: 'batch.label' }),
     loss: stage('WeightedSum', {}, { terms: ['gce'], weights: [1] }),
     optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
-    ...validationAndTestNodes({ net: 'net', checkpointNets: ['net'] }),
+    ...validationAndTestNodes({ net: 'net' }),
   },
 });

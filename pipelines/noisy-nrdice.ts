@@ -24,6 +24,6 @@ export default pipeline({
     nrdice: stage('NoiseRobustDiceLoss', { gamma: 1.5 }, { prediction: 'predict.logits', label: 'batch.label' }),
     loss: stage('WeightedSum', {}, { terms: ['nrdice'], weights: [1] }),
     optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
-    ...validationAndTestNodes({ net: 'net', checkpointNets: ['net'] }),
+    ...validationAndTestNodes({ net: 'net' }),
   },
 });

@@ -33,6 +33,6 @@ export default pipeline({
     slsr: stage('SLSRLoss', { epsilon: 0.25 }, { prediction: 'predict.logits', label: 'batch.label', noisyMask: 'confident.mask' }),
     loss: stage('WeightedSum', {}, { terms: ['slsr'], weights: [1] }),
     optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
-    ...validationAndTestNodes({ net: 'net', checkpointNets: ['net'] }),
+    ...validationAndTestNodes({ net: 'net' }),
   },
 });

@@ -41,6 +41,6 @@ export default pipeline({
     rampup: stage('SigmoidRampup', { start: 0, end: 300, max: 0.05 }),
     loss: stage('WeightedSum', {}, { terms: ['pce1', 'pce2', 'pseudo1', 'pseudo2'], weights: [0.5, 0.5, 'rampup', 'rampup'] }),
     optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
-    ...validationAndTestNodes({ net: 'net', checkpointNets: ['net'] }),
+    ...validationAndTestNodes({ net: 'net' }),
   },
 });

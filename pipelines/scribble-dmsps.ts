@@ -60,6 +60,6 @@ export default pipeline({
       weights: [0.5, 0.5, 'rampup', 'rampup', 'rampup', 'rampup'],
     }),
     optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
-    ...validationAndTestNodes({ net: 'net', checkpointNets: ['net'] }),
+    ...validationAndTestNodes({ net: 'net' }),
   },
 });

@@ -33,6 +33,6 @@ export default pipeline({
     rampup: stage('SigmoidRampup', { start: 0, end: 300, max: 0.1 }),
     loss: stage('WeightedSum', {}, { terms: ['pce', 'mumfordShah'], weights: [1, 'rampup'] }),
     optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
-    ...validationAndTestNodes({ net: 'net', checkpointNets: ['net'] }),
+    ...validationAndTestNodes({ net: 'net' }),
   },
 });

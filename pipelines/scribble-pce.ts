@@ -32,6 +32,6 @@ export default pipeline({
     pce: stage('CrossEntropyLoss', {}, { prediction: 'predict.logits', label: 'scribble.label', mask: 'scribble.mask' }),
     loss: stage('WeightedSum', {}, { terms: ['pce'], weights: [1] }),
     optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
-    ...validationAndTestNodes({ net: 'net', checkpointNets: ['net'] }),
+    ...validationAndTestNodes({ net: 'net' }),
   },
 });

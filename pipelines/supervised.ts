@@ -25,6 +25,6 @@ export default pipeline({
     ce: stage('CrossEntropyLoss', {}, { prediction: 'predict.logits', label: 'batch.label' }),
     loss: stage('WeightedSum', {}, { terms: ['dice', 'ce'], weights: [1, 1] }),
     optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
-    ...validationAndTestNodes({ net: 'net', checkpointNets: ['net'] }),
+    ...validationAndTestNodes({ net: 'net' }),
   },
 });

@@ -46,6 +46,6 @@ export default pipeline({
     ceC: stage('CrossEntropyLoss', {}, { prediction: 'predC.logits', label: 'batch.label', mask: 'selectForC.mask' }),
     loss: stage('WeightedSum', {}, { terms: ['ceA', 'ceB', 'ceC'], weights: [1 / 3, 1 / 3, 1 / 3] }),
     optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['netA', 'netB', 'netC'] }),
-    ...validationAndTestNodes({ net: 'nets', checkpointNets: ['nets'] }),
+    ...validationAndTestNodes({ net: 'nets' }),
   },
 });

@@ -41,6 +41,6 @@ export default pipeline({
     rampup: stage('SigmoidRampup', { start: 0, end: 300, max: 1 }),
     loss: stage('WeightedSum', {}, { terms: ['dice', 'ce', 'consistency'], weights: [1, 1, 'rampup'] }),
     optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['student'] }),
-    ...validationAndTestNodes({ net: 'student', checkpointNets: ['student', 'teacher'] }),
+    ...validationAndTestNodes({ net: 'student' }),
   },
 });

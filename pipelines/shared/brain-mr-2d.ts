@@ -47,24 +47,21 @@ export function augmentedBatchBranch(options: AugmentedBatchBranchOptions): Reco
 export interface ValidationAndTestNodesOptions {
   /** The network node that is validated, checkpointed as "best" and evaluated (a net, a MultiNet, an EMA student). */
   readonly net: string;
-  /** Networks saved by a `checkpoint` node every 100 iterations (and at the end); none: no checkpoint node. */
-  readonly checkpointNets?: readonly string[];
 }
 
 /**
  * The validation and test nodes of the 2D pipelines: `valid` (valid.csv) → `validNormalised` → `validate` (Dice on the
- * validation split every 50 iterations, keeps the best checkpoint of `net`), optionally `checkpoint` (every 100
- * iterations, `checkpointNets`), then `test` (test.csv) → `testNormalised` → `evaluate` (the best checkpoint of `net`
- * on the test split), with the brain-mr-2d class names.
+ * validation split every 50 iterations, keeps the best checkpoint of `net`), then `test` (test.csv) → `testNormalised`
+ * → `evaluate` (the best checkpoint of `net` on the test split), with the brain-mr-2d class names. The run itself saves
+ * its whole state as `latest` (every 50 iterations or 10 minutes, and at the end), which `--resume` continues from.
  */
 export function validationAndTestNodes(options: ValidationAndTestNodesOptions): Record<string, NodeDefinition> {
-  const { net, checkpointNets } = options;
+  const { net } = options;
   const classNames = brainMr2dClassNames;
   return {
     valid: stage('CsvDataset', { csv: 'valid.csv' }),
     validNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'valid' }),
     validate: stage('Validate', { every: 50, classNames }, { net, samples: 'validNormalised' }),
-    ...(checkpointNets ? { checkpoint: stage('Checkpoint', { every: 100 }, { nets: [...checkpointNets] }) } : {}),
     test: stage('CsvDataset', { csv: 'test.csv' }),
     testNormalised: stage('NormalizeWithMeanStd', {}, { samples: 'test' }),
     evaluate: stage('Evaluate', { checkpoint: 'best', classNames }, { net, samples: 'testNormalised' }),

@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ContainerModule } from 'inversify';
 import { lastValueFrom, tap } from 'rxjs';
@@ -9,11 +9,15 @@ import { ConsoleProgressObserver } from '../observers/console-progress-observer.
 import { JsonlMetricsWriter } from '../observers/jsonl-metrics-writer.js';
 import { createMicflowContainer } from '../run/micflow-container.js';
 import { listPipelineNames, loadContainerModuleFile, loadPipelineModule } from '../run/load-pipeline-module.js';
-import { preparePipelineRun, startPipelineRun } from '../run/pipeline-run.js';
+import { preparePipelineRun, startPipelineRun, type StartedPipelineRun } from '../run/pipeline-run.js';
+import { resumePipelineRun } from '../run/resume-pipeline-run.js';
+import type { RunInterruptedEvent } from '../events/run-event.js';
+import type { StopReason } from '../graph/tick-scheduler.js';
 import { reportCliError } from './report-cli-error.js';
 import { checkPipelineData, formatDataCheckReport } from '../stages/datasets/check-dataset.js';
 
 const usage = `usage: npm run pipeline -- <name> [--set key=value ...] [--data DIR] [--backend NAME] [--out DIR] [--module FILE ...]
+       npm run pipeline -- --resume RUN_DIR [--backend NAME]
        npm run pipeline -- --list [--module FILE ...]
        npm run pipeline -- --describe STAGE [--module FILE ...]
 
@@ -22,6 +26,9 @@ const usage = `usage: npm run pipeline -- <name> [--set key=value ...] [--data D
   --data DIR        root folder for the pipeline's dataset lists (default: the pipeline's "data")
   --backend NAME    tensorflow | native | wasm | cpu (default: MICFLOW_BACKEND, else the first that loads, in that order)
   --out DIR         run directory (default runs/<name>-<time>); must be new or empty
+  --resume RUN_DIR  continue a run from its latest checkpoint (after Ctrl-C, a kill, a crash), appending to it
+  --checkpoint-every N    save the whole training state as "latest" every N iterations (default 50)
+  --checkpoint-minutes M  ...or every M minutes, whichever comes first (default 10)
   --module FILE     a module exporting ContainerModules with your own stages (stageModule(MyStage))
   --check-data      read and check every listed file (existence, decoding, sizes, geometry, label values), then stop
   --list            list pipelines and registered stages
@@ -41,6 +48,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         module: { type: 'string', multiple: true, default: [] },
         list: { type: 'boolean', default: false },
         describe: { type: 'string' },
+        resume: { type: 'string' },
+        'checkpoint-every': { type: 'string' },
+        'checkpoint-minutes': { type: 'string' },
         'check-data': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -74,6 +84,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(describeStage(stageClass));
     return 0;
   }
+  const driving = {
+    latestEveryIterations: positiveNumber(values['checkpoint-every'], '--checkpoint-every', true),
+    latestEveryMinutes: positiveNumber(values['checkpoint-minutes'], '--checkpoint-minutes', false),
+  };
+  if (values.resume !== undefined) {
+    if (positionals.length) throw new MicflowError('invalid-argument', `--resume takes the run directory alone (got the pipeline ${positionals.join(' ')} too)\n${usage}`);
+    const signals = stopOnSignals();
+    const started = await resumePipelineRun(resolve(values.resume), { backend: values.backend, ...driving, stopRequested: signals.requested });
+    return follow(started, { append: true }, signals);
+  }
   if (positionals.length !== 1) {
     throw new MicflowError('invalid-argument', `name one pipeline to run (got ${positionals.length})\n${usage}`);
   }
@@ -84,6 +104,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     backend: values.backend,
     out: values.out,
     modules: [...loaded.modules, ...userModules],
+    moduleFiles: values.module.map((file) => resolve(file)),
     source: loaded.file,
   };
   const prepared = preparePipelineRun(loaded.definition, options);
@@ -92,14 +113,68 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${formatDataCheckReport(report)}\n`);
     return report.problems.length ? 1 : 0;
   }
-  const started = await startPipelineRun(prepared, options);
+  const signals = stopOnSignals();
+  const started = await startPipelineRun(prepared, { ...options, ...driving, stopRequested: signals.requested });
+  return follow(started, { append: false }, signals);
+}
+
+/** A positive number from a flag (an integer when `integer`), or undefined when the flag is absent. */
+function positiveNumber(text: string | undefined, flag: string, integer: boolean): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!(value > 0) || (integer && !Number.isInteger(value))) throw new MicflowError('invalid-argument', `${flag} ${text}: expected a positive ${integer ? 'integer' : 'number'}`);
+  return value;
+}
+
+interface SignalStop {
+  /** The signal that asked the run to stop, once one has. */
+  requested(): StopReason | undefined;
+  release(): void;
+}
+
+/**
+ * Ctrl-C (SIGINT) and SIGTERM ask the run to stop after the current tick, with its state saved; a second one stops at
+ * once.
+ */
+function stopOnSignals(): SignalStop {
+  let requested: StopReason | undefined;
+  let firstAt = 0;
+  const handler = (signal: 'SIGINT' | 'SIGTERM') => {
+    // One Ctrl-C reaches this process twice (from the terminal and relayed by npm): a repeat within a second is the same.
+    if (requested && performance.now() - firstAt < 1000) return;
+    if (requested) {
+      process.stderr.write(`\nmicflow: ${signal} again: stopping now, without saving\n`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    requested = signal;
+    firstAt = performance.now();
+    process.stderr.write(`\nmicflow: ${signal}: finishing this iteration and saving the run's state (${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again to stop at once)\n`);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    requested: () => requested,
+    release: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
+
+/** Exit codes of a run stopped on request: 128 + the signal's number, 75 (EX_TEMPFAIL) for the stop file. */
+const INTERRUPTED_EXIT_CODES: Readonly<Record<StopReason, number>> = { SIGINT: 130, SIGTERM: 143, 'stop file': 75 };
+
+/** Follows a started run with the console and the metrics file; prints how to resume an interrupted run. */
+async function follow(started: StartedPipelineRun, metrics: { append: boolean }, signals: SignalStop): Promise<number> {
   const consoleObserver = new ConsoleProgressObserver();
-  const writer = started.runDirectory ? new JsonlMetricsWriter(join(started.runDirectory, 'metrics.jsonl')) : undefined;
+  const writer = started.runDirectory ? new JsonlMetricsWriter(join(started.runDirectory, 'metrics.jsonl'), metrics) : undefined;
+  let interrupted: RunInterruptedEvent | undefined;
   try {
     await lastValueFrom(
       started.events.pipe(
         tap({
           next: (event) => {
+            if (event.type === 'run-interrupted') interrupted = event;
             consoleObserver.next(event);
             writer?.next(event);
           },
@@ -114,11 +189,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
   } finally {
     started.compiled.dispose();
+    signals.release();
   }
-  return 0;
+  if (!interrupted) return 0;
+  const resume = started.runDirectory ? `; resume with: npm run pipeline -- --resume ${relativeOrAbsolute(started.runDirectory)}` : '';
+  process.stderr.write(`micflow: stopped after iteration ${interrupted.iteration} of ${interrupted.iterations} (${interrupted.reason})${resume}\n`);
+  return INTERRUPTED_EXIT_CODES[interrupted.reason];
 }
 
-/** The container modules the bundled pipelines export (their own stages), skipping pipelines that do not load. */
+/** A path relative to the working folder when it is inside it (shorter to retype), else absolute. */
+function relativeOrAbsolute(path: string): string {
+  const relativePath = relative(process.cwd(), path);
+  return relativePath && !relativePath.startsWith('..') ? relativePath : path;
+}
+
 async function pipelineModules(pipelinesDirectory: string): Promise<ContainerModule[]> {
   const modules: ContainerModule[] = [];
   for (const name of listPipelineNames(pipelinesDirectory)) {

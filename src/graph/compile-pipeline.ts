@@ -1,5 +1,5 @@
 import type { SeededRandom } from '../runtime/seeded-random.js';
-import { compileNodes } from './compile-nodes.js';
+import { compileNodes, type CompiledNodes } from './compile-nodes.js';
 import type { RunContext } from './run-context.js';
 import type { NetworkState } from './stage.js';
 import { scheduleTicks, type TickScheduler } from './tick-scheduler.js';
@@ -10,6 +10,8 @@ export interface CompiledPipeline extends TickScheduler {
   readonly runContext: RunContext;
   /** Network states by node name (for tests and tools). */
   readonly networks: ReadonlyMap<string, NetworkState>;
+  /** The compiled nodes (stage instances, streams, feeders), for saving and restoring the training state. */
+  readonly nodes: CompiledNodes;
   dispose(): void;
 }
 
@@ -19,5 +21,5 @@ export interface CompiledPipeline extends TickScheduler {
  */
 export async function compilePipeline(validated: ValidatedPipeline, random: SeededRandom, runContext: RunContext): Promise<CompiledPipeline> {
   const compiled = await compileNodes(validated, 'all', { run: runContext, random });
-  return { ...scheduleTicks(compiled, runContext), runContext, networks: compiled.networks, dispose: compiled.dispose };
+  return { ...scheduleTicks(compiled, runContext), runContext, networks: compiled.networks, nodes: compiled, dispose: compiled.dispose };
 }

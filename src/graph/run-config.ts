@@ -12,6 +12,10 @@ export interface RunFacts {
   readonly source?: string;
   readonly backend?: string;
   readonly backendReason?: string;
+  /** The `--set` overrides the run was started with (already applied to the nodes; kept to compare on resume). */
+  readonly set?: readonly string[];
+  /** Files of container modules (`--module`) whose stages the run uses, to load them again on resume. */
+  readonly moduleFiles?: readonly string[];
 }
 
 export const RUN_CONFIG_FORMAT = 'micflow-run-config';
@@ -46,14 +50,18 @@ export function runConfigOf(validated: ValidatedPipeline, dataRoot: string, fact
 /** The pipeline part of a run config (what the validator reads), and the run's facts. */
 export function splitRunConfig(raw: unknown, path: string): { definition: PipelineDefinition; facts: RunFacts } {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new MicflowError('invalid-argument', `${path}: not a run config (expected a JSON object)`);
-  const { format, version, source, backend, backendReason, ...pipeline } = raw as Record<string, unknown>;
+  const { format, version, source, backend, backendReason, set, moduleFiles, ...pipeline } = raw as Record<string, unknown>;
   if (format !== undefined && (format !== RUN_CONFIG_FORMAT || version !== RUN_CONFIG_VERSION)) {
     throw new MicflowError('invalid-argument', `${path}: format ${String(format)} version ${String(version)} is not a micflow run config version ${RUN_CONFIG_VERSION}`);
   }
   // Runs written before the config carried the description (micflow ≤ 0.1) validate with an empty one.
   const definition = { description: '', ...pipeline } as unknown as PipelineDefinition;
   const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
-  return { definition, facts: { source: text(source), backend: text(backend), backendReason: text(backendReason) } };
+  const texts = (value: unknown) => (Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined);
+  return {
+    definition,
+    facts: { source: text(source), backend: text(backend), backendReason: text(backendReason), set: texts(set), moduleFiles: texts(moduleFiles) },
+  };
 }
 
 /**
@@ -63,7 +71,10 @@ export function splitRunConfig(raw: unknown, path: string): { definition: Pipeli
  *   listing every problem by its key (`nodes.net.params.classes: …`) when it no longer validates — an unknown stage
  *   says to pass the module that defines it with --module.
  */
-export function readRunConfig(path: string, registry: StageRegistry): { validated: ValidatedPipeline; facts: RunFacts } {
+export function readRunConfig(path: string, registry: StageRegistry): { validated: ValidatedPipeline; facts: RunFacts };
+/** Only the run's facts (which modules to load before the pipeline can be validated). */
+export function readRunConfig(path: string, registry: StageRegistry, options: { factsOnly: true }): { facts: RunFacts };
+export function readRunConfig(path: string, registry: StageRegistry, options?: { factsOnly: true }): { validated?: ValidatedPipeline; facts: RunFacts } {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -71,6 +82,7 @@ export function readRunConfig(path: string, registry: StageRegistry): { validate
     throw new MicflowError('invalid-argument', `${path}: cannot read the run's config (${(error as Error).message})`);
   }
   const { definition, facts } = splitRunConfig(raw, path);
+  if (options?.factsOnly) return { facts };
   const { pipeline, problems } = validatePipeline(definition, registry);
   if (!pipeline) {
     throw new MicflowError(

@@ -63,6 +63,18 @@ export class ConsoleProgressObserver implements Observer<RunEvent> {
         this.line(formatEvaluationTable(event.classNames, event.classDice, event.classDiceStd, event.meanForegroundDice));
         if (event.tablePath) this.line(`per-case table: ${event.tablePath}`);
         break;
+      case 'run-resumed':
+        this.line(`resumed from ${event.checkpoint} after iteration ${event.iteration} of ${event.iterations}`);
+        break;
+      case 'warning':
+        this.line(`warning @${event.iteration}: ${event.message}`);
+        break;
+      case 'early-stopped':
+        this.line(`${event.node} @${event.iteration}: ${event.message}`);
+        break;
+      case 'run-interrupted':
+        this.line(`interrupted after iteration ${event.iteration} of ${event.iterations} (${event.reason})${event.checkpoint ? `; state saved to ${event.checkpoint}` : ''}`);
+        break;
       case 'run-finished':
         this.line(`finished ${event.iterations} iterations in ${formatDuration(event.seconds)}`);
         break;

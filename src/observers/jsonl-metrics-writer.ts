@@ -7,8 +7,12 @@ import type { RunEvent } from '../events/run-event.js';
  * synchronously, so a crash loses at most the event being written). A failed run ends with a `run-failed` line.
  */
 export class JsonlMetricsWriter implements Observer<RunEvent> {
-  constructor(readonly file: string) {
-    writeFileSync(file, '');
+  /** `append`: continue an existing file (a resumed run) instead of starting it empty. */
+  constructor(
+    readonly file: string,
+    options: { readonly append?: boolean } = {},
+  ) {
+    if (!options.append) writeFileSync(file, '');
   }
 
   next(event: RunEvent): void {

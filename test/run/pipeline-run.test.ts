@@ -126,28 +126,34 @@ describe('a compiled supervised pipeline', () => {
         evaluate: stage('Evaluate', {}, { net: 'net', samples: 'validNormalised' }),
       });
       const prepared = preparePipelineRun(definition, { set: ['validate.every=2'] });
-      const started = await startPipelineRun(prepared, { out: runDirectory });
+      const started = await startPipelineRun(prepared, { out: runDirectory, latestEveryIterations: 2 });
       const events: RunEvent[] = await lastValueFrom(started.events.pipe(toArray()));
-      expect(events.map((e) => e.type)).toEqual([
+      const labels = events.map((e) => (e.type === 'checkpoint' ? `checkpoint ${e.node} ${e.tag}` : e.type));
+      const bestAt4 = labels.filter((l) => l === 'checkpoint validate best').length === 2;
+      expect(labels).toEqual([
         'run-started',
         'iteration',
         'iteration',
         'validation',
-        'checkpoint', // best
-        'checkpoint', // latest
+        'checkpoint validate best',
+        'checkpoint checkpoint snapshot',
+        'checkpoint (run) latest', // the whole state, every 2 iterations here
         'iteration',
         'iteration',
         'validation',
-        ...(events.filter((e) => e.type === 'checkpoint').length === 4 ? ['checkpoint'] : []),
-        'checkpoint',
+        ...(bestAt4 ? ['checkpoint validate best'] : []),
+        'checkpoint checkpoint snapshot',
         'evaluation',
+        'checkpoint (run) latest', // after the last iteration
         'run-finished',
       ]);
       const config = JSON.parse(readFileSync(join(runDirectory, 'config.json'), 'utf8'));
       expect(config.nodes.optimise.params.lr).toBe(0.01);
       expect(config.nodes.validate.params.every).toBe(2);
       expect(existsSync(join(runDirectory, 'checkpoints', 'best.json'))).toBe(true);
-      expect(existsSync(join(runDirectory, 'checkpoints', 'latest.bin'))).toBe(true);
+      expect(existsSync(join(runDirectory, 'checkpoints', 'latest.json'))).toBe(true);
+      expect(existsSync(join(runDirectory, 'checkpoints', 'snapshot.json'))).toBe(true);
+      expect(JSON.parse(readFileSync(join(runDirectory, 'run-status.json'), 'utf8'))).toMatchObject({ status: 'finished', iteration: 4, iterations: 4 });
       const table = readFileSync(join(runDirectory, 'evaluation.csv'), 'utf8').trim().split('\n');
       expect(table[0]).toBe('case,dice_background,dice_class1,dice_class2,dice_class3,dice_class4,dice_mean_foreground');
       expect(table).toHaveLength(1 + 12 + 2);

@@ -10,18 +10,22 @@ const params = z
     tag: z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/)
-      .default('latest')
-      .describe('Name the checkpoint is saved under (letters, digits, _ and -): checkpoints/<tag>.json and <tag>.bin in the run directory'),
+      .refine((tag) => tag !== 'latest' && tag !== 'best', { message: 'the tags "latest" (the run\'s whole state, for --resume) and "best" (Validate\'s) are the run\'s own; choose another' })
+      .default('snapshot')
+      .describe('Name the checkpoint is saved under (letters, digits, _ and -; not "latest" or "best", which the run and Validate write): checkpoints/<tag>.json and its value file'),
   })
   .strict();
 
 const checkpointInputs = { nets: { type: 'network', list: true, description: 'networks to save' } } as const satisfies PortSpecs;
 const checkpointOutputs = {} as const satisfies PortSpecs;
 
-/** Saves the networks' variables under a tag (default "latest") periodically and after the last iteration. */
+/**
+ * Saves the networks' variables under a tag (default "snapshot") periodically and after the last iteration — weights
+ * for inference, e.g. of networks no Validate node keeps. The run itself saves its whole state as "latest".
+ */
 export class Checkpoint extends HookStage<z.infer<typeof params>, typeof checkpointInputs> {
   static readonly className = 'Checkpoint';
-  static readonly description = 'Saves a checkpoint ("latest") every N iterations and at the end of the run';
+  static readonly description = 'Saves the networks\' weights under a tag every N iterations and at the end of the run';
   static readonly paramsSchema = params;
   static readonly inputs = checkpointInputs;
   static readonly outputs = checkpointOutputs;

@@ -2,7 +2,7 @@ import { concatMap, defer, lastValueFrom, toArray, type Observable } from 'rxjs'
 import { z } from 'zod';
 import type { RunEvent } from '../../events/run-event.js';
 import type { PortSpecs } from '../../graph/port-spec.js';
-import { HookStage, type HookMoment, type InputsOf } from '../../graph/stage.js';
+import { HookStage, type HookMoment, type InputsOf, type StageState } from '../../graph/stage.js';
 import { defaultClassNames, evaluateCases, summariseDice } from '../../inference/evaluate-cases.js';
 
 const params = z
@@ -13,6 +13,13 @@ const params = z
       .optional()
       .describe('Names by class index (0 = background) for the validation event; default background, class1, class2, …'),
     keepBest: z.boolean().default(true).describe('Keep a "best" checkpoint of the network at its highest mean foreground Dice'),
+    patience: z
+      .number()
+      .int()
+      .positive()
+      .nullable()
+      .default(null)
+      .describe('Early stopping (PyMIC `early_stop_patience`): end training when the best validation score is this many iterations old; null: never'),
   })
   .strict();
 
@@ -22,7 +29,10 @@ const validateInputs = {
 } as const satisfies PortSpecs;
 const validateOutputs = {} as const satisfies PortSpecs;
 
-/** Whole-image validation between ticks: per-class Dice, and the best checkpoint by mean foreground Dice. */
+/**
+ * Whole-image validation between ticks: per-class Dice, the best checkpoint by mean foreground Dice, and optional early
+ * stopping. Its best score and the iteration it came from are state a resumed run restores.
+ */
 export class Validate extends HookStage<z.infer<typeof params>, typeof validateInputs> {
   static readonly className = 'Validate';
   static readonly evaluates = 'validation';
@@ -32,6 +42,17 @@ export class Validate extends HookStage<z.infer<typeof params>, typeof validateI
   static readonly outputs = validateOutputs;
 
   private best = -Infinity;
+  private bestIteration = 0;
+
+  saveState(): StageState {
+    return { values: { best: Number.isFinite(this.best) ? this.best : null, bestIteration: this.bestIteration } };
+  }
+
+  restoreState(state: StageState): void {
+    const values = state.values as { best: number | null; bestIteration: number };
+    this.best = values.best ?? -Infinity;
+    this.bestIteration = values.bestIteration;
+  }
 
   override runsAt(moment: HookMoment): boolean {
     return moment.final ? moment.iteration % this.params.every !== 0 : moment.iteration % this.params.every === 0;
@@ -51,6 +72,7 @@ export class Validate extends HookStage<z.infer<typeof params>, typeof validateI
       const events: RunEvent[] = [];
       if (best) {
         this.best = summary.meanForeground;
+        this.bestIteration = moment.iteration;
         if (this.params.keepBest) {
           const path = await this.context.run.checkpoints.save('best', [net.network], moment.iteration);
           if (path) events.push({ type: 'checkpoint', node: this.nodeName, iteration: moment.iteration, tag: 'best', path });
@@ -66,6 +88,15 @@ export class Validate extends HookStage<z.infer<typeof params>, typeof validateI
         best,
         seconds: (performance.now() - started) / 1000,
       });
+      const patience = this.params.patience;
+      if (patience !== null && !moment.final && moment.iteration - this.bestIteration >= patience) {
+        events.push({
+          type: 'early-stopped',
+          node: this.nodeName,
+          iteration: moment.iteration,
+          message: `no better validation Dice for ${moment.iteration - this.bestIteration} iterations (best ${this.best.toFixed(4)} at iteration ${this.bestIteration}; patience ${patience}): training ends here`,
+        });
+      }
       return events;
     }
   }

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
 import type { PortSpecs } from '../../graph/port-spec.js';
-import { TensorStage, type InputsOf, type TickContext } from '../../graph/stage.js';
+import { TensorStage, type InputsOf, type StageState, type TickContext } from '../../graph/stage.js';
+import { storedTensorOf, tensorOfStored } from '../../graph/training-state.js';
 import { withoutGradient } from '../../runtime/ops/without-gradient.js';
 import { oneHotFor } from '../losses/label-one-hot.js';
 
@@ -118,6 +119,26 @@ export class DivergenceAwareSelection extends TensorStage<DivergenceAwareSelecti
     });
     const [consistencyGate, selfTrainingGate, cleanCriterion, noisyCriterion] = tf.unstack(selected);
     return { consistencyGate, selfTrainingGate, cleanCriterion, noisyCriterion };
+  }
+
+  /** The queue, its fill count and the iteration's uncommitted values, for a resumed run. */
+  async saveState(): Promise<StageState> {
+    return {
+      values: { filled: this.filled, pendingIteration: this.pending?.iteration ?? null },
+      tensors: {
+        ...(this.history ? { history: await storedTensorOf(this.history) } : {}),
+        ...(this.pending ? { pending: await storedTensorOf(this.pending.values) } : {}),
+      },
+    };
+  }
+
+  restoreState(state: StageState): void {
+    this.dispose();
+    const values = state.values as { filled: number; pendingIteration: number | null };
+    this.filled = values.filled;
+    const { history, pending } = state.tensors ?? {};
+    if (history) this.history = tf.keep(tensorOfStored(history) as tf.Tensor2D);
+    if (pending && values.pendingIteration !== null) this.pending = { iteration: values.pendingIteration, values: tf.keep(tensorOfStored(pending) as tf.Tensor1D) };
   }
 
   /** Appends the pending values to the history, dropping the oldest. */
