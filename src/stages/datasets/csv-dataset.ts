@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { defer, map, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
+import type { PortSpecs } from '../../graph/port-spec.js';
 import type { Sample, SampleStream, ExtendedSample } from '../../graph/sample.js';
 import { SampleStreamStage } from '../../graph/stage.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
@@ -39,6 +40,10 @@ export const csvDatasetParams = z
   .strict();
 export type CsvDatasetParams = z.infer<typeof csvDatasetParams>;
 
+/** A dataset is a source: it reads its list, not a stream. */
+const csvDatasetInputs = {} as const satisfies PortSpecs;
+const csvDatasetOutputs = { samples: { type: 'samples', description: 'one sample per CSV row' } } as const satisfies PortSpecs;
+
 /**
  * A dataset read from a PyMIC-style CSV list: image columns (modalities, stacked as channels), an optional label
  * column, optional image-weight and pixel-weight columns; paths relative to the data root. 2D images give samples
@@ -48,13 +53,13 @@ export type CsvDatasetParams = z.infer<typeof csvDatasetParams>;
  * cached under a byte budget, optionally in worker threads (`decodeWorkers`). `checkCsvDataset` runs every check up
  * front (`--check-data`).
  */
-export class CsvDataset extends SampleStreamStage<CsvDatasetParams> {
+export class CsvDataset extends SampleStreamStage<CsvDatasetParams, typeof csvDatasetInputs> {
   static readonly className = 'CsvDataset';
   static readonly description = 'Images (and labels, weights) listed in a PyMIC-style CSV file, 2D or 3D, decoded on demand and cached';
   static readonly reference = 'PyMIC io.nifty_dataset.NiftyDataset';
   static readonly paramsSchema = csvDatasetParams;
-  static readonly inputs = {};
-  static readonly outputs = { samples: { type: 'samples', description: 'one sample per CSV row' } } as const;
+  static readonly inputs = csvDatasetInputs;
+  static readonly outputs = csvDatasetOutputs;
 
   private pool: DecodeWorkerPool | undefined;
 
