@@ -8,13 +8,16 @@ import { FeederStage, type BatchSource, type InputsOf } from '../../graph/stage.
 
 const params = z
   .object({
-    size: z.number().int().positive().default(4),
-    /** Reshuffle the order every epoch (seeded). */
-    shuffle: z.boolean().default(true),
-    /** Batches decoded ahead of the one being trained on; never more are held in memory. */
-    prefetch: z.number().int().min(0).max(64).default(2),
-    /** Samples read at once while assembling a batch. */
-    concurrency: z.number().int().positive().default(4),
+    size: z.number().int().positive().default(4).describe('Samples per batch (PyMIC `train_batch_size`)'),
+    shuffle: z.boolean().default(true).describe('Reshuffle the sample order every epoch (seeded); false: list order'),
+    prefetch: z
+      .number()
+      .int()
+      .min(0)
+      .max(64)
+      .default(2)
+      .describe('Batches (0..64) decoded ahead of the one being trained on; never more are held in memory'),
+    concurrency: z.number().int().positive().default(4).describe('Samples read (decoded and transformed) at once while assembling a batch'),
   })
   .strict();
 export type BatchParams = z.infer<typeof params>;
