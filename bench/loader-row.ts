@@ -52,15 +52,15 @@ export async function measureLoaderRow(spec: LoaderRowSpec, backend: string, cac
   const { RandomFlip } = await import('../src/stages/transforms/random-flip.js');
   const { RandomCrop } = await import('../src/stages/transforms/random-crop.js');
   const { Batch } = await import('../src/stages/batching/batch.js');
+  const { instantiateStage } = await import('../src/graph/instantiate-stage.js');
+  const { inMemoryRunContext } = await import('../src/graph/run-context.js');
   await TensorRuntime.create({ backend });
-  const run = { dataRoot: resolve(repositoryRoot, spec.dataRoot) };
-  // Stages get the parts of a StageContext they read: node name, parsed params, randomness and the run's data root.
-  const context = <P>(nodeName: string, params: P, seed: number) => ({ nodeName, params, random: new SeededRandom(seed), run }) as never;
-  const dataset = new CsvDataset(context('train', CsvDataset.paramsSchema.parse({ csv: spec.csv }), 1));
-  const normalise = new NormalizeWithMeanStd(context('normalise', NormalizeWithMeanStd.paramsSchema.parse({}), 2));
-  const flip = new RandomFlip(context('flip', RandomFlip.paramsSchema.parse({ horizontal: 0.5 }), 3));
-  const crop = new RandomCrop(context('crop', RandomCrop.paramsSchema.parse({ size: spec.crop, foregroundRatio: spec.foregroundRatio }), 4));
-  const batch = new Batch(context('batch', Batch.paramsSchema.parse({ size: spec.batch }), 5));
+  const run = inMemoryRunContext({ dataRoot: resolve(repositoryRoot, spec.dataRoot) });
+  const dataset = instantiateStage(CsvDataset, { nodeName: 'train', params: { csv: spec.csv }, random: new SeededRandom(1), run });
+  const normalise = instantiateStage(NormalizeWithMeanStd, { nodeName: 'normalise', params: {}, random: new SeededRandom(2), run });
+  const flip = instantiateStage(RandomFlip, { nodeName: 'flip', params: { horizontal: 0.5 }, random: new SeededRandom(3), run });
+  const crop = instantiateStage(RandomCrop, { nodeName: 'crop', params: { size: spec.crop, foregroundRatio: spec.foregroundRatio }, random: new SeededRandom(4), run });
+  const batch = instantiateStage(Batch, { nodeName: 'batch', params: { size: spec.batch }, random: new SeededRandom(5), run });
   const { samples } = await dataset.streams();
   const normalised = (await normalise.streams({ samples })).samples;
   const flipped = (await flip.streams({ samples: normalised })).samples;

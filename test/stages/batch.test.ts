@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { defer, of } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Sample, SampleStream } from '../../src/graph/sample.js';
-import type { StageContext } from '../../src/graph/stage-context.js';
+import { instantiateStage } from '../../src/graph/instantiate-stage.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { Batch, type BatchParams } from '../../src/stages/batching/batch.js';
 
@@ -35,8 +35,7 @@ function countingStream(size: number, shape: [number, number, number] = [1, 2, 1
 }
 
 function batchStage(params: Partial<BatchParams>, seed = 0): Batch {
-  const parsed = Batch.paramsSchema.parse(params);
-  return new Batch({ nodeName: 'batch', params: parsed, random: new SeededRandom(seed) } as StageContext<BatchParams>);
+  return instantiateStage(Batch, { nodeName: 'batch', params, random: new SeededRandom(seed) });
 }
 
 async function takeIndices(source: ReturnType<Batch['open']>, batches: number): Promise<number[][]> {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RunContext } from '../../src/graph/run-context.js';
-import type { StageContext } from '../../src/graph/stage-context.js';
+import { instantiateStage } from '../../src/graph/instantiate-stage.js';
+import { inMemoryRunContext } from '../../src/graph/run-context.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { CsvDataset, type CsvDatasetParams } from '../../src/stages/datasets/csv-dataset.js';
 
@@ -13,12 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), 'micflow-dataset-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function dataset(params: Partial<CsvDatasetParams>, dataRoot: string): CsvDataset {
-  return new CsvDataset({
-    nodeName: 'train',
-    params: CsvDataset.paramsSchema.parse(params),
-    random: new SeededRandom(0),
-    run: { dataRoot } as RunContext,
-  } as StageContext<CsvDatasetParams>);
+  return instantiateStage(CsvDataset, { nodeName: 'train', params, run: inMemoryRunContext({ dataRoot }) });
 }
 
 describe('CsvDataset', () => {

@@ -1,15 +1,11 @@
 import { firstValueFrom, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../src/graph/sample.js';
-import type { StageContext } from '../../src/graph/stage-context.js';
+import { instantiateStage } from '../../src/graph/instantiate-stage.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { NormalizeWithMeanStd } from '../../src/stages/transforms/normalize-with-mean-std.js';
 import { cropPlane, RandomCrop } from '../../src/stages/transforms/random-crop.js';
 import { flipPlane, RandomFlip } from '../../src/stages/transforms/random-flip.js';
-
-function context<P>(stageClass: { paramsSchema: { parse(v: unknown): P } }, params: unknown): StageContext<P> {
-  return { nodeName: 'node', params: stageClass.paramsSchema.parse(params), random: new SeededRandom(0) } as StageContext<P>;
-}
 
 /** A 3×4 image with values 0..11 (row-major) and a label map with one foreground pixel at (2, 3). */
 function sample(seed = 1): Sample {
@@ -27,7 +23,7 @@ function sample(seed = 1): Sample {
 describe('NormalizeWithMeanStd', () => {
   describe('having values 0..11', () => {
     it('should subtract the mean 5.5 and divide by the population std sqrt(143/12)', async () => {
-      const stage = new NormalizeWithMeanStd(context(NormalizeWithMeanStd, {}));
+      const stage = instantiateStage(NormalizeWithMeanStd, { nodeName: 'node', params: {} });
       const out = await firstValueFrom(of(sample()).pipe(stage.operator()));
       const std = Math.sqrt(143 / 12) + 1e-5;
       expect(Array.from(out.image.data)).toEqual(Array.from({ length: 12 }, (_, i) => Math.fround((i - 5.5) / std)));
@@ -37,7 +33,7 @@ describe('NormalizeWithMeanStd', () => {
 
   describe('when a mask threshold is set', () => {
     it('should take mean and std from the pixels above it only', () => {
-      const stage = new NormalizeWithMeanStd(context(NormalizeWithMeanStd, { maskThreshold: 7.5 }));
+      const stage = instantiateStage(NormalizeWithMeanStd, { nodeName: 'node', params: { maskThreshold: 7.5 } });
       // Pixels 8..11: mean 9.5, population variance 1.25.
       const out = stage.apply(sample());
       const std = Math.sqrt(1.25) + 1e-5;
@@ -61,7 +57,7 @@ describe('flipPlane', () => {
 describe('RandomFlip', () => {
   describe('when the probability is 1', () => {
     it('should flip image and label together', () => {
-      const stage = new RandomFlip(context(RandomFlip, { horizontal: 1 }));
+      const stage = instantiateStage(RandomFlip, { nodeName: 'node', params: { horizontal: 1 } });
       const out = stage.apply(sample(), new SeededRandom(0));
       expect(out.image.data[8]).toBe(11);
       expect(out.label!.data[8]).toBe(2);
@@ -70,7 +66,7 @@ describe('RandomFlip', () => {
 
   describe('having the same sample seed', () => {
     it('should make the same choice every time, and about half the samples flipped at 0.5', () => {
-      const stage = new RandomFlip(context(RandomFlip, { horizontal: 0.5 }));
+      const stage = instantiateStage(RandomFlip, { nodeName: 'node', params: { horizontal: 0.5 } });
       const flipped = (seed: number) => stage.apply(sample(seed), sample(seed).random.derive('node')).image.data[0] === 3;
       expect(flipped(5)).toBe(flipped(5));
       const count = Array.from({ length: 400 }, (_, s) => flipped(s)).filter(Boolean).length;
@@ -90,7 +86,7 @@ describe('cropPlane', () => {
 describe('RandomCrop', () => {
   describe('when the foreground ratio is 1', () => {
     it('should always include the foreground pixel', () => {
-      const stage = new RandomCrop(context(RandomCrop, { size: [2, 2], foregroundRatio: 1 }));
+      const stage = instantiateStage(RandomCrop, { nodeName: 'node', params: { size: [2, 2], foregroundRatio: 1 } });
       for (let seed = 0; seed < 20; seed++) {
         const out = stage.apply(sample(), new SeededRandom(seed));
         expect(Array.from(out.label!.data)).toContain(2);
@@ -101,14 +97,14 @@ describe('RandomCrop', () => {
 
   describe('when the window is larger than the image', () => {
     it('should throw naming the sample', () => {
-      const stage = new RandomCrop(context(RandomCrop, { size: [4, 4] }));
+      const stage = instantiateStage(RandomCrop, { nodeName: 'node', params: { size: [4, 4] } });
       expect(() => stage.apply(sample(), new SeededRandom(0))).toThrow('test row 1: node crops 4×4 from an image of 3×4');
     });
   });
 
   describe('having uniform placement', () => {
     it('should reach every position', () => {
-      const stage = new RandomCrop(context(RandomCrop, { size: [2, 2] }));
+      const stage = instantiateStage(RandomCrop, { nodeName: 'node', params: { size: [2, 2] } });
       const corners = new Set<number>();
       for (let seed = 0; seed < 200; seed++) corners.add(stage.apply(sample(), new SeededRandom(seed)).image.data[0]);
       expect([...corners].sort((a, b) => a - b)).toEqual([0, 1, 2, 4, 5, 6]);

@@ -2,21 +2,35 @@ import * as tf from '@tensorflow/tfjs-core';
 import { from, lastValueFrom, mergeMap, map, toArray } from 'rxjs';
 import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
-import type { Sample, SampleStream, ExtendedSample } from '../../graph/sample.js';
-import { FeederStage, type BatchSource } from '../../graph/stage.js';
+import type { PortSpecs } from '../../graph/port-spec.js';
+import type { Sample, ExtendedSample } from '../../graph/sample.js';
+import { FeederStage, type BatchSource, type InputsOf } from '../../graph/stage.js';
 
 const params = z
   .object({
-    size: z.number().int().positive().default(4),
-    /** Reshuffle the order every epoch (seeded). */
-    shuffle: z.boolean().default(true),
-    /** Batches decoded ahead of the one being trained on; never more are held in memory. */
-    prefetch: z.number().int().min(0).max(64).default(2),
-    /** Samples read at once while assembling a batch. */
-    concurrency: z.number().int().positive().default(4),
+    size: z.number().int().positive().default(4).describe('Samples per batch (PyMIC `train_batch_size`)'),
+    shuffle: z.boolean().default(true).describe('Reshuffle the sample order every epoch (seeded); false: list order'),
+    prefetch: z
+      .number()
+      .int()
+      .min(0)
+      .max(64)
+      .default(2)
+      .describe('Batches (0..64) decoded ahead of the one being trained on; never more are held in memory'),
+    concurrency: z.number().int().positive().default(4).describe('Samples read (decoded and transformed) at once while assembling a batch'),
   })
   .strict();
 export type BatchParams = z.infer<typeof params>;
+
+const batchInputs = { samples: { type: 'samples', description: 'samples to batch' } } as const satisfies PortSpecs;
+const batchOutputs = {
+  image: { type: 'tensor', description: 'images [N, H, W, C] (or [N, D, H, W, C]) float32' },
+  label: { type: 'tensor', description: 'labels [N, H, W] (or [N, D, H, W]) int32 (error if a sample has none)' },
+  pixelWeight: {
+    type: 'tensor',
+    description: "loss weight per pixel [N, ...spatial]: image weight × pixel weight (PyMIC's image_weight and pixel_weight columns; 1 where absent); present when any sample has one",
+  },
+} as const satisfies PortSpecs;
 
 /** A batch as plain arrays, before it becomes tensors at the moment a tick takes it. */
 interface CollatedBatch {
@@ -39,24 +53,17 @@ interface CollatedBatch {
  * side. At most `prefetch` batches are decoded ahead, as plain arrays; tensors are created only when a tick takes a
  * batch, so nothing is held by tfjs between ticks.
  */
-export class Batch extends FeederStage<BatchParams> {
+export class Batch extends FeederStage<BatchParams, typeof batchInputs> {
   static readonly className = 'Batch';
   static readonly description = 'Batches samples for training ticks: epoch cycling, seeded shuffling, bounded prefetch';
   static readonly paramsSchema = params;
-  static readonly inputs = { samples: { type: 'samples', description: 'samples to batch' } } as const;
-  static readonly outputs = {
-    image: { type: 'tensor', description: 'images [N, H, W, C] (or [N, D, H, W, C]) float32' },
-    label: { type: 'tensor', description: 'labels [N, H, W] (or [N, D, H, W]) int32 (error if a sample has none)' },
-    pixelWeight: {
-      type: 'tensor',
-      description: "loss weight per pixel [N, ...spatial]: image weight × pixel weight (PyMIC's image_weight and pixel_weight columns; 1 where absent); present when any sample has one",
-    },
-  } as const;
+  static readonly inputs = batchInputs;
+  static readonly outputs = batchOutputs;
 
   /** How many batches have been requested from the stream but not yet taken (for tests of the prefetch bound). */
   pending = 0;
 
-  override open(inputs: Readonly<Record<string, SampleStream>>): BatchSource {
+  override open(inputs: InputsOf<typeof batchInputs>): BatchSource {
     const stream = inputs.samples;
     const { size, shuffle, prefetch, concurrency } = this.params;
     const random = this.context.random;

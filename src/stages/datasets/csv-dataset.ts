@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { defer, map, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
+import type { PortSpecs } from '../../graph/port-spec.js';
 import type { Sample, SampleStream, ExtendedSample } from '../../graph/sample.js';
 import { SampleStreamStage } from '../../graph/stage.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
@@ -13,31 +14,51 @@ import { readDatasetList, type DatasetRow } from './dataset-list.js';
 
 export const csvDatasetParams = z
   .object({
-    /** The dataset list, relative to the run's data root (`--data`). */
-    csv: z.string().min(1),
-    /** Columns holding image files; several columns are stacked as channels (modalities). */
-    imageColumns: z.array(z.string().min(1)).min(1).default(['image']),
-    /** Column holding the label file, or null for an unlabelled list (e.g. the unlabelled half of a semi-supervised run). */
-    labelColumn: z.string().min(1).nullable().default('label'),
-    /** Column holding a per-image loss weight (PyMIC's image_weight), or null. */
-    weightColumn: z.string().min(1).nullable().default(null),
-    /** Column holding a per-pixel loss weight image (PyMIC's pixel_weight), or null. */
-    pixelWeightColumn: z.string().min(1).nullable().default(null),
-    /** Keep only the rows whose columns hold these values, e.g. `{ noisy: '0' }` (the clean subset of a noisy-label list). */
-    where: z.record(z.string().min(1), z.string()).default({}),
-    /** Number of classes: label values must lie in 0..classes−1 (checked when decoding and by --check-data); null: unchecked. */
-    classes: z.number().int().min(2).nullable().default(null),
-    /** Label values allowed besides the classes, e.g. the "unannotated" value of scribble labels. */
-    extraLabelValues: z.array(z.number().int().nonnegative()).default([]),
-    /** Keep decoded cases in memory after their first read. */
-    cache: z.boolean().default(true),
-    /** Memory budget of that cache; the least recently used cases are dropped beyond it. */
-    cacheMegabytes: z.number().nonnegative().default(2048),
-    /** Worker threads that decode images off the training thread; 0 decodes on it. */
-    decodeWorkers: z.number().int().min(0).max(16).default(0),
+    csv: z.string().min(1).describe("The dataset list, relative to the run's data root (`--data`) (PyMIC `train_csv`, `valid_csv`, `test_csv`)"),
+    imageColumns: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(['image'])
+      .describe("Columns holding image files; several columns are stacked as channels (modalities; PyMIC reads the first `modal_num` columns)"),
+    labelColumn: z
+      .string()
+      .min(1)
+      .nullable()
+      .default('label')
+      .describe("Column holding the label file; null: an unlabelled list (e.g. the unlabelled half of a semi-supervised run) (PyMIC's `label` column)"),
+    weightColumn: z.string().min(1).nullable().default(null).describe("Column holding a per-image loss weight, or null (PyMIC's `image_weight` column)"),
+    pixelWeightColumn: z.string().min(1).nullable().default(null).describe("Column holding a per-pixel loss weight image, or null (PyMIC's `pixel_weight` column)"),
+    where: z
+      .record(z.string().min(1), z.string())
+      .default({})
+      .describe("Keep only the rows whose columns hold these values, e.g. `{ noisy: '0' }` (the clean subset of a noisy-label list); {}: every row"),
+    classes: z
+      .number()
+      .int()
+      .min(2)
+      .nullable()
+      .default(null)
+      .describe('Number of classes: label values must lie in 0..classes−1 (checked when decoding and by --check-data); null: unchecked'),
+    extraLabelValues: z
+      .array(z.number().int().nonnegative())
+      .default([])
+      .describe('Label values allowed besides the classes, e.g. the "unannotated" value of scribble labels'),
+    cache: z.boolean().default(true).describe('Keep decoded cases in memory after their first read'),
+    cacheMegabytes: z.number().nonnegative().default(2048).describe('Memory budget of that cache in MiB; the least recently used cases are dropped beyond it'),
+    decodeWorkers: z
+      .number()
+      .int()
+      .min(0)
+      .max(16)
+      .default(0)
+      .describe("Worker threads (0..16) that decode images off the training thread; 0 decodes on it (PyMIC's `num_worker` also runs the transforms there)"),
   })
   .strict();
 export type CsvDatasetParams = z.infer<typeof csvDatasetParams>;
+
+/** A dataset is a source: it reads its list, not a stream. */
+const csvDatasetInputs = {} as const satisfies PortSpecs;
+const csvDatasetOutputs = { samples: { type: 'samples', description: 'one sample per CSV row' } } as const satisfies PortSpecs;
 
 /**
  * A dataset read from a PyMIC-style CSV list: image columns (modalities, stacked as channels), an optional label
@@ -48,13 +69,13 @@ export type CsvDatasetParams = z.infer<typeof csvDatasetParams>;
  * cached under a byte budget, optionally in worker threads (`decodeWorkers`). `checkCsvDataset` runs every check up
  * front (`--check-data`).
  */
-export class CsvDataset extends SampleStreamStage<CsvDatasetParams> {
+export class CsvDataset extends SampleStreamStage<CsvDatasetParams, typeof csvDatasetInputs> {
   static readonly className = 'CsvDataset';
   static readonly description = 'Images (and labels, weights) listed in a PyMIC-style CSV file, 2D or 3D, decoded on demand and cached';
   static readonly reference = 'PyMIC io.nifty_dataset.NiftyDataset';
   static readonly paramsSchema = csvDatasetParams;
-  static readonly inputs = {};
-  static readonly outputs = { samples: { type: 'samples', description: 'one sample per CSV row' } } as const;
+  static readonly inputs = csvDatasetInputs;
+  static readonly outputs = csvDatasetOutputs;
 
   private pool: DecodeWorkerPool | undefined;
 

@@ -7,9 +7,8 @@ import { drawFrom, probabilityParam, rangeParam } from './transform-params.js';
 
 const params = z
   .object({
-    /** Range of the offset added to every value. */
-    deltaRange: rangeParam.default([-0.1, 0.1]),
-    probability: probabilityParam.default(0.5),
+    deltaRange: rangeParam('Range [low, high] of the offset added to every image value, drawn uniformly once per sample').default([-0.1, 0.1]),
+    probability: probabilityParam().default(0.5),
   })
   .strict();
 

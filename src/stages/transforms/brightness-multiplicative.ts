@@ -7,9 +7,8 @@ import { drawFrom, probabilityParam, rangeParam } from './transform-params.js';
 
 const params = z
   .object({
-    /** Range of the factor every value is multiplied by. */
-    factorRange: rangeParam.default([0.75, 1.25]),
-    probability: probabilityParam.default(0.5),
+    factorRange: rangeParam('Range [low, high] of the factor every image value is multiplied by, drawn uniformly once per sample').default([0.75, 1.25]),
+    probability: probabilityParam().default(0.5),
   })
   .strict();
 

@@ -6,8 +6,7 @@ import { requirePerAxis, spatialSizeOf, spatialSizeParam } from './transform-par
 
 const params = z
   .object({
-    /** Output size per spatial axis; an axis smaller than this is zero-padded symmetrically instead. */
-    size: spatialSizeParam,
+    size: spatialSizeParam('Output size per spatial axis; an axis smaller than this is zero-padded symmetrically instead (PyMIC `CenterCrop_output_size`)'),
   })
   .strict();
 

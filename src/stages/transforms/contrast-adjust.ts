@@ -7,11 +7,9 @@ import { drawFrom, probabilityParam, rangeParam } from './transform-params.js';
 
 const params = z
   .object({
-    /** Range of the contrast factor: values move away from (> 1) or toward (< 1) the channel mean. */
-    factorRange: rangeParam.default([0.75, 1.25]),
-    /** Clip the result to the channel's original [min, max]. */
-    preserveRange: z.boolean().default(true),
-    probability: probabilityParam.default(0.5),
+    factorRange: rangeParam('Range [low, high] of the contrast factor, drawn uniformly: values move away from (> 1) or toward (< 1) the channel mean').default([0.75, 1.25]),
+    preserveRange: z.boolean().default(true).describe("Clip the result to the channel's original [min, max]"),
+    probability: probabilityParam().default(0.5),
   })
   .strict();
 

@@ -7,12 +7,15 @@ import { requirePerAxis, spatialSizeOf, spatialSizeParam } from './transform-par
 
 const params = z
   .object({
-    /** Corner of the box per spatial axis; null: centre the box on the bounding box of the image's non-background. */
-    start: z.array(z.number().int()).min(2).max(3).nullable().default(null),
-    /** Box size per spatial axis. */
-    size: spatialSizeParam,
-    /** With `start` null, the non-background is where the first channel exceeds this value. */
-    threshold: z.number().default(0),
+    start: z
+      .array(z.number().int())
+      .min(2)
+      .max(3)
+      .nullable()
+      .default(null)
+      .describe("Corner of the box per spatial axis, in grid points; null: centre the box on the bounding box of the image's non-background (PyMIC `CropWithBoundingBox_start`)"),
+    size: spatialSizeParam('Box size per spatial axis; parts outside the image are zero-padded (PyMIC `CropWithBoundingBox_output_size`)'),
+    threshold: z.number().default(0).describe('With `start` null, the non-background is where the first channel exceeds this intensity'),
   })
   .strict();
 

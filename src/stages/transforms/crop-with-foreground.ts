@@ -7,10 +7,19 @@ import { requireLabel, requirePerAxis, spatialSizeOf } from './transform-params.
 
 const params = z
   .object({
-    /** Classes that count as foreground; null: every label > 0. */
-    foregroundLabels: z.array(z.number().int().nonnegative()).min(1).nullable().default(null),
-    /** Extra grid points kept on each side of the foreground's bounding box, per spatial axis (clipped to the image). */
-    margin: z.array(z.number().int().nonnegative()).min(2).max(3).nullable().default(null),
+    foregroundLabels: z
+      .array(z.number().int().nonnegative())
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe('Classes that count as foreground; null: every label > 0 (PyMIC `CropWithForeground_labels`)'),
+    margin: z
+      .array(z.number().int().nonnegative())
+      .min(2)
+      .max(3)
+      .nullable()
+      .default(null)
+      .describe("Extra grid points kept on each side of the foreground's bounding box, per spatial axis, clipped to the image; null: none (PyMIC `CropWithForeground_margin`)"),
   })
   .strict();
 

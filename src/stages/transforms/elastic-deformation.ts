@@ -10,11 +10,9 @@ import { probabilityParam, spatialSizeOf } from './transform-params.js';
 
 const params = z
   .object({
-    /** Displacement scale α in grid points. */
-    alpha: z.number().nonnegative().default(10),
-    /** Smoothness σ of the displacement field in grid points. */
-    sigma: z.number().positive().default(4),
-    probability: probabilityParam.default(0.5),
+    alpha: z.number().nonnegative().default(10).describe('Displacement scale α in grid points: the smoothed uniform(−1, 1) field is multiplied by it'),
+    sigma: z.number().positive().default(4).describe('Smoothness σ of the displacement field in grid points (the width of the Gaussian that smooths the noise)'),
+    probability: probabilityParam().default(0.5),
   })
   .strict();
 

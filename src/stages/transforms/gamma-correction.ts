@@ -7,9 +7,10 @@ import { drawFrom, probabilityParam, rangeParam } from './transform-params.js';
 
 const params = z
   .object({
-    /** Range of the exponent γ. */
-    gammaRange: rangeParam.refine(([low]) => low > 0, { message: 'gamma must be positive' }).default([0.7, 1.5]),
-    probability: probabilityParam.default(0.5),
+    gammaRange: rangeParam('Range [low, high] of the exponent γ (> 0), drawn uniformly (PyMIC `GammaCorrection_gamma_min`, `GammaCorrection_gamma_max`)')
+      .refine(([low]) => low > 0, { message: 'gamma must be positive' })
+      .default([0.7, 1.5]),
+    probability: probabilityParam('GammaCorrection_probability').default(0.5),
   })
   .strict();
 

@@ -8,9 +8,10 @@ import { drawFrom, probabilityParam, rangeParam, spatialDimension } from './tran
 
 const params = z
   .object({
-    /** Range of σ in grid points, the same along every spatial axis. */
-    sigmaRange: rangeParam.refine(([low]) => low >= 0, { message: 'sigma must be non-negative' }).default([0.5, 1.5]),
-    probability: probabilityParam.default(0.5),
+    sigmaRange: rangeParam('Range [low, high] of σ in grid points (≥ 0), drawn uniformly, the same along every spatial axis')
+      .refine(([low]) => low >= 0, { message: 'sigma must be non-negative' })
+      .default([0.5, 1.5]),
+    probability: probabilityParam().default(0.5),
   })
   .strict();
 

@@ -6,9 +6,9 @@ import { probabilityParam } from './transform-params.js';
 
 const params = z
   .object({
-    mean: z.number().default(0),
-    std: z.number().nonnegative().default(0.05),
-    probability: probabilityParam.default(0.5),
+    mean: z.number().default(0).describe('Mean of the noise, in image intensity units (PyMIC `GaussianNoise_mean`)'),
+    std: z.number().nonnegative().default(0.05).describe('Standard deviation of the noise, in image intensity units (PyMIC `GaussianNoise_std`)'),
+    probability: probabilityParam('GaussianNoise_probability').default(0.5),
   })
   .strict();
 

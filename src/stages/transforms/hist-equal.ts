@@ -5,8 +5,7 @@ import { SampleTransformStage } from './sample-transform-stage.js';
 
 const params = z
   .object({
-    /** Histogram bins over the channel's [min, max]. */
-    bins: z.number().int().min(2).default(256),
+    bins: z.number().int().min(2).default(256).describe("Number of histogram bins over the channel's [min, max]"),
   })
   .strict();
 

@@ -5,14 +5,22 @@ import { SampleTransformStage } from './sample-transform-stage.js';
 
 const params = z
   .object({
-    /** Fixed lower bound; null: no fixed bound. */
-    lower: z.number().nullable().default(null),
-    /** Fixed upper bound; null: no fixed bound. */
-    upper: z.number().nullable().default(null),
-    /** Lower bound as a percentile (0..100) of each channel, used when `lower` is null. */
-    lowerPercentile: z.number().min(0).max(100).nullable().default(null),
-    /** Upper bound as a percentile (0..100) of each channel, used when `upper` is null. */
-    upperPercentile: z.number().min(0).max(100).nullable().default(null),
+    lower: z.number().nullable().default(null).describe('Fixed lower bound for every channel; null: none, or `lowerPercentile` (PyMIC `IntensityClip_lower`)'),
+    upper: z.number().nullable().default(null).describe('Fixed upper bound for every channel; null: none, or `upperPercentile` (PyMIC `IntensityClip_upper`)'),
+    lowerPercentile: z
+      .number()
+      .min(0)
+      .max(100)
+      .nullable()
+      .default(null)
+      .describe("Lower bound as a percentile (0..100) of each channel, used when `lower` is null; null: no lower bound (PyMIC's `IntensityClip_lower` with `IntensityClip_percentile_mode`)"),
+    upperPercentile: z
+      .number()
+      .min(0)
+      .max(100)
+      .nullable()
+      .default(null)
+      .describe("Upper bound as a percentile (0..100) of each channel, used when `upper` is null; null: no upper bound (PyMIC's `IntensityClip_upper` with `IntensityClip_percentile_mode`)"),
   })
   .strict();
 

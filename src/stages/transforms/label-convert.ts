@@ -6,10 +6,11 @@ import { requireLabel } from './transform-params.js';
 
 const params = z
   .object({
-    /** Label values to replace… */
-    sourceLabels: z.array(z.number().int()).min(1),
-    /** …by these, position for position; values not listed are kept. */
-    targetLabels: z.array(z.number().int().nonnegative()).min(1),
+    sourceLabels: z.array(z.number().int()).min(1).describe('Label values to replace, position for position by `targetLabels` (PyMIC `LabelConvert_source_list`)'),
+    targetLabels: z
+      .array(z.number().int().nonnegative())
+      .min(1)
+      .describe('The values that replace `sourceLabels`, position for position; values not listed are kept (PyMIC `LabelConvert_target_list`)'),
   })
   .strict()
   .refine((p) => p.sourceLabels.length === p.targetLabels.length, { message: 'sourceLabels and targetLabels must have the same length' });

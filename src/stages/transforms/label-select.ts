@@ -6,10 +6,8 @@ import { requireLabel } from './transform-params.js';
 
 const params = z
   .object({
-    /** The classes to keep; every other value becomes background 0. */
-    labels: z.array(z.number().int().positive()).min(1),
-    /** Renumber the kept classes 1, 2, … in the order listed, instead of keeping their values. */
-    renumber: z.boolean().default(false),
+    labels: z.array(z.number().int().positive()).min(1).describe('The classes to keep; every other value becomes background 0'),
+    renumber: z.boolean().default(false).describe('Renumber the kept classes 1, 2, … in the order listed, instead of keeping their values'),
   })
   .strict();
 

@@ -7,10 +7,8 @@ import { requireLabel } from './transform-params.js';
 
 const params = z
   .object({
-    /** Number of classes K. */
-    classes: z.number().int().min(2),
-    /** Smoothing ε: the target becomes (1 − ε)·one-hot + ε/K. */
-    epsilon: z.number().min(0).max(1).default(0.1),
+    classes: z.number().int().min(2).describe('Number of classes K; label values must lie in [0, K)'),
+    epsilon: z.number().min(0).max(1).default(0.1).describe('Smoothing ε (0..1): the target becomes (1 − ε)·one-hot + ε/K (PyMIC `LabelSmooth_alpha`)'),
   })
   .strict();
 

@@ -7,8 +7,7 @@ import { requireLabel } from './transform-params.js';
 
 const params = z
   .object({
-    /** Number of classes; label values must lie in [0, classes). */
-    classes: z.number().int().min(2),
+    classes: z.number().int().min(2).describe('Number of classes, the channels of the one-hot map; label values must lie in [0, classes) (PyMIC `LabelToProbability_class_num`)'),
   })
   .strict();
 

@@ -5,12 +5,23 @@ import { SampleTransformStage } from './sample-transform-stage.js';
 
 const params = z
   .object({
-    /** Only pixels whose first channel is above this value contribute to the mean and std (PyMIC's mask option). */
-    maskThreshold: z.number().nullable().default(null),
-    /** Fixed mean per channel instead of the image's own (PyMIC's `mean`). */
-    mean: z.array(z.number()).min(1).nullable().default(null),
-    /** Fixed standard deviation per channel instead of the image's own (PyMIC's `std`). */
-    std: z.array(z.number().positive()).min(1).nullable().default(null),
+    maskThreshold: z
+      .number()
+      .nullable()
+      .default(null)
+      .describe('Only pixels whose first channel is above this intensity contribute to the mean and std; null: every pixel (PyMIC `NormalizeWithMeanStd_mask_threshold`)'),
+    mean: z
+      .array(z.number())
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe("Fixed mean per channel (repeated cyclically over the channels) instead of the image's own; null: the image's own (PyMIC `NormalizeWithMeanStd_mean`)"),
+    std: z
+      .array(z.number().positive())
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe("Fixed standard deviation per channel (repeated cyclically), used as given, instead of the image's own + 1e-5; null: the image's own (PyMIC `NormalizeWithMeanStd_std`)"),
   })
   .strict();
 

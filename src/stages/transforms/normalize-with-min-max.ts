@@ -5,12 +5,17 @@ import { SampleTransformStage } from './sample-transform-stage.js';
 
 const params = z
   .object({
-    /** Fixed lower input bound (values below are clipped); null: the channel's minimum. */
-    lower: z.number().nullable().default(null),
-    /** Fixed upper input bound (values above are clipped); null: the channel's maximum. */
-    upper: z.number().nullable().default(null),
-    /** Output interval. */
-    outputRange: z.tuple([z.number(), z.number()]).default([0, 1]),
+    lower: z
+      .number()
+      .nullable()
+      .default(null)
+      .describe("Fixed lower input bound for every channel (values below are clipped); null: the channel's minimum (PyMIC `NormalizeWithMinMax_threshold_lower`)"),
+    upper: z
+      .number()
+      .nullable()
+      .default(null)
+      .describe("Fixed upper input bound for every channel (values above are clipped); null: the channel's maximum (PyMIC `NormalizeWithMinMax_threshold_upper`)"),
+    outputRange: z.tuple([z.number(), z.number()]).default([0, 1]).describe('Output interval [low, high] that [lower, upper] is mapped onto (PyMIC maps to [0, 1])'),
   })
   .strict();
 

@@ -6,11 +6,9 @@ import { SampleTransformStage } from './sample-transform-stage.js';
 
 const params = z
   .object({
-    /** Lower percentile (0..100), e.g. 0.5. */
-    lowerPercentile: z.number().min(0).max(100).default(0.5),
-    /** Upper percentile (0..100), e.g. 99.5. */
-    upperPercentile: z.number().min(0).max(100).default(99.5),
-    outputRange: z.tuple([z.number(), z.number()]).default([0, 1]),
+    lowerPercentile: z.number().min(0).max(100).default(0.5).describe('Lower percentile (0..100), e.g. 0.5 (PyMIC `NormalizeWithPercentiles_percentile_lower`)'),
+    upperPercentile: z.number().min(0).max(100).default(99.5).describe('Upper percentile (0..100), e.g. 99.5 (PyMIC `NormalizeWithPercentiles_percentile_upper`)'),
+    outputRange: z.tuple([z.number(), z.number()]).default([0, 1]).describe('Output interval [low, high] that the percentile interval is mapped onto (PyMIC maps to [0, 1])'),
   })
   .strict()
   .refine((p) => p.lowerPercentile <= p.upperPercentile, { message: 'lowerPercentile must not exceed upperPercentile' });

@@ -6,8 +6,7 @@ import { requirePerAxis, spatialSizeOf, spatialSizeParam } from './transform-par
 
 const params = z
   .object({
-    /** Minimum output size per spatial axis; axes already at least this large are left alone. */
-    size: spatialSizeParam,
+    size: spatialSizeParam('Minimum output size per spatial axis; axes already at least this large are left alone (PyMIC `Pad_output_size`)'),
   })
   .strict();
 

@@ -7,10 +7,13 @@ import { requireLabel } from './transform-params.js';
 
 const params = z
   .object({
-    /** Number of classes; annotated values lie in [0, classes). */
-    classes: z.number().int().min(2),
-    /** The value marking unannotated pixels in scribble/partial labels (PyMIC's default is the class count). */
-    unannotatedValue: z.number().int().nullable().default(null),
+    classes: z.number().int().min(2).describe('Number of classes; annotated values lie in [0, classes) (PyMIC `PartialLabelToProbability_class_num`)'),
+    unannotatedValue: z
+      .number()
+      .int()
+      .nullable()
+      .default(null)
+      .describe('The label value marking unannotated pixels in scribble/partial labels; null: the class count, as in PyMIC'),
   })
   .strict();
 

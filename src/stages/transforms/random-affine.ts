@@ -9,13 +9,12 @@ import { drawFrom, probabilityParam, rangeParam, spatialDimension, spatialSizeOf
 
 const params = z
   .object({
-    /** In-plane rotation range in degrees. */
-    rotation: rangeParam.default([0, 0]),
-    /** Zoom factor range (> 1 enlarges the content). */
-    scale: rangeParam.refine(([low]) => low > 0, { message: 'scale must be positive' }).default([1, 1]),
-    /** Shear factor range (columns shift by factor × rows). */
-    shear: rangeParam.default([0, 0]),
-    probability: probabilityParam.default(1),
+    rotation: rangeParam('Range [low, high] of the in-plane rotation angle in degrees, drawn uniformly (PyMIC `Affine_rotate_range`)').default([0, 0]),
+    scale: rangeParam('Range [low, high] of the zoom factor (> 0; > 1 enlarges the content), drawn uniformly (PyMIC `Affine_scale_range`)')
+      .refine(([low]) => low > 0, { message: 'scale must be positive' })
+      .default([1, 1]),
+    shear: rangeParam("Range [low, high] of the shear factor (columns shift by factor × rows), drawn uniformly; PyMIC's `Affine_shear_range` gives the angle in degrees whose tangent this is").default([0, 0]),
+    probability: probabilityParam().default(1),
   })
   .strict();
 

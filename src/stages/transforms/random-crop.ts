@@ -11,15 +11,19 @@ import { requirePerAxis, spatialSizeOf, spatialSizeParam } from './transform-par
 
 const params = z
   .object({
-    /** Output size per spatial axis ([H, W] or [D, H, W]); must not exceed the image. */
-    size: spatialSizeParam,
-    /**
-     * Probability of centring the crop on a random foreground pixel instead of a uniform position
-     * (PyMIC's RandomCrop `foreground_focus` / `foreground_ratio`). Needs labels.
-     */
-    foregroundRatio: z.number().min(0).max(1).default(0),
-    /** Classes that count as foreground (PyMIC's `mask_label`); null: every label > 0. */
-    foregroundLabels: z.array(z.number().int().nonnegative()).min(1).nullable().default(null),
+    size: spatialSizeParam('Output size per spatial axis ([H, W] or [D, H, W]); must not exceed the image (PyMIC `RandomCrop_output_size`)'),
+    foregroundRatio: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0)
+      .describe('Probability (0..1) of centring the crop on a random foreground pixel instead of a uniform position; needs labels (PyMIC `RandomCrop_foreground_ratio` with `RandomCrop_foreground_focus`)'),
+    foregroundLabels: z
+      .array(z.number().int().nonnegative())
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe('Classes that count as foreground; null: every label > 0 (PyMIC `RandomCrop_mask_label`)'),
   })
   .strict();
 

@@ -9,12 +9,24 @@ import { spatialDimension } from './transform-params.js';
 
 const params = z
   .object({
-    /** Flip left-right (the last spatial axis, columns) with this probability. */
-    horizontal: z.number().min(0).max(1).default(0.5),
-    /** Flip up-down (rows, the second-last spatial axis) with this probability. */
-    vertical: z.number().min(0).max(1).default(0),
-    /** Flip along the slices (the first axis of a 3D volume) with this probability; ignored for 2D. */
-    depth: z.number().min(0).max(1).default(0),
+    horizontal: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe('Probability (0..1) of flipping left-right, along the last spatial axis (columns); PyMIC `RandomFlip_flip_width` is 0.5 or 0'),
+    vertical: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0)
+      .describe('Probability (0..1) of flipping up-down, along the second-last spatial axis (rows); PyMIC `RandomFlip_flip_height` is 0.5 or 0'),
+    depth: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0)
+      .describe('Probability (0..1) of flipping along the slices (the first axis of a 3D volume); ignored for 2D; PyMIC `RandomFlip_flip_depth` is 0.5 or 0'),
   })
   .strict();
 

@@ -7,11 +7,11 @@ import { drawFrom, probabilityParam, rangeParam, spatialSizeOf } from './transfo
 
 const params = z
   .object({
-    /** Scale factor range; the output size per axis is round(input × factor). */
-    ratio: rangeParam.refine(([low]) => low > 0, { message: 'ratio must be positive' }).default([0.8, 1.25]),
-    /** Draw a separate factor per axis (anisotropic) instead of one for all. */
-    independentAxes: z.boolean().default(false),
-    probability: probabilityParam.default(1),
+    ratio: rangeParam('Range [low, high] of the scale factor (> 0), drawn uniformly; the output size per axis is round(input × factor) (PyMIC `RandomRescale_lower_bound`, `RandomRescale_upper_bound`)')
+      .refine(([low]) => low > 0, { message: 'ratio must be positive' })
+      .default([0.8, 1.25]),
+    independentAxes: z.boolean().default(false).describe('Draw a separate factor per axis (anisotropic) instead of one for all'),
+    probability: probabilityParam('RandomRescale_probability').default(1),
   })
   .strict();
 

@@ -8,12 +8,9 @@ import { drawFrom, rangeParam, requirePerAxis, spatialSizeOf, spatialSizeParam }
 
 const params = z
   .object({
-    /** Output size per spatial axis. */
-    size: spatialSizeParam,
-    /** Fraction of the image area (2D) or volume (3D) the crop covers, drawn uniformly from this range. */
-    scale: rangeParam.default([0.08, 1]),
-    /** Width/height ratio of the crop (last two axes), drawn log-uniformly from this range. */
-    ratio: rangeParam.default([3 / 4, 4 / 3]),
+    size: spatialSizeParam('Output size per spatial axis the crop is resized to (PyMIC `RandomResizedCrop_output_size`)'),
+    scale: rangeParam('Range [low, high] of the fraction of the image area (2D) or volume (3D) the crop covers, drawn uniformly (PyMIC `RandomResizedCrop_scale`)').default([0.08, 1]),
+    ratio: rangeParam('Range [low, high] of the width/height ratio of the crop (last two axes), drawn log-uniformly (PyMIC `RandomResizedCrop_ratio`)').default([3 / 4, 4 / 3]),
   })
   .strict();
 

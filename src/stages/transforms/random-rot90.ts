@@ -8,9 +8,11 @@ import { probabilityParam, spatialDimension } from './transform-params.js';
 
 const params = z
   .object({
-    /** The rotation plane as two spatial axes (negative counts from the end): default rows/columns. */
-    axes: z.tuple([z.number().int(), z.number().int()]).default([-2, -1]),
-    probability: probabilityParam.default(0.5),
+    axes: z
+      .tuple([z.number().int(), z.number().int()])
+      .default([-2, -1])
+      .describe('The rotation plane as two spatial axes (negative counts from the end); default rows/columns'),
+    probability: probabilityParam().default(0.5),
   })
   .strict();
 

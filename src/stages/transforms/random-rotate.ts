@@ -9,13 +9,16 @@ import { drawFrom, probabilityParam, rangeParam, spatialDimension, spatialSizeOf
 
 const params = z
   .object({
-    /** In-plane angle range in degrees (rows/columns plane, the last two axes). */
-    angleRange: rangeParam.default([-15, 15]),
-    /** 3D only: angle range in the slices/rows plane (axes 0, 1); null: no rotation there. */
-    angleRangeDepthRows: rangeParam.nullable().default(null),
-    /** 3D only: angle range in the slices/columns plane (axes 0, 2); null: no rotation there. */
-    angleRangeDepthColumns: rangeParam.nullable().default(null),
-    probability: probabilityParam.default(1),
+    angleRange: rangeParam('Range [low, high] of the in-plane angle in degrees (rows/columns plane, the last two axes), drawn uniformly (PyMIC `RandomRotate_angle_range_d`)').default([-15, 15]),
+    angleRangeDepthRows: rangeParam('Range [low, high] of the angle in degrees, drawn uniformly')
+      .nullable()
+      .default(null)
+      .describe('3D only: angle range in degrees in the slices/rows plane (axes 0, 1); null: no rotation there (PyMIC `RandomRotate_angle_range_w`)'),
+    angleRangeDepthColumns: rangeParam('Range [low, high] of the angle in degrees, drawn uniformly')
+      .nullable()
+      .default(null)
+      .describe('3D only: angle range in degrees in the slices/columns plane (axes 0, 2); null: no rotation there (PyMIC `RandomRotate_angle_range_h`)'),
+    probability: probabilityParam('RandomRotate_probability').default(1),
   })
   .strict();
 

@@ -9,10 +9,13 @@ import { spatialDimension, spatialSizeOf } from './transform-params.js';
 
 const params = z
   .object({
-    /** Spatial axis of the volume to slice across: 0 = axial slices of a [D, H, W] volume. */
-    axis: z.number().int().min(0).max(2).default(0),
-    /** Probability of taking a slice through a random foreground voxel instead of a uniform one. */
-    foregroundRatio: z.number().min(0).max(1).default(0),
+    axis: z.number().int().min(0).max(2).default(0).describe('Spatial axis of the volume to slice across: 0 = axial slices of a [D, H, W] volume'),
+    foregroundRatio: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0)
+      .describe('Probability (0..1) of taking the slice through a random foreground voxel (label > 0) instead of a uniform one'),
   })
   .strict();
 

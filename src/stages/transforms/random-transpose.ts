@@ -8,9 +8,13 @@ import { probabilityParam, spatialDimension } from './transform-params.js';
 
 const params = z
   .object({
-    /** Spatial axes to permute among themselves (negative counts from the end): default rows and columns. */
-    axes: z.array(z.number().int()).min(2).max(3).default([-2, -1]),
-    probability: probabilityParam.default(0.5),
+    axes: z
+      .array(z.number().int())
+      .min(2)
+      .max(3)
+      .default([-2, -1])
+      .describe('Spatial axes to permute among themselves (negative counts from the end); default rows and columns'),
+    probability: probabilityParam().default(0.5),
   })
   .strict();
 

@@ -6,8 +6,11 @@ import { requirePerAxis, spatialSizeOf } from './transform-params.js';
 
 const params = z
   .object({
-    /** Target spacing (mm) per spatial axis, in the image's axis order ([rows, columns] or [slices, rows, columns]). */
-    spacing: z.array(z.number().positive()).min(2).max(3),
+    spacing: z
+      .array(z.number().positive())
+      .min(2)
+      .max(3)
+      .describe("Target spacing in mm per spatial axis, in the image's axis order ([rows, columns] or [slices, rows, columns])"),
   })
   .strict();
 

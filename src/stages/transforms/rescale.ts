@@ -7,8 +7,7 @@ import { requirePerAxis, spatialSizeOf, spatialSizeParam } from './transform-par
 
 const params = z
   .object({
-    /** Output size per spatial axis. */
-    size: spatialSizeParam,
+    size: spatialSizeParam('Output size per spatial axis (PyMIC `Rescale_output_size`)'),
   })
   .strict();
 

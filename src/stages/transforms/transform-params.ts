@@ -3,16 +3,33 @@ import { MicflowError } from '../../errors/micflow-error.js';
 import type { Sample } from '../../graph/sample.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
 
-/** Probability that a random transform is applied to a sample (PyMIC's `p` / `probability`). */
-export const probabilityParam = z.number().min(0).max(1);
+/**
+ * Probability that a random transform is applied to a sample (otherwise the sample passes unchanged), documented in
+ * the schema; `pymicKey` names PyMIC's param for it where PyMIC has the transform.
+ */
+export function probabilityParam(pymicKey?: string) {
+  const pymic = pymicKey ? ` (PyMIC \`${pymicKey}\`)` : '';
+  return z.number().min(0).max(1).describe(`Probability (0..1) that the transform is applied to a sample; otherwise it passes unchanged${pymic}`);
+}
 
-/** A [low, high] interval to draw a value from uniformly. */
-export const rangeParam = z
-  .tuple([z.number(), z.number()])
-  .refine(([low, high]) => low <= high, { message: 'range must be [low, high] with low <= high' });
+/**
+ * A [low, high] interval (low ≤ high) to draw a value from; `description` says what is drawn, its unit and PyMIC's
+ * param, since that differs in every transform.
+ */
+export function rangeParam(description: string) {
+  return z
+    .tuple([z.number(), z.number()])
+    .refine(([low, high]) => low <= high, { message: 'range must be [low, high] with low <= high' })
+    .describe(description);
+}
 
-/** A size per spatial axis ([H, W] or [D, H, W]). */
-export const spatialSizeParam = z.array(z.number().int().positive()).min(2).max(3);
+/**
+ * A size in grid points per spatial axis ([H, W] or [D, H, W]); `description` says which size (an output size, a
+ * minimum, a box) and PyMIC's param.
+ */
+export function spatialSizeParam(description: string) {
+  return z.array(z.number().int().positive()).min(2).max(3).describe(description);
+}
 
 /** A uniform draw from a [low, high] interval. */
 export function drawFrom(range: readonly [number, number], random: SeededRandom): number {

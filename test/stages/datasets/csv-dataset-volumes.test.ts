@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunContext } from '../../../src/graph/run-context.js';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
+import { inMemoryRunContext } from '../../../src/graph/run-context.js';
 import type { MedicalImage } from '../../../src/io/medical-image.js';
 import { writeImage } from '../../../src/io/read-image.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
@@ -15,7 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'micflow-volumes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function dataset(params: Partial<CsvDatasetParams>): CsvDataset {
-  return new CsvDataset({ nodeName: 'train', params: CsvDataset.paramsSchema.parse(params), random: new SeededRandom(0), run: { dataRoot: dir } as RunContext } as StageContext<CsvDatasetParams>);
+  return instantiateStage(CsvDataset, { nodeName: 'train', params, run: inMemoryRunContext({ dataRoot: dir }) });
 }
 
 /** A 4 (x) × 3 (y) × 2 (z) volume with value = f(index) and spacing 0.5 × 1 × 2.5. */

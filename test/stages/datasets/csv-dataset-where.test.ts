@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RunContext } from '../../../src/graph/run-context.js';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
+import { inMemoryRunContext } from '../../../src/graph/run-context.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { CsvDataset, type CsvDatasetParams } from '../../../src/stages/datasets/csv-dataset.js';
 import { checkCsvDataset } from '../../../src/stages/datasets/check-dataset.js';
@@ -14,12 +14,7 @@ const dir = mkdtempSync(join(tmpdir(), 'micflow-where-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function dataset(params: Partial<CsvDatasetParams>): CsvDataset {
-  return new CsvDataset({
-    nodeName: 'train',
-    params: CsvDataset.paramsSchema.parse(params),
-    random: new SeededRandom(0),
-    run: { dataRoot: dir } as RunContext,
-  } as StageContext<CsvDatasetParams>);
+  return instantiateStage(CsvDataset, { nodeName: 'train', params, run: inMemoryRunContext({ dataRoot: dir }) });
 }
 
 /** A split list of four fixture slices, rows 1 and 4 (file lines 2 and 5) marked noisy. */

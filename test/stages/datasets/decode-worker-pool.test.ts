@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunContext } from '../../../src/graph/run-context.js';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
+import { inMemoryRunContext } from '../../../src/graph/run-context.js';
 import { writeImage } from '../../../src/io/read-image.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
-import { CsvDataset, type CsvDatasetParams } from '../../../src/stages/datasets/csv-dataset.js';
+import { CsvDataset } from '../../../src/stages/datasets/csv-dataset.js';
 import { decodeCase } from '../../../src/stages/datasets/decode-case.js';
 import { DecodeWorkerPool } from '../../../src/stages/datasets/decode-worker-pool.js';
 
@@ -54,7 +54,7 @@ describe('DecodeWorkerPool', () => {
 describe('CsvDataset with decodeWorkers', () => {
   it('should give the same sample as decoding on the main thread', async () => {
     const make = (decodeWorkers: number) =>
-      new CsvDataset({ nodeName: 'train', params: CsvDataset.paramsSchema.parse({ csv: 'list.csv', decodeWorkers }), random: new SeededRandom(0), run: { dataRoot: dir } as RunContext } as StageContext<CsvDatasetParams>);
+      instantiateStage(CsvDataset, { nodeName: 'train', params: { csv: 'list.csv', decodeWorkers }, run: inMemoryRunContext({ dataRoot: dir }) });
     const threaded = make(1);
     try {
       const a = await firstValueFrom((await threaded.streams()).samples.read(0, new SeededRandom(1)));

@@ -1,11 +1,11 @@
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import type { Sample } from '../../../src/graph/sample.js';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import type { StageClass } from '../../../src/graph/stage.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 
-/** A transform stage built the way the compiler builds it: params parsed by its schema (so defaults apply). */
-export function makeTransform<P, S>(stageClass: { new (context: StageContext<P>): S; paramsSchema: { parse(v: unknown): P } }, params: unknown = {}): S {
-  const context = { nodeName: 'node', params: stageClass.paramsSchema.parse(params), random: new SeededRandom(0) } as StageContext<P>;
-  return new stageClass(context);
+/** A transform stage of node `node`, built as the compiler builds it: params parsed by its schema (so defaults apply). */
+export function makeTransform<C extends StageClass>(stageClass: C, params: unknown = {}): InstanceType<C> {
+  return instantiateStage(stageClass, { nodeName: 'node', params, random: new SeededRandom(0) });
 }
 
 /** A sample with image values `values` (one channel) on `spatial`, and an optional label map. */
