@@ -14,7 +14,8 @@ import { resumePipelineRun } from '../run/resume-pipeline-run.js';
 import type { RunInterruptedEvent } from '../events/run-event.js';
 import type { StopReason } from '../graph/tick-scheduler.js';
 import { reportCliError } from './report-cli-error.js';
-import { checkPipelineData, formatDataCheckReport } from '../stages/datasets/check-dataset.js';
+import { formatDataCheckReport } from '../graph/data-check.js';
+import { checkPipelineData } from '../run/check-pipeline-data.js';
 
 const usage = `usage: npm run pipeline -- <name> [--set key=value ...] [--data DIR] [--backend NAME] [--out DIR] [--module FILE ...]
        npm run pipeline -- --resume RUN_DIR [--backend NAME]
@@ -30,7 +31,8 @@ const usage = `usage: npm run pipeline -- <name> [--set key=value ...] [--data D
   --checkpoint-every N    save the whole training state as "latest" every N iterations (default 50)
   --checkpoint-minutes M  ...or every M minutes, whichever comes first (default 10)
   --module FILE     a module exporting ContainerModules with your own stages (stageModule(MyStage))
-  --check-data      read and check every listed file (existence, decoding, sizes, geometry, label values), then stop
+  --check-data      read and check every listed file (existence, decoding, sizes, geometry, finite values, label values), then stop
+  --skip-data-check start training without that check (it runs by default, before anything is written)
   --list            list pipelines and registered stages
   --describe STAGE  a stage's ports and every param with its type, default and documentation`;
 
@@ -52,6 +54,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         'checkpoint-every': { type: 'string' },
         'checkpoint-minutes': { type: 'string' },
         'check-data': { type: 'boolean', default: false },
+        'skip-data-check': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -109,9 +112,17 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   const prepared = preparePipelineRun(loaded.definition, options);
   if (values['check-data']) {
-    const report = await checkPipelineData(prepared.definition, resolve(prepared.definition.data));
+    const report = await checkPipelineData(prepared.validated, resolve(prepared.definition.data));
     process.stdout.write(`${formatDataCheckReport(report)}\n`);
     return report.problems.length ? 1 : 0;
+  }
+  if (!values['skip-data-check']) {
+    const started = performance.now();
+    const report = await checkPipelineData(prepared.validated, resolve(prepared.definition.data));
+    if (report.problems.length) {
+      throw new MicflowError('invalid-data', `${formatDataCheckReport(report)}\nnothing was written; fix the data (or, knowing better, --skip-data-check)`);
+    }
+    process.stderr.write(`${formatDataCheckReport(report)} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   }
   const signals = stopOnSignals();
   const started = await startPipelineRun(prepared, { ...options, ...driving, stopRequested: signals.requested });

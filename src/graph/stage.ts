@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { Observable } from 'rxjs';
 import type { z } from 'zod';
 import type { StoredTensor } from '../checkpoints/checkpoint-store.js';
+import type { DataCheckContext, DataCheckReport } from './data-check.js';
 import type { RunEvent } from '../events/run-event.js';
 import type { SegmentationNetwork } from '../networks/segmentation-network.js';
 import type { SeededRandom } from '../runtime/seeded-random.js';
@@ -205,6 +206,14 @@ export interface StageClass<P = any> {
    * `outputs` then documents the ports every configuration has.
    */
   outputsFor?(params: P): PortSpecs;
+  /**
+   * Optional, for stages that read files (datasets): checks everything they would read — every file decodes, sizes
+   * agree, values are finite, labels lie in the classes — all at once, before training (`npm run pipeline` does this
+   * by default; `--check-data` alone).
+   */
+  checkData?(params: P, context: DataCheckContext): Promise<DataCheckReport>;
+  /** Sample transforms that change label values (LabelConvert…): a dataset upstream of one is not checked against the network's classes. */
+  readonly remapsLabels?: boolean;
   /**
    * Optional check of the wiring that port types cannot express, given the number of sources wired to each list
    * input (e.g. as many weights as terms). Returns a problem message or undefined.

@@ -43,6 +43,8 @@ interface CollatedBatch {
   /** Per-pixel loss weights [N, ...spatial], when any sample carries an image or pixel weight. */
   readonly pixelWeights?: Float32Array;
   readonly ids: string[];
+  /** Where each sample came from ("train.csv row 4: image.nii.gz"), for messages. */
+  readonly origins: string[];
   /** Epoch of the batch's last sample. */
   readonly epoch: number;
 }
@@ -70,13 +72,16 @@ export class Batch extends FeederStage<BatchParams, typeof batchInputs> {
     let epoch = 0;
     let order: number[] = [];
     let position = 0;
+    const orderOf = (e: number) => {
+      const indices = Array.from({ length: stream.size }, (_, i) => i);
+      return shuffle ? random.derive('epoch', e).shuffle(indices) : indices;
+    };
     const nextPositions = (): Array<{ epoch: number; index: number }> => {
       const picked: Array<{ epoch: number; index: number }> = [];
       while (picked.length < size) {
         if (position >= order.length) {
           epoch += 1;
-          const indices = Array.from({ length: stream.size }, (_, i) => i);
-          order = shuffle ? random.derive('epoch', epoch).shuffle(indices) : indices;
+          order = orderOf(epoch);
           position = 0;
         }
         picked.push({ epoch, index: order[position++] });
@@ -101,21 +106,28 @@ export class Batch extends FeederStage<BatchParams, typeof batchInputs> {
         this.pending -= 1;
       });
     };
-    const queue: Array<Promise<CollatedBatch>> = [];
+    /** A batch on its way, with the cursor as it will be once the batch is taken. */
+    const queue: Array<{ batch: Promise<CollatedBatch>; cursorAfter: { epoch: number; position: number } }> = [];
     let closed = false;
     let takenEpoch = 0;
+    /** The cursor after the last batch taken: what a resumed run continues from (prefetched batches are read again). */
+    let taken = { epoch: 0, position: 0 };
+    let lastOrigins: readonly string[] = [];
     const fill = () => {
       while (!closed && queue.length < prefetch + 1) {
         const promise = load(nextPositions());
         promise.catch(() => undefined); // surfaced when taken
-        queue.push(promise);
+        queue.push({ batch: promise, cursorAfter: { epoch, position } });
       }
     };
     return {
       next: async () => {
         fill();
-        const batch = await queue.shift()!;
+        const next = queue.shift()!;
+        const batch = await next.batch;
         takenEpoch = batch.epoch;
+        taken = next.cursorAfter;
+        lastOrigins = batch.origins;
         fill();
         return tf.tidy(() => {
           const tensors: Record<string, tf.Tensor> = { image: tf.tensor(batch.images, batch.imageShape, 'float32') };
@@ -125,6 +137,17 @@ export class Batch extends FeederStage<BatchParams, typeof batchInputs> {
         });
       },
       epoch: () => takenEpoch,
+      lastSources: () => lastOrigins,
+      saveState: () => ({ values: { ...taken, takenEpoch } }),
+      restoreState: (state) => {
+        const values = state.values as { epoch: number; position: number; takenEpoch: number };
+        queue.length = 0;
+        epoch = values.epoch;
+        position = values.position;
+        order = epoch > 0 ? orderOf(epoch) : [];
+        takenEpoch = values.takenEpoch;
+        taken = { epoch, position };
+      },
       close: () => {
         closed = true;
         queue.length = 0;
@@ -164,5 +187,6 @@ function collate(samples: Sample[], node: string): Omit<CollatedBatch, 'epoch'> 
     labelShape: [samples.length, ...spatial],
     pixelWeights,
     ids: samples.map((s) => s.id),
+    origins: samples.map((s) => s.origin),
   };
 }

@@ -1,16 +1,12 @@
 import { resolve } from 'node:path';
 import { isMicflowError } from '../../errors/micflow-error.js';
-import type { PipelineDefinition } from '../../graph/pipeline-definition.js';
-import { csvDatasetParams, missingFiles } from './csv-dataset.js';
+import type { DataCheckContext, DataCheckReport } from '../../graph/data-check.js';
+import { access } from 'node:fs/promises';
+import { csvDatasetParams } from './csv-dataset-params.js';
+import type { DatasetRow } from './dataset-list.js';
 import { decodeCase } from './decode-case.js';
 import { readDatasetList } from './dataset-list.js';
 
-/** What a data check found: rows fully checked, and one readable message per problem (naming the file and row). */
-export interface DataCheckReport {
-  readonly lists: number;
-  readonly rowsChecked: number;
-  readonly problems: readonly string[];
-}
 
 function messageOf(error: unknown): string {
   return isMicflowError(error) || error instanceof Error ? error.message : String(error);
@@ -22,7 +18,8 @@ function messageOf(error: unknown): string {
  * decodes — not truncated or unreadable), and every row's consistency (sizes and geometry of modalities, label and
  * pixel weight; label values within the declared classes). Decodes `concurrency` rows at a time.
  */
-export async function checkCsvDataset(params: unknown, dataRoot: string, concurrency = 2): Promise<DataCheckReport> {
+export async function checkCsvDataset(params: unknown, context: DataCheckContext | string, concurrency = 2): Promise<DataCheckReport> {
+  const { dataRoot, inferredClasses } = typeof context === 'string' ? { dataRoot: context, inferredClasses: undefined } : context;
   const parsed = csvDatasetParams.safeParse(params);
   if (!parsed.success) return { lists: 0, rowsChecked: 0, problems: [`CsvDataset params: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`] };
   const p = parsed.data;
@@ -36,7 +33,8 @@ export async function checkCsvDataset(params: unknown, dataRoot: string, concurr
   const problems = await missingFiles(rows);
   const rowsWithMissingFiles = new Set(problems.map((m) => m.slice(0, m.indexOf(': '))));
   const toDecode = rows.filter((row) => !rowsWithMissingFiles.has(row.origin));
-  const expectations = { classes: p.classes, extraLabelValues: p.extraLabelValues };
+  const classes = p.classes ?? inferredClasses ?? null;
+  const expectations = { classes, extraLabelValues: p.extraLabelValues };
   let next = 0;
   const worker = async () => {
     while (next < toDecode.length) {
@@ -49,40 +47,8 @@ export async function checkCsvDataset(params: unknown, dataRoot: string, concurr
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
-  return { lists: 1, rowsChecked: toDecode.length, problems: sortByRow(problems) };
-}
-
-/**
- * Runs {@link checkCsvDataset} for every CsvDataset node of a pipeline (each distinct list once), for a
- * `--check-data` pass before training. Problems are prefixed with the node name.
- */
-export async function checkPipelineData(definition: PipelineDefinition, dataRoot: string): Promise<DataCheckReport> {
-  const seen = new Set<string>();
-  const problems: string[] = [];
-  let lists = 0;
-  let rowsChecked = 0;
-  for (const [name, node] of Object.entries(definition.nodes)) {
-    if (node.stage !== 'CsvDataset') continue;
-    const key = JSON.stringify(node.params ?? {});
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const report = await checkCsvDataset(node.params ?? {}, dataRoot);
-    lists += report.lists;
-    rowsChecked += report.rowsChecked;
-    problems.push(...report.problems.map((m) => `${name}: ${m}`));
-  }
-  return { lists, rowsChecked, problems };
-}
-
-/**
- * The report as the CLI prints it: a summary line, then one line per problem. The summary says "ok" when there are none.
- */
-export function formatDataCheckReport(report: DataCheckReport): string {
-  const lists = `${report.lists} dataset list${report.lists === 1 ? '' : 's'}`;
-  const rows = `${report.rowsChecked} row${report.rowsChecked === 1 ? '' : 's'} decoded`;
-  if (!report.problems.length) return `check-data: ok (${lists}, ${rows})`;
-  const count = `${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}`;
-  return [`check-data: ${count} in ${lists} (${rows})`, ...report.problems.map((p) => `  - ${p}`)].join('\n');
+  const notes = p.classes === null && inferredClasses !== undefined ? [`labels of ${p.csv} checked against ${inferredClasses} classes, the consuming network's`] : [];
+  return { lists: 1, rowsChecked: toDecode.length, problems: sortByRow(problems), notes };
 }
 
 /** Orders messages by list and line number so that a report reads top to bottom. */
@@ -96,4 +62,17 @@ function sortByRow(messages: string[]): string[] {
     const [fb, lb] = key(b);
     return fa < fb ? -1 : fa > fb ? 1 : la - lb || (a < b ? -1 : 1);
   });
+}
+
+/** "list.csv line 3: /data/x.nii.gz does not exist" for every listed file that is not there. */
+export async function missingFiles(rows: readonly DatasetRow[]): Promise<string[]> {
+  const missing: string[] = [];
+  await Promise.all(
+    rows.flatMap((row) =>
+      [...row.images, row.label, row.pixelWeight]
+        .filter((f): f is string => !!f)
+        .map((file) => access(file).catch(() => missing.push(`${row.origin}: ${file} does not exist`))),
+    ),
+  );
+  return missing;
 }

@@ -11,50 +11,12 @@ import { decodeCase, decodedBytes, type DecodedCase } from './decode-case.js';
 import { DecodedCaseCache } from './decoded-case-cache.js';
 import { DecodeWorkerPool } from './decode-worker-pool.js';
 import { readDatasetList, type DatasetRow } from './dataset-list.js';
+import { checkCsvDataset, missingFiles } from './check-dataset.js';
+import { csvDatasetParams, type CsvDatasetParams } from './csv-dataset-params.js';
 
-export const csvDatasetParams = z
-  .object({
-    csv: z.string().min(1).describe("The dataset list, relative to the run's data root (`--data`) (PyMIC `train_csv`, `valid_csv`, `test_csv`)"),
-    imageColumns: z
-      .array(z.string().min(1))
-      .min(1)
-      .default(['image'])
-      .describe("Columns holding image files; several columns are stacked as channels (modalities; PyMIC reads the first `modal_num` columns)"),
-    labelColumn: z
-      .string()
-      .min(1)
-      .nullable()
-      .default('label')
-      .describe("Column holding the label file; null: an unlabelled list (e.g. the unlabelled half of a semi-supervised run) (PyMIC's `label` column)"),
-    weightColumn: z.string().min(1).nullable().default(null).describe("Column holding a per-image loss weight, or null (PyMIC's `image_weight` column)"),
-    pixelWeightColumn: z.string().min(1).nullable().default(null).describe("Column holding a per-pixel loss weight image, or null (PyMIC's `pixel_weight` column)"),
-    where: z
-      .record(z.string().min(1), z.string())
-      .default({})
-      .describe("Keep only the rows whose columns hold these values, e.g. `{ noisy: '0' }` (the clean subset of a noisy-label list); {}: every row"),
-    classes: z
-      .number()
-      .int()
-      .min(2)
-      .nullable()
-      .default(null)
-      .describe('Number of classes: label values must lie in 0..classes−1 (checked when decoding and by --check-data); null: unchecked'),
-    extraLabelValues: z
-      .array(z.number().int().nonnegative())
-      .default([])
-      .describe('Label values allowed besides the classes, e.g. the "unannotated" value of scribble labels'),
-    cache: z.boolean().default(true).describe('Keep decoded cases in memory after their first read'),
-    cacheMegabytes: z.number().nonnegative().default(2048).describe('Memory budget of that cache in MiB; the least recently used cases are dropped beyond it'),
-    decodeWorkers: z
-      .number()
-      .int()
-      .min(0)
-      .max(16)
-      .default(0)
-      .describe("Worker threads (0..16) that decode images off the training thread; 0 decodes on it (PyMIC's `num_worker` also runs the transforms there)"),
-  })
-  .strict();
-export type CsvDatasetParams = z.infer<typeof csvDatasetParams>;
+export { csvDatasetParams, type CsvDatasetParams };
+import type { DataCheckContext, DataCheckReport } from '../../graph/data-check.js';
+
 
 /** A dataset is a source: it reads its list, not a stream. */
 const csvDatasetInputs = {} as const satisfies PortSpecs;
@@ -76,6 +38,11 @@ export class CsvDataset extends SampleStreamStage<CsvDatasetParams, typeof csvDa
   static readonly paramsSchema = csvDatasetParams;
   static readonly inputs = csvDatasetInputs;
   static readonly outputs = csvDatasetOutputs;
+
+  /** Every file of the list checked at once, before training (see {@link checkCsvDataset}). */
+  static checkData(params: CsvDatasetParams, context: DataCheckContext): Promise<DataCheckReport> {
+    return checkCsvDataset(params, context);
+  }
 
   private pool: DecodeWorkerPool | undefined;
 
@@ -117,17 +84,4 @@ export class CsvDataset extends SampleStreamStage<CsvDatasetParams, typeof csvDa
       },
     };
   }
-}
-
-/** "list.csv line 3: /data/x.nii.gz does not exist" for every listed file that is not there. */
-export async function missingFiles(rows: readonly DatasetRow[]): Promise<string[]> {
-  const missing: string[] = [];
-  await Promise.all(
-    rows.flatMap((row) =>
-      [...row.images, row.label, row.pixelWeight]
-        .filter((f): f is string => !!f)
-        .map((file) => access(file).catch(() => missing.push(`${row.origin}: ${file} does not exist`))),
-    ),
-  );
-  return missing;
 }

@@ -60,7 +60,8 @@ export function geometryMismatch(a: MedicalImage, b: MedicalImage): string | und
 
 /**
  * Reads and checks one row's files: every modality and the label/pixel weight must have the first image's size and
- * geometry; the label must be one integer component with values in the declared classes. Every failure is one
+ * geometry; images must hold finite values only; the label must be one integer component with values in the declared
+ * classes. Every failure is one
  * MicflowError naming the row and the file.
  */
 export async function decodeCase(row: DatasetRow, expectations: DecodeExpectations): Promise<DecodedCase> {
@@ -87,10 +88,20 @@ export async function decodeCase(row: DatasetRow, expectations: DecodeExpectatio
   const channels = images.reduce((n, image) => n + image.components, 0);
   const data = new Float32Array(points * channels);
   let offset = 0;
-  for (const image of images) {
+  for (const [i, image] of images.entries()) {
     const values = toFloat32(image);
     const c = image.components;
-    for (let p = 0; p < points; p++) for (let k = 0; k < c; k++) data[p * channels + offset + k] = values[p * c + k];
+    let nonFinite = 0;
+    for (let p = 0; p < points; p++) {
+      for (let k = 0; k < c; k++) {
+        const v = values[p * c + k];
+        if (!Number.isFinite(v)) nonFinite++;
+        data[p * channels + offset + k] = v;
+      }
+    }
+    if (nonFinite) {
+      throw new MicflowError('invalid-data', `${row.origin}: image ${row.images[i]} holds ${nonFinite} NaN or infinite value${nonFinite === 1 ? '' : 's'} (of ${points * c}); fix or mask them before training`);
+    }
     offset += c;
   }
 

@@ -9,6 +9,7 @@ const params = z.object({}).strict();
 /** Merges every non-zero label into class 1: a binary foreground/background task (PyMIC's LabelConvertNonzero). */
 export class LabelConvertNonzero extends SampleTransformStage<z.infer<typeof params>> {
   static readonly className = 'LabelConvertNonzero';
+  static readonly remapsLabels = true;
   static readonly description = 'Every non-zero label becomes 1';
   static readonly reference = 'PyMIC transform.label_convert.LabelConvertNonzero';
   static readonly paramsSchema = params;

@@ -18,6 +18,7 @@ const params = z
 /** Replaces label values by a lookup list, e.g. merging classes (PyMIC's LabelConvert: source_list → target_list). */
 export class LabelConvert extends SampleTransformStage<z.infer<typeof params>> {
   static readonly className = 'LabelConvert';
+  static readonly remapsLabels = true;
   static readonly description = 'Replace label values by a source → target list';
   static readonly reference = 'PyMIC transform.label_convert.LabelConvert';
   static readonly paramsSchema = params;

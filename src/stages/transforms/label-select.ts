@@ -14,6 +14,7 @@ const params = z
 /** Keeps a subset of the classes (the rest becomes background), optionally renumbered 1..k (PyMIC's LabelSelect). */
 export class LabelSelect extends SampleTransformStage<z.infer<typeof params>> {
   static readonly className = 'LabelSelect';
+  static readonly remapsLabels = true;
   static readonly description = 'Keep some classes, set the others to background';
   static readonly reference = 'PyMIC transform.label_convert.LabelSelect';
   static readonly paramsSchema = params;

@@ -3,10 +3,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pipeline, stage } from '../../../src/graph/pipeline-definition.js';
 import type { MedicalImage } from '../../../src/io/medical-image.js';
 import { writeImage } from '../../../src/io/read-image.js';
-import { checkCsvDataset, checkPipelineData, formatDataCheckReport } from '../../../src/stages/datasets/check-dataset.js';
+import { checkCsvDataset } from '../../../src/stages/datasets/check-dataset.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'micflow-check-data-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,6 +46,9 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'header-only.csv'), 'image,label\n');
   writeFileSync(join(dir, 'no-label-column.csv'), 'image\na.nii.gz\n');
   writeFileSync(join(dir, 'bad-weight.csv'), 'image,label,weight\na.nii.gz,a-label.nii.gz,heavy\n');
+  const nan = { ...image([4, 4, 2], [0, 0, 0], () => 0), data: Float32Array.from({ length: 32 }, (_, i) => (i === 3 ? NaN : i === 9 ? Infinity : i)), pixelType: 'float32' as const };
+  await writeImage(join(dir, 'nan.nii.gz'), nan);
+  writeFileSync(join(dir, 'nan.csv'), 'image,label\nnan.nii.gz,a-label.nii.gz\n');
 });
 
 describe('checkCsvDataset', () => {
@@ -78,26 +80,19 @@ describe('checkCsvDataset', () => {
   });
 });
 
-describe('checkPipelineData', () => {
-  it('should check every CsvDataset node once per distinct list, prefixing the node name', async () => {
-    writeFileSync(join(dir, 'good.csv'), 'image,label\na.nii.gz,a-label.nii.gz\n');
-    const definition = pipeline({
-      name: 'p',
-      description: '',
-      data: dir,
-      schedule: { iterations: 1, seed: 1 },
-      nodes: {
-        train: stage('CsvDataset', { csv: 'good.csv' }),
-        again: stage('CsvDataset', { csv: 'good.csv' }),
-        valid: stage('CsvDataset', { csv: 'header-only.csv' }),
-        norm: stage('NormalizeWithMeanStd', {}, { samples: 'train' }),
-      },
+describe('checkCsvDataset on intensities', () => {
+  describe('having an image with a NaN and an infinite value', () => {
+    it('should name the file and count them', async () => {
+      const report = await checkCsvDataset({ csv: 'nan.csv' }, dir);
+      expect(report.problems).toEqual([`${join(dir, 'nan.csv')} line 2: image ${join(dir, 'nan.nii.gz')} holds 2 NaN or infinite values (of 32); fix or mask them before training`]);
     });
-    const report = await checkPipelineData(definition, dir);
-    expect(report.lists).toBe(2);
-    expect(report.rowsChecked).toBe(1);
-    expect(report.problems).toEqual([`valid: ${join(dir, 'header-only.csv')}: the dataset list has a header but no rows`]);
-    expect(formatDataCheckReport(report)).toBe(`check-data: 1 problem in 2 dataset lists (1 row decoded)\n  - ${report.problems[0]}`);
-    expect(formatDataCheckReport({ lists: 1, rowsChecked: 3, problems: [] })).toBe('check-data: ok (1 dataset list, 3 rows decoded)');
+  });
+
+  describe('having no declared classes but the consuming network\'s', () => {
+    it('should check the labels against them and say so', async () => {
+      const report = await checkCsvDataset({ csv: 'bad.csv' }, { dataRoot: dir, inferredClasses: 5 });
+      expect(report.problems.at(-1)).toBe(`${join(dir, 'bad.csv')} line 8: label ${join(dir, 'many-classes.nii.gz')} holds 5, outside the 5 declared classes (0..4)`);
+      expect(report.notes).toEqual(['labels of bad.csv checked against 5 classes, the consuming network\'s']);
+    });
   });
 });
