@@ -122,7 +122,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (report.problems.length) {
       throw new MicflowError('invalid-data', `${formatDataCheckReport(report)}\nnothing was written; fix the data (or, knowing better, --skip-data-check)`);
     }
-    process.stderr.write(`${formatDataCheckReport(report)} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    const [summary, ...notes] = formatDataCheckReport(report).split('\n');
+    process.stderr.write(`${[`${summary} in ${((performance.now() - started) / 1000).toFixed(1)} s`, ...notes].join('\n')}\n`);
   }
   const signals = stopOnSignals();
   const started = await startPipelineRun(prepared, { ...options, ...driving, stopRequested: signals.requested });
