@@ -316,7 +316,11 @@ function zodProblems(
         .map((p) => p.key)
         .filter((k) => k.startsWith(prefixOfLevel) && !k.slice(prefixOfLevel.length).includes('.'))
         .map((k) => k.slice(prefixOfLevel.length));
-      const closest = extra.flatMap((k) => known.filter((candidate) => editDistance(k.toLowerCase(), candidate.toLowerCase()) <= Math.max(2, Math.floor(k.length / 3))));
+      const near = (k: string, candidate: string) => {
+        const [a, b] = [k.toLowerCase(), candidate.toLowerCase()];
+        return editDistance(a, b) <= Math.max(2, Math.floor(a.length / 3)) || (b.length >= 2 && (a.startsWith(b) || b.startsWith(a)));
+      };
+      const closest = extra.flatMap((k) => known.filter((candidate) => near(k, candidate)));
       const hint = closest.length ? `did you mean ${[...new Set(closest)].map((k) => `"${k}"`).join(' or ')}? ` : '';
       message += `; ${hint}${stageClass.className}${path.length ? ` ${path.join('.')}` : ''} takes ${known.length ? known.join(', ') : 'no params'} (npm run pipeline -- --describe ${stageClass.className})`;
     }

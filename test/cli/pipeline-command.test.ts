@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readImage, writeImage } from '../../src/io/read-image.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -110,6 +111,56 @@ describe('npm run pipeline', () => {
       expect(code).toBe(2);
       expect(stderr).toContain("Unknown option '--bogus'");
       expect(stderr).toContain('usage: npm run pipeline');
+    });
+  });
+  describe('when --out cannot be a run directory', () => {
+    it('should say why in one line, exit 2 and train nothing', async () => {
+      const { code, stderr } = await cli('supervised', '--out', '/etc/hostname/run');
+      expect(code).toBe(2);
+      expect(stderr.trim()).toMatch(/^micflow: --out \/etc\/hostname\/run: cannot create the run directory: a part of the path is a file, not a folder$/m);
+      const notEmpty = join(scratch, 'not-empty');
+      mkdirSync(notEmpty, { recursive: true });
+      writeFileSync(join(notEmpty, 'x'), '');
+      const again = await cli('supervised', '--out', notEmpty);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toContain(`--out ${notEmpty}: the folder is not empty`);
+    });
+  });
+
+  describe('when --set names a param the stage does not have', () => {
+    it("should suggest the closest and list the stage's params", async () => {
+      const { code, stderr } = await cli('supervised', '--set', 'optimise.lrate=1e-4');
+      expect(code).toBe(2);
+      expect(stderr).toContain('nodes.optimise.params: unknown key "lrate"; did you mean "lr"? Adam takes lr, betas, eps, weightDecay, milestones, gamma');
+    });
+  });
+
+  describe('when a pipeline module has a syntax error', () => {
+    it('should name file, line and column and the compiler message', async () => {
+      const file = join(scratch, 'broken.ts');
+      writeFileSync(file, "export default {\n  name: 'x',,\n};\n");
+      const { code, stderr } = await cli(file);
+      expect(code).toBe(2);
+      expect(stderr.trim()).toBe(`micflow: ${file}: cannot load the pipeline module: ${file}:2:12: ERROR: Expected identifier but found ","`);
+    });
+  });
+
+  describe('when a training label holds a value outside the classes', () => {
+    it('should report it before training, with nothing written', async () => {
+      const data = join(scratch, 'label-nine');
+      mkdirSync(data, { recursive: true });
+      for (const name of ['train', 'valid', 'test']) copyFileSync(join('fixtures/brain-mr-2d', `${name}.csv`), join(data, `${name}.csv`));
+      cpSync('fixtures/brain-mr-2d/image', join(data, 'image'), { recursive: true });
+      cpSync('fixtures/brain-mr-2d/label', join(data, 'label'), { recursive: true });
+      const label = await readImage(join(data, 'label', 'z044.png'));
+      await writeImage(join(data, 'label', 'z044.png'), { ...label, data: (label.data as Uint8Array).map((v, i) => (i === 0 ? 9 : v)) });
+      const out = join(scratch, 'label-nine-run');
+      const { code, stderr } = await cli('supervised', '--data', data, '--out', out);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/check-data: 1 problem in 3 dataset lists/);
+      expect(stderr).toMatch(/train: .*train\.csv line 2: label .*z044\.png holds 9, outside the 5 declared classes/);
+      expect(stderr).toContain('nothing was written');
+      expect(existsSync(out)).toBe(false);
     });
   });
 });
