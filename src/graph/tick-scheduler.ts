@@ -289,11 +289,12 @@ export function scheduleTicks(compiled: CompiledNodes, run: RunContext): TickSch
           }
           if (cancelled) return;
           const finalIteration = earlyStopped ? Math.min(iterations, lastTickIteration) : iterations;
-          await hooksAt({ iteration: finalIteration, iterations, final: true }, emit);
+          // The trained state, saved before the final hooks (an evaluation may load the best weights into a network).
           if (driving.latest) {
             const path = await driving.latest.save(finalIteration);
             if (path) emit({ type: 'checkpoint', node: '(run)', iteration: finalIteration, tag: 'latest', path });
           }
+          await hooksAt({ iteration: finalIteration, iterations, final: true }, emit);
           emit({ type: 'run-finished', iterations: finalIteration, seconds: (performance.now() - startedAt) / 1000 });
         })().then(
           () => {

@@ -143,8 +143,8 @@ describe('a compiled supervised pipeline', () => {
         'validation',
         ...(bestAt4 ? ['checkpoint validate best'] : []),
         'checkpoint checkpoint snapshot',
+        'checkpoint (run) latest', // after the last iteration's hooks, before the final ones
         'evaluation',
-        'checkpoint (run) latest', // after the last iteration
         'run-finished',
       ]);
       const config = JSON.parse(readFileSync(join(runDirectory, 'config.json'), 'utf8'));
