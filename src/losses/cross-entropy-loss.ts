@@ -59,7 +59,7 @@ export function crossEntropyLoss(logits: tf.Tensor, oneHot: tf.Tensor, options: 
     const nll = tf.neg(tf.sum(tf.mul(oneHot, logProb), channelAxis));
     let weight = combinedPixelWeight(options);
     if (options.classWeights !== undefined) {
-      const perPixelClassWeight = tf.sum(tf.mul(oneHot, tf.tensor1d(options.classWeights as number[], 'float32')), channelAxis);
+      const perPixelClassWeight = tf.sum(tf.mul(oneHot, tf.tensor1d(options.classWeights, 'float32')), channelAxis);
       weight = weight === undefined ? perPixelClassWeight : tf.mul(weight, perPixelClassWeight);
     }
     // Per-pixel factor of the mean: W_i / sum W, or 1 / pixels without weights.

@@ -56,7 +56,7 @@ export function diceLoss(prob: tf.Tensor, oneHot: tf.Tensor, options: DiceLossOp
     const intersect = tf.sum(tf.mul(wy, p), 0);
     const denominator = tf.add(tf.add(tf.sum(w === undefined ? p : tf.mul(w, p), 0), tf.sum(wy, 0)), DICE_SMOOTH);
     const dice = tf.div(tf.add(tf.mul(intersect, 2), DICE_SMOOTH), denominator);
-    const k = tf.div(tf.tensor1d(classWeights as number[], 'float32'), weightTotal);
+    const k = tf.div(tf.tensor1d(classWeights, 'float32'), weightTotal);
     const value = tf.sum(tf.mul(k, tf.sub(1, dice))) as tf.Scalar;
     save(w === undefined ? [y, dice, tf.div(tf.neg(k), denominator)] : [y, dice, tf.div(tf.neg(k), denominator), w]);
     return {

@@ -40,7 +40,7 @@ export function generalizedCrossEntropyLoss(prediction: tf.Tensor, oneHot: tf.Te
   return tf.tidy(() => {
     const p = tf.maximum(activatePrediction(prediction, options.activation), PROBABILITY_FLOOR);
     let perClass = tf.mul(oneHot, tf.div(tf.sub(1, positivePower(p, q)), q));
-    if (options.classWeights !== undefined) perClass = tf.mul(perClass, tf.tensor1d(options.classWeights as number[], 'float32'));
+    if (options.classWeights !== undefined) perClass = tf.mul(perClass, tf.tensor1d(options.classWeights, 'float32'));
     return pixelWeightedMean(tf.sum(perClass, -1), options);
   });
 }

@@ -36,7 +36,7 @@ export function predictionErrorLoss(
     const perPixel =
       k === undefined
         ? tf.mean(e, -1)
-        : tf.div(tf.sum(tf.mul(e, tf.tensor1d(k as number[], 'float32')), -1), k.reduce((s, v) => s + v, 0));
+        : tf.div(tf.sum(tf.mul(e, tf.tensor1d(k, 'float32')), -1), k.reduce((s, v) => s + v, 0));
     return pixelWeightedMean(perPixel, options);
   });
 }
