@@ -86,7 +86,7 @@ export async function timeGatedCrfRow(spec: GatedCrfRowSpec, backend: string, st
   initial.dispose();
   const image = tf.tensor4d(Float32Array.from(lcgUniform(GATED_CRF_SEEDS.image, pixels)), [n, size, size, 1]);
   const mask = tf.tensor3d(Float32Array.from(lcgUniform(GATED_CRF_SEEDS.mask, pixels), (u) => (u < 0.5 ? 1 : 0)), [n, size, size]);
-  const options = { activation: 'softmax' as const, kernels: spec.kernels, radius: spec.radius, mask };
+  const options = { activation: 'softmax' as const, kernels: [...spec.kernels], radius: spec.radius, mask };
   const call = (): number => {
     const { value, grads } = tf.variableGrads(() => gatedCrfLoss(logits, image, options), [logits]);
     const loss = value.dataSync()[0];

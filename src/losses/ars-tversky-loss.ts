@@ -1,18 +1,26 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
 import { averagePoolBlocks } from '../runtime/ops/average-pool-blocks.js';
-import { activatePrediction, type ActivatedLossOptions } from './loss-activation.js';
-import { checkLossParameter, checkPixelWeights, checkPredictionAndTarget, combinedPixelWeight, nonZeroDenominator } from './loss-inputs.js';
+import { activatePrediction, lossActivationParam } from './loss-activation.js';
+import { checkPixelWeights, checkPredictionAndTarget, combinedPixelWeight, nonZeroDenominator, type PixelWeightOptions } from './loss-inputs.js';
+import type { LabelledLossUnit } from './loss-unit.js';
 
-export interface ArsTverskyOptions extends ActivatedLossOptions {
-  /** Region size per spatial axis ([h, w] in 2D, [d, h, w] in 3D); each must divide the prediction's size. */
-  patchSize: readonly number[];
-  /** Lowest weight of false positives / negatives. Default 0.3. */
-  a?: number;
-  /** Range of the adaptive weights: alpha, beta in [a, a + b]. Default 0.4. */
-  b?: number;
-}
+export const arsTverskyLossParams = z
+  .object({
+    activation: lossActivationParam,
+    patchSize: z
+      .array(z.number().int().positive())
+      .min(2)
+      .max(3)
+      .describe("Region size per spatial axis, in pixels ([h, w] in 2D, [d, h, w] in 3D); each must divide the prediction's size"),
+    a: z.number().nonnegative().default(0.3).describe('Lowest weight of false positives and false negatives'),
+    b: z.number().nonnegative().default(0.4).describe('Range of the adaptive weights: alpha and beta lie in [a, a + b]'),
+  })
+  .strict();
+export type ArsTverskyLossParams = z.output<typeof arsTverskyLossParams>;
+export type ArsTverskyOptions = ArsTverskyLossParams & PixelWeightOptions;
 
 const SMOOTH = 1e-5;
 
@@ -37,18 +45,15 @@ export function arsTverskyLoss(prediction: tf.Tensor, oneHot: tf.Tensor, options
   checkPixelWeights(name, prediction, options);
   const spatial = prediction.shape.slice(1, -1);
   const patch = options.patchSize;
-  if (patch.length !== spatial.length || patch.some((s, i) => !Number.isInteger(s) || s < 1 || spatial[i] % s !== 0)) {
+  if (patch.length !== spatial.length || patch.some((s, i) => spatial[i] % s !== 0)) {
     throw new MicflowError(
       'invalid-argument',
       `${name}: patchSize [${patch}] must have one positive size per spatial axis of [${spatial}], each dividing it`,
     );
   }
-  const a = options.a ?? 0.3;
-  const b = options.b ?? 0.4;
-  checkLossParameter(name, 'a', a, (v) => v >= 0, '>= 0');
-  checkLossParameter(name, 'b', b, (v) => v >= 0, '>= 0');
+  const { a, b } = options;
   return tf.tidy(() => {
-    const p = activatePrediction(prediction, options.activation ?? 'none');
+    const p = activatePrediction(prediction, options.activation);
     const weight = combinedPixelWeight(options);
     const w = weight === undefined ? undefined : tf.expandDims(weight, -1);
     const weighted = (t: tf.Tensor) => (w === undefined ? t : tf.mul(w, t));
@@ -66,3 +71,11 @@ export function arsTverskyLoss(prediction: tf.Tensor, oneHot: tf.Tensor, options
     return tf.div(tf.sum(tf.mul(regionWeight, perRegion)), nonZeroDenominator(tf.mul(tf.sum(regionWeight), classes))) as tf.Scalar;
   });
 }
+
+export const arsTverskyLossUnit: LabelledLossUnit<ArsTverskyLossParams> = {
+  className: 'ArsTverskyLoss',
+  description: 'Adaptive region-specific Tversky loss over patches (2D or 3D)',
+  reference: 'Chen et al. Adaptive Region-Specific Loss for Improved Medical Image Segmentation. IEEE TPAMI 2023',
+  paramsSchema: arsTverskyLossParams,
+  loss: arsTverskyLoss,
+};

@@ -1,9 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
 import { classwiseSoftDice } from './classwise-soft-dice.js';
-import { activatePrediction, type ActivatedLossOptions } from './loss-activation.js';
-import { checkPixelWeights, checkPredictionAndTarget } from './loss-inputs.js';
+import { activatePrediction, lossActivationParam } from './loss-activation.js';
+import { checkPixelWeights, checkPredictionAndTarget, type PixelWeightOptions } from './loss-inputs.js';
+import type { LabelledLossUnit } from './loss-unit.js';
 import { pixelWeightColumn } from './pixel-weighted-mean.js';
+
+export const binaryDiceLossParams = z.object({ activation: lossActivationParam }).strict();
+export type BinaryDiceLossParams = z.output<typeof binaryDiceLossParams>;
+export type BinaryDiceOptions = BinaryDiceLossParams & PixelWeightOptions;
 
 /**
  * Binary Dice loss: every foreground class fused into one, channels last, prediction and one-hot target
@@ -15,12 +21,12 @@ import { pixelWeightColumn } from './pixel-weighted-mean.js';
  * Reference: PyMIC `BinaryDiceLoss` (pymic/loss/seg/dice.py); soft Dice after Milletari et al., "V-Net", 3DV 2016.
  * Differentiable by tfjs autodiff.
  */
-export function binaryDiceLoss(prediction: tf.Tensor, oneHot: tf.Tensor, options: ActivatedLossOptions = {}): tf.Scalar {
+export function binaryDiceLoss(prediction: tf.Tensor, oneHot: tf.Tensor, options: BinaryDiceOptions): tf.Scalar {
   const name = 'binaryDiceLoss';
   const classes = checkPredictionAndTarget(name, prediction, oneHot);
   checkPixelWeights(name, prediction, options);
   return tf.tidy(() => {
-    const p = tf.reshape(activatePrediction(prediction, options.activation ?? 'none'), [-1, classes]);
+    const p = tf.reshape(activatePrediction(prediction, options.activation), [-1, classes]);
     const y = tf.reshape(oneHot, [-1, classes]);
     const pixels = p.shape[0];
     const foregroundP = tf.sub(1, tf.slice(p, [0, 0], [pixels, 1])) as tf.Tensor2D;
@@ -29,3 +35,11 @@ export function binaryDiceLoss(prediction: tf.Tensor, oneHot: tf.Tensor, options
     return tf.sub(1, tf.sum(dice)) as tf.Scalar;
   });
 }
+
+export const binaryDiceLossUnit: LabelledLossUnit<BinaryDiceLossParams> = {
+  className: 'BinaryDiceLoss',
+  description: 'Soft Dice of all foreground classes fused into one',
+  reference: 'PyMIC BinaryDiceLoss; Milletari, Navab, Ahmadi. V-Net. 3DV 2016',
+  paramsSchema: binaryDiceLossParams,
+  loss: binaryDiceLoss,
+};

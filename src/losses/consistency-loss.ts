@@ -3,7 +3,9 @@ import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
 import { checkPixelWeights } from './loss-inputs.js';
 
-export type ConsistencyKind = 'mse' | 'mae' | 'kl' | 'js';
+/** The consistency measures {@link consistencyLoss} computes. */
+export const consistencyKinds = ['mse', 'mae', 'kl', 'js'] as const;
+export type ConsistencyKind = (typeof consistencyKinds)[number];
 
 const EPSILON = 1e-8;
 

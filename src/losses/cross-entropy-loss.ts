@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import { MicflowError } from '../errors/micflow-error.js';
+import { classWeightsParam } from './class-weights-param.js';
 import {
   checkClassWeights,
   checkPixelWeights,
@@ -8,11 +10,22 @@ import {
   nonZeroDenominator,
   type PixelWeightOptions,
 } from './loss-inputs.js';
+import type { LabelledLossUnit } from './loss-unit.js';
 
-export interface CrossEntropyOptions extends PixelWeightOptions {
-  /** One weight per class (PyTorch's `weight` argument of `nn.CrossEntropyLoss`). */
-  classWeights?: readonly number[];
-}
+export const crossEntropyLossParams = z
+  .object({
+    activation: z
+      .enum(['softmax', 'none'])
+      .default('softmax')
+      .describe("'softmax': the prediction is logits (stable log-softmax); 'none': it is probabilities (clamped, as PyMIC)"),
+    classWeights: classWeightsParam(
+      "each pixel weighs its label's class weight and the mean divides by the summed weights (PyTorch's `weight` argument of `nn.CrossEntropyLoss`); needs activation 'softmax'",
+    ),
+  })
+  .strict();
+export type CrossEntropyLossParams = z.output<typeof crossEntropyLossParams>;
+/** The options of {@link crossEntropyLoss} on logits: the class weights and the pixel weights. */
+export type CrossEntropyOptions = Pick<CrossEntropyLossParams, 'classWeights'> & PixelWeightOptions;
 
 /**
  * Softmax cross-entropy from logits, channels last: logits and one-hot target [N,H,W,C] float32. Returns a scalar.
@@ -46,7 +59,7 @@ export function crossEntropyLoss(logits: tf.Tensor, oneHot: tf.Tensor, options: 
     const nll = tf.neg(tf.sum(tf.mul(oneHot, logProb), channelAxis));
     let weight = combinedPixelWeight(options);
     if (options.classWeights !== undefined) {
-      const perPixelClassWeight = tf.sum(tf.mul(oneHot, tf.tensor1d(options.classWeights as number[], 'float32')), channelAxis);
+      const perPixelClassWeight = tf.sum(tf.mul(oneHot, tf.tensor1d(options.classWeights, 'float32')), channelAxis);
       weight = weight === undefined ? perPixelClassWeight : tf.mul(weight, perPixelClassWeight);
     }
     // Per-pixel factor of the mean: W_i / sum W, or 1 / pixels without weights.
@@ -105,3 +118,23 @@ export function crossEntropyFromProbabilities(prob: tf.Tensor, oneHot: tf.Tensor
   });
   return tf.tidy(() => op(prob) as tf.Scalar);
 }
+
+/**
+ * The CrossEntropyLoss stage's loss: {@link crossEntropyLoss} of logits (activation 'softmax'), or
+ * {@link crossEntropyFromProbabilities} of probabilities ('none'), which takes no class weights, pixel weights or mask.
+ */
+export function labelCrossEntropyLoss(prediction: tf.Tensor, oneHot: tf.Tensor, options: CrossEntropyLossParams & PixelWeightOptions): tf.Scalar {
+  if (options.activation === 'softmax') return crossEntropyLoss(prediction, oneHot, options);
+  if (options.classWeights || options.pixelWeight || options.mask) {
+    throw new MicflowError('invalid-argument', `crossEntropyLoss: class weights, pixel weights and masks need activation 'softmax' (logits)`);
+  }
+  return crossEntropyFromProbabilities(prediction, oneHot);
+}
+
+export const crossEntropyLossUnit: LabelledLossUnit<CrossEntropyLossParams> = {
+  className: 'CrossEntropyLoss',
+  description: 'Pixel-wise cross-entropy against a label map, class/pixel weights, unannotated mask',
+  reference: 'PyMIC CrossEntropyLoss (pymic/loss/seg/ce.py); PyTorch nn.CrossEntropyLoss (weighted mean)',
+  paramsSchema: crossEntropyLossParams,
+  loss: labelCrossEntropyLoss,
+};

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
 import { averagePoolBlocks } from '../runtime/ops/average-pool-blocks.js';
 import { resizeLinear } from '../runtime/ops/resize-linear.js';
+import { lossActivationParam } from './loss-activation.js';
 import type { PixelWeightOptions } from './loss-inputs.js';
 
 /**
@@ -12,17 +14,41 @@ import type { PixelWeightOptions } from './loss-inputs.js';
  * - 'downsample-label': average the one-hot label (and the pixel weights / mask) over blocks down to the prediction's
  *   size, giving soft targets (PyMIC's mode 2; equal to its mode 1 for factor 2).
  */
-export type DeepSupervisionMode = 'upsample-prediction' | 'downsample-label';
+export const deepSupervisionModes = ['upsample-prediction', 'downsample-label'] as const;
+export type DeepSupervisionMode = (typeof deepSupervisionModes)[number];
+
+/** The losses the DeepSupervisionLoss stage applies at every scale. */
+export const deepSupervisionBaseLosses = ['dice', 'crossEntropy', 'diceCrossEntropy', 'mse'] as const;
+
+export const deepSupervisionLossParams = z
+  .object({
+    activation: lossActivationParam,
+    baseLoss: z
+      .enum(deepSupervisionBaseLosses)
+      .default('diceCrossEntropy')
+      .describe("The loss applied at every scale: soft Dice, cross-entropy on logits (soft targets allowed), their mean (CE + Dice) / 2, or MSE; the cross-entropy ones need activation 'softmax'"),
+    weights: z
+      .array(z.number().nonnegative())
+      .refine((weights) => weights.some((a) => a > 0), { message: 'the weights are all zero' })
+      .optional()
+      .describe('One non-negative weight per prediction, full resolution first, not all zero; without it 1, 1/2, 1/4, ... (normalised to sum 1)'),
+    mode: z
+      .enum(deepSupervisionModes)
+      .default('upsample-prediction')
+      .describe("How a coarser prediction meets the label (PyMIC `deep_supervise_mode`): 'upsample-prediction' resizes it to the label (mode 0), 'downsample-label' block-averages the label to it (mode 2)"),
+  })
+  .strict()
+  .refine((p) => p.baseLoss === 'dice' || p.baseLoss === 'mse' || p.activation === 'softmax', {
+    message: "cross-entropy base losses take logits: use activation 'softmax'",
+    path: ['activation'],
+  });
+export type DeepSupervisionLossParams = z.output<typeof deepSupervisionLossParams>;
 
 /** A segmentation loss of (prediction, one-hot target, pixel weights) — any of micflow's losses with its options bound. */
 export type BaseSegmentationLoss = (prediction: tf.Tensor, oneHot: tf.Tensor, weights: PixelWeightOptions) => tf.Scalar;
 
-export interface DeepSupervisionOptions extends PixelWeightOptions {
-  /** One weight per prediction; default {@link deepSupervisionWeights}. */
-  weights?: readonly number[];
-  /** Default 'upsample-prediction'. */
-  mode?: DeepSupervisionMode;
-}
+/** The options of {@link deepSupervisionLoss}: the scale weights, the mode and the pixel weights of the label. */
+export type DeepSupervisionOptions = Pick<DeepSupervisionLossParams, 'weights' | 'mode'> & PixelWeightOptions;
 
 /** The default weights 1, 1/2, 1/4, ... (1/2^i for the i-th prediction, full resolution first). */
 export function deepSupervisionWeights(count: number): number[] {
@@ -45,7 +71,7 @@ export function deepSupervisionLoss(
   predictions: readonly tf.Tensor[],
   oneHot: tf.Tensor,
   baseLoss: BaseSegmentationLoss,
-  options: DeepSupervisionOptions = {},
+  options: DeepSupervisionOptions,
 ): tf.Scalar {
   const name = 'deepSupervisionLoss';
   if (predictions.length === 0) throw new MicflowError('invalid-argument', `${name}: no predictions given`);
@@ -53,10 +79,7 @@ export function deepSupervisionLoss(
   if (weights.length !== predictions.length) {
     throw new MicflowError('invalid-argument', `${name}: ${weights.length} weights for ${predictions.length} predictions`);
   }
-  if (weights.some((a) => !Number.isFinite(a) || a < 0) || weights.every((a) => a === 0)) {
-    throw new MicflowError('invalid-argument', `${name}: weights must be non-negative and not all zero, got [${weights}]`);
-  }
-  const mode = options.mode ?? 'upsample-prediction';
+  const { mode } = options;
   const labelSpatial = oneHot.shape.slice(1, -1);
   predictions.forEach((pred, i) => {
     const spatial = pred.shape.slice(1, -1);

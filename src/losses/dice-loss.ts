@@ -1,10 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { classWeightsParam } from './class-weights-param.js';
+import { activatePrediction, lossActivationParam } from './loss-activation.js';
 import { checkClassWeights, checkPixelWeights, checkPredictionAndTarget, combinedPixelWeight, type PixelWeightOptions } from './loss-inputs.js';
+import type { LabelledLossUnit } from './loss-unit.js';
 
-export interface DiceLossOptions extends PixelWeightOptions {
-  /** One weight per class; the loss becomes the weighted mean of the per-class losses. */
-  classWeights?: readonly number[];
-}
+export const diceLossParams = z
+  .object({
+    activation: lossActivationParam,
+    classWeights: classWeightsParam('the loss is the class-weighted mean of the per-class losses 1 − dice_c'),
+  })
+  .strict();
+export type DiceLossParams = z.output<typeof diceLossParams>;
+/** The options of {@link diceLoss}, which takes probabilities: the class weights and the pixel weights. */
+export type DiceLossOptions = Pick<DiceLossParams, 'classWeights'> & PixelWeightOptions;
 
 /** Smoothing added to numerator and denominator of every class's soft Dice, as in PyMIC. */
 export const DICE_SMOOTH = 1e-5;
@@ -47,7 +56,7 @@ export function diceLoss(prob: tf.Tensor, oneHot: tf.Tensor, options: DiceLossOp
     const intersect = tf.sum(tf.mul(wy, p), 0);
     const denominator = tf.add(tf.add(tf.sum(w === undefined ? p : tf.mul(w, p), 0), tf.sum(wy, 0)), DICE_SMOOTH);
     const dice = tf.div(tf.add(tf.mul(intersect, 2), DICE_SMOOTH), denominator);
-    const k = tf.div(tf.tensor1d(classWeights as number[], 'float32'), weightTotal);
+    const k = tf.div(tf.tensor1d(classWeights, 'float32'), weightTotal);
     const value = tf.sum(tf.mul(k, tf.sub(1, dice))) as tf.Scalar;
     save(w === undefined ? [y, dice, tf.div(tf.neg(k), denominator)] : [y, dice, tf.div(tf.neg(k), denominator), w]);
     return {
@@ -62,3 +71,16 @@ export function diceLoss(prob: tf.Tensor, oneHot: tf.Tensor, options: DiceLossOp
   });
   return tf.tidy(() => op(prob) as tf.Scalar);
 }
+
+/** The DiceLoss stage's loss: {@link diceLoss} of the activated prediction. */
+export function activatedDiceLoss(prediction: tf.Tensor, oneHot: tf.Tensor, options: DiceLossParams & PixelWeightOptions): tf.Scalar {
+  return diceLoss(activatePrediction(prediction, options.activation), oneHot, options);
+}
+
+export const diceLossUnit: LabelledLossUnit<DiceLossParams> = {
+  className: 'DiceLoss',
+  description: 'Soft Dice loss against a label map (V-Net, Milletari 2016), class/pixel weights, mask',
+  reference: 'Milletari, Navab, Ahmadi. V-Net. 3DV 2016',
+  paramsSchema: diceLossParams,
+  loss: activatedDiceLoss,
+};

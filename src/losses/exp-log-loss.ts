@@ -1,17 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
 import { classwiseSoftDice } from './classwise-soft-dice.js';
-import { activatePrediction, type ActivatedLossOptions } from './loss-activation.js';
-import { checkLossParameter, checkPixelWeights, checkPredictionAndTarget, nonZeroDenominator } from './loss-inputs.js';
+import { activatePrediction, lossActivationParam } from './loss-activation.js';
+import { checkPixelWeights, checkPredictionAndTarget, nonZeroDenominator, type PixelWeightOptions } from './loss-inputs.js';
+import type { LabelledLossUnit } from './loss-unit.js';
 import { pixelWeightColumn } from './pixel-weighted-mean.js';
 import { positivePower } from './positive-power.js';
 
-export interface ExpLogOptions extends ActivatedLossOptions {
-  /** Weight of the Dice term; the cross-entropy term gets 1 - wDice. Default 0.8 (the paper's 0.8 / 0.2). */
-  wDice?: number;
-  /** Exponent gamma > 0 of both terms. Default 0.3 (the paper's choice). */
-  gamma?: number;
-}
+export const expLogLossParams = z
+  .object({
+    activation: lossActivationParam,
+    wDice: z.number().min(0).max(1).default(0.8).describe("Weight of the exp-log Dice term in [0, 1]; the cross-entropy term gets 1 − wDice (the paper's 0.8 / 0.2)"),
+    gamma: z.number().positive().default(0.3).describe("Exponent gamma > 0 of both terms (the paper's 0.3)"),
+  })
+  .strict();
+export type ExpLogLossParams = z.output<typeof expLogLossParams>;
+export type ExpLogOptions = ExpLogLossParams & PixelWeightOptions;
 
 /**
  * Exponential logarithmic loss, channels last: prediction and one-hot target [N, ...spatial, C] float32.
@@ -25,16 +30,13 @@ export interface ExpLogOptions extends ActivatedLossOptions {
  * for Highly Unbalanced Object Sizes", MICCAI 2018; PyMIC `ExpLogLoss` (pymic/loss/seg/exp_log.py).
  * Differentiable by tfjs autodiff; the class weights k depend only on the target.
  */
-export function expLogLoss(prediction: tf.Tensor, oneHot: tf.Tensor, options: ExpLogOptions = {}): tf.Scalar {
+export function expLogLoss(prediction: tf.Tensor, oneHot: tf.Tensor, options: ExpLogOptions): tf.Scalar {
   const name = 'expLogLoss';
   const classes = checkPredictionAndTarget(name, prediction, oneHot);
   checkPixelWeights(name, prediction, options);
-  const wDice = options.wDice ?? 0.8;
-  const gamma = options.gamma ?? 0.3;
-  checkLossParameter(name, 'wDice', wDice, (v) => v >= 0 && v <= 1, 'in [0, 1]');
-  checkLossParameter(name, 'gamma', gamma, (v) => v > 0, '> 0');
+  const { wDice, gamma } = options;
   return tf.tidy(() => {
-    const p = tf.reshape(activatePrediction(prediction, options.activation ?? 'none'), [-1, classes]) as tf.Tensor2D;
+    const p = tf.reshape(activatePrediction(prediction, options.activation), [-1, classes]) as tf.Tensor2D;
     const y = tf.reshape(oneHot, [-1, classes]) as tf.Tensor2D;
     const w = pixelWeightColumn(options, p.shape[0]);
     const totalWeight = nonZeroDenominator(tf.sum(w));
@@ -48,3 +50,11 @@ export function expLogLoss(prediction: tf.Tensor, oneHot: tf.Tensor, options: Ex
     return tf.add(tf.mul(expDice, wDice), tf.mul(expCe, 1 - wDice)) as tf.Scalar;
   });
 }
+
+export const expLogLossUnit: LabelledLossUnit<ExpLogLossParams> = {
+  className: 'ExpLogLoss',
+  description: 'Exponential logarithmic loss: weighted sum of exp-log Dice and exp-log cross-entropy',
+  reference: 'Wong et al. 3D Segmentation with Exponential Logarithmic Loss for Highly Unbalanced Object Sizes. MICCAI 2018',
+  paramsSchema: expLogLossParams,
+  loss: expLogLoss,
+};

@@ -1,15 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
 import { classwiseSoftDice } from './classwise-soft-dice.js';
-import { activatePrediction, type ActivatedLossOptions } from './loss-activation.js';
-import { checkLossParameter, checkPixelWeights, checkPredictionAndTarget } from './loss-inputs.js';
+import { activatePrediction, lossActivationParam } from './loss-activation.js';
+import { checkPixelWeights, checkPredictionAndTarget, type PixelWeightOptions } from './loss-inputs.js';
+import type { LabelledLossUnit } from './loss-unit.js';
 import { pixelWeightColumn } from './pixel-weighted-mean.js';
 import { positivePower } from './positive-power.js';
 
-export interface FocalDiceOptions extends ActivatedLossOptions {
-  /** beta >= 1; larger beta flattens dice^(1/beta) and so focuses on the classes with low Dice. Default 2. */
-  beta?: number;
-}
+export const focalDiceLossParams = z
+  .object({
+    activation: lossActivationParam,
+    beta: z.number().min(1).default(2).describe('Focus exponent beta ≥ 1: a larger beta flattens dice^(1/beta) and so weighs the classes with low Dice more'),
+  })
+  .strict();
+export type FocalDiceLossParams = z.output<typeof focalDiceLossParams>;
+export type FocalDiceOptions = FocalDiceLossParams & PixelWeightOptions;
 
 /**
  * Focal Dice loss, channels last: prediction and one-hot target [N, ...spatial, C] float32.
@@ -19,16 +25,23 @@ export interface FocalDiceOptions extends ActivatedLossOptions {
  * Reference: P. Wang, A. C. S. Chung, "Focal Dice Loss and Image Dilation for Brain Tumor Segmentation", DLMIA 2018;
  * PyMIC `FocalDiceLoss` (pymic/loss/seg/dice.py). Differentiable by tfjs autodiff.
  */
-export function focalDiceLoss(prediction: tf.Tensor, oneHot: tf.Tensor, options: FocalDiceOptions = {}): tf.Scalar {
+export function focalDiceLoss(prediction: tf.Tensor, oneHot: tf.Tensor, options: FocalDiceOptions): tf.Scalar {
   const name = 'focalDiceLoss';
   const classes = checkPredictionAndTarget(name, prediction, oneHot);
   checkPixelWeights(name, prediction, options);
-  const beta = options.beta ?? 2;
-  checkLossParameter(name, 'beta', beta, (v) => v >= 1, '>= 1');
+  const { beta } = options;
   return tf.tidy(() => {
-    const p = tf.reshape(activatePrediction(prediction, options.activation ?? 'none'), [-1, classes]) as tf.Tensor2D;
+    const p = tf.reshape(activatePrediction(prediction, options.activation), [-1, classes]) as tf.Tensor2D;
     const y = tf.reshape(oneHot, [-1, classes]) as tf.Tensor2D;
     const dice = classwiseSoftDice(p, y, pixelWeightColumn(options, p.shape[0]));
     return tf.sub(1, tf.mean(positivePower(dice, 1 / beta))) as tf.Scalar;
   });
 }
+
+export const focalDiceLossUnit: LabelledLossUnit<FocalDiceLossParams> = {
+  className: 'FocalDiceLoss',
+  description: 'Focal Dice: 1 - mean of dice^(1/beta), focusing on hard classes',
+  reference: 'Wang, Chung. Focal Dice Loss and Image Dilation for Brain Tumor Segmentation. DLMIA 2018',
+  paramsSchema: focalDiceLossParams,
+  loss: focalDiceLoss,
+};

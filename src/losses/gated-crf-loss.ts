@@ -1,26 +1,36 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
 import { pixelNeighbourhood, type PixelNeighbourhood } from '../runtime/ops/pixel-neighbourhood.js';
 import { weightedNeighbourDisagreement } from '../runtime/ops/weighted-neighbour-disagreement.js';
-import { activatePrediction, type ActivatedLossOptions } from './loss-activation.js';
-import { checkLossParameter, checkPixelWeights, checkPredictionOnly, combinedPixelWeight } from './loss-inputs.js';
+import { activatePrediction, lossActivationParam } from './loss-activation.js';
+import { checkPixelWeights, checkPredictionOnly, combinedPixelWeight, type PixelWeightOptions } from './loss-inputs.js';
 
 /** One Gaussian kernel of the affinity: weight exp(-|dxy|^2 / 2 xy^2 - |dI|^2 / 2 image^2), each term optional. */
-export interface GatedCrfKernel {
-  weight: number;
-  /** Spatial bandwidth in pixels (PyMIC's 'xy'). */
-  xy?: number;
-  /** Intensity bandwidth in image units (PyMIC's 'rgb'); needs the image. */
-  image?: number;
-}
+export const gatedCrfKernelParam = z
+  .object({
+    weight: z.number().nonnegative().describe("The kernel's weight in the summed affinity, ≥ 0"),
+    xy: z.number().positive().optional().describe("Spatial bandwidth in pixels (PyMIC's `xy`); without it the kernel ignores position"),
+    image: z.number().positive().optional().describe("Intensity bandwidth in image units (PyMIC's `rgb`); needs the image input"),
+  })
+  .strict()
+  .refine((k) => k.xy !== undefined || k.image !== undefined, { message: 'a kernel needs an xy or image bandwidth' });
+export type GatedCrfKernel = z.output<typeof gatedCrfKernelParam>;
 
-export interface GatedCrfOptions extends ActivatedLossOptions {
-  /** The affinity's kernels, summed. Default [{ weight: 1, xy: 6, image: 0.1 }] as in PyMIC's weakly supervised demos. */
-  kernels?: readonly GatedCrfKernel[];
-  /** Neighbourhood radius r: pairs within a (2r + 1)^2 window. Default 5. */
-  radius?: number;
-}
+export const gatedCrfLossParams = z
+  .object({
+    activation: lossActivationParam,
+    kernels: z
+      .array(gatedCrfKernelParam)
+      .min(1)
+      .default([{ weight: 1, xy: 6, image: 0.1 }])
+      .describe("The affinity's Gaussian kernels, summed; the default is the one of PyMIC's weakly supervised demos"),
+    radius: z.number().int().positive().default(5).describe('Neighbourhood radius r in pixels: pairs within a (2r + 1)² window'),
+  })
+  .strict();
+export type GatedCrfLossParams = z.output<typeof gatedCrfLossParams>;
+export type GatedCrfOptions = GatedCrfLossParams & PixelWeightOptions;
 
 /**
  * Gated CRF loss (Potts model), 2D, channels last: prediction [N, H, W, C] and, when a kernel has an image term,
@@ -46,20 +56,11 @@ export interface GatedCrfOptions extends ActivatedLossOptions {
  * Segmentation", arXiv:1906.04651, 2019; PyMIC `GatedCRFLoss` (pymic/loss/seg/gatedcrf.py). Differentiable by tfjs
  * autodiff through the activation, the pairwise op's own gradient.
  */
-export function gatedCrfLoss(prediction: tf.Tensor, image: tf.Tensor | undefined, options: GatedCrfOptions = {}): tf.Scalar {
+export function gatedCrfLoss(prediction: tf.Tensor, image: tf.Tensor | undefined, options: GatedCrfOptions): tf.Scalar {
   const name = 'gatedCrfLoss';
   checkPredictionOnly(name, prediction, [2]);
   checkPixelWeights(name, prediction, options);
-  const kernels = options.kernels ?? [{ weight: 1, xy: 6, image: 0.1 }];
-  const radius = options.radius ?? 5;
-  checkLossParameter(name, 'radius', radius, (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
-  if (kernels.length === 0) throw new MicflowError('invalid-argument', `${name}: kernels is empty`);
-  for (const k of kernels) {
-    checkLossParameter(name, 'kernel weight', k.weight, (v) => v >= 0, '>= 0');
-    if (k.xy !== undefined) checkLossParameter(name, 'kernel xy', k.xy, (v) => v > 0, '> 0');
-    if (k.image !== undefined) checkLossParameter(name, 'kernel image', k.image, (v) => v > 0, '> 0');
-    if (k.xy === undefined && k.image === undefined) throw new MicflowError('invalid-argument', `${name}: a kernel needs an xy or image bandwidth`);
-  }
+  const { kernels, radius } = options;
   const needsImage = kernels.some((k) => k.image !== undefined);
   if (needsImage && image === undefined) throw new MicflowError('invalid-argument', `${name}: a kernel has an image bandwidth but no image was given`);
   if (image !== undefined && (image.rank !== 4 || image.shape.slice(0, 3).join('x') !== prediction.shape.slice(0, 3).join('x'))) {
@@ -68,7 +69,7 @@ export function gatedCrfLoss(prediction: tf.Tensor, image: tf.Tensor | undefined
   const [n, h, w] = prediction.shape as number[];
   const neighbourhood = pixelNeighbourhood(h, w, radius);
   return tf.tidy(() => {
-    const p = activatePrediction(prediction, options.activation ?? 'none') as tf.Tensor4D;
+    const p = activatePrediction(prediction, options.activation) as tf.Tensor4D;
     const gateTensor = combinedPixelWeight(options);
     const gate = gateTensor === undefined ? undefined : (gateTensor.dataSync() as Float32Array);
     const intensities = needsImage ? (tf.cast(image as tf.Tensor, 'float32').dataSync() as Float32Array) : undefined;

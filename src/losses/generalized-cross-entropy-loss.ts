@@ -1,16 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
-import { activatePrediction, type ActivatedLossOptions } from './loss-activation.js';
-import { checkClassWeights, checkLossParameter, checkPixelWeights, checkPredictionAndTarget } from './loss-inputs.js';
+import { classWeightsParam } from './class-weights-param.js';
+import { activatePrediction, lossActivationParam } from './loss-activation.js';
+import { checkClassWeights, checkPixelWeights, checkPredictionAndTarget, type PixelWeightOptions } from './loss-inputs.js';
+import type { LabelledLossUnit } from './loss-unit.js';
 import { pixelWeightedMean } from './pixel-weighted-mean.js';
 import { positivePower } from './positive-power.js';
 
-export interface GeneralizedCrossEntropyOptions extends ActivatedLossOptions {
-  /** The exponent q in (0, 1]: q -> 0 approaches cross-entropy, q = 1 is MAE-like. Default 0.5 (PyMIC's `loss_gce_q`). */
-  q?: number;
-  /** One weight per class multiplying that class's term (PyMIC's `loss_class_weight`). */
-  classWeights?: readonly number[];
-}
+export const generalizedCrossEntropyLossParams = z
+  .object({
+    activation: lossActivationParam,
+    q: z.number().gt(0).max(1).default(0.5).describe('The exponent q in (0, 1]: q → 0 approaches cross-entropy, q = 1 is MAE-like (PyMIC `loss_gce_q`)'),
+    classWeights: classWeightsParam("multiplies that class's term"),
+  })
+  .strict();
+export type GeneralizedCrossEntropyLossParams = z.output<typeof generalizedCrossEntropyLossParams>;
+export type GeneralizedCrossEntropyOptions = GeneralizedCrossEntropyLossParams & PixelWeightOptions;
 
 /** Probabilities are floored at this before p^q, so p = 0 (softmax underflow) gives a finite gradient. */
 const PROBABILITY_FLOOR = 1e-7;
@@ -25,17 +31,24 @@ const PROBABILITY_FLOOR = 1e-7;
  * Reference: Z. Zhang, M. R. Sabuncu, "Generalized Cross Entropy Loss for Training Deep Neural Networks with Noisy
  * Labels", NeurIPS 2018; PyMIC `GeneralizedCELoss` (pymic/loss/seg/ce.py). Differentiable by tfjs autodiff.
  */
-export function generalizedCrossEntropyLoss(prediction: tf.Tensor, oneHot: tf.Tensor, options: GeneralizedCrossEntropyOptions = {}): tf.Scalar {
+export function generalizedCrossEntropyLoss(prediction: tf.Tensor, oneHot: tf.Tensor, options: GeneralizedCrossEntropyOptions): tf.Scalar {
   const name = 'generalizedCrossEntropyLoss';
   const classes = checkPredictionAndTarget(name, prediction, oneHot);
   checkClassWeights(name, options.classWeights, classes);
   checkPixelWeights(name, prediction, options);
-  const q = options.q ?? 0.5;
-  checkLossParameter(name, 'q', q, (v) => v > 0 && v <= 1, 'in (0, 1]');
+  const { q } = options;
   return tf.tidy(() => {
-    const p = tf.maximum(activatePrediction(prediction, options.activation ?? 'none'), PROBABILITY_FLOOR);
+    const p = tf.maximum(activatePrediction(prediction, options.activation), PROBABILITY_FLOOR);
     let perClass = tf.mul(oneHot, tf.div(tf.sub(1, positivePower(p, q)), q));
-    if (options.classWeights !== undefined) perClass = tf.mul(perClass, tf.tensor1d(options.classWeights as number[], 'float32'));
+    if (options.classWeights !== undefined) perClass = tf.mul(perClass, tf.tensor1d(options.classWeights, 'float32'));
     return pixelWeightedMean(tf.sum(perClass, -1), options);
   });
 }
+
+export const generalizedCrossEntropyLossUnit: LabelledLossUnit<GeneralizedCrossEntropyLossParams> = {
+  className: 'GeneralizedCrossEntropyLoss',
+  description: 'Generalized cross-entropy (L_q) for noisy labels, optional class weights',
+  reference: 'Zhang, Sabuncu. Generalized Cross Entropy Loss for Training Deep Neural Networks with Noisy Labels. NeurIPS 2018',
+  paramsSchema: generalizedCrossEntropyLossParams,
+  loss: generalizedCrossEntropyLoss,
+};

@@ -1,15 +1,25 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
 import { classwiseSoftDice } from './classwise-soft-dice.js';
-import { activatePrediction, type ActivatedLossOptions } from './loss-activation.js';
-import { checkPixelWeights, checkPredictionAndTarget } from './loss-inputs.js';
+import { activatePrediction, lossActivationParam } from './loss-activation.js';
+import { checkPixelWeights, checkPredictionAndTarget, type PixelWeightOptions } from './loss-inputs.js';
+import type { LabelledLossUnit } from './loss-unit.js';
 import { pixelWeightColumn } from './pixel-weighted-mean.js';
 
-export interface GroupDiceOptions extends ActivatedLossOptions {
-  /** Class indices of each group (disjoint). Default: {@link defaultDiceGroups}(classes, 2). */
-  groups?: readonly (readonly number[])[];
-}
+export const groupDiceLossParams = z
+  .object({
+    activation: lossActivationParam,
+    groups: z
+      .array(z.array(z.number().int().nonnegative()).min(1))
+      .min(1)
+      .optional()
+      .describe('Class indices of each group, disjoint, e.g. [[1, 2], [3]]; without it the foreground classes split into two contiguous groups (defaultDiceGroups)'),
+  })
+  .strict();
+export type GroupDiceLossParams = z.output<typeof groupDiceLossParams>;
+export type GroupDiceOptions = GroupDiceLossParams & PixelWeightOptions;
 
 /**
  * The foreground classes 1..classes-1 split into `groupCount` contiguous groups of floor((classes-1)/groupCount)
@@ -38,17 +48,15 @@ export function defaultDiceGroups(classes: number, groupCount = 2): number[][] {
  * Reference: PyMIC `GroupDiceLoss` (pymic/loss/seg/dice.py); soft Dice after Milletari et al., "V-Net", 3DV 2016.
  * Differentiable by tfjs autodiff (the group sums are one matMul with a 0/1 membership matrix).
  */
-export function groupDiceLoss(prediction: tf.Tensor, oneHot: tf.Tensor, options: GroupDiceOptions = {}): tf.Scalar {
+export function groupDiceLoss(prediction: tf.Tensor, oneHot: tf.Tensor, options: GroupDiceOptions): tf.Scalar {
   const name = 'groupDiceLoss';
   const classes = checkPredictionAndTarget(name, prediction, oneHot);
   checkPixelWeights(name, prediction, options);
   const groups = options.groups ?? defaultDiceGroups(classes);
   const seen = new Set<number>();
-  if (groups.length === 0) throw new MicflowError('invalid-argument', `${name}: groups is empty`);
   for (const group of groups) {
-    if (group.length === 0) throw new MicflowError('invalid-argument', `${name}: every group needs at least one class`);
     for (const c of group) {
-      if (!Number.isInteger(c) || c < 0 || c >= classes || seen.has(c)) {
+      if (c >= classes || seen.has(c)) {
         throw new MicflowError('invalid-argument', `${name}: class ${c} in groups is out of 0..${classes - 1} or in two groups`);
       }
       seen.add(c);
@@ -58,9 +66,17 @@ export function groupDiceLoss(prediction: tf.Tensor, oneHot: tf.Tensor, options:
   groups.forEach((group, g) => group.forEach((c) => (membership[c * groups.length + g] = 1)));
   return tf.tidy(() => {
     const member = tf.tensor2d(membership, [classes, groups.length]);
-    const p = tf.matMul(tf.reshape(activatePrediction(prediction, options.activation ?? 'none'), [-1, classes]) as tf.Tensor2D, member);
+    const p = tf.matMul(tf.reshape(activatePrediction(prediction, options.activation), [-1, classes]) as tf.Tensor2D, member);
     const y = tf.matMul(tf.reshape(oneHot, [-1, classes]) as tf.Tensor2D, member);
     const dice = classwiseSoftDice(p as tf.Tensor2D, y as tf.Tensor2D, pixelWeightColumn(options, p.shape[0]));
     return tf.sub(1, tf.mean(dice)) as tf.Scalar;
   });
 }
+
+export const groupDiceLossUnit: LabelledLossUnit<GroupDiceLossParams> = {
+  className: 'GroupDiceLoss',
+  description: 'Soft Dice over groups of classes (summed probabilities per group)',
+  reference: 'PyMIC GroupDiceLoss; Milletari, Navab, Ahmadi. V-Net. 3DV 2016',
+  paramsSchema: groupDiceLossParams,
+  loss: groupDiceLoss,
+};

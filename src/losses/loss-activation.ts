@@ -1,10 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
 
 /** What a loss applies to the network output before comparing it with the target. */
 export const lossActivations = ['none', 'softmax', 'sigmoid', 'tanh'] as const;
 export type LossActivation = (typeof lossActivations)[number];
+
+/**
+ * The `activation` param of every loss unit: what the loss applies to its `prediction` first. Its default, 'softmax',
+ * takes the Forward stage's logits.
+ */
+export const lossActivationParam = z
+  .enum(lossActivations)
+  .default('softmax')
+  .describe(
+    "Applied to the prediction first (PyMIC `loss_acti_func`): 'softmax' over classes (the prediction is logits), 'sigmoid' or 'tanh' elementwise, 'none' (it is already probabilities)",
+  );
+
+/** The params every segmentation loss has. */
+export interface ActivatedLossParams {
+  readonly activation: LossActivation;
+}
 
 /**
  * Applies a loss's activation to a channels-last prediction, as PyMIC's `AbstractSegLoss.get_activated_prediction`
@@ -28,14 +45,4 @@ export function activatePrediction(prediction: tf.Tensor, activation: LossActiva
     default:
       throw new MicflowError('invalid-argument', `unknown loss activation '${activation as string}'; use one of ${lossActivations.join(', ')}`);
   }
-}
-
-/** Options every segmentation loss accepts: the activation and the per-pixel weight / unannotated mask. */
-export interface ActivatedLossOptions {
-  /** Activation applied to the prediction first. Default 'none' (the prediction is already probabilities). */
-  activation?: LossActivation;
-  /** Non-negative weight per pixel, shape of the prediction without its channel axis. */
-  pixelWeight?: tf.Tensor;
-  /** 1 for annotated pixels, 0 for unannotated ones (partial / scribble labels); same shape as pixelWeight. */
-  mask?: tf.Tensor;
 }

@@ -35,17 +35,13 @@ export function checkPredictionAndTarget(lossName: string, prediction: tf.Tensor
   return prediction.shape[prediction.rank - 1];
 }
 
-/** Checks class weights: one finite, non-negative number per class, not all zero. */
+/**
+ * Checks that there is one class weight per class. Their values (finite, non-negative, not all zero) are the params
+ * schema's guarantee (classWeightsParam); their count depends on the prediction.
+ */
 export function checkClassWeights(lossName: string, classWeights: readonly number[] | undefined, classes: number): void {
-  if (classWeights === undefined) return;
-  if (classWeights.length !== classes) {
+  if (classWeights !== undefined && classWeights.length !== classes) {
     throw new MicflowError('invalid-argument', `${lossName}: ${classWeights.length} class weights given for ${classes} classes`);
-  }
-  if (classWeights.some((w) => !Number.isFinite(w) || w < 0)) {
-    throw new MicflowError('invalid-argument', `${lossName}: class weights must be finite and non-negative, got [${classWeights}]`);
-  }
-  if (classWeights.every((w) => w === 0)) {
-    throw new MicflowError('invalid-argument', `${lossName}: class weights are all zero`);
   }
 }
 
@@ -89,13 +85,6 @@ export function nonZeroDenominator(denominator: tf.Tensor): tf.Tensor {
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-/** Throws MicflowError('invalid-argument') naming the loss and parameter unless `ok(value)` holds. */
-export function checkLossParameter(lossName: string, parameter: string, value: number, ok: (v: number) => boolean, expected: string): void {
-  if (!Number.isFinite(value) || !ok(value)) {
-    throw new MicflowError('invalid-argument', `${lossName}: ${parameter} must be ${expected}, got ${value}`);
-  }
 }
 
 /** Checks a prediction alone (for the regularisers, which have no target): float32, channels last, rank >= 3. */

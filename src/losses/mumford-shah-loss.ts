@@ -1,15 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
-import { activatePrediction, type ActivatedLossOptions } from './loss-activation.js';
-import { checkLossParameter, checkPixelWeights, checkPredictionOnly, combinedPixelWeight, nonZeroDenominator } from './loss-inputs.js';
+import { activatePrediction, lossActivationParam } from './loss-activation.js';
+import { checkPixelWeights, checkPredictionOnly, combinedPixelWeight, nonZeroDenominator, type PixelWeightOptions } from './loss-inputs.js';
 
-export interface MumfordShahOptions extends ActivatedLossOptions {
-  /** Penalty on the prediction's finite differences: 'l1' (|dp|, total variation) or 'l2' (dp^2). Default 'l1'. */
-  penalty?: 'l1' | 'l2';
-  /** Weight lambda of the gradient (length) term. Default 1. */
-  lambda?: number;
-}
+export const mumfordShahLossParams = z
+  .object({
+    activation: lossActivationParam,
+    penalty: z.enum(['l1', 'l2']).default('l1').describe("Penalty on the prediction's finite differences: 'l1' (|dp|, total variation) or 'l2' (dp²)"),
+    lambda: z.number().nonnegative().default(1).describe('Weight lambda ≥ 0 of the gradient (length) term against the level-set (intensity variance) term'),
+  })
+  .strict();
+export type MumfordShahLossParams = z.output<typeof mumfordShahLossParams>;
+export type MumfordShahOptions = MumfordShahLossParams & PixelWeightOptions;
 
 /**
  * Mumford-Shah loss functional, channels last: prediction [N, ...spatial, C] and image [N, ...spatial, K] (2D or 3D).
@@ -24,18 +28,16 @@ export interface MumfordShahOptions extends ActivatedLossOptions {
  * Reference: B. Kim, J. C. Ye, "Mumford-Shah Loss Functional for Image Segmentation With Deep Learning", IEEE TIP
  * 2019; PyMIC `MumfordShahLoss` (pymic/loss/seg/mumford_shah.py). Differentiable by tfjs autodiff.
  */
-export function mumfordShahLoss(prediction: tf.Tensor, image: tf.Tensor, options: MumfordShahOptions = {}): tf.Scalar {
+export function mumfordShahLoss(prediction: tf.Tensor, image: tf.Tensor, options: MumfordShahOptions): tf.Scalar {
   const name = 'mumfordShahLoss';
   const classes = checkPredictionOnly(name, prediction);
   checkPixelWeights(name, prediction, options);
   if (image.rank !== prediction.rank || image.shape.slice(0, -1).join('x') !== prediction.shape.slice(0, -1).join('x')) {
     throw new MicflowError('invalid-shape', `${name}: image shape [${image.shape}] must match the prediction [${prediction.shape}] but for channels`);
   }
-  const lambda = options.lambda ?? 1;
-  checkLossParameter(name, 'lambda', lambda, (v) => v >= 0, '>= 0');
-  const penalty = options.penalty ?? 'l1';
+  const { lambda, penalty } = options;
   return tf.tidy(() => {
-    const p = activatePrediction(prediction, options.activation ?? 'none');
+    const p = activatePrediction(prediction, options.activation);
     const n = p.shape[0];
     const spatialAxes = p.shape.slice(1, -1).map((_, i) => i + 1);
     const pixelsPerImage = p.shape.slice(1, -1).reduce((a, b) => a * b, 1);

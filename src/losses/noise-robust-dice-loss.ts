@@ -1,14 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
-import { activatePrediction, type ActivatedLossOptions } from './loss-activation.js';
-import { checkLossParameter, checkPixelWeights, checkPredictionAndTarget } from './loss-inputs.js';
+import { activatePrediction, lossActivationParam } from './loss-activation.js';
+import { checkPixelWeights, checkPredictionAndTarget, type PixelWeightOptions } from './loss-inputs.js';
+import type { LabelledLossUnit } from './loss-unit.js';
 import { pixelWeightColumn } from './pixel-weighted-mean.js';
 import { positivePower } from './positive-power.js';
 
-export interface NoiseRobustDiceOptions extends ActivatedLossOptions {
-  /** The exponent gamma in [1, 2]: 2 is the Dice loss's squared error, 1 the MAE-like, noise-robust end. Default 1.5. */
-  gamma?: number;
-}
+export const noiseRobustDiceLossParams = z
+  .object({
+    activation: lossActivationParam,
+    gamma: z.number().min(1).max(2).default(1.5).describe("The exponent gamma in [1, 2]: 2 is the Dice loss's squared error, 1 the MAE-like, noise-robust end"),
+  })
+  .strict();
+export type NoiseRobustDiceLossParams = z.output<typeof noiseRobustDiceLossParams>;
+export type NoiseRobustDiceOptions = NoiseRobustDiceLossParams & PixelWeightOptions;
 
 /** |p - y| is floored at this before ^gamma so that p = y gives a finite gradient (0 there). */
 const DIFFERENCE_FLOOR = 1e-12;
@@ -23,14 +29,13 @@ const SMOOTH = 1e-5;
  * Reference: G. Wang et al., "A Noise-Robust Framework for Automatic Segmentation of COVID-19 Pneumonia Lesions From
  * CT Images", IEEE TMI 2020; PyMIC `NoiseRobustDiceLoss` (pymic/loss/seg/dice.py). Differentiable by tfjs autodiff.
  */
-export function noiseRobustDiceLoss(prediction: tf.Tensor, oneHot: tf.Tensor, options: NoiseRobustDiceOptions = {}): tf.Scalar {
+export function noiseRobustDiceLoss(prediction: tf.Tensor, oneHot: tf.Tensor, options: NoiseRobustDiceOptions): tf.Scalar {
   const name = 'noiseRobustDiceLoss';
   const classes = checkPredictionAndTarget(name, prediction, oneHot);
   checkPixelWeights(name, prediction, options);
-  const gamma = options.gamma ?? 1.5;
-  checkLossParameter(name, 'gamma', gamma, (v) => v >= 1 && v <= 2, 'in [1, 2]');
+  const { gamma } = options;
   return tf.tidy(() => {
-    const p = tf.reshape(activatePrediction(prediction, options.activation ?? 'none'), [-1, classes]);
+    const p = tf.reshape(activatePrediction(prediction, options.activation), [-1, classes]);
     const y = tf.reshape(oneHot, [-1, classes]);
     const w = pixelWeightColumn(options, p.shape[0]);
     const numerator = tf.sum(tf.mul(w, positivePower(tf.maximum(tf.abs(tf.sub(p, y)), DIFFERENCE_FLOOR), gamma)), 0);
@@ -38,3 +43,11 @@ export function noiseRobustDiceLoss(prediction: tf.Tensor, oneHot: tf.Tensor, op
     return tf.mean(tf.div(numerator, denominator)) as tf.Scalar;
   });
 }
+
+export const noiseRobustDiceLossUnit: LabelledLossUnit<NoiseRobustDiceLossParams> = {
+  className: 'NoiseRobustDiceLoss',
+  description: 'Noise-robust Dice: |p - y|^gamma over p + y per class',
+  reference: 'Wang et al. A Noise-Robust Framework for Automatic Segmentation of COVID-19 Pneumonia Lesions From CT Images. IEEE TMI 2020',
+  paramsSchema: noiseRobustDiceLossParams,
+  loss: noiseRobustDiceLoss,
+};

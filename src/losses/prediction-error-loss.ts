@@ -1,13 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
-import { activatePrediction, type ActivatedLossOptions } from './loss-activation.js';
-import { checkClassWeights, checkPixelWeights, checkPredictionAndTarget } from './loss-inputs.js';
+import { classWeightsParam } from './class-weights-param.js';
+import { activatePrediction, lossActivationParam } from './loss-activation.js';
+import { checkClassWeights, checkPixelWeights, checkPredictionAndTarget, type PixelWeightOptions } from './loss-inputs.js';
 import { pixelWeightedMean } from './pixel-weighted-mean.js';
 
-export interface PredictionErrorOptions extends ActivatedLossOptions {
-  /** One weight per class: the per-pixel error is sum_c k_c e_c / sum_c k_c instead of mean_c e_c. */
-  classWeights?: readonly number[];
-}
+/** The params of the MAE and MSE losses. */
+export const predictionErrorLossParams = z
+  .object({
+    activation: lossActivationParam,
+    classWeights: classWeightsParam('the per-pixel error is Σ_c k_c e_c / Σ_c k_c instead of the mean over classes'),
+  })
+  .strict();
+export type PredictionErrorLossParams = z.output<typeof predictionErrorLossParams>;
+export type PredictionErrorOptions = PredictionErrorLossParams & PixelWeightOptions;
 
 /**
  * The shared form of the MAE and MSE losses: an elementwise error e(p, y) averaged over classes (or class-weighted),
@@ -24,12 +31,12 @@ export function predictionErrorLoss(
   checkClassWeights(name, options.classWeights, classes);
   checkPixelWeights(name, prediction, options);
   return tf.tidy(() => {
-    const e = error(activatePrediction(prediction, options.activation ?? 'none'), target);
+    const e = error(activatePrediction(prediction, options.activation), target);
     const k = options.classWeights;
     const perPixel =
       k === undefined
         ? tf.mean(e, -1)
-        : tf.div(tf.sum(tf.mul(e, tf.tensor1d(k as number[], 'float32')), -1), k.reduce((s, v) => s + v, 0));
+        : tf.div(tf.sum(tf.mul(e, tf.tensor1d(k, 'float32')), -1), k.reduce((s, v) => s + v, 0));
     return pixelWeightedMean(perPixel, options);
   });
 }

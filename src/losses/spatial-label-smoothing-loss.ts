@@ -1,15 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
-import { activatePrediction, type ActivatedLossOptions } from './loss-activation.js';
-import { checkLossParameter, checkPixelWeights, checkPredictionAndTarget } from './loss-inputs.js';
+import { activatePrediction, lossActivationParam } from './loss-activation.js';
+import { checkPixelWeights, checkPredictionAndTarget, type PixelWeightOptions } from './loss-inputs.js';
 import { pixelWeightedMean } from './pixel-weighted-mean.js';
 
-export interface SpatialLabelSmoothingOptions extends ActivatedLossOptions {
-  /** Smoothing epsilon in [0, 0.5]: a noisy pixel's label 1 becomes 1 - epsilon and 0 becomes epsilon. Default 0.25. */
-  epsilon?: number;
+export const spatialLabelSmoothingLossParams = z
+  .object({
+    activation: lossActivationParam,
+    epsilon: z.number().min(0).max(0.5).default(0.25).describe("Smoothing epsilon in [0, 0.5]: a noisy pixel's label 1 becomes 1 − epsilon and 0 becomes epsilon"),
+  })
+  .strict();
+export type SpatialLabelSmoothingLossParams = z.output<typeof spatialLabelSmoothingLossParams>;
+export interface SpatialLabelSmoothingOptions extends SpatialLabelSmoothingLossParams, PixelWeightOptions {
   /** 1 where the label is suspected wrong (e.g. from confident learning), 0 where it is trusted; shape [N, ...spatial]. */
-  noisyMask?: tf.Tensor;
+  readonly noisyMask?: tf.Tensor;
 }
 
 /**
@@ -23,12 +29,11 @@ export interface SpatialLabelSmoothingOptions extends ActivatedLossOptions {
  * Segmentation", MICCAI 2020; PyMIC `SLSRLoss` (pymic/loss/seg/slsr.py), where the noisy mask travels as
  * `pixel_weight`. Differentiable by tfjs autodiff.
  */
-export function spatialLabelSmoothingLoss(prediction: tf.Tensor, oneHot: tf.Tensor, options: SpatialLabelSmoothingOptions = {}): tf.Scalar {
+export function spatialLabelSmoothingLoss(prediction: tf.Tensor, oneHot: tf.Tensor, options: SpatialLabelSmoothingOptions): tf.Scalar {
   const name = 'spatialLabelSmoothingLoss';
   checkPredictionAndTarget(name, prediction, oneHot);
   checkPixelWeights(name, prediction, options);
-  const epsilon = options.epsilon ?? 0.25;
-  checkLossParameter(name, 'epsilon', epsilon, (v) => v >= 0 && v <= 0.5, 'in [0, 0.5]');
+  const { epsilon } = options;
   const noisy = options.noisyMask;
   if (noisy !== undefined && noisy.shape.join('x') !== prediction.shape.slice(0, -1).join('x')) {
     throw new MicflowError('invalid-shape', `${name}: noisyMask shape [${noisy.shape}] must equal the prediction shape without channels`);
@@ -40,7 +45,7 @@ export function spatialLabelSmoothingLoss(prediction: tf.Tensor, oneHot: tf.Tens
       const smoothed = tf.add(tf.mul(tf.sub(oneHot, 0.5), (0.5 - epsilon) / 0.5), 0.5);
       target = tf.add(tf.mul(flagged, smoothed), tf.mul(tf.sub(1, flagged), oneHot));
     }
-    const p = tf.add(tf.mul(activatePrediction(prediction, options.activation ?? 'none'), 0.999), 5e-4);
+    const p = tf.add(tf.mul(activatePrediction(prediction, options.activation), 0.999), 5e-4);
     return pixelWeightedMean(tf.neg(tf.sum(tf.mul(target, tf.log(p)), -1)), options);
   });
 }

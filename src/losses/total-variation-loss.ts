@@ -1,9 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
 import { slidingMax3, slidingMin3 } from '../runtime/ops/sliding-max-3.js';
-import { activatePrediction, type ActivatedLossOptions } from './loss-activation.js';
-import { checkPixelWeights, checkPredictionOnly } from './loss-inputs.js';
+import { activatePrediction, lossActivationParam } from './loss-activation.js';
+import { checkPixelWeights, checkPredictionOnly, type PixelWeightOptions } from './loss-inputs.js';
+import type { UnlabelledLossUnit } from './loss-unit.js';
 import { pixelWeightedMean } from './pixel-weighted-mean.js';
+
+export const totalVariationLossParams = z.object({ activation: lossActivationParam }).strict();
+export type TotalVariationLossParams = z.output<typeof totalVariationLossParams>;
+export type TotalVariationLossOptions = TotalVariationLossParams & PixelWeightOptions;
 
 /**
  * Total-variation (soft contour length) regulariser, channels last: prediction [N, H, W, C] or [N, D, H, W, C].
@@ -19,15 +25,23 @@ import { pixelWeightedMean } from './pixel-weighted-mean.js';
  * "Learning Active Contour Models for Medical Image Segmentation", CVPR 2019 (length term). Differentiable by tfjs
  * autodiff (pad, slice, maximum; see slidingMax3).
  */
-export function totalVariationLoss(prediction: tf.Tensor, options: ActivatedLossOptions = {}): tf.Scalar {
+export function totalVariationLoss(prediction: tf.Tensor, options: TotalVariationLossOptions): tf.Scalar {
   const name = 'totalVariationLoss';
   checkPredictionOnly(name, prediction);
   checkPixelWeights(name, prediction, options);
   return tf.tidy(() => {
-    const p = tf.add(tf.mul(activatePrediction(prediction, options.activation ?? 'none'), 0.999), 5e-4);
+    const p = tf.add(tf.mul(activatePrediction(prediction, options.activation), 0.999), 5e-4);
     const eroded = slidingMin3(p);
     const opened = slidingMax3(eroded);
     const contour = tf.relu(tf.sub(opened, eroded));
     return pixelWeightedMean(tf.mean(contour, -1), options);
   });
 }
+
+export const totalVariationLossUnit: UnlabelledLossUnit<TotalVariationLossParams> = {
+  className: 'TotalVariationLoss',
+  description: 'Total-variation regulariser: mean soft contour (opening minus erosion), 2D or 3D',
+  reference: 'PyMIC TotalVariationLoss (pymic/loss/seg/ssl.py)',
+  paramsSchema: totalVariationLossParams,
+  loss: totalVariationLoss,
+};

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StageContext } from '../../src/graph/stage-context.js';
+import { instantiateStage } from '../../src/graph/instantiate-stage.js';
 import { consistencyLoss } from '../../src/losses/consistency-loss.js';
 import { ConsistencyLoss } from '../../src/stages/losses/consistency-loss-stage.js';
 import { expectGradientMatchesFiniteDifferences } from './loss-gradient-check.js';
@@ -68,8 +68,7 @@ describe('consistencyLoss with a mask', () => {
 });
 
 describe('the ConsistencyLoss stage', () => {
-  const stageWith = (params: unknown) =>
-    new ConsistencyLoss({ nodeName: 'consistency', params: ConsistencyLoss.paramsSchema.parse(params) } as StageContext<never>);
+  const stageWith = (params: unknown) => instantiateStage(ConsistencyLoss, { nodeName: 'consistency', params });
 
   describe('having its optional mask port wired', () => {
     it('should give the masked mean and pass no gradient into the mask (backpropagation through it works)', () => {

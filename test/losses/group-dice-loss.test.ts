@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultDiceGroups, groupDiceLoss } from '../../src/losses/group-dice-loss.js';
+import { defaultDiceGroups, groupDiceLoss, groupDiceLossParams } from '../../src/losses/group-dice-loss.js';
 import { oneHotLabels } from '../../src/losses/one-hot.js';
 import { expectGradientMatchesFiniteDifferences, spreadLabels } from './loss-gradient-check.js';
-import { BACKENDS, scalarValue, useBackend } from './tensor-test-helpers.js';
+import { BACKENDS, lossOptions, scalarValue, useBackend } from './tensor-test-helpers.js';
 
 const S = 1e-5;
 // Five classes, default groups {1, 2} and {3, 4}.
@@ -36,19 +36,19 @@ for (const backend of BACKENDS) {
 
     describe('having two pixels of five classes', () => {
       it('should be 1 - the mean Dice of the two group channels', () => {
-        expect(scalarValue(groupDiceLoss(prob(), target()))).toBeCloseTo(1 - (GROUP1 + GROUP2) / 2, 6);
+        expect(scalarValue(groupDiceLoss(prob(), target(), lossOptions(groupDiceLossParams)))).toBeCloseTo(1 - (GROUP1 + GROUP2) / 2, 6);
       });
       it('when the groups are given as [[2]], should be the Dice loss of class 2 alone', () => {
         // Class 2: I = 0.3, P = 0.4, Y = 1.
-        expect(scalarValue(groupDiceLoss(prob(), target(), { groups: [[2]] }))).toBeCloseTo(1 - (0.6 + S) / (1.4 + S), 6);
+        expect(scalarValue(groupDiceLoss(prob(), target(), lossOptions(groupDiceLossParams, { groups: [[2]] })))).toBeCloseTo(1 - (0.6 + S) / (1.4 + S), 6);
       });
       it('when the mask keeps only pixel A, should score group 2 as an empty target', () => {
         const mask = tf.tensor3d([1, 0], [1, 1, 2]);
         const expected = 1 - ((1 + S) / (1.5 + S) + S / (0.4 + S)) / 2;
-        expect(scalarValue(groupDiceLoss(prob(), target(), { mask }))).toBeCloseTo(expected, 6);
+        expect(scalarValue(groupDiceLoss(prob(), target(), lossOptions(groupDiceLossParams, {  }, { mask })))).toBeCloseTo(expected, 6);
       });
       it('when a class is in two groups, should throw', () => {
-        expect(() => groupDiceLoss(prob(), target(), { groups: [[1, 2], [2]] })).toThrow(/in two groups/);
+        expect(() => groupDiceLoss(prob(), target(), lossOptions(groupDiceLossParams, { groups: [[1, 2], [2]] }))).toThrow(/in two groups/);
       });
     });
 
@@ -56,7 +56,7 @@ for (const backend of BACKENDS) {
       it('should have a gradient matching central finite differences', () => {
         const y = oneHotLabels(tf.tensor(spreadLabels(18, 5), [2, 3, 3], 'int32'), 5);
         const mask = tf.tensor(Array.from({ length: 18 }, (_, i) => (i % 5 === 2 ? 0 : 1)), [2, 3, 3]);
-        expectGradientMatchesFiniteDifferences((x) => groupDiceLoss(x, y, { activation: 'softmax', mask }), [2, 3, 3, 5], 9);
+        expectGradientMatchesFiniteDifferences((x) => groupDiceLoss(x, y, lossOptions(groupDiceLossParams, { activation: 'softmax' }, { mask })), [2, 3, 3, 5], 9);
       });
     });
   });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StageContext } from '../../src/graph/stage-context.js';
+import { instantiateStage } from '../../src/graph/instantiate-stage.js';
 import { pyramidConsistencyLoss } from '../../src/losses/pyramid-consistency-loss.js';
 import { builtInStageClasses } from '../../src/stages/built-in-stages.js';
 import { PyramidConsistencyLoss } from '../../src/stages/losses/pyramid-consistency-loss-stage.js';
@@ -113,7 +113,7 @@ describe('pyramidConsistencyLoss', () => {
 
 describe('the PyramidConsistencyLoss stage', () => {
   it('should give the loss of its wired probability maps', () => {
-    const stage = new PyramidConsistencyLoss({ nodeName: 'pyramid', params: {} } as StageContext<never>);
+    const stage = instantiateStage(PyramidConsistencyLoss, { nodeName: 'pyramid' });
     const out = stage.compute({ probs: [tf.tensor2d([[0.2, 0.8]]), tf.tensor2d([[0.6, 0.4]])] });
     expect(out.loss.dataSync()[0]).toBeCloseTo(lossOf([[[0.2, 0.8]], [[0.6, 0.4]]]), 7);
   });

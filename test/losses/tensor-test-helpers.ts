@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import type { z } from 'zod';
 
 /** The backends every loss is checked on. */
 export const BACKENDS = ['cpu', 'wasm'] as const;
@@ -63,4 +64,17 @@ export function scalarValue(t: tf.Tensor): number {
   const v = t.dataSync()[0];
   t.dispose();
   return v;
+}
+
+/**
+ * A loss's options as a pipeline node gives them: `params` parsed by the loss's params schema (so its defaults are the
+ * schema's), with activation 'none' unless `params` names one (these tests mostly feed probabilities), plus the
+ * tensors (mask, pixel weights, noisy mask).
+ */
+export function lossOptions<S extends z.ZodType<object>, T extends object = Record<never, never>>(
+  schema: S,
+  params: Readonly<Record<string, unknown>> = {},
+  tensors?: T,
+): z.output<S> & Partial<T> {
+  return { ...schema.parse({ activation: 'none', ...params }), ...tensors };
 }

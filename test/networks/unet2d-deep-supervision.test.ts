@@ -59,7 +59,7 @@ describe('UNet2D with deep supervision', () => {
         () =>
           tf.tidy(() => {
             const outputs = net.applyMultiscale(tf.tensor4d(pseudoRandom(2 * 32 * 32, 2), [2, 32, 32, 1]), { training: true });
-            return deepSupervisionLoss(outputs, labels, (p, y, w) => diceLoss(tf.softmax(p), y, w));
+            return deepSupervisionLoss(outputs, labels, (p, y, w) => diceLoss(tf.softmax(p), y, w), { mode: 'upsample-prediction' });
           }),
         net.trainableVariables,
       );

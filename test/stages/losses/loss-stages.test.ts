@@ -1,52 +1,62 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import type { StageContext } from '../../../src/graph/stage-context.js';
-import type { StageClass, TensorInputs, TensorStage, TickContext } from '../../../src/graph/stage.js';
-import { arsTverskyLoss } from '../../../src/losses/ars-tversky-loss.js';
-import { binaryDiceLoss } from '../../../src/losses/binary-dice-loss.js';
-import { crossEntropyLoss } from '../../../src/losses/cross-entropy-loss.js';
-import { deepSupervisionLoss } from '../../../src/losses/deep-supervision-loss.js';
-import { diceLoss } from '../../../src/losses/dice-loss.js';
-import { entropyLoss } from '../../../src/losses/entropy-loss.js';
-import { expLogLoss } from '../../../src/losses/exp-log-loss.js';
-import { focalDiceLoss } from '../../../src/losses/focal-dice-loss.js';
-import { gatedCrfLoss } from '../../../src/losses/gated-crf-loss.js';
-import { generalizedCrossEntropyLoss } from '../../../src/losses/generalized-cross-entropy-loss.js';
-import { groupDiceLoss } from '../../../src/losses/group-dice-loss.js';
-import { meanAbsoluteErrorLoss } from '../../../src/losses/mean-absolute-error-loss.js';
-import { meanSquaredErrorLoss } from '../../../src/losses/mean-squared-error-loss.js';
-import { mumfordShahLoss } from '../../../src/losses/mumford-shah-loss.js';
-import { noiseRobustDiceLoss } from '../../../src/losses/noise-robust-dice-loss.js';
+import type { StageClass, TickContext } from '../../../src/graph/stage.js';
+import { arsTverskyLoss, arsTverskyLossParams, arsTverskyLossUnit } from '../../../src/losses/ars-tversky-loss.js';
+import { binaryDiceLoss, binaryDiceLossParams, binaryDiceLossUnit } from '../../../src/losses/binary-dice-loss.js';
+import { crossEntropyFromProbabilities, crossEntropyLoss, crossEntropyLossUnit } from '../../../src/losses/cross-entropy-loss.js';
+import { deepSupervisionLoss, deepSupervisionLossParams } from '../../../src/losses/deep-supervision-loss.js';
+import { diceLoss, diceLossUnit } from '../../../src/losses/dice-loss.js';
+import { entropyLoss, entropyLossParams, entropyLossUnit } from '../../../src/losses/entropy-loss.js';
+import { expLogLoss, expLogLossParams, expLogLossUnit } from '../../../src/losses/exp-log-loss.js';
+import { focalDiceLoss, focalDiceLossParams, focalDiceLossUnit } from '../../../src/losses/focal-dice-loss.js';
+import { gatedCrfLoss, gatedCrfLossParams } from '../../../src/losses/gated-crf-loss.js';
+import { generalizedCrossEntropyLoss, generalizedCrossEntropyLossParams, generalizedCrossEntropyLossUnit } from '../../../src/losses/generalized-cross-entropy-loss.js';
+import { groupDiceLoss, groupDiceLossParams, groupDiceLossUnit } from '../../../src/losses/group-dice-loss.js';
+import { meanAbsoluteErrorLoss, meanAbsoluteErrorLossUnit } from '../../../src/losses/mean-absolute-error-loss.js';
+import { meanSquaredErrorLoss, meanSquaredErrorLossUnit } from '../../../src/losses/mean-squared-error-loss.js';
+import { mumfordShahLoss, mumfordShahLossParams } from '../../../src/losses/mumford-shah-loss.js';
+import { noiseRobustDiceLoss, noiseRobustDiceLossParams, noiseRobustDiceLossUnit } from '../../../src/losses/noise-robust-dice-loss.js';
 import { oneHotLabels } from '../../../src/losses/one-hot.js';
-import { spatialLabelSmoothingLoss } from '../../../src/losses/spatial-label-smoothing-loss.js';
-import { totalVariationLoss } from '../../../src/losses/total-variation-loss.js';
+import { predictionErrorLossParams } from '../../../src/losses/prediction-error-loss.js';
+import { spatialLabelSmoothingLoss, spatialLabelSmoothingLossParams } from '../../../src/losses/spatial-label-smoothing-loss.js';
+import { totalVariationLoss, totalVariationLossParams, totalVariationLossUnit } from '../../../src/losses/total-variation-loss.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
-import { builtInStageClasses } from '../../../src/stages/built-in-stages.js';
-import { CrossEntropyLoss } from '../../../src/stages/losses/cross-entropy-loss-stage.js';
-import { DiceLoss } from '../../../src/stages/losses/dice-loss-stage.js';
-import { ArsTverskyLoss } from '../../../src/stages/losses/ars-tversky-loss-stage.js';
-import { BinaryDiceLoss } from '../../../src/stages/losses/binary-dice-loss-stage.js';
-import { DeepSupervisionLoss } from '../../../src/stages/losses/deep-supervision-loss-stage.js';
-import { EntropyLoss } from '../../../src/stages/losses/entropy-loss-stage.js';
-import { ExpLogLoss } from '../../../src/stages/losses/exp-log-loss-stage.js';
-import { FocalDiceLoss } from '../../../src/stages/losses/focal-dice-loss-stage.js';
-import { GatedCRFLoss } from '../../../src/stages/losses/gated-crf-loss-stage.js';
-import { GeneralizedCrossEntropyLoss } from '../../../src/stages/losses/generalized-cross-entropy-loss-stage.js';
-import { GroupDiceLoss } from '../../../src/stages/losses/group-dice-loss-stage.js';
-import { MAELoss } from '../../../src/stages/losses/mean-absolute-error-loss-stage.js';
-import { MSELoss } from '../../../src/stages/losses/mean-squared-error-loss-stage.js';
-import { MumfordShahLoss } from '../../../src/stages/losses/mumford-shah-loss-stage.js';
-import { NoiseRobustDiceLoss } from '../../../src/stages/losses/noise-robust-dice-loss-stage.js';
-import { SLSRLoss } from '../../../src/stages/losses/spatial-label-smoothing-loss-stage.js';
-import { TotalVariationLoss } from '../../../src/stages/losses/total-variation-loss-stage.js';
-import { pseudoRandom } from '../../losses/tensor-test-helpers.js';
+import { builtInStageClasses, stageFamilies } from '../../../src/stages/built-in-stages.js';
+import {
+  ArsTverskyLoss,
+  BinaryDiceLoss,
+  CrossEntropyLoss,
+  DeepSupervisionLoss,
+  DiceLoss,
+  EntropyLoss,
+  ExpLogLoss,
+  FocalDiceLoss,
+  GatedCRFLoss,
+  GeneralizedCrossEntropyLoss,
+  GroupDiceLoss,
+  MAELoss,
+  MSELoss,
+  MumfordShahLoss,
+  NoiseRobustDiceLoss,
+  SLSRLoss,
+  TotalVariationLoss,
+} from '../../../src/stages/losses/index.js';
+import { labelledLossInputs, lossOutputs, unlabelledLossInputs } from '../../../src/stages/losses/loss-stage-ports.js';
+import { lossOptions, pseudoRandom } from '../../losses/tensor-test-helpers.js';
 
-const tick = { iteration: 0, iterations: 1, random: new SeededRandom(1) } as TickContext;
+const tick: TickContext = { iteration: 0, iterations: 1, random: new SeededRandom(1) };
 
-function run(stageClass: StageClass, params: unknown, inputs: TensorInputs): number {
-  const parsed = stageClass.paramsSchema.parse(params);
-  const stage = new stageClass({ nodeName: 'loss', params: parsed, random: new SeededRandom(0) } as StageContext<unknown>) as TensorStage;
+/** What the tests call on a loss stage: its compute over inputs of type I. */
+interface LossStage<I> {
+  compute(inputs: I, tick: TickContext): Record<string, tf.Tensor>;
+}
+
+/** The loss a stage built by instantiateStage (params through its schema) computes from `inputs`. */
+function run<I>(stageClass: StageClass & (new (context: StageContext<never>) => LossStage<I>), params: unknown, inputs: I): number {
+  const stage: LossStage<I> = instantiateStage(stageClass, { nodeName: 'loss', params });
   return tf.tidy(() => stage.compute(inputs, tick).loss.dataSync()[0]);
 }
 
@@ -63,19 +73,22 @@ describe('the loss stages', () => {
 
   describe('having logits, a label map and a mask of a 2x4x4 batch with 3 classes', () => {
     const y = () => oneHotLabels(labels(), 3);
-    const options = () => ({ activation: 'softmax' as const, mask: mask() });
+    /** A loss function's options: its params schema's defaults with the softmax activation (the stages' default), and the mask. */
+    const options = <S extends Parameters<typeof lossOptions>[0]>(schema: S, params: Readonly<Record<string, unknown>> = {}) =>
+      lossOptions(schema, { activation: 'softmax', ...params }, { mask: mask() });
     const labelled = () => ({ prediction: logits(), label: labels(), mask: mask() });
-    const cases: Array<[string, StageClass, unknown, () => number]> = [
-      ['GeneralizedCrossEntropyLoss', GeneralizedCrossEntropyLoss, { q: 0.7 }, () => value(generalizedCrossEntropyLoss(logits(), y(), { ...options(), q: 0.7 }))],
-      ['BinaryDiceLoss', BinaryDiceLoss, {}, () => value(binaryDiceLoss(logits(), y(), options()))],
-      ['GroupDiceLoss', GroupDiceLoss, { groups: [[1], [2]] }, () => value(groupDiceLoss(logits(), y(), { ...options(), groups: [[1], [2]] }))],
-      ['FocalDiceLoss', FocalDiceLoss, { beta: 3 }, () => value(focalDiceLoss(logits(), y(), { ...options(), beta: 3 }))],
-      ['NoiseRobustDiceLoss', NoiseRobustDiceLoss, { gamma: 1.2 }, () => value(noiseRobustDiceLoss(logits(), y(), { ...options(), gamma: 1.2 }))],
-      ['ArsTverskyLoss', ArsTverskyLoss, { patchSize: [2, 2] }, () => value(arsTverskyLoss(logits(), y(), { ...options(), patchSize: [2, 2] }))],
-      ['ExpLogLoss', ExpLogLoss, {}, () => value(expLogLoss(logits(), y(), options()))],
-      ['MAELoss', MAELoss, { classWeights: [1, 2, 3] }, () => value(meanAbsoluteErrorLoss(logits(), y(), { ...options(), classWeights: [1, 2, 3] }))],
-      ['MSELoss', MSELoss, {}, () => value(meanSquaredErrorLoss(logits(), y(), options()))],
-      ['SLSRLoss', SLSRLoss, { epsilon: 0.1 }, () => value(spatialLabelSmoothingLoss(logits(), y(), { ...options(), epsilon: 0.1 }))],
+    type LabelledLossStageClass = StageClass & (new (context: StageContext<never>) => LossStage<ReturnType<typeof labelled>>);
+    const cases: Array<[string, LabelledLossStageClass, unknown, () => number]> = [
+      ['GeneralizedCrossEntropyLoss', GeneralizedCrossEntropyLoss, { q: 0.7 }, () => value(generalizedCrossEntropyLoss(logits(), y(), options(generalizedCrossEntropyLossParams, { q: 0.7 })))],
+      ['BinaryDiceLoss', BinaryDiceLoss, {}, () => value(binaryDiceLoss(logits(), y(), options(binaryDiceLossParams)))],
+      ['GroupDiceLoss', GroupDiceLoss, { groups: [[1], [2]] }, () => value(groupDiceLoss(logits(), y(), options(groupDiceLossParams, { groups: [[1], [2]] })))],
+      ['FocalDiceLoss', FocalDiceLoss, { beta: 3 }, () => value(focalDiceLoss(logits(), y(), options(focalDiceLossParams, { beta: 3 })))],
+      ['NoiseRobustDiceLoss', NoiseRobustDiceLoss, { gamma: 1.2 }, () => value(noiseRobustDiceLoss(logits(), y(), options(noiseRobustDiceLossParams, { gamma: 1.2 })))],
+      ['ArsTverskyLoss', ArsTverskyLoss, { patchSize: [2, 2] }, () => value(arsTverskyLoss(logits(), y(), options(arsTverskyLossParams, { patchSize: [2, 2] })))],
+      ['ExpLogLoss', ExpLogLoss, {}, () => value(expLogLoss(logits(), y(), options(expLogLossParams)))],
+      ['MAELoss', MAELoss, { classWeights: [1, 2, 3] }, () => value(meanAbsoluteErrorLoss(logits(), y(), options(predictionErrorLossParams, { classWeights: [1, 2, 3] })))],
+      ['MSELoss', MSELoss, {}, () => value(meanSquaredErrorLoss(logits(), y(), options(predictionErrorLossParams)))],
+      ['SLSRLoss', SLSRLoss, { epsilon: 0.1 }, () => value(spatialLabelSmoothingLoss(logits(), y(), options(spatialLabelSmoothingLossParams, { epsilon: 0.1 })))],
     ];
     it.each(cases)('%s should output its loss function of the activated prediction, with the mask', (_name, stageClass, params, expected) => {
       expect(run(stageClass, params, labelled())).toBeCloseTo(expected(), 6);
@@ -94,18 +107,18 @@ describe('the loss stages', () => {
 
     it('EntropyLoss, TotalVariationLoss, GatedCRFLoss and MumfordShahLoss should output their regulariser', () => {
       const unlabelled = { prediction: logits(), mask: mask(), image: image() };
-      expect(run(EntropyLoss, {}, unlabelled)).toBeCloseTo(value(entropyLoss(logits(), options())), 6);
-      expect(run(TotalVariationLoss, {}, unlabelled)).toBeCloseTo(value(totalVariationLoss(logits(), options())), 6);
+      expect(run(EntropyLoss, {}, unlabelled)).toBeCloseTo(value(entropyLoss(logits(), options(entropyLossParams))), 6);
+      expect(run(TotalVariationLoss, {}, unlabelled)).toBeCloseTo(value(totalVariationLoss(logits(), options(totalVariationLossParams))), 6);
       const crf = { radius: 2, kernels: [{ weight: 1, xy: 2, image: 0.2 }] };
-      expect(run(GatedCRFLoss, crf, unlabelled)).toBeCloseTo(value(gatedCrfLoss(logits(), image(), { ...options(), ...crf })), 6);
-      expect(run(MumfordShahLoss, { lambda: 0.5 }, unlabelled)).toBeCloseTo(value(mumfordShahLoss(logits(), image(), { ...options(), lambda: 0.5 })), 6);
+      expect(run(GatedCRFLoss, crf, unlabelled)).toBeCloseTo(value(gatedCrfLoss(logits(), image(), options(gatedCrfLossParams, crf))), 6);
+      expect(run(MumfordShahLoss, { lambda: 0.5 }, unlabelled)).toBeCloseTo(value(mumfordShahLoss(logits(), image(), options(mumfordShahLossParams, { lambda: 0.5 }))), 6);
     });
 
     it('DeepSupervisionLoss should average (CE + Dice) / 2 over the scales with weights 1 and 1/2', () => {
       const coarse = tf.tensor(pseudoRandom(2 * 2 * 2 * 3, 5), [2, 2, 2, 3]);
       const base = (p: tf.Tensor, t: tf.Tensor, w: { mask?: tf.Tensor }) =>
         tf.div(tf.add(crossEntropyLoss(p, t, w), diceLoss(tf.softmax(p), t, w)), 2) as tf.Scalar;
-      const expected = value(deepSupervisionLoss([logits(), coarse], y(), base, { mask: mask() }));
+      const expected = value(deepSupervisionLoss([logits(), coarse], y(), base, { ...deepSupervisionLossParams.parse({}), mask: mask() }));
       expect(run(DeepSupervisionLoss, {}, { predictions: [logits(), coarse], label: labels(), mask: mask() })).toBeCloseTo(expected, 6);
       expect(DeepSupervisionLoss.checkWiring(DeepSupervisionLoss.paramsSchema.parse({ weights: [1] }), { predictions: 2 })).toMatch(/1 weights for 2/);
     });
@@ -118,14 +131,66 @@ describe('the loss stages', () => {
     it('should reject a label map whose shape does not match the prediction, naming the node', () => {
       expect(() => run(BinaryDiceLoss, {}, { prediction: logits(), label: tf.zeros([2, 4, 3], 'int32') })).toThrow(/node "loss"/);
     });
+
+    it("CrossEntropyLoss with activation 'none' should take probabilities (the clamped cross-entropy) and refuse a mask", () => {
+      const prob = () => tf.softmax(logits());
+      expect(run(CrossEntropyLoss, { activation: 'none' }, { prediction: prob(), label: labels() })).toBeCloseTo(value(crossEntropyFromProbabilities(prob(), y())), 6);
+      expect(() => run(CrossEntropyLoss, { activation: 'none' }, labelled())).toThrow(/need activation 'softmax'/);
+    });
+
+    it('should reject class weights that are all zero or negative, naming the param', () => {
+      for (const classWeights of [[0, 0, 0], [1, -1, 1]]) {
+        for (const stage of [DiceLoss, CrossEntropyLoss, GeneralizedCrossEntropyLoss, MAELoss, MSELoss]) {
+          const issues = stage.paramsSchema.safeParse({ classWeights }).error?.issues ?? [];
+          expect(issues.map((issue) => issue.path[0]), stage.className).toEqual(['classWeights']);
+        }
+      }
+    });
+  });
+
+  describe('having the stages derived from loss units', () => {
+    /** What a stage takes from its unit. */
+    interface UnitFacts {
+      readonly className: string;
+      readonly description: string;
+      readonly reference: string;
+      readonly paramsSchema: unknown;
+    }
+    const labelledUnits: Array<[StageClass, UnitFacts]> = [
+      [ArsTverskyLoss, arsTverskyLossUnit],
+      [BinaryDiceLoss, binaryDiceLossUnit],
+      [CrossEntropyLoss, crossEntropyLossUnit],
+      [DiceLoss, diceLossUnit],
+      [ExpLogLoss, expLogLossUnit],
+      [FocalDiceLoss, focalDiceLossUnit],
+      [GeneralizedCrossEntropyLoss, generalizedCrossEntropyLossUnit],
+      [GroupDiceLoss, groupDiceLossUnit],
+      [MAELoss, meanAbsoluteErrorLossUnit],
+      [MSELoss, meanSquaredErrorLossUnit],
+      [NoiseRobustDiceLoss, noiseRobustDiceLossUnit],
+    ];
+    const unlabelledUnits: Array<[StageClass, UnitFacts]> = [
+      [EntropyLoss, entropyLossUnit],
+      [TotalVariationLoss, totalVariationLossUnit],
+    ];
+    it.each([...labelledUnits.map(([s, u]) => [s.className, s, u, labelledLossInputs] as const), ...unlabelledUnits.map(([s, u]) => [s.className, s, u, unlabelledLossInputs] as const)])(
+      '%s should be a tensor stage with its unit\'s name, description, paper and schema and the family\'s loss ports',
+      (_name, stage, unit, inputs) => {
+        expect([stage.className, stage.description, stage.reference, stage.paramsSchema]).toEqual([unit.className, unit.description, unit.reference, unit.paramsSchema]);
+        expect([stage.kind, stage.inputs, stage.outputs]).toEqual(['tensor', inputs, lossOutputs]);
+        expect(stage.name).toBe(unit.className);
+      },
+    );
   });
 
   describe('having the built-in stage list', () => {
-    it('should register every loss stage once, by its class name', () => {
+    it('should register every stage of the losses family once, by its class name, each but WeightedSum with its paper', () => {
       const names = builtInStageClasses.map((s) => s.className);
-      for (const stage of [GeneralizedCrossEntropyLoss, BinaryDiceLoss, GroupDiceLoss, FocalDiceLoss, NoiseRobustDiceLoss, ArsTverskyLoss, ExpLogLoss, MAELoss, MSELoss, SLSRLoss, DeepSupervisionLoss, EntropyLoss, TotalVariationLoss, GatedCRFLoss, MumfordShahLoss]) {
+      const family = Object.values(stageFamilies.losses);
+      expect(family.length).toBeGreaterThanOrEqual(21);
+      for (const stage of family) {
         expect(names.filter((n) => n === stage.className)).toHaveLength(1);
-        expect(stage.reference).toBeTruthy();
+        if (stage.className !== 'WeightedSum') expect(stage.reference, stage.className).toBeTruthy();
       }
     });
   });

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../../../src/runtime/register-gradients.js';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
+import type { InputsOf } from '../../../src/graph/stage.js';
 import { SoftCrossEntropyLoss } from '../../../src/stages/losses/soft-cross-entropy-loss-stage.js';
 import { analyticAndNumericGradient, pseudoRandom } from '../../losses/tensor-test-helpers.js';
 
@@ -10,8 +11,8 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const stage = new SoftCrossEntropyLoss({ nodeName: 'soft', params: SoftCrossEntropyLoss.paramsSchema.parse({}) } as StageContext<never>);
-const loss = (inputs: Record<string, tf.Tensor>) => stage.compute(inputs).loss as tf.Scalar;
+const stage = instantiateStage(SoftCrossEntropyLoss, { nodeName: 'soft' });
+const loss = (inputs: InputsOf<typeof SoftCrossEntropyLoss.inputs>) => stage.compute(inputs).loss as tf.Scalar;
 
 describe('SoftCrossEntropyLoss', () => {
   describe('having logits (0, ln 3) and (2, 0) and targets (½, ½) and (1, 0)', () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import { nativeBackendCandidate } from '../../../src/runtime/backend-candidates.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { Adam, type AdamParams } from '../../../src/stages/optimisers/adam.js';
@@ -32,7 +32,7 @@ function referenceAdam(x0: Float32Array, gradients: Float32Array[], lrs: number[
 }
 
 function adam(params: Partial<AdamParams>): Adam {
-  return new Adam({ nodeName: 'adam', params: Adam.paramsSchema.parse(params), random: new SeededRandom(0) } as StageContext<AdamParams>);
+  return instantiateStage(Adam, { nodeName: 'adam', params });
 }
 
 describe('Adam', () => {

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../../../src/runtime/register-gradients.js';
 import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
-import { CrossEntropyLoss } from '../../../src/stages/losses/cross-entropy-loss-stage.js';
+import { CrossEntropyLoss } from '../../../src/stages/losses/index.js';
 import { PartialLabelMask } from '../../../src/stages/weak-labels/partial-label-mask.js';
 
 beforeAll(async () => {
