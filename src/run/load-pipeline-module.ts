@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ContainerModule } from 'inversify';
@@ -34,7 +34,7 @@ export async function loadPipelineModule(nameOrPath: string, pipelinesDirectory:
   }
   let loaded: { default?: unknown; modules?: unknown };
   try {
-    loaded = (await import(pathToFileURL(file).href)) as typeof loaded;
+    loaded = (await import(freshModuleUrl(file))) as typeof loaded;
   } catch (error) {
     throw new MicflowError('invalid-pipeline', `${file}: cannot load the pipeline module: ${moduleLoadProblem(error, file)}`);
   }
@@ -46,13 +46,23 @@ export async function loadPipelineModule(nameOrPath: string, pipelinesDirectory:
   return { file, definition: loaded.default as PipelineDefinition, modules: modules as ContainerModule[] };
 }
 
+/**
+ * The module's file URL with its modification time and size as a query: an ES module is cached by URL, so a module
+ * edited since it was first imported in this process (a resumed run comparing against the definition it started
+ * from, a long-lived worker) is read again instead of answering with the old definition.
+ */
+function freshModuleUrl(file: string): string {
+  const { mtimeMs, size } = statSync(file);
+  return `${pathToFileURL(file).href}?version=${mtimeMs}-${size}`;
+}
+
 /** Loads a user's container module file (`--module path.ts`): its default export, or every ContainerModule it exports. */
 export async function loadContainerModuleFile(path: string): Promise<ContainerModule[]> {
   const file = isAbsolute(path) ? path : resolve(path);
   if (!existsSync(file)) throw new MicflowError('invalid-argument', `--module ${path}: no such file`);
   let loaded: Record<string, unknown>;
   try {
-    loaded = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    loaded = (await import(freshModuleUrl(file))) as Record<string, unknown>;
   } catch (error) {
     throw new MicflowError('invalid-argument', `--module ${path}: cannot load: ${moduleLoadProblem(error, file)}`);
   }
@@ -73,5 +83,5 @@ export function moduleLoadProblem(error: unknown, file: string): string {
   const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
   if (/^Transform failed with \d+ errors?:?$/.test(lines[0] ?? '') && lines.length > 1) return lines.slice(1).join('; ');
   const place = error instanceof Error ? error.stack?.split('\n').find((l) => l.includes(file))?.match(/\(?((?:file:\/\/)?[^()\s]+:\d+:\d+)\)?\s*$/)?.[1] : undefined;
-  return `${lines[0] ?? 'unknown error'}${place ? ` (at ${place.replace(/^file:\/\//, '')})` : ''}`;
+  return `${lines[0] ?? 'unknown error'}${place ? ` (at ${place.replace(/^file:\/\//, '').replace(/\?version=[^:]*/, '')})` : ''}`;
 }

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CheckpointStore } from '../../src/checkpoints/checkpoint-store.js';
+import { finalWeights, ITERATIONS, resumeSettings, tiny } from './resume-test-settings.js';
 import type { IterationEvent, RunEvent } from '../../src/events/run-event.js';
 import { loadPipelineModule } from '../../src/run/load-pipeline-module.js';
 import { preparePipelineRun, startPipelineRun } from '../../src/run/pipeline-run.js';
@@ -18,16 +17,7 @@ if (!native.available && process.env.MICFLOW_REQUIRE_NATIVE === '1') throw new E
 const scratch = mkdtempSync(join(tmpdir(), 'micflow-resume-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const ITERATIONS = 12;
-const tinyNet = (node: string) => [`${node}.features=[2,4,8,16,32]`];
-/** Each pipeline shrunk: 32² crops, batches of 2, 12 ticks, validation every 4 (so "best" moves), ramps within the run. */
-const tiny: Record<string, string[]> = {
-  supervised: ['trainCropped.size=[32,32]', 'batch.size=2', ...tinyNet('net')],
-  'mean-teacher': ['labelledCropped.size=[32,32]', 'unlabelledCropped.size=[32,32]', 'batchL.size=2', 'batchU.size=2', 'rampup.end=8', ...tinyNet('student')],
-  coteaching: ['trainCropped.size=[32,32]', 'batch.size=2', 'forgetRate.start=2', 'forgetRate.end=8', ...tinyNet('netA'), ...tinyNet('netB')],
-  dast: ['cleanCropped.size=[32,32]', 'noisyCropped.size=[32,32]', 'batchClean.size=2', 'batchNoisy.size=2', 'rampup.start=0', 'rampup.end=8', 'select.rankLength=3', ...tinyNet('net')],
-};
-const settings = (name: string) => [...tiny[name], `schedule.iterations=${ITERATIONS}`, 'validate.every=4'];
+const settings = resumeSettings(scratch);
 
 const backends = ['cpu', ...(native.available ? ['native'] : [])];
 
@@ -36,13 +26,6 @@ const ticks = (events: readonly RunEvent[]) =>
   events.filter((e): e is IterationEvent => e.type === 'iteration').map((e) => ({ iteration: e.iteration, terms: e.terms, learningRates: e.learningRates, epochs: e.epochs }));
 /** What the evaluation reported (its per-class Dice). */
 const evaluation = (events: readonly RunEvent[]) => events.filter((e) => e.type === 'evaluation').map((e) => (e.type === 'evaluation' ? e.classDice : []));
-
-/** Every variable of a run's latest checkpoint, by name. */
-async function finalWeights(runDirectory: string): Promise<Record<string, number[]>> {
-  const checkpoint = await CheckpointStore.read(join(runDirectory, 'checkpoints', 'latest.json'));
-  expect(checkpoint.iteration).toBe(ITERATIONS);
-  return Object.fromEntries([...checkpoint.variables].map(([name, v]) => [name, Array.from(v.data)]));
-}
 
 async function runStraight(name: string, backend: string, out: string): Promise<RunEvent[]> {
   const loaded = await loadPipelineModule(name, 'pipelines');
@@ -56,18 +39,18 @@ describe('a run interrupted and resumed', () => {
       const straightDirectory = join(scratch, `${name}-${backend}-straight`);
       const straight = await runStraight(name, backend, straightDirectory);
 
-      // The same run asked to stop (as by SIGINT) after its fifth tick, then resumed from the state it saved.
+      // The same run asked to stop (as by SIGINT) after its third tick, then resumed from the state it saved.
       const interruptedDirectory = join(scratch, `${name}-${backend}-interrupted`);
       const loaded = await loadPipelineModule(name, 'pipelines');
       let asked = 0;
       const first = await startPipelineRun(preparePipelineRun(loaded.definition, { set: settings(name), modules: loaded.modules, source: loaded.file }), {
         out: interruptedDirectory,
         backend,
-        stopRequested: () => (++asked === 5 ? 'SIGINT' : undefined),
+        stopRequested: () => (++asked === 3 ? 'SIGINT' : undefined),
       });
       const before = await lastValueFrom(first.events.pipe(toArray()));
-      expect(before.at(-1)).toMatchObject({ type: 'run-interrupted', iteration: 5, reason: 'SIGINT' });
-      expect(JSON.parse(readFileSync(join(interruptedDirectory, 'run-status.json'), 'utf8'))).toMatchObject({ status: 'interrupted', iteration: 5 });
+      expect(before.at(-1)).toMatchObject({ type: 'run-interrupted', iteration: 3, reason: 'SIGINT' });
+      expect(JSON.parse(readFileSync(join(interruptedDirectory, 'run-status.json'), 'utf8'))).toMatchObject({ status: 'interrupted', iteration: 3 });
       const resumed = await resumePipelineRun(interruptedDirectory);
       const after = await lastValueFrom(resumed.events.pipe(toArray()));
       expect(after.slice(0, 2).map((e) => e.type)).toEqual(['run-started', 'run-resumed']);
@@ -80,60 +63,36 @@ describe('a run interrupted and resumed', () => {
   });
 });
 
-/** Runs the CLI; `killAfterIterations` sends SIGKILL once metrics.jsonl holds that many iteration lines. */
-function cli(args: string[], metrics: string, killAfterIterations?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/pipeline-command.ts', ...args], { env: { ...process.env, MICFLOW_DEBUG: '' } });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer =
-      killAfterIterations === undefined
-        ? undefined
-        : setInterval(() => {
-            const lines = existsSync(metrics) ? readFileSync(metrics, 'utf8').split('\n').filter((l) => l.includes('"type":"iteration"')).length : 0;
-            if (lines >= killAfterIterations) child.kill('SIGKILL');
-          }, 20);
-    child.on('exit', (code, signal) => {
-      if (timer) clearInterval(timer);
-      resolve({ code, signal, stderr });
+describe('resuming', () => {
+  describe('when the pipeline module changed since the run started', () => {
+    it('should refuse in one line naming the first difference', async () => {
+      const module = join(scratch, 'changing.ts');
+      const source = readFileSync('pipelines/supervised.ts', 'utf8').replaceAll("'../src/", `'${resolve('src')}/`).replaceAll("'./shared/", `'${resolve('pipelines/shared')}/`);
+      writeFileSync(module, source);
+      const loaded = await loadPipelineModule(module, 'pipelines');
+      const directory = join(scratch, 'changing-run');
+      let asked = 0;
+      const first = await startPipelineRun(preparePipelineRun(loaded.definition, { set: settings('supervised'), source: loaded.file }), {
+        out: directory,
+        backend: 'cpu',
+        stopRequested: () => (++asked === 1 ? 'SIGINT' : undefined),
+      });
+      await lastValueFrom(first.events.pipe(toArray()));
+      writeFileSync(module, source.replace("stage('Adam', { lr: 1e-3 }", "stage('Adam', { lr: 3e-4 }"));
+      await expect(resumePipelineRun(directory)).rejects.toThrow(
+        `--resume ${directory}: ${module} changed since this run started (nodes.optimise.params.lr was 0.001, is now 0.0003); resuming would not continue the same run`,
+      );
+    }, 120_000);
+  });
+
+  describe('when the run already finished, or never saved its state', () => {
+    it('should say so', async () => {
+      const finished = join(scratch, 'supervised-cpu-straight');
+      await expect(resumePipelineRun(finished)).rejects.toThrow(`--resume ${finished}: the run already finished (latest is iteration ${ITERATIONS} of ${ITERATIONS})`);
+      const empty = join(scratch, 'no-state');
+      mkdirSync(empty);
+      writeFileSync(join(empty, 'config.json'), '{}');
+      await expect(resumePipelineRun(empty)).rejects.toThrow(`--resume ${empty}: no checkpoints/latest.json (the run stopped before saving its state); start it again`);
     });
   });
-}
-
-/** The iteration events of a metrics file; an iteration run twice (after a kill) must have the same terms both times. */
-function iterationsOf(metrics: string): Map<number, unknown> {
-  const byIteration = new Map<number, unknown>();
-  for (const line of readFileSync(metrics, 'utf8').trim().split('\n')) {
-    const event = JSON.parse(line) as RunEvent;
-    if (event.type !== 'iteration') continue;
-    const { iteration, terms, learningRates, epochs } = event;
-    if (byIteration.has(iteration)) expect({ terms, learningRates, epochs }, `iteration ${iteration} run again`).toEqual(byIteration.get(iteration));
-    byIteration.set(iteration, { terms, learningRates, epochs });
-  }
-  return byIteration;
-}
-
-describe('a run killed with SIGKILL at several ticks and resumed each time', () => {
-  const backend = native.available ? 'native' : 'cpu';
-  it.each(Object.keys(tiny))(`should end as a straight run of %s does (${backend})`, async (name) => {
-    const straight = join(scratch, `${name}-cli-straight`);
-    const common = ['--backend', backend, '--checkpoint-every', '1', ...settings(name).flatMap((s) => ['--set', s])];
-    expect((await cli([name, '--out', straight, ...common], join(straight, 'metrics.jsonl'))).code).toBe(0);
-
-    const killed = join(scratch, `${name}-cli-killed`);
-    const metrics = join(killed, 'metrics.jsonl');
-    const kills = [3, 6, 9].map((at, i) => at + ((name.length + i) % 2)); // different ticks per pipeline
-    let result = await cli([name, '--out', killed, ...common], metrics, kills[0]);
-    expect(result.signal).toBe('SIGKILL');
-    for (const at of kills.slice(1)) {
-      result = await cli(['--resume', killed, '--checkpoint-every', '1'], metrics, at);
-      expect(result.signal, result.stderr).toBe('SIGKILL');
-    }
-    result = await cli(['--resume', killed, '--checkpoint-every', '1'], metrics);
-    expect(result.code, result.stderr).toBe(0);
-
-    expect([...iterationsOf(metrics)]).toEqual([...iterationsOf(join(straight, 'metrics.jsonl'))]);
-    expect(await finalWeights(killed)).toEqual(await finalWeights(straight));
-    expect(readFileSync(join(killed, 'evaluation.csv'), 'utf8')).toBe(readFileSync(join(straight, 'evaluation.csv'), 'utf8'));
-  }, 300_000);
 });
