@@ -158,3 +158,29 @@ describe('Batch with loss weights', () => {
     });
   });
 });
+
+describe('Batch state', () => {
+  describe('having taken 3 shuffled batches (with more decoded ahead) and saved its state', () => {
+    it('when a fresh Batch of the same seed restores it should deliver exactly the batches the first one delivers next, across the epoch boundary', async () => {
+      const straight = batchStage({ size: 2, shuffle: true, prefetch: 2 }, 5).open({ samples: countingStream(7).stream });
+      const firstThree = await takeIndices(straight, 3);
+      const state = await straight.saveState!();
+      expect(state.values).toMatchObject({ epoch: 1, position: 6, takenEpoch: 1 });
+      const next = await takeIndices(straight, 3); // epoch 1's last sample, then epoch 2
+      straight.close();
+
+      const { stream, reads } = countingStream(7);
+      const resumed = batchStage({ size: 2, shuffle: true, prefetch: 2 }, 5).open({ samples: stream });
+      resumed.restoreState!(state);
+      expect(await takeIndices(resumed, 3)).toEqual(next);
+      expect(resumed.epoch()).toBe(straight.epoch());
+      // It read only what it delivered and the prefetch + 1 batches ahead, none of the batches before the cursor.
+      expect(reads.length).toBe(3 * 2 + (2 + 1) * 2);
+      resumed.close();
+      // Without the state, the same seed starts from the beginning.
+      const fresh = batchStage({ size: 2, shuffle: true, prefetch: 2 }, 5).open({ samples: countingStream(7).stream });
+      expect(await takeIndices(fresh, 3)).toEqual(firstThree);
+      fresh.close();
+    });
+  });
+});
