@@ -79,10 +79,6 @@ export type InputsOf<I extends PortSpecs> = string extends keyof I
 /** Inputs of a stage whose ports are not declared as a constant type (the generic default). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type UntypedInputs = Readonly<Record<string, any>>;
-/** @deprecated while stages move to {@link InputsOf}. */
-export type TensorInputs = UntypedInputs;
-/** @deprecated while stages move to {@link InputsOf}. */
-export type StageInputs = UntypedInputs;
 
 /**
  * What a stage keeps from tick to tick besides its networks' variables (optimiser moments, a queue, a score), as a
