@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BATCH_NORM_EPSILON, batchNormInference, batchNormTraining, updatedRunningStatistics, type FusedBatchNormActivation } from '../runtime/ops/batch-norm.js';
+import type { FusedBatchNormActivation } from '../runtime/ops/batch-norm.js';
+import { batchNormLayer } from '../runtime/ops/conv-batch-norm-activation.js';
 import type { SeededRandom } from '../runtime/seeded-random.js';
 
 /** A convolution's weight and bias. */
@@ -15,9 +16,6 @@ export interface BatchNormParameters {
   runningMean: tf.Variable;
   runningVariance: tf.Variable;
 }
-
-/** PyTorch's BatchNorm momentum. */
-export const BATCH_NORM_MOMENTUM = 0.1;
 
 /** A free name `base`, `base_1`, ... : no registered variable starts with `name/`. */
 export function freeNetworkName(base: string): string {
@@ -103,21 +101,10 @@ export class NetworkParameters {
 }
 
 /**
- * Batch norm of a channels-last tensor of any rank (BatchNorm2d / BatchNorm3d): batch statistics in training, which
- * also move the running statistics by PyTorch's momentum 0.1 (unbiased variance), running statistics at inference.
- * Ioffe and Szegedy, "Batch Normalization", ICML 2015. With `activation`, a leaky ReLU of that slope follows (0:
- * ReLU), fused into the batch norm's passes in training on native (see batchNormTraining).
+ * A network's batch norm (BatchNorm2d / BatchNorm3d, channels-last, any rank): the runtime's batchNormLayer over its
+ * variables — batch statistics in training (moving the running statistics by PyTorch's momentum), running statistics
+ * at inference; with `activation`, the leaky ReLU fused into its passes on native.
  */
 export function applyBatchNorm<T extends tf.Tensor>(bn: BatchNormParameters, x: T, training: boolean, activation?: FusedBatchNormActivation): T {
-  const gamma = bn.gamma as tf.Tensor1D;
-  const beta = bn.beta as tf.Tensor1D;
-  if (!training) {
-    const y = batchNormInference(x, gamma, beta, bn.runningMean as tf.Tensor1D, bn.runningVariance as tf.Tensor1D);
-    return activation ? tf.leakyRelu(y, activation.leakyReluAlpha) : y;
-  }
-  const { y, statistics } = batchNormTraining(x, gamma, beta, BATCH_NORM_EPSILON, activation);
-  const updated = updatedRunningStatistics(bn.runningMean as tf.Tensor1D, bn.runningVariance as tf.Tensor1D, statistics, BATCH_NORM_MOMENTUM);
-  bn.runningMean.assign(updated.mean);
-  bn.runningVariance.assign(updated.variance);
-  return y;
+  return batchNormLayer(x, bn, training, activation);
 }

@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { onNativeBackend } from '../../runtime/native/native-kernels.js';
+import { convBatchNormActivation, type LayerActivation } from '../../runtime/ops/conv-batch-norm-activation.js';
 import { dropout } from '../../runtime/ops/dropout.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
-import { applyBatchNorm, type BatchNormParameters, type ConvParameters, type NetworkParameters } from '../network-parameters.js';
-import { applyConvolution } from './convolution.js';
-import { applyFoldedConvBatchNorm, backendFoldsBatchNorm } from './folded-batch-norm.js';
+import type { BatchNormParameters, ConvParameters, NetworkParameters } from '../network-parameters.js';
 
 /** LeakyReLU's negative slope in PyMIC's conv blocks (nn.LeakyReLU()). */
 export const LEAKY_RELU_SLOPE = 0.01;
@@ -72,33 +70,22 @@ export function createConvBlock(parameters: NetworkParameters, spec: ConvBlockSp
 
 /**
  * The block's forward pass on NHWC (2D kernels) or NDHWC (3D kernels) tensors. Dropout, in training only, draws from
- * `random.derive(block.path, 'dropout')`; training with dropout > 0 needs `random`. At inference on the native backend
- * each conv -> BN -> activation runs as one convolution with the batch norm folded into its weights and bias
- * ({@link applyFoldedConvBatchNorm}); in training there, LeakyReLU / ReLU run inside the batch norm's passes (see
- * batchNormTraining). On other backends the layers run as written.
+ * `random.derive(block.path, 'dropout')`; training with dropout > 0 needs `random`. Each conv -> BN -> activation is the
+ * runtime's convBatchNormActivation (which fuses the layer where the backend can); PReLU, having a slope variable,
+ * follows a linear layer.
  */
 export function applyConvBlock<T extends tf.Tensor4D | tf.Tensor5D>(block: ConvBlock, x: T, training: boolean, random: SeededRandom | undefined): T {
-  const relu = block.activation === 'relu';
-  if (!training && backendFoldsBatchNorm()) {
-    // Inference on native: each conv -> BN -> activation is one fused convolution (see applyFoldedConvBatchNorm).
-    const layer = (conv: ConvParameters, bn: BatchNormParameters, input: T, preluSlope: tf.Variable | undefined) => {
-      if (preluSlope !== undefined) return activate(applyFoldedConvBatchNorm(conv, bn, input, { kind: 'linear' }), preluSlope, false);
-      return applyFoldedConvBatchNorm(conv, bn, input, relu ? { kind: 'relu' } : { kind: 'leakyRelu', alpha: LEAKY_RELU_SLOPE });
-    };
-    return layer(block.conv2, block.bn2, layer(block.conv1, block.bn1, x, block.prelu1), block.prelu2);
-  }
-  // Training on native: LeakyReLU / ReLU run inside the batch norm's own passes, forward and backward.
-  const fused = training && onNativeBackend() && block.prelu1 === undefined ? { leakyReluAlpha: relu ? 0 : LEAKY_RELU_SLOPE } : undefined;
+  const activation: LayerActivation = block.activation === 'relu' ? { kind: 'relu' } : { kind: 'leakyRelu', alpha: LEAKY_RELU_SLOPE };
   const layer = (conv: ConvParameters, bn: BatchNormParameters, input: T, preluSlope: tf.Variable | undefined) =>
-    fused ? applyBatchNorm(bn, applyConvolution(conv, input), training, fused) : activate(applyBatchNorm(bn, applyConvolution(conv, input), training), preluSlope, relu);
+    preluSlope === undefined
+      ? convBatchNormActivation(input, conv, bn, training, activation)
+      : prelu(convBatchNormActivation(input, conv, bn, training, { kind: 'linear' }), preluSlope);
   let h = layer(block.conv1, block.bn1, x, block.prelu1);
   if (training && block.dropout > 0) h = dropout(h, block.dropout, (random as SeededRandom).derive(block.path, 'dropout'));
   return layer(block.conv2, block.bn2, h, block.prelu2);
 }
 
-/** ReLU, LeakyReLU(0.01), or with a slope variable PReLU: max(x, 0) + a min(x, 0) (He et al., ICCV 2015). */
-function activate<T extends tf.Tensor>(x: T, preluSlope: tf.Variable | undefined, relu: boolean): T {
-  if (relu) return tf.relu(x);
-  if (preluSlope === undefined) return tf.leakyRelu(x, LEAKY_RELU_SLOPE);
-  return tf.add(tf.relu(x), tf.mul(preluSlope, tf.minimum(x, 0)));
+/** PReLU with one slope variable: max(x, 0) + a min(x, 0) (He et al., ICCV 2015). */
+function prelu<T extends tf.Tensor>(x: T, slope: tf.Variable): T {
+  return tf.add(tf.relu(x), tf.mul(slope, tf.minimum(x, 0)));
 }

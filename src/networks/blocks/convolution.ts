@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dSame } from '../../runtime/ops/conv2d-same.js';
-import { conv3dSame } from '../../runtime/ops/conv3d-same.js';
+import { convolutionSame } from '../../runtime/ops/conv-batch-norm-activation.js';
 import type { ConvParameters } from '../network-parameters.js';
 
 /**
@@ -9,9 +9,7 @@ import type { ConvParameters } from '../network-parameters.js';
  * LeCun et al., "Gradient-Based Learning Applied to Document Recognition", Proc. IEEE 1998.
  */
 export function applyConvolution<T extends tf.Tensor4D | tf.Tensor5D>(conv: ConvParameters, x: T): T {
-  const bias = conv.bias as tf.Tensor1D;
-  if (conv.kernel.rank === 5) return conv3dSame(x as tf.Tensor5D, conv.kernel as tf.Tensor5D, bias) as T;
-  return conv2dSame(x as tf.Tensor4D, conv.kernel as tf.Tensor4D, bias) as T;
+  return convolutionSame(x, conv.kernel, conv.bias);
 }
 
 /** A stride-1 'same' 2D convolution without bias (PyTorch's Conv2d(..., bias=False)) of NHWC x by kernel [kH, kW, in, out]. */

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyConvBlock, createConvBlock, type ConvBlock, type ConvBlockActivation } from '../../../src/networks/blocks/conv-block.js';
-import { applyFoldedConvBatchNorm, backendFoldsBatchNorm, type FoldedActivation } from '../../../src/networks/blocks/folded-batch-norm.js';
+import { backendFoldsBatchNorm, convBatchNormActivation, foldedConvBatchNorm, type LayerActivation as FoldedActivation } from '../../../src/runtime/ops/conv-batch-norm-activation.js';
 import { NetworkParameters, type BatchNormParameters } from '../../../src/networks/network-parameters.js';
 import { nativeBackendCandidate } from '../../../src/runtime/backend-candidates.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
@@ -78,7 +78,7 @@ describe('conv + batch norm folded for inference', () => {
           const block = blockOf(`fold_${backend}_${dims.replace(' ', '_')}_${activation.kind}`, [...kernelSize], 'leakyRelu', 11);
           const x = tf.tensor<tf.Rank>(new SeededRandom(4).normalArray(xShape.reduce((a: number, b: number) => a * b, 1)), [...xShape]) as tf.Tensor4D;
           const before = tf.memory().numTensors;
-          const folded = applyFoldedConvBatchNorm(block.conv1, block.bn1, x, activation);
+          const folded = foldedConvBatchNorm(x, block.conv1, block.bn1, activation);
           expect(tf.memory().numTensors).toBe(before + 1);
           const reference = referenceLayer(x, block.conv1.kernel, block.conv1.bias, block.bn1, activation);
           expect(folded.shape).toEqual([...xShape.slice(0, -1), 4]);
@@ -123,4 +123,49 @@ describe('conv + batch norm folded for inference', () => {
       }
     }
   });
+});
+
+describe('convBatchNormActivation in training', () => {
+  for (const backend of ['cpu', 'wasm', ...(native.available ? ['native'] : [])]) {
+    for (const activation of ACTIVATIONS) {
+      it(`when ${backend} trains a 2D layer with ${activation.kind} should normalise by the batch's statistics, move the running ones by 0.1 and leave only its output`, async () => {
+        await tf.setBackend(backend);
+        const p = new NetworkParameters(`train_${backend}_${activation.kind}`, new SeededRandom(31));
+        const conv = p.conv('c', [3, 3, 2, 3], 18);
+        const bn = p.batchNorm('bn', 3);
+        perturbBatchNorm(bn, new SeededRandom(32));
+        const meanBefore = Array.from(bn.runningMean.dataSync());
+        const varianceBefore = Array.from(bn.runningVariance.dataSync());
+        const x = tf.tensor4d(new SeededRandom(33).normalArray(2 * 4 * 5 * 2), [2, 4, 5, 2]);
+        const before = tf.memory().numTensors;
+        const y = tf.tidy(() => convBatchNormActivation(x, conv, bn, true, activation));
+        expect(tf.memory().numTensors).toBe(before + 1);
+        // Reference by hand: the convolution on cpu's own kernel, then per-channel batch mean and biased variance.
+        const convolved = tf.tidy(() => tf.add(tf.conv2d(x, conv.kernel as tf.Tensor4D, 1, 'same'), conv.bias));
+        const c = convolved.dataSync();
+        const gamma = bn.gamma.dataSync();
+        const beta = bn.beta.dataSync();
+        const n = c.length / 3;
+        const expected = new Float64Array(c.length);
+        for (let ch = 0; ch < 3; ch++) {
+          let sum = 0;
+          for (let i = ch; i < c.length; i += 3) sum += c[i];
+          const mean = sum / n;
+          let squares = 0;
+          for (let i = ch; i < c.length; i += 3) squares += (c[i] - mean) ** 2;
+          for (let i = ch; i < c.length; i += 3) {
+            const z = ((c[i] - mean) / Math.sqrt(squares / n + 1e-5)) * gamma[ch] + beta[ch];
+            expected[i] = activation.kind === 'linear' ? z : activation.kind === 'relu' ? Math.max(z, 0) : z >= 0 ? z : activation.alpha * z;
+          }
+          // PyTorch's running update: 0.9 · old + 0.1 · batch (unbiased variance).
+          expect(bn.runningMean.dataSync()[ch]).toBeCloseTo(0.9 * meanBefore[ch] + 0.1 * mean, 5);
+          expect(bn.runningVariance.dataSync()[ch]).toBeCloseTo(0.9 * varianceBefore[ch] + 0.1 * (squares / (n - 1)), 4);
+        }
+        const got = y.dataSync();
+        expected.forEach((e, i) => expect(Math.abs(got[i] - e)).toBeLessThan(1e-4));
+        tf.dispose([x, y, convolved]);
+        p.dispose();
+      });
+    }
+  }
 });
