@@ -187,6 +187,6 @@ function collate(samples: Sample[], node: string): Omit<CollatedBatch, 'epoch'> 
     labelShape: [samples.length, ...spatial],
     pixelWeights,
     ids: samples.map((s) => s.id),
-    origins: samples.map((s) => s.origin),
+    origins: samples.map((s) => `${s.origin} (${s.id})`),
   };
 }
