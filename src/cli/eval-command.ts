@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { MicflowError } from '../errors/micflow-error.js';
 import { caseMetricsCsv, caseMetricsSummaryTable, summariseCaseMetrics } from '../metrics/case-metrics-table.js';
 import { evaluateImageFolders } from '../metrics/evaluate-image-folders.js';
-import { reportCliError } from './report-cli-error.js';
+import { runCommand } from './report-cli-error.js';
 
 const usage = `usage: npm run eval -- --gt DIR --seg DIR [--labels 1,2,3 | --classes N] [--tolerance MM] [--out FILE.csv]
 
@@ -77,11 +77,4 @@ export async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error) => {
-    process.exitCode = reportCliError(error);
-  },
-);
+runCommand(main);

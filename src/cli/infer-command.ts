@@ -7,7 +7,7 @@ import { loadContainerModuleFile } from '../run/load-pipeline-module.js';
 import { BACKEND_CANDIDATE, createMicflowContainer } from '../run/micflow-container.js';
 import type { BackendCandidate } from '../runtime/backend-candidates.js';
 import { TensorRuntime } from '../runtime/tensor-runtime.js';
-import { reportCliError } from './report-cli-error.js';
+import { runCommand } from './report-cli-error.js';
 
 const usage = `usage: npm run infer -- <run dir | checkpoint.json> [more ...] --data CSV_OR_DIR --out DIR [options]
 
@@ -123,11 +123,4 @@ export async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error) => {
-    process.exitCode = reportCliError(error);
-  },
-);
+runCommand(main);

@@ -13,7 +13,7 @@ import { preparePipelineRun, startPipelineRun, type StartedPipelineRun } from '.
 import { resumePipelineRun } from '../run/resume-pipeline-run.js';
 import type { RunInterruptedEvent } from '../events/run-event.js';
 import type { StopReason } from '../graph/tick-scheduler.js';
-import { reportCliError } from './report-cli-error.js';
+import { runCommand } from './report-cli-error.js';
 import { formatDataCheckReport } from '../graph/data-check.js';
 import { checkPipelineData } from '../run/check-pipeline-data.js';
 
@@ -247,11 +247,4 @@ async function listing(pipelinesDirectory: string, userModules: ContainerModule[
   return `${lines.join('\n')}\n`;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error) => {
-    process.exitCode = reportCliError(error);
-  },
-);
+runCommand(main);

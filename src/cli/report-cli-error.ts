@@ -12,3 +12,18 @@ export function reportCliError(error: unknown, stream: NodeJS.WriteStream = proc
   else stream.write('(set MICFLOW_DEBUG=1 for the stack trace)\n');
   return 1;
 }
+
+/**
+ * Runs a command's `main` with the process's arguments: its result becomes the exit code, and an error is reported
+ * in one message ({@link reportCliError}) with its exit code.
+ */
+export function runCommand(main: (argv: readonly string[]) => Promise<number>): void {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      process.exitCode = reportCliError(error);
+    },
+  );
+}

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MicflowError } from '../errors/micflow-error.js';
 import { formatRunListing, listRuns } from '../run/list-runs.js';
-import { reportCliError } from './report-cli-error.js';
+import { runCommand } from './report-cli-error.js';
 
 const usage = `usage: npm run runs [-- DIR]
 
@@ -27,11 +27,4 @@ export async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error) => {
-    process.exitCode = reportCliError(error);
-  },
-);
+runCommand(main);
