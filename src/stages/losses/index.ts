@@ -16,6 +16,7 @@ import { meanAbsoluteErrorLossUnit } from '../../losses/mean-absolute-error-loss
 import { meanSquaredErrorLossUnit } from '../../losses/mean-squared-error-loss.js';
 import { noiseRobustDiceLossUnit } from '../../losses/noise-robust-dice-loss.js';
 import { totalVariationLossUnit } from '../../losses/total-variation-loss.js';
+import { tverskyLossUnit } from '../../losses/tversky-loss.js';
 import { labelledLossStage } from './labelled-loss-stage.js';
 import { unlabelledLossStage } from './unlabelled-loss-stage.js';
 
@@ -39,4 +40,5 @@ export { PyramidConsistencyLoss } from './pyramid-consistency-loss-stage.js';
 export { SLSRLoss } from './spatial-label-smoothing-loss-stage.js';
 export { SoftCrossEntropyLoss } from './soft-cross-entropy-loss-stage.js';
 export const TotalVariationLoss = unlabelledLossStage(totalVariationLossUnit);
+export const TverskyLoss = labelledLossStage(tverskyLossUnit);
 export { WeightedSum } from './weighted-sum.js';
