@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { StageContext } from '../../../src/graph/stage-context.js';
 import type { NetworkState } from '../../../src/graph/stage.js';
 import { MultiNetwork } from '../../../src/networks/multi-network.js';
-import { UNet2D } from '../../../src/networks/unet2d.js';
+import { UNet2D, unet2dParams } from '../../../src/networks/unet2d.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { builtInStageClasses } from '../../../src/stages/built-in-stages.js';
 import { MultiNetStage } from '../../../src/stages/networks/multi-net-stage.js';
@@ -13,7 +13,7 @@ describe('the MultiNet stage', () => {
   beforeAll(() => tf.setBackend('cpu'));
 
   it('having two wired networks, should build a MultiNetwork over them with the chosen inference', () => {
-    const nets = ['s1', 's2'].map((name, i) => new UNet2D({ name, inChannels: 1, classes: 2, featureChannels: [2, 2, 2, 2, 2], random: new SeededRandom(i) }));
+    const nets = ['s1', 's2'].map((name, i) => new UNet2D({ ...unet2dParams.parse({ inChannels: 1, classes: 2, features: [2, 2, 2, 2, 2] }), name, random: new SeededRandom(i) }));
     try {
       const params = MultiNetStage.paramsSchema.parse({ inference: 'average' });
       const stage = new MultiNetStage({ nodeName: 'both', params, random: new SeededRandom(0) } as StageContext<never>);
