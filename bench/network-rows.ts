@@ -59,16 +59,19 @@ interface NetworkRowSession {
 async function openSession(spec: NetworkRowSpec, backend: string): Promise<NetworkRowSession> {
   const tf = await import('@tensorflow/tfjs-core');
   const { TensorRuntime } = await import('../src/runtime/tensor-runtime.js');
-  const { UNet2D } = await import('../src/networks/unet2d.js');
-  const { UNet3D } = await import('../src/networks/unet3d.js');
+  const { UNet2D, unet2dParams } = await import('../src/networks/unet2d.js');
+  const { UNet3D, unet3dParams } = await import('../src/networks/unet3d.js');
   const { diceLoss } = await import('../src/losses/dice-loss.js');
   const { crossEntropyLoss } = await import('../src/losses/cross-entropy-loss.js');
   const { SeededRandom } = await import('../src/runtime/seeded-random.js');
   const { Adam } = await import('../src/stages/optimisers/adam.js');
   const runtime = await TensorRuntime.create({ backend });
   const random = new SeededRandom(1);
-  const args = { inChannels: 1, classes: spec.classes, featureChannels: spec.features, dropout: spec.dropout, random: random.derive('init') };
-  const net = spec.dims === 2 ? new UNet2D(args) : new UNet3D(args);
+  const params = { inChannels: 1, classes: spec.classes, features: spec.features, dropout: spec.dropout };
+  const net =
+    spec.dims === 2
+      ? new UNet2D({ ...unet2dParams.parse(params), random: random.derive('init') })
+      : new UNet3D({ ...unet3dParams.parse(params), random: random.derive('init') });
   // micflow's Adam stage, as pipelines train (PyTorch's rule), without weight decay as torch.optim.Adam's default.
   const adam = new Adam({ nodeName: 'adam', params: Adam.paramsSchema.parse({ lr: 1e-3, weightDecay: 0 }), random } as never);
   const spatial = new Array<number>(spec.dims).fill(spec.size);

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { UNet2D } from '../src/networks/unet2d.js';
+import { UNet2D, unet2dParams } from '../src/networks/unet2d.js';
 import { SeededRandom } from '../src/runtime/seeded-random.js';
 
 interface Case {
@@ -43,7 +43,7 @@ async function measure(c: Case, backend: string): Promise<number[]> {
   await tf.setBackend(backend);
   await tf.ready();
   const random = new SeededRandom(1);
-  const net = new UNet2D({ inChannels: 1, classes: 2, featureChannels: c.features, random: random.derive('init') });
+  const net = new UNet2D({ ...unet2dParams.parse({ inChannels: 1, classes: 2, features: c.features }), random: random.derive('init') });
   const optimizer = tf.train.adam(1e-3);
   const classes = 2;
   const x = tf.tensor4d(random.normalArray(c.batch * c.height * c.width), [c.batch, c.height, c.width, 1]);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
 import { averagePoolBlocks } from '../runtime/ops/average-pool-blocks.js';
 import { resizeLinear } from '../runtime/ops/resize-linear.js';
@@ -7,23 +8,35 @@ import { applyConvBlock, createConvBlock, type ConvBlock } from './blocks/conv-b
 import { applyConvolution } from './blocks/convolution.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { applyUpSampling, createUpSampling } from './blocks/up-sampling.js';
+import { classesParam, inChannelsParam } from './network-params.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
-import { checkDropoutRates, checkFiveLevels, checkHalvableFeatures, checkPositiveIntegers } from './network-arguments.js';
+import type { NetworkInstanceArgs, NetworkUnit } from './network-unit.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
-export interface AttentionUNet2DArgs {
-  name?: string;
-  inChannels: number;
-  classes: number;
-  /** Five channel counts, each >= 2 (the gate halves the smaller of two). Default [16, 32, 64, 128, 256]. */
-  featureChannels?: readonly number[];
-  /** Dropout per encoder level. Default [0.05, 0.1, 0.2, 0.3, 0.5]. */
-  dropout?: readonly number[];
-  /** Default 'bilinear' (PyMIC's AttentionUNet2D always builds bilinear up blocks). */
-  upMode?: 'bilinear' | 'nearest' | 'transposed';
-  random?: SeededRandom;
-}
+export const attentionUNet2DParams = z
+  .object({
+    inChannels: inChannelsParam,
+    classes: classesParam,
+    features: z
+      .array(z.number().int().min(2))
+      .length(5)
+      .default([16, 32, 64, 128, 256])
+      .describe('Feature channels of the five levels from the finest, each >= 2: the attention gate halves the smaller of two (PyMIC feature_chns)'),
+    dropout: z
+      .array(z.number().min(0).lt(1))
+      .length(5)
+      .default([0.05, 0.1, 0.2, 0.3, 0.5])
+      .describe("Dropout probability in [0, 1) of each level's encoder block; decoder blocks use none (PyMIC dropout)"),
+    upMode: z
+      .enum(['bilinear', 'nearest', 'transposed'])
+      .default('bilinear')
+      .describe("Decoder up-sampling: a 1x1 conv then bilinear or nearest x2, or a 2x2 stride-2 transposed conv (PyMIC's AttentionUNet2D always builds bilinear up blocks)"),
+  })
+  .strict();
+export type AttentionUNet2DParams = z.output<typeof attentionUNet2DParams>;
+/** The schema's output and the instance's name and randomness. */
+export type AttentionUNet2DArgs = AttentionUNet2DParams & NetworkInstanceArgs;
 
 /** Additive attention gate: 1x1 convs of the skip (low level) and gating (high level) features, and to one channel. */
 interface AttentionGate {
@@ -47,7 +60,7 @@ export class AttentionUNet2D extends ParameterisedNetwork implements Segmentatio
   readonly name: string;
   readonly inChannels: number;
   readonly classes: number;
-  readonly featureChannels: readonly number[];
+  readonly features: readonly number[];
   readonly dropoutRates: readonly number[];
   readonly upMode: 'bilinear' | 'nearest' | 'transposed';
   private readonly encoder: ConvBlock[];
@@ -56,18 +69,13 @@ export class AttentionUNet2D extends ParameterisedNetwork implements Segmentatio
 
   constructor(args: AttentionUNet2DArgs) {
     super();
-    const features = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
-    const rates = [...(args.dropout ?? [0.05, 0.1, 0.2, 0.3, 0.5])];
-    checkFiveLevels('AttentionUNet2D', features, rates);
-    checkHalvableFeatures('AttentionUNet2D', features, 'the gate');
-    checkPositiveIntegers('AttentionUNet2D', [['inChannels', args.inChannels], ['classes', args.classes]]);
-    checkDropoutRates('AttentionUNet2D', rates);
+    const { features, dropout: rates } = args;
     this.name = args.name ?? freeNetworkName('attention_unet2d');
     this.inChannels = args.inChannels;
     this.classes = args.classes;
-    this.featureChannels = features;
+    this.features = features;
     this.dropoutRates = rates;
-    this.upMode = args.upMode ?? 'bilinear';
+    this.upMode = args.upMode;
     this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
     const p = this.parameters;
     try {
@@ -117,3 +125,11 @@ function applyAttentionGate(gate: AttentionGate, low: tf.Tensor4D, high: tf.Tens
   const attention = tf.sigmoid(conv(features, gate.attention)) as tf.Tensor4D;
   return tf.mul(resizeLinear(attention, [low.shape[1], low.shape[2]]), low) as tf.Tensor4D;
 }
+
+export const attentionUNet2DUnit: NetworkUnit<AttentionUNet2DParams, AttentionUNet2D> = {
+  className: AttentionUNet2D.className,
+  description: "PyMIC's 2D attention U-Net: skip features scaled by additive attention gates driven by the coarser decoder level",
+  reference: 'Oktay, Schlemper et al. Attention U-Net: Learning Where to Look for the Pancreas. MIDL 2018',
+  paramsSchema: attentionUNet2DParams,
+  create: (name, params, random) => new AttentionUNet2D({ ...params, name, random }),
+};

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
-import { MicflowError } from '../errors/micflow-error.js';
 import { dropoutMask } from '../runtime/ops/dropout.js';
 import { maxPool2x2 } from '../runtime/ops/max-pool-2x2.js';
 import { resizeLinear } from '../runtime/ops/resize-linear.js';
@@ -10,25 +10,42 @@ import { applyBiasFreeConvolution, applyConvolution } from './blocks/convolution
 import { createEncoder } from './blocks/encoder.js';
 import { applyUpSampling, createUpSampling } from './blocks/up-sampling.js';
 import { applyBatchNorm, freeNetworkName, NetworkParameters, type BatchNormParameters, type ConvParameters } from './network-parameters.js';
-import { checkFiveLevels, checkPositiveIntegers } from './network-arguments.js';
+import { classesParam, inChannelsParam } from './network-params.js';
+import type { NetworkInstanceArgs, NetworkUnit } from './network-unit.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
-export interface CANetArgs {
-  /** Prefix of every variable name; must be unique among live networks. Default 'canet', 'canet_1', ... */
-  name?: string;
-  inChannels: number;
-  classes: number;
-  /**
-   * Five channel counts doubling at every level from at least 2 (each transposed-conv up block concatenates two
-   * f[l] features into the f[l + 1] channels its SE block reads). Default [8, 16, 32, 64, 128]: PyMIC's default
-   * feature_chns [32, 64, 128, 256, 512] divided by its feature_scale 4, the only setting PyMIC's CANet runs with.
-   */
-  featureChannels?: readonly number[];
-  /** Channel dropout (Dropout2d) after the two deepest encoder blocks and the deepest decoder block. Default 0.5. */
-  channelDropout?: number;
-  random?: SeededRandom;
-}
+/** f, 2f, 4f, 8f, 16f: each transposed-conv up block concatenates two f[l] features into the f[l + 1] channels its SE block reads. */
+const isDoubling = (f: readonly number[]) => f.every((c, l) => l === 0 || c === 2 * f[l - 1]);
+
+export const canetParams = z
+  .object({
+    inChannels: inChannelsParam,
+    classes: classesParam,
+    features: z
+      .array(z.number().int().min(2))
+      .length(5)
+      .refine(isDoubling, {
+        message:
+          'CANet features must double at every level from at least 2, e.g. [8, 16, 32, 64, 128] (each up block concatenates the skip ' +
+          'and the up-sampled feature, 2 x features[l], into the block that reads features[l + 1])',
+      })
+      .default([8, 16, 32, 64, 128])
+      .describe(
+        "Feature channels of the five levels from the finest, doubling at every level from at least 2; the default is PyMIC's feature_chns " +
+          '[32, 64, 128, 256, 512] divided by its feature_scale 4, the only setting PyMIC runs CANet with',
+      ),
+    channelDropout: z
+      .number()
+      .min(0)
+      .lt(1)
+      .default(0.5)
+      .describe("Channel dropout (Dropout2d) probability in [0, 1) after the two deepest encoder blocks and the deepest decoder block (PyMIC's fixed Dropout2d(0.5))"),
+  })
+  .strict();
+export type CANetParams = z.output<typeof canetParams>;
+/** The schema's output and the instance's name and randomness. */
+export type CANetArgs = CANetParams & NetworkInstanceArgs;
 
 /** A 1x1 convolution without bias plus batch norm (PyMIC's SE_Conv_Block `downchannel`). */
 interface BiasFreeConvBatchNorm {
@@ -119,7 +136,7 @@ export class CANet extends ParameterisedNetwork implements SegmentationNetwork {
   readonly name: string;
   readonly inChannels: number;
   readonly classes: number;
-  readonly featureChannels: readonly number[];
+  readonly features: readonly number[];
   /** The channel dropout per encoder level: 0, 0, 0, p, p (the deepest decoder block uses p as well). */
   readonly dropoutRates: readonly number[];
   readonly channelDropout: number;
@@ -136,22 +153,11 @@ export class CANet extends ParameterisedNetwork implements SegmentationNetwork {
 
   constructor(args: CANetArgs) {
     super();
-    const f = [...(args.featureChannels ?? [8, 16, 32, 64, 128])];
-    const p = args.channelDropout ?? 0.5;
-    checkFiveLevels('CANet', f, [0, 0, 0, p, p]);
-    checkPositiveIntegers('CANet', [['inChannels', args.inChannels], ['classes', args.classes]]);
-    if (!f.every((c, l) => Number.isInteger(c) && (l === 0 ? c >= 2 : c === 2 * f[l - 1]))) {
-      throw new MicflowError(
-        'invalid-argument',
-        `CANet featureChannels must double at every level from at least 2, e.g. [8, 16, 32, 64, 128] (each up block concatenates ` +
-          `the skip and the up-sampled feature, 2 x featureChannels[l], into the block that reads featureChannels[l + 1]), got [${f}]`,
-      );
-    }
-    if (!(p >= 0 && p < 1)) throw new MicflowError('invalid-argument', `CANet channelDropout must be in [0, 1), got ${p}`);
+    const { features: f, channelDropout: p } = args;
     this.name = args.name ?? freeNetworkName('canet');
     this.inChannels = args.inChannels;
     this.classes = args.classes;
-    this.featureChannels = f;
+    this.features = f;
     this.channelDropout = p;
     this.dropoutRates = [0, 0, 0, p, p];
     this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
@@ -339,3 +345,12 @@ function applyScaleAttention(block: ScaleAttentionBlock, x: tf.Tensor4D, trainin
   const summed = tf.relu(tf.add(attended, x)) as tf.Tensor4D;
   return tf.relu(applyBatchNorm(block.bn3, applyBiasFreeConvolution(block.conv3, summed), training));
 }
+
+export const canetUnit: NetworkUnit<CANetParams, CANet> = {
+  className: CANet.className,
+  description:
+    "PyMIC's CA-Net: U-Net with a non-local block, attention-gated skips (spatial), SE channel attention in the decoder and scale attention over the decoder's multi-scale outputs",
+  reference: 'Gu, Wang, Song et al. CA-Net: Comprehensive Attention Convolutional Neural Networks for Explainable Medical Image Segmentation. IEEE TMI 40(2), 2021',
+  paramsSchema: canetParams,
+  create: (name, params, random) => new CANet({ ...params, name, random }),
+};

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
 import { dropoutMask } from '../runtime/ops/dropout.js';
@@ -8,31 +9,59 @@ import type { ConvBlock } from './blocks/conv-block.js';
 import { applyConvolution } from './blocks/convolution.js';
 import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
-import { checkVirtualAdversarialSpec, PYMIC_VAT_DEFAULTS, virtualAdversarialPerturbation, type VirtualAdversarialSpec } from './blocks/virtual-adversarial-perturbation.js';
+import { PYMIC_VAT_DEFAULTS, virtualAdversarialPerturbation, type VirtualAdversarialSpec } from './blocks/virtual-adversarial-perturbation.js';
+import { classesParam, inChannelsParam } from './network-params.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
-import { checkChannelCounts, checkDropoutRates, checkFiveLevels } from './network-arguments.js';
+import type { NetworkInstanceArgs, NetworkUnit } from './network-unit.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
 import type { MultiHeadSegmentationNetwork, NetworkApplyOptions } from './segmentation-network.js';
 
+export const cctUNet2DParams = z
+  .object({
+    inChannels: inChannelsParam,
+    classes: classesParam,
+    features: z
+      .array(z.number().int().positive())
+      .length(5)
+      .default([16, 32, 64, 128, 256])
+      .describe('Feature channels of the five levels from the finest (PyMIC feature_chns)'),
+    dropout: z
+      .array(z.number().min(0).lt(1))
+      .length(5)
+      .default([0.05, 0.1, 0.2, 0.3, 0.5])
+      .describe("Dropout probability in [0, 1) of each level's encoder block; decoder blocks use none (PyMIC dropout)"),
+    auxiliary: z
+      .array(z.enum(['dropout', 'featureDrop', 'featureNoise', 'vat']))
+      .default(['dropout', 'featureDrop', 'featureNoise'])
+      .describe("One auxiliary decoder per entry, each seeing the deepest encoder feature perturbed this way (PyMIC CCT_aux_decoders, whose default adds 'vat')"),
+    noiseRange: z
+      .number()
+      .nonnegative()
+      .default(0.3)
+      .describe("The 'featureNoise' decoder's noise range r: x + x U(-r, r) (PyMIC Uniform_range)"),
+    vatXi: z
+      .number()
+      .positive()
+      .default(PYMIC_VAT_DEFAULTS.xi)
+      .describe("The 'vat' decoder's finite-difference step xi of the power iteration (PyMIC VAT_xi)"),
+    vatEps: z
+      .number()
+      .nonnegative()
+      .default(PYMIC_VAT_DEFAULTS.eps)
+      .describe("The L2 norm per image of the 'vat' decoder's perturbation (PyMIC VAT_eps)"),
+    vatIterations: z
+      .number()
+      .int()
+      .positive()
+      .default(PYMIC_VAT_DEFAULTS.iterations)
+      .describe("The 'vat' decoder's power iterations (PyMIC VAT_it)"),
+  })
+  .strict();
+export type CctUNet2DParams = z.output<typeof cctUNet2DParams>;
 /** The perturbation an auxiliary decoder sees on the deepest encoder feature. */
-export type CctPerturbation = 'dropout' | 'featureDrop' | 'featureNoise' | 'vat';
-
-export interface CctUNet2DArgs {
-  name?: string;
-  inChannels: number;
-  classes: number;
-  /** Five channel counts. Default [16, 32, 64, 128, 256]. */
-  featureChannels?: readonly number[];
-  /** Dropout per encoder level. Default [0.05, 0.1, 0.2, 0.3, 0.5]. */
-  dropout?: readonly number[];
-  /** One auxiliary decoder per entry. Default ['dropout', 'featureDrop', 'featureNoise'] (PyMIC's default adds 'vat'). */
-  auxiliary?: readonly CctPerturbation[];
-  /** Feature noise range r: x + x U(-r, r). Default 0.3. */
-  noiseRange?: number;
-  /** The 'vat' decoder's power iteration: default PyMIC's xi 1e-6, eps 2.0, 2 iterations (see virtualAdversarialPerturbation). */
-  vat?: Partial<VirtualAdversarialSpec>;
-  random?: SeededRandom;
-}
+export type CctPerturbation = CctUNet2DParams['auxiliary'][number];
+/** The schema's output and the instance's name and randomness. */
+export type CctUNet2DArgs = CctUNet2DParams & NetworkInstanceArgs;
 
 interface Decoder {
   ups: UpBlock[];
@@ -66,7 +95,7 @@ export class CctUNet2D extends ParameterisedNetwork implements MultiHeadSegmenta
   readonly name: string;
   readonly inChannels: number;
   readonly classes: number;
-  readonly featureChannels: readonly number[];
+  readonly features: readonly number[];
   readonly dropoutRates: readonly number[];
   readonly auxiliary: readonly CctPerturbation[];
   private readonly noiseRange: number;
@@ -78,23 +107,14 @@ export class CctUNet2D extends ParameterisedNetwork implements MultiHeadSegmenta
 
   constructor(args: CctUNet2DArgs) {
     super();
-    const f = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
-    const rates = [...(args.dropout ?? [0.05, 0.1, 0.2, 0.3, 0.5])];
-    checkFiveLevels('CctUNet2D', f, rates);
-    checkChannelCounts('CctUNet2D', args, f);
-    checkDropoutRates('CctUNet2D', rates);
-    this.auxiliary = [...(args.auxiliary ?? ['dropout', 'featureDrop', 'featureNoise'])];
-    const known: readonly string[] = ['dropout', 'featureDrop', 'featureNoise', 'vat'];
-    const unknown = this.auxiliary.find((a) => !known.includes(a));
-    if (unknown !== undefined) throw new MicflowError('invalid-argument', `CctUNet2D: unknown auxiliary decoder '${unknown}'; use ${known.join(', ')}`);
-    this.noiseRange = args.noiseRange ?? 0.3;
-    if (!(this.noiseRange >= 0)) throw new MicflowError('invalid-argument', `CctUNet2D: noiseRange must be >= 0, got ${this.noiseRange}`);
-    this.vat = { ...PYMIC_VAT_DEFAULTS, ...args.vat };
-    checkVirtualAdversarialSpec('CctUNet2D', this.vat);
+    const { features: f, dropout: rates } = args;
+    this.auxiliary = args.auxiliary;
+    this.noiseRange = args.noiseRange;
+    this.vat = { xi: args.vatXi, eps: args.vatEps, iterations: args.vatIterations };
     this.name = args.name ?? freeNetworkName('cct_unet2d');
     this.inChannels = args.inChannels;
     this.classes = args.classes;
-    this.featureChannels = f;
+    this.features = f;
     this.dropoutRates = rates;
     this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
     try {
@@ -182,8 +202,16 @@ export class CctUNet2D extends ParameterisedNetwork implements MultiHeadSegmenta
 
   /** A main or auxiliary decoder (bilinear up blocks, as PyMIC's) with its own 1x1 output conv, at `path`. */
   private decoder(path: string): Decoder {
-    const f = this.featureChannels;
+    const f = this.features;
     const ups = createDecoder(this.parameters, { prefix: path, featureChannels: f, upMode: 'bilinear', spatialDims: 2 });
     return { ups, out: this.parameters.conv(`${path}/out`, [1, 1, f[0], this.classes], f[0]) };
   }
 }
+
+export const cctUNet2DUnit: NetworkUnit<CctUNet2DParams, CctUNet2D> = {
+  className: CctUNet2D.className,
+  description: 'U-Net with auxiliary decoders on perturbed encoder features (channel dropout, feature drop, feature noise, virtual adversarial perturbation)',
+  reference: 'Ouali, Hudelot, Tami. Semi-Supervised Semantic Segmentation With Cross-Consistency Training. CVPR 2020',
+  paramsSchema: cctUNet2DParams,
+  create: (name, params, random) => new CctUNet2D({ ...params, name, random }),
+};

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
-import { MicflowError } from '../errors/micflow-error.js';
 import { averagePoolBlocks } from '../runtime/ops/average-pool-blocks.js';
 import { maxPool2x2 } from '../runtime/ops/max-pool-2x2.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
@@ -8,29 +8,44 @@ import { applyAspp, createAspp, type Aspp } from './blocks/aspp.js';
 import { applyConvBlock, createConvBlock, LEAKY_RELU_SLOPE, type ConvBlock, type ConvBlockSpec } from './blocks/conv-block.js';
 import { applyConvolution } from './blocks/convolution.js';
 import { applyUpSampling, createUpSampling } from './blocks/up-sampling.js';
+import { classesParam, inChannelsParam } from './network-params.js';
 import { applyBatchNorm, freeNetworkName, NetworkParameters, type BatchNormParameters, type ConvParameters } from './network-parameters.js';
-import { checkDropoutRates, checkFiveLevels, checkPositiveIntegers } from './network-arguments.js';
+import type { NetworkInstanceArgs, NetworkUnit } from './network-unit.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
-export type COPLENetUpMode = 'bilinear' | 'nearest' | 'transposed';
+/** Channel counts f, 2f, 4f, 8f, 16f with f even: the down blocks' residuals and the halved bridges need them. */
+const isEvenDoubling = (f: readonly number[]) => f.every((c, l) => (l === 0 ? c % 2 === 0 : c === 2 * f[l - 1]));
 
-export interface COPLENetArgs {
-  /** Prefix of every variable name; must be unique among live networks. Default 'coplenet', 'coplenet_1', ... */
-  name?: string;
-  inChannels: number;
-  classes: number;
-  /**
-   * Five channel counts, an even first one doubling at every level (each down block adds its input, the concatenated
-   * max- and average-pooled previous level, to its output). Default [16, 32, 64, 128, 256].
-   */
-  featureChannels?: readonly number[];
-  /** Dropout per level, used by that level's encoder block and by the decoder block at its resolution. Default [0.05, 0.1, 0.2, 0.3, 0.5]. */
-  dropout?: readonly number[];
-  /** Decoder upsampling: 1x1 conv then bilinear (align_corners=True) / nearest x2, or a 2x2 stride-2 transposed conv. Default 'bilinear'. */
-  upMode?: COPLENetUpMode;
-  random?: SeededRandom;
-}
+export const coplenetParams = z
+  .object({
+    inChannels: inChannelsParam,
+    classes: classesParam,
+    features: z
+      .array(z.number().int().min(2))
+      .length(5)
+      .refine(isEvenDoubling, {
+        message:
+          'COPLENet features must be an even count doubling at every level, e.g. [16, 32, 64, 128, 256] (each down block adds its input, ' +
+          'the concatenated max- and average-pooled previous level, to its output; the bridges halve the channels)',
+      })
+      .default([16, 32, 64, 128, 256])
+      .describe('Feature channels of the five levels from the finest: an even count doubling at every level (PyMIC feature_chns)'),
+    dropout: z
+      .array(z.number().min(0).lt(1))
+      .length(5)
+      .default([0.05, 0.1, 0.2, 0.3, 0.5])
+      .describe("Dropout probability in [0, 1) per level, used by that level's encoder block and by the decoder block at its resolution (PyMIC dropout)"),
+    upMode: z
+      .enum(['bilinear', 'nearest', 'transposed'])
+      .default('bilinear')
+      .describe('Decoder up-sampling: a 1x1 conv then bilinear (align_corners=True) or nearest x2, or a 2x2 stride-2 transposed conv (PyMIC up_mode / bilinear)'),
+  })
+  .strict();
+export type COPLENetParams = z.output<typeof coplenetParams>;
+export type COPLENetUpMode = COPLENetParams['upMode'];
+/** The schema's output and the instance's name and randomness. */
+export type COPLENetArgs = COPLENetParams & NetworkInstanceArgs;
 
 /** COPLENet's squeeze-and-excitation: 1x1 convs (dense layers on the pooled feature) C -> C/2 -> C. */
 interface SqueezeExcitation {
@@ -80,7 +95,7 @@ export class COPLENet extends ParameterisedNetwork implements SegmentationNetwor
   readonly name: string;
   readonly inChannels: number;
   readonly classes: number;
-  readonly featureChannels: readonly number[];
+  readonly features: readonly number[];
   readonly dropoutRates: readonly number[];
   readonly upMode: COPLENetUpMode;
   private readonly encoder: SEConvBlock[] = [];
@@ -91,21 +106,13 @@ export class COPLENet extends ParameterisedNetwork implements SegmentationNetwor
 
   constructor(args: COPLENetArgs) {
     super();
-    const f = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
-    const rates = [...(args.dropout ?? [0.05, 0.1, 0.2, 0.3, 0.5])];
-    checkFiveLevels('COPLENet', f, rates);
-    checkPositiveIntegers('COPLENet', [['inChannels', args.inChannels], ['classes', args.classes]]);
-    checkDropoutRates('COPLENet', rates);
-    checkDoublingFeatures(f);
+    const { features: f, dropout: rates } = args;
     this.name = args.name ?? freeNetworkName('coplenet');
     this.inChannels = args.inChannels;
     this.classes = args.classes;
-    this.featureChannels = f;
+    this.features = f;
     this.dropoutRates = rates;
-    this.upMode = args.upMode ?? 'bilinear';
-    if (!['bilinear', 'nearest', 'transposed'].includes(this.upMode)) {
-      throw new MicflowError('invalid-argument', `COPLENet upMode must be 'bilinear', 'nearest' or 'transposed', got '${this.upMode}'`);
-    }
+    this.upMode = args.upMode;
     this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
     const p = this.parameters;
     const half = f.map((c) => c / 2);
@@ -174,18 +181,6 @@ export class COPLENet extends ParameterisedNetwork implements SegmentationNetwor
   }
 }
 
-/** Channel counts f, 2f, 4f, 8f, 16f with f even: the down blocks' residuals and the halved bridges need them. */
-function checkDoublingFeatures(f: readonly number[]): void {
-  const doubling = f.every((c, l) => Number.isInteger(c) && (l === 0 ? c >= 2 && c % 2 === 0 : c === 2 * f[l - 1]));
-  if (!doubling) {
-    throw new MicflowError(
-      'invalid-argument',
-      `COPLENet featureChannels must be an even count doubling at every level, e.g. [16, 32, 64, 128, 256] (each down block adds its ` +
-        `input, the concatenated max- and average-pooled previous level, to its output; the bridges halve the channels), got [${f}]`,
-    );
-  }
-}
-
 /** x f + x with f = ReLU(W2 LeakyReLU(W1 mean_HW(x))) per image and channel (PyMIC's SEBlock). */
 function applySqueezeExcitation(se: SqueezeExcitation, x: tf.Tensor4D): tf.Tensor4D {
   const [n, , , c] = x.shape;
@@ -199,3 +194,12 @@ function applySqueezeExcitation(se: SqueezeExcitation, x: tf.Tensor4D): tf.Tenso
 function applyBridge(bridge: Bridge, x: tf.Tensor4D, training: boolean): tf.Tensor4D {
   return tf.leakyRelu(applyBatchNorm(bridge.bn, applyConvolution(bridge.conv, x), training), LEAKY_RELU_SLOPE);
 }
+
+export const coplenetUnit: NetworkUnit<COPLENetParams, COPLENet> = {
+  className: COPLENet.className,
+  description:
+    "PyMIC's COPLENet: U-Net with squeeze-and-excitation conv blocks, residual max+average-pooling down blocks, 1x1 bridges on the skips and an ASPP bottleneck",
+  reference: 'Wang, Liu, Li et al. A Noise-Robust Framework for Automatic Segmentation of COVID-19 Pneumonia Lesions From CT Images. IEEE TMI 39(8), 2020',
+  paramsSchema: coplenetParams,
+  create: (name, params, random) => new COPLENet({ ...params, name, random }),
+};

@@ -1,31 +1,48 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
 import type { ConvBlock } from './blocks/conv-block.js';
 import { applyConvolution } from './blocks/convolution.js';
 import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
+import { classesParam, inChannelsParam } from './network-params.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
-import { checkChannelCounts, checkDropoutRates, checkFiveLevels } from './network-arguments.js';
+import type { NetworkInstanceArgs, NetworkUnit } from './network-unit.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
 import type { MultiHeadSegmentationNetwork, NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
 /** What `apply` returns: the mean of the two branches' logits, or one branch. */
-export type DualBranchOutputMode = 'average' | 'first' | 'second';
+export const dualBranchOutputModeParam = z
+  .enum(['average', 'first', 'second'])
+  .default('average')
+  .describe("What the network outputs at inference and in the Forward stage: the mean of the two branches' logits, or one branch (PyMIC output_mode)");
+export type DualBranchOutputMode = z.output<typeof dualBranchOutputModeParam>;
 
-export interface DualBranchUNet2DArgs {
-  name?: string;
-  inChannels: number;
-  classes: number;
-  /** Five channel counts. Default [16, 32, 64, 128, 256]. */
-  featureChannels?: readonly number[];
-  /** Dropout per encoder level. Default [0.05, 0.1, 0.2, 0.3, 0.5]. */
-  dropout?: readonly number[];
-  upMode?: 'bilinear' | 'nearest' | 'transposed';
-  /** PyMIC's `output_mode`. Default 'average'. */
-  outputMode?: DualBranchOutputMode;
-  random?: SeededRandom;
-}
+export const dualBranchUNet2DParams = z
+  .object({
+    inChannels: inChannelsParam,
+    classes: classesParam,
+    features: z
+      .array(z.number().int().positive())
+      .length(5)
+      .default([16, 32, 64, 128, 256])
+      .describe('Feature channels of the five levels from the finest (PyMIC feature_chns)'),
+    dropout: z
+      .array(z.number().min(0).lt(1))
+      .length(5)
+      .default([0.05, 0.1, 0.2, 0.3, 0.5])
+      .describe("Dropout probability in [0, 1) of each level's encoder block; decoder blocks use none (PyMIC dropout)"),
+    upMode: z
+      .enum(['bilinear', 'nearest', 'transposed'])
+      .default('bilinear')
+      .describe("Both decoders' up-sampling: a 1x1 conv then bilinear or nearest x2, or a 2x2 stride-2 transposed conv (PyMIC up_mode 2, 1, 0)"),
+    outputMode: dualBranchOutputModeParam,
+  })
+  .strict();
+export type DualBranchUNet2DParams = z.output<typeof dualBranchUNet2DParams>;
+/** The schema's output and the instance's name and randomness. */
+export type DualBranchUNet2DArgs = DualBranchUNet2DParams & NetworkInstanceArgs;
 
 interface Decoder {
   ups: UpBlock[];
@@ -46,7 +63,7 @@ export class DualBranchUNet2D extends ParameterisedNetwork implements MultiHeadS
   readonly name: string;
   readonly inChannels: number;
   readonly classes: number;
-  readonly featureChannels: readonly number[];
+  readonly features: readonly number[];
   readonly dropoutRates: readonly number[];
   readonly upMode: 'bilinear' | 'nearest' | 'transposed';
   readonly outputMode: DualBranchOutputMode;
@@ -55,18 +72,14 @@ export class DualBranchUNet2D extends ParameterisedNetwork implements MultiHeadS
 
   constructor(args: DualBranchUNet2DArgs) {
     super();
-    const f = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
-    const rates = [...(args.dropout ?? [0.05, 0.1, 0.2, 0.3, 0.5])];
-    checkFiveLevels('DualBranchUNet2D', f, rates);
-    checkChannelCounts('DualBranchUNet2D', args, f);
-    checkDropoutRates('DualBranchUNet2D', rates);
+    const { features: f, dropout: rates } = args;
     this.name = args.name ?? freeNetworkName('dual_branch_unet2d');
     this.inChannels = args.inChannels;
     this.classes = args.classes;
-    this.featureChannels = f;
+    this.features = f;
     this.dropoutRates = rates;
-    this.upMode = args.upMode ?? 'bilinear';
-    this.outputMode = args.outputMode ?? 'average';
+    this.upMode = args.upMode;
+    this.outputMode = args.outputMode;
     this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
     const p = this.parameters;
     try {
@@ -116,3 +129,11 @@ export class DualBranchUNet2D extends ParameterisedNetwork implements MultiHeadS
     return [decode(this.decoders[0]), decode(this.decoders[1])];
   }
 }
+
+export const dualBranchUNet2DUnit: NetworkUnit<DualBranchUNet2DParams, DualBranchUNet2D> = {
+  className: DualBranchUNet2D.className,
+  description: "PyMIC's dual-branch U-Net: a shared encoder and two decoders, output averaged or one branch",
+  reference: 'Luo et al. Scribble-Supervised Medical Image Segmentation via Dual-Branch Network and Dynamically Mixed Pseudo Labels Supervision. MICCAI 2022',
+  paramsSchema: dualBranchUNet2DParams,
+  create: (name, params, random) => new DualBranchUNet2D({ ...params, name, random }),
+};

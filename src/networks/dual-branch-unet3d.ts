@@ -1,32 +1,46 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
 import type { ConvBlock } from './blocks/conv-block.js';
 import { applyConvolution } from './blocks/convolution.js';
 import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
-import type { DualBranchOutputMode } from './dual-branch-unet2d.js';
+import { dualBranchOutputModeParam, type DualBranchOutputMode } from './dual-branch-unet2d.js';
+import { classesParam, inChannelsParam, ONE_DROPOUT_PER_LEVEL } from './network-params.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
-import { checkFourOrFiveLevelArguments } from './network-arguments.js';
+import type { NetworkInstanceArgs, NetworkUnit } from './network-unit.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
 import type { MultiHeadSegmentationNetwork, NetworkApplyOptions } from './segmentation-network.js';
-import { UNET3D_DEFAULT_DROPOUT, UNET3D_DEFAULT_FEATURES, type UNet3DUpMode } from './unet3d.js';
+import type { UNet3DUpMode } from './unet3d.js';
 
-export interface DualBranchUNet3DArgs {
-  /** Prefix of every variable name; must be unique among live networks. Default 'dual_branch_unet3d', ... */
-  name?: string;
-  inChannels: number;
-  classes: number;
-  /** Channels per level, 4 or 5 levels as UNet3D. Default [16, 32, 64, 128, 256]. */
-  featureChannels?: readonly number[];
-  /** Dropout per encoder level (decoder blocks use none, as UNet3D). Default [0, 0, 0.3, 0.4, 0.5] (first 4 for 4 levels). */
-  dropout?: readonly number[];
-  /** Default 'trilinear'. */
-  upMode?: UNet3DUpMode;
-  /** PyMIC's `output_mode`. Default 'average'. */
-  outputMode?: DualBranchOutputMode;
-  random?: SeededRandom;
-}
+export const dualBranchUNet3DParams = z
+  .object({
+    inChannels: inChannelsParam,
+    classes: classesParam,
+    features: z
+      .array(z.number().int().positive())
+      .min(4)
+      .max(5)
+      .default([16, 32, 64, 128, 256])
+      .describe('Feature channels per level, 4 or 5 levels from the finest, as UNet3D (PyMIC feature_chns)'),
+    dropout: z
+      .array(z.number().min(0).lt(1))
+      .min(4)
+      .max(5)
+      .default([0, 0, 0.3, 0.4, 0.5])
+      .describe("Dropout probability in [0, 1) of each level's encoder block, one per level of features; decoder blocks use none (PyMIC dropout)"),
+    upMode: z
+      .enum(['trilinear', 'nearest', 'transposed'])
+      .default('trilinear')
+      .describe("Both decoders' up-sampling: a 1x1x1 conv then trilinear or nearest x2, or a 2x2x2 stride-2 transposed conv (PyMIC up_mode / trilinear)"),
+    outputMode: dualBranchOutputModeParam,
+  })
+  .strict()
+  .refine((p) => p.dropout.length === p.features.length, ONE_DROPOUT_PER_LEVEL);
+export type DualBranchUNet3DParams = z.output<typeof dualBranchUNet3DParams>;
+/** The schema's output and the instance's name and randomness. */
+export type DualBranchUNet3DArgs = DualBranchUNet3DParams & NetworkInstanceArgs;
 
 interface Decoder {
   ups: UpBlock[];
@@ -50,7 +64,7 @@ export class DualBranchUNet3D extends ParameterisedNetwork implements MultiHeadS
   readonly name: string;
   readonly inChannels: number;
   readonly classes: number;
-  readonly featureChannels: readonly number[];
+  readonly features: readonly number[];
   readonly dropoutRates: readonly number[];
   readonly upMode: UNet3DUpMode;
   readonly outputMode: DualBranchOutputMode;
@@ -60,16 +74,14 @@ export class DualBranchUNet3D extends ParameterisedNetwork implements MultiHeadS
 
   constructor(args: DualBranchUNet3DArgs) {
     super();
-    const f = [...(args.featureChannels ?? UNET3D_DEFAULT_FEATURES)];
-    const rates = [...(args.dropout ?? UNET3D_DEFAULT_DROPOUT.slice(0, f.length))];
-    checkFourOrFiveLevelArguments('DualBranchUNet3D', args, f, rates);
+    const { features: f, dropout: rates } = args;
     this.name = args.name ?? freeNetworkName('dual_branch_unet3d');
     this.inChannels = args.inChannels;
     this.classes = args.classes;
-    this.featureChannels = f;
+    this.features = f;
     this.dropoutRates = rates;
-    this.upMode = args.upMode ?? 'trilinear';
-    this.outputMode = args.outputMode ?? 'average';
+    this.upMode = args.upMode;
+    this.outputMode = args.outputMode;
     this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
     const p = this.parameters;
     try {
@@ -86,7 +98,7 @@ export class DualBranchUNet3D extends ParameterisedNetwork implements MultiHeadS
 
   /** Depth, height and width must be multiples of this. */
   get sizeDivisor(): number {
-    return 2 ** (this.featureChannels.length - 1);
+    return 2 ** (this.features.length - 1);
   }
 
   /** SegmentationNetwork's entry point; takes NDHWC volumes (typed Tensor4D by the interface), returns NDHWC logits. */
@@ -127,3 +139,11 @@ export class DualBranchUNet3D extends ParameterisedNetwork implements MultiHeadS
     return [decode(this.decoders[0]), decode(this.decoders[1])];
   }
 }
+
+export const dualBranchUNet3DUnit: NetworkUnit<DualBranchUNet3DParams, DualBranchUNet3D> = {
+  className: DualBranchUNet3D.className,
+  description: "PyMIC's 3D dual-branch U-Net: a shared encoder and two decoders on NDHWC volumes, output averaged or one branch",
+  reference: 'Luo et al. Scribble-Supervised Medical Image Segmentation via Dual-Branch Network and Dynamically Mixed Pseudo Labels Supervision. MICCAI 2022',
+  paramsSchema: dualBranchUNet3DParams,
+  create: (name, params, random) => new DualBranchUNet3D({ ...params, name, random }),
+};

@@ -1,38 +1,50 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
-import { MicflowError } from '../errors/micflow-error.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
 import type { ConvBlock } from './blocks/conv-block.js';
 import { applyConvolution } from './blocks/convolution.js';
 import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
+import { classesParam, inChannelsParam } from './network-params.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
-import { checkChannelCounts, checkDropoutRates, checkFiveLevels } from './network-arguments.js';
+import type { NetworkInstanceArgs, NetworkUnit } from './network-unit.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
 import type { MultiHeadSegmentationNetwork, NetworkApplyOptions } from './segmentation-network.js';
 
+export const multiDecoderUNet2DParams = z
+  .object({
+    inChannels: inChannelsParam,
+    classes: classesParam,
+    features: z
+      .array(z.number().int().positive())
+      .length(5)
+      .default([16, 32, 64, 128, 256])
+      .describe('Feature channels of the five levels from the finest (PyMIC feature_chns)'),
+    dropout: z
+      .array(z.number().min(0).lt(1))
+      .length(5)
+      .default([0.05, 0.1, 0.2, 0.3, 0.5])
+      .describe("Dropout probability in [0, 1) of each level's encoder block; decoder blocks use none (PyMIC dropout)"),
+    upModes: z
+      .array(z.enum(['transposed', 'nearest', 'bilinear']))
+      .min(2)
+      .max(4)
+      .default(['transposed', 'nearest', 'bilinear'])
+      .describe("One decoder per entry (2 to 4), in head order, by its up-sampling (PyMIC's MCNet2D up_mode 0, 1, 2: transposed, nearest, bilinear; MC-Net: 2 decoders)"),
+    outputMode: z
+      .enum(['first', 'average'])
+      .default('first')
+      .describe("What the network outputs at inference and in the Forward stage: the first decoder's logits (PyMIC's MCNet2D) or the mean of all"),
+  })
+  .strict();
+export type MultiDecoderUNet2DParams = z.output<typeof multiDecoderUNet2DParams>;
 /** A decoder's upsampling: PyMIC's up_mode 0 ('transposed'), 1 ('nearest') and 2 ('bilinear'). */
-export type MultiDecoderUpMode = 'transposed' | 'nearest' | 'bilinear';
-
-export const MULTI_DECODER_UP_MODES: readonly MultiDecoderUpMode[] = ['transposed', 'nearest', 'bilinear'];
-
+export type MultiDecoderUpMode = MultiDecoderUNet2DParams['upModes'][number];
 /** What `apply` (inference, validation) returns: the first decoder's logits (PyMIC's MCNet2D) or the mean of all. */
-export type MultiDecoderOutputMode = 'first' | 'average';
-
-export interface MultiDecoderUNet2DArgs {
-  name?: string;
-  inChannels: number;
-  classes: number;
-  /** Five channel counts. Default [16, 32, 64, 128, 256]. */
-  featureChannels?: readonly number[];
-  /** Dropout per encoder level. Default [0.05, 0.1, 0.2, 0.3, 0.5]. */
-  dropout?: readonly number[];
-  /** One decoder per entry (2 to 4), in head order. Default PyMIC's MCNet2D: ['transposed', 'nearest', 'bilinear']. */
-  upModes?: readonly MultiDecoderUpMode[];
-  /** Default 'first'. */
-  outputMode?: MultiDecoderOutputMode;
-  random?: SeededRandom;
-}
+export type MultiDecoderOutputMode = MultiDecoderUNet2DParams['outputMode'];
+/** The schema's output and the instance's name and randomness. */
+export type MultiDecoderUNet2DArgs = MultiDecoderUNet2DParams & NetworkInstanceArgs;
 
 interface Decoder {
   upMode: MultiDecoderUpMode;
@@ -62,7 +74,7 @@ export class MultiDecoderUNet2D extends ParameterisedNetwork implements MultiHea
   readonly name: string;
   readonly inChannels: number;
   readonly classes: number;
-  readonly featureChannels: readonly number[];
+  readonly features: readonly number[];
   readonly dropoutRates: readonly number[];
   readonly upModes: readonly MultiDecoderUpMode[];
   readonly outputMode: MultiDecoderOutputMode;
@@ -72,30 +84,14 @@ export class MultiDecoderUNet2D extends ParameterisedNetwork implements MultiHea
 
   constructor(args: MultiDecoderUNet2DArgs) {
     super();
-    const f = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
-    const rates = [...(args.dropout ?? [0.05, 0.1, 0.2, 0.3, 0.5])];
-    checkFiveLevels('MultiDecoderUNet2D', f, rates);
-    checkChannelCounts('MultiDecoderUNet2D', args, f);
-    checkDropoutRates('MultiDecoderUNet2D', rates);
-    const upModes = [...(args.upModes ?? MULTI_DECODER_UP_MODES)];
-    if (upModes.length < 2 || upModes.length > 4) {
-      throw new MicflowError('invalid-argument', `MultiDecoderUNet2D needs 2 to 4 decoders (upModes), got ${upModes.length}`);
-    }
-    const unknown = upModes.find((m) => !MULTI_DECODER_UP_MODES.includes(m));
-    if (unknown !== undefined) {
-      throw new MicflowError('invalid-argument', `MultiDecoderUNet2D: unknown up mode '${unknown}'; use ${MULTI_DECODER_UP_MODES.join(', ')}`);
-    }
-    const outputMode = args.outputMode ?? 'first';
-    if (outputMode !== 'first' && outputMode !== 'average') {
-      throw new MicflowError('invalid-argument', `MultiDecoderUNet2D: unknown output mode '${outputMode as string}'; use first or average`);
-    }
+    const { features: f, dropout: rates, upModes } = args;
     this.name = args.name ?? freeNetworkName('multi_decoder_unet2d');
     this.inChannels = args.inChannels;
     this.classes = args.classes;
-    this.featureChannels = f;
+    this.features = f;
     this.dropoutRates = rates;
     this.upModes = upModes;
-    this.outputMode = outputMode;
+    this.outputMode = args.outputMode;
     this.headNames = upModes.map((mode, k) => `${decoderPrefix(k)}_${mode}`);
     this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
     const p = this.parameters;
@@ -138,3 +134,11 @@ export class MultiDecoderUNet2D extends ParameterisedNetwork implements MultiHea
     });
   }
 }
+
+export const multiDecoderUNet2DUnit: NetworkUnit<MultiDecoderUNet2DParams, MultiDecoderUNet2D> = {
+  className: MultiDecoderUNet2D.className,
+  description: 'U-Net encoder with 2-4 decoders that differ in upsampling (MC-Net); heads for ForwardHeads, first or mean at inference',
+  reference: 'Wu et al. Semi-supervised left atrium segmentation with mutual consistency training. MICCAI 2021; Wu et al. MedIA 2022',
+  paramsSchema: multiDecoderUNet2DParams,
+  create: (name, params, random) => new MultiDecoderUNet2D({ ...params, name, random }),
+};

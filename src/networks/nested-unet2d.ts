@@ -1,25 +1,36 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
 import { maxPool2x2 } from '../runtime/ops/max-pool-2x2.js';
 import { upsample2x } from '../runtime/ops/upsample-2x.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
 import { applyConvBlock, createConvBlock, type ConvBlock } from './blocks/conv-block.js';
 import { applyConvolution } from './blocks/convolution.js';
+import { classesParam, inChannelsParam } from './network-params.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
-import { checkChannelCounts, checkDropoutRates, checkFiveLevels } from './network-arguments.js';
+import type { NetworkInstanceArgs, NetworkUnit } from './network-unit.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
-export interface NestedUNet2DArgs {
-  name?: string;
-  inChannels: number;
-  classes: number;
-  /** Five channel counts. Default [16, 32, 64, 128, 256]. */
-  featureChannels?: readonly number[];
-  /** Dropout of the backbone (column 0) blocks per level; nested blocks use none, as PyMIC. Default [0.05, 0.1, 0.2, 0.3, 0.5]. */
-  dropout?: readonly number[];
-  random?: SeededRandom;
-}
+export const nestedUNet2DParams = z
+  .object({
+    inChannels: inChannelsParam,
+    classes: classesParam,
+    features: z
+      .array(z.number().int().positive())
+      .length(5)
+      .default([16, 32, 64, 128, 256])
+      .describe('Feature channels of the five levels from the finest (PyMIC feature_chns)'),
+    dropout: z
+      .array(z.number().min(0).lt(1))
+      .length(5)
+      .default([0.05, 0.1, 0.2, 0.3, 0.5])
+      .describe('Dropout probability in [0, 1) of the backbone (column 0) block of each level; nested blocks use none, as PyMIC (PyMIC dropout)'),
+  })
+  .strict();
+export type NestedUNet2DParams = z.output<typeof nestedUNet2DParams>;
+/** The schema's output and the instance's name and randomness. */
+export type NestedUNet2DArgs = NestedUNet2DParams & NetworkInstanceArgs;
 
 const LEVELS = 5;
 
@@ -38,7 +49,7 @@ export class NestedUNet2D extends ParameterisedNetwork implements SegmentationNe
   readonly name: string;
   readonly inChannels: number;
   readonly classes: number;
-  readonly featureChannels: readonly number[];
+  readonly features: readonly number[];
   readonly dropoutRates: readonly number[];
   /** blocks[i][j] is node (i, j), for i + j <= 4. */
   private readonly blocks: ConvBlock[][] = [];
@@ -46,15 +57,11 @@ export class NestedUNet2D extends ParameterisedNetwork implements SegmentationNe
 
   constructor(args: NestedUNet2DArgs) {
     super();
-    const f = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
-    const rates = [...(args.dropout ?? [0.05, 0.1, 0.2, 0.3, 0.5])];
-    checkFiveLevels('NestedUNet2D', f, rates);
-    checkChannelCounts('NestedUNet2D', args, f);
-    checkDropoutRates('NestedUNet2D', rates);
+    const { features: f, dropout: rates } = args;
     this.name = args.name ?? freeNetworkName('nested_unet2d');
     this.inChannels = args.inChannels;
     this.classes = args.classes;
-    this.featureChannels = f;
+    this.features = f;
     this.dropoutRates = rates;
     this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
     try {
@@ -93,3 +100,11 @@ export class NestedUNet2D extends ParameterisedNetwork implements SegmentationNe
   }
 
 }
+
+export const nestedUNet2DUnit: NetworkUnit<NestedUNet2DParams, NestedUNet2D> = {
+  className: NestedUNet2D.className,
+  description: "PyMIC's UNet++: nested decoders with dense skip connections between every level",
+  reference: 'Zhou, Rahman Siddiquee, Tajbakhsh, Liang. UNet++: A Nested U-Net Architecture for Medical Image Segmentation. DLMIA 2018',
+  paramsSchema: nestedUNet2DParams,
+  create: (name, params, random) => new NestedUNet2D({ ...params, name, random }),
+};

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
 import type { ConvBlockSpec } from './blocks/conv-block.js';
@@ -6,23 +7,35 @@ import { applyConvolution } from './blocks/convolution.js';
 import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { applyScSEConvBlock, createScSEConvBlock, type ScSEConvBlock } from './blocks/scse.js';
+import { classesParam, inChannelsParam } from './network-params.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
-import { checkDropoutRates, checkFiveLevels, checkHalvableFeatures, checkPositiveIntegers } from './network-arguments.js';
+import type { NetworkInstanceArgs, NetworkUnit } from './network-unit.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
-export interface UNet2DScSEArgs {
-  name?: string;
-  inChannels: number;
-  classes: number;
-  /** Five channel counts, each >= 2 (the channel SE halves them). Default [16, 32, 64, 128, 256]. */
-  featureChannels?: readonly number[];
-  /** Dropout per encoder level. Default [0.05, 0.1, 0.2, 0.3, 0.5]. */
-  dropout?: readonly number[];
-  /** Default 'bilinear' (PyMIC's UNet2D_ScSE always builds bilinear up blocks, whatever its `bilinear` param says). */
-  upMode?: 'bilinear' | 'nearest' | 'transposed';
-  random?: SeededRandom;
-}
+export const unet2dScSEParams = z
+  .object({
+    inChannels: inChannelsParam,
+    classes: classesParam,
+    features: z
+      .array(z.number().int().min(2))
+      .length(5)
+      .default([16, 32, 64, 128, 256])
+      .describe('Feature channels of the five levels from the finest, each >= 2: the channel SE halves them (PyMIC feature_chns)'),
+    dropout: z
+      .array(z.number().min(0).lt(1))
+      .length(5)
+      .default([0.05, 0.1, 0.2, 0.3, 0.5])
+      .describe("Dropout probability in [0, 1) of each level's encoder block; decoder blocks use none (PyMIC dropout)"),
+    upMode: z
+      .enum(['bilinear', 'nearest', 'transposed'])
+      .default('bilinear')
+      .describe("Decoder up-sampling: a 1x1 conv then bilinear or nearest x2, or a 2x2 stride-2 transposed conv (PyMIC's UNet2D_ScSE always builds bilinear up blocks, whatever its bilinear says)"),
+  })
+  .strict();
+export type UNet2DScSEParams = z.output<typeof unet2dScSEParams>;
+/** The schema's output and the instance's name and randomness. */
+export type UNet2DScSEArgs = UNet2DScSEParams & NetworkInstanceArgs;
 
 /**
  * PyMIC's UNet2D_ScSE (pymic/net/net2d/unet2d_scse.py): the 2D U-Net whose every conv block ends in a concurrent
@@ -40,7 +53,7 @@ export class UNet2DScSE extends ParameterisedNetwork implements SegmentationNetw
   readonly name: string;
   readonly inChannels: number;
   readonly classes: number;
-  readonly featureChannels: readonly number[];
+  readonly features: readonly number[];
   readonly dropoutRates: readonly number[];
   readonly upMode: 'bilinear' | 'nearest' | 'transposed';
   private readonly encoder: ScSEConvBlock[];
@@ -49,18 +62,13 @@ export class UNet2DScSE extends ParameterisedNetwork implements SegmentationNetw
 
   constructor(args: UNet2DScSEArgs) {
     super();
-    const features = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
-    const rates = [...(args.dropout ?? [0.05, 0.1, 0.2, 0.3, 0.5])];
-    checkFiveLevels('UNet2DScSE', features, rates);
-    checkHalvableFeatures('UNet2DScSE', features, 'the channel SE');
-    checkPositiveIntegers('UNet2DScSE', [['inChannels', args.inChannels], ['classes', args.classes]]);
-    checkDropoutRates('UNet2DScSE', rates);
+    const { features, dropout: rates } = args;
     this.name = args.name ?? freeNetworkName('unet2d_scse');
     this.inChannels = args.inChannels;
     this.classes = args.classes;
-    this.featureChannels = features;
+    this.features = features;
     this.dropoutRates = rates;
-    this.upMode = args.upMode ?? 'bilinear';
+    this.upMode = args.upMode;
     this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
     const p = this.parameters;
     try {
@@ -93,3 +101,11 @@ export class UNet2DScSE extends ParameterisedNetwork implements SegmentationNetw
     });
   }
 }
+
+export const unet2dScSEUnit: NetworkUnit<UNet2DScSEParams, UNet2DScSE> = {
+  className: UNet2DScSE.className,
+  description: "PyMIC's 2D U-Net with an scSE block (channel and spatial squeeze & excitation) after every conv block",
+  reference: "Roy, Navab, Wachinger. Concurrent Spatial and Channel 'Squeeze & Excitation' in Fully Convolutional Networks. MICCAI 2018",
+  paramsSchema: unet2dScSEParams,
+  create: (name, params, random) => new UNet2DScSE({ ...params, name, random }),
+};

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
@@ -6,32 +7,44 @@ import type { ConvBlock } from './blocks/conv-block.js';
 import { applyConvolution } from './blocks/convolution.js';
 import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
+import { classesParam, inChannelsParam, ONE_DROPOUT_PER_LEVEL } from './network-params.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
-import { checkFourOrFiveLevelArguments } from './network-arguments.js';
+import type { NetworkInstanceArgs, NetworkUnit } from './network-unit.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
 import type { MultiHeadSegmentationNetwork, NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
-export type UNet2DUpMode = 'bilinear' | 'nearest' | 'transposed';
+export const unet2dParams = z
+  .object({
+    inChannels: inChannelsParam,
+    classes: classesParam,
+    features: z
+      .array(z.number().int().positive())
+      .min(4)
+      .max(5)
+      .default([16, 32, 64, 128, 256])
+      .describe('Feature channels per level, 4 or 5 levels from the finest (PyMIC feature_chns)'),
+    dropout: z
+      .array(z.number().min(0).lt(1))
+      .min(4)
+      .max(5)
+      .default([0.05, 0.1, 0.2, 0.3, 0.5])
+      .describe("Dropout probability in [0, 1) of each level's encoder block, one per level of features; decoder blocks use none (PyMIC dropout)"),
+    upMode: z
+      .enum(['bilinear', 'nearest', 'transposed'])
+      .default('bilinear')
+      .describe('Decoder up-sampling: a 1x1 conv then bilinear or nearest x2, or a 2x2 stride-2 transposed conv (PyMIC up_mode 2, 1, 0)'),
+    deepSupervision: z
+      .boolean()
+      .default(false)
+      .describe('Add 1x1 heads to class logits on the three coarser decoder levels, for deep supervision (PyMIC deep_supervise; see UNet2D.applyMultiscale)'),
+  })
+  .strict()
+  .refine((p) => p.dropout.length === p.features.length, ONE_DROPOUT_PER_LEVEL);
+export type UNet2DParams = z.output<typeof unet2dParams>;
+export type UNet2DUpMode = UNet2DParams['upMode'];
+/** The schema's output (all of it: callers parse their params with unet2dParams) and the instance's name and randomness. */
+export type UNet2DArgs = UNet2DParams & NetworkInstanceArgs;
 
-export interface UNet2DArgs {
-  /** Prefix of every variable name; must be unique among live networks. Default 'unet2d', 'unet2d_1', ... */
-  name?: string;
-  inChannels: number;
-  classes: number;
-  /** Channels per level, 5 levels as PyMIC (or 4 for a smaller net). Default [16, 32, 64, 128, 256]. */
-  featureChannels?: readonly number[];
-  /** Dropout probability per encoder level (decoder blocks use none, as PyMIC). Default [0.05, 0.1, 0.2, 0.3, 0.5]. */
-  dropout?: readonly number[];
-  /** Decoder upsampling: 1x1 conv then bilinear / nearest x2, or a 2x2 stride-2 transposed conv. Default 'bilinear'. */
-  upMode?: UNet2DUpMode;
-  /** Randomness for weight initialisation; each variable draws from `random.derive(its path)`. Default seed 0. */
-  random?: SeededRandom;
-  /** Add PyMIC's deep-supervision heads: 1x1 convs to class logits on the three coarser decoder levels. */
-  deepSupervision?: boolean;
-}
-
-export const UNET2D_DEFAULT_FEATURES = [16, 32, 64, 128, 256] as const;
-export const UNET2D_DEFAULT_DROPOUT = [0.05, 0.1, 0.2, 0.3, 0.5] as const;
 /**
  * PyMIC's UNet2D (pymic/net/net2d/unet2d.py; Ronneberger et al., MICCAI 2015, with batch norm, LeakyReLU and
  * dropout), NHWC:
@@ -50,7 +63,7 @@ export class UNet2D extends ParameterisedNetwork implements MultiHeadSegmentatio
   readonly name: string;
   readonly inChannels: number;
   readonly classes: number;
-  readonly featureChannels: readonly number[];
+  readonly features: readonly number[];
   readonly dropoutRates: readonly number[];
   readonly upMode: UNet2DUpMode;
   private readonly encoder: ConvBlock[];
@@ -60,15 +73,13 @@ export class UNet2D extends ParameterisedNetwork implements MultiHeadSegmentatio
 
   constructor(args: UNet2DArgs) {
     super();
-    const features = [...(args.featureChannels ?? UNET2D_DEFAULT_FEATURES)];
-    const rates = [...(args.dropout ?? UNET2D_DEFAULT_DROPOUT.slice(0, features.length))];
-    checkFourOrFiveLevelArguments('UNet2D', args, features, rates);
+    const { features, dropout: rates } = args;
     this.name = args.name ?? freeNetworkName('unet2d');
     this.inChannels = args.inChannels;
     this.classes = args.classes;
-    this.featureChannels = features;
+    this.features = features;
     this.dropoutRates = rates;
-    this.upMode = args.upMode ?? 'bilinear';
+    this.upMode = args.upMode;
     this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
     const p = this.parameters;
     try {
@@ -87,7 +98,7 @@ export class UNet2D extends ParameterisedNetwork implements MultiHeadSegmentatio
 
   /** Height and width must be multiples of this. */
   get sizeDivisor(): number {
-    return 2 ** (this.featureChannels.length - 1);
+    return 2 ** (this.features.length - 1);
   }
 
   apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D {
@@ -122,8 +133,8 @@ export class UNet2D extends ParameterisedNetwork implements MultiHeadSegmentatio
     const decoded = applyDecoder(this.decoder, skips, this.upMode, training, random);
     const logits = applyConvolution(this.out, decoded[decoded.length - 1]);
     if (!multiscale || this.deepHeads.length === 0) return [logits];
-    // Coarse to fine, sources[length - 1 - level] has featureChannels[level] channels at 1/2^level resolution.
-    const sources = this.featureChannels.length === 4 ? [skips[skips.length - 1], ...decoded] : decoded;
+    // Coarse to fine, sources[length - 1 - level] has features[level] channels at 1/2^level resolution.
+    const sources = this.features.length === 4 ? [skips[skips.length - 1], ...decoded] : decoded;
     const coarser = this.deepHeads.map((head, i) => applyConvolution(head, sources[sources.length - 2 - i]));
     return [logits, ...coarser];
   }
@@ -141,8 +152,16 @@ export class UNet2D extends ParameterisedNetwork implements MultiHeadSegmentatio
       throw new MicflowError(
         'invalid-shape',
         `UNet2D ${this.name} input is ${height}x${width}; height and width must be divisible by ${d} ` +
-          `(2^${this.featureChannels.length - 1}, one halving per down block)`,
+          `(2^${this.features.length - 1}, one halving per down block)`,
       );
     }
   }
 }
+
+export const unet2dUnit: NetworkUnit<UNet2DParams, UNet2D> = {
+  className: UNet2D.className,
+  description: "PyMIC's 2D U-Net (conv-BN-LeakyReLU blocks, dropout per level, configurable up-sampling)",
+  reference: 'Ronneberger, Fischer, Brox. U-Net. MICCAI 2015',
+  paramsSchema: unet2dParams,
+  create: (name, params, random) => new UNet2D({ ...params, name, random }),
+};

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
 import { maxPool2x2 } from '../runtime/ops/max-pool-2x2.js';
@@ -12,28 +13,42 @@ import { applyConvBlock, createConvBlock, type ConvBlock } from './blocks/conv-b
 import { applyConvolution } from './blocks/convolution.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { createUpSampling } from './blocks/up-sampling.js';
+import { classesParam, inChannelsParam } from './network-params.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
-import { checkChannelCounts, checkDropoutRates } from './network-arguments.js';
+import type { NetworkInstanceArgs, NetworkUnit } from './network-unit.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
+export const unet2d5Params = z
+  .object({
+    inChannels: inChannelsParam,
+    classes: classesParam,
+    features: z
+      .array(z.number().int().positive())
+      .length(5)
+      .default([16, 32, 64, 128, 256])
+      .describe('Feature channels of the five levels from the finest (PyMIC feature_chns)'),
+    dropout: z
+      .array(z.number().min(0).lt(1))
+      .length(5)
+      .default([0, 0, 0.3, 0.4, 0.5])
+      .describe("Dropout probability in [0, 1) per level, used by that level's encoder and decoder blocks (PyMIC dropout)"),
+    convDims: z
+      .array(z.union([z.literal(2), z.literal(3)]))
+      .length(5)
+      .default([2, 2, 3, 3, 3])
+      .describe('Per level, 2 (in-plane 1x3x3 convs, 1x2x2 pooling) or 3 (3x3x3 convs, 2x2x2 pooling) (PyMIC conv_dims)'),
+    upMode: z
+      .enum(['linear', 'transposed'])
+      .default('linear')
+      .describe("Decoder up-sampling: a 1x1x1 conv then (bi/tri)linear x2, or a transposed conv by the level's dimension (PyMIC bilinear: true or false)"),
+  })
+  .strict();
+export type UNet2D5Params = z.output<typeof unet2d5Params>;
 /** Whether a level convolves in-plane only (2: 1x3x3 kernels, 1x2x2 pooling) or in 3D (3: 3x3x3, 2x2x2). */
-export type ConvDimension = 2 | 3;
-
-export interface UNet2D5Args {
-  name?: string;
-  inChannels: number;
-  classes: number;
-  /** Five channel counts. Default [16, 32, 64, 128, 256]. */
-  featureChannels?: readonly number[];
-  /** Dropout per level, used in that level's encoder and decoder blocks (as PyMIC). Default [0, 0, 0.3, 0.4, 0.5]. */
-  dropout?: readonly number[];
-  /** 2 or 3 per level. Default [2, 2, 3, 3, 3] (PyMIC's example). */
-  convDims?: readonly ConvDimension[];
-  /** Decoder upsampling: 1x1 conv + (bi/tri)linear x2 (align_corners=True), or a transposed conv. Default 'linear'. */
-  upMode?: 'linear' | 'transposed';
-  random?: SeededRandom;
-}
+export type ConvDimension = UNet2D5Params['convDims'][number];
+/** The schema's output and the instance's name and randomness. */
+export type UNet2D5Args = UNet2D5Params & NetworkInstanceArgs;
 
 interface UpBlock {
   dim: ConvDimension;
@@ -61,7 +76,7 @@ export class UNet2D5 extends ParameterisedNetwork implements SegmentationNetwork
   readonly name: string;
   readonly inChannels: number;
   readonly classes: number;
-  readonly featureChannels: readonly number[];
+  readonly features: readonly number[];
   readonly dropoutRates: readonly number[];
   readonly convDims: readonly ConvDimension[];
   readonly upMode: 'linear' | 'transposed';
@@ -71,22 +86,14 @@ export class UNet2D5 extends ParameterisedNetwork implements SegmentationNetwork
 
   constructor(args: UNet2D5Args) {
     super();
-    const features = [...(args.featureChannels ?? [16, 32, 64, 128, 256])];
-    const rates = [...(args.dropout ?? [0, 0, 0.3, 0.4, 0.5])];
-    const dims = [...(args.convDims ?? [2, 2, 3, 3, 3])];
-    if (features.length !== 5 || rates.length !== 5 || dims.length !== 5) {
-      throw new MicflowError('invalid-argument', `UNet2D5 needs 5 feature channel counts, dropout rates and conv dims, got ${features.length}, ${rates.length}, ${dims.length}`);
-    }
-    checkChannelCounts('UNet2D5', args, features);
-    checkDropoutRates('UNet2D5', rates);
-    if (dims.some((d) => d !== 2 && d !== 3)) throw new MicflowError('invalid-argument', `UNet2D5 conv dims must be 2 or 3, got [${dims}]`);
+    const { features, dropout: rates, convDims: dims } = args;
     this.name = args.name ?? freeNetworkName('unet2d5');
     this.inChannels = args.inChannels;
     this.classes = args.classes;
-    this.featureChannels = features;
+    this.features = features;
     this.dropoutRates = rates;
     this.convDims = dims;
-    this.upMode = args.upMode ?? 'linear';
+    this.upMode = args.upMode;
     this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
     const p = this.parameters;
     try {
@@ -167,3 +174,11 @@ function pool(x: tf.Tensor5D, dim: ConvDimension): tf.Tensor5D {
   const y = maxPool2x2(tf.reshape(x, [n * d, h, w, c]) as tf.Tensor4D);
   return tf.reshape(y, [n, d, y.shape[1], y.shape[2], c]);
 }
+
+export const unet2d5Unit: NetworkUnit<UNet2D5Params, UNet2D5> = {
+  className: UNet2D5.className,
+  description: "PyMIC's 2.5D U-Net: 2D (1x3x3) convolutions in the first levels, 3D deeper, for thick-slice volumes",
+  reference: 'Wang et al. Automatic Segmentation of Vestibular Schwannoma from T2-Weighted MRI by Deep Spatial Attention with Hardness-Weighted Loss. MICCAI 2019',
+  paramsSchema: unet2d5Params,
+  create: (name, params, random) => new UNet2D5({ ...params, name, random }),
+};

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
 import type { ConvBlockSpec } from './blocks/conv-block.js';
@@ -6,32 +7,36 @@ import { applyConvolution } from './blocks/convolution.js';
 import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { applyScSEConvBlock, createScSEConvBlock, type ScSEConvBlock } from './blocks/scse.js';
+import { classesParam, inChannelsParam } from './network-params.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
-import { checkDropoutRates, checkFiveLevels, checkHalvableFeatures, checkPositiveIntegers } from './network-arguments.js';
+import type { NetworkInstanceArgs, NetworkUnit } from './network-unit.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
-import { UNET3D_DEFAULT_DROPOUT, UNET3D_DEFAULT_FEATURES, type UNet3DUpMode } from './unet3d.js';
+import type { UNet3DUpMode } from './unet3d.js';
 
-export interface UNet3DScSEArgs {
-  /** Prefix of every variable name; must be unique among live networks. Default 'unet3d_scse', 'unet3d_scse_1', ... */
-  name?: string;
-  inChannels: number;
-  classes: number;
-  /** Five channel counts, each >= 2 (the channel SE halves them). Default [16, 32, 64, 128, 256]. */
-  featureChannels?: readonly number[];
-  /**
-   * Dropout per level, used by the encoder block of each level and, as PyMIC's UNet3D_ScSE, by the decoder block
-   * that decodes back to it. Default [0, 0, 0.3, 0.4, 0.5] (PyMIC's example configuration).
-   */
-  dropout?: readonly number[];
-  /**
-   * Default 'trilinear' (PyMIC's UNet3D_ScSE reads its `trilinear` param but always builds trilinear up blocks);
-   * 'nearest' and 'transposed' are the UNet3D alternatives.
-   */
-  upMode?: UNet3DUpMode;
-  /** Randomness for weight initialisation. Default seed 0. */
-  random?: SeededRandom;
-}
+export const unet3dScSEParams = z
+  .object({
+    inChannels: inChannelsParam,
+    classes: classesParam,
+    features: z
+      .array(z.number().int().min(2))
+      .length(5)
+      .default([16, 32, 64, 128, 256])
+      .describe('Feature channels of the five levels from the finest (PyMIC asserts five), each >= 2: the channel SE halves them (PyMIC feature_chns)'),
+    dropout: z
+      .array(z.number().min(0).lt(1))
+      .length(5)
+      .default([0, 0, 0.3, 0.4, 0.5])
+      .describe("Dropout probability in [0, 1) per level, used by that level's encoder block and, as PyMIC, by the decoder block back to it (PyMIC dropout)"),
+    upMode: z
+      .enum(['trilinear', 'nearest', 'transposed'])
+      .default('trilinear')
+      .describe("Decoder up-sampling: a 1x1x1 conv then trilinear or nearest x2, or a 2x2x2 stride-2 transposed conv (PyMIC's UNet3D_ScSE reads trilinear but always builds trilinear up blocks)"),
+  })
+  .strict();
+export type UNet3DScSEParams = z.output<typeof unet3dScSEParams>;
+/** The schema's output and the instance's name and randomness. */
+export type UNet3DScSEArgs = UNet3DScSEParams & NetworkInstanceArgs;
 
 /**
  * PyMIC's UNet3D_ScSE (pymic/net/net3d/unet3d_scse.py with scse3d.py): the 3D U-Net whose every conv block ends in a
@@ -57,7 +62,7 @@ export class UNet3DScSE extends ParameterisedNetwork implements SegmentationNetw
   readonly name: string;
   readonly inChannels: number;
   readonly classes: number;
-  readonly featureChannels: readonly number[];
+  readonly features: readonly number[];
   readonly dropoutRates: readonly number[];
   readonly upMode: UNet3DUpMode;
   private readonly encoder: ScSEConvBlock[];
@@ -66,18 +71,13 @@ export class UNet3DScSE extends ParameterisedNetwork implements SegmentationNetw
 
   constructor(args: UNet3DScSEArgs) {
     super();
-    const features = [...(args.featureChannels ?? UNET3D_DEFAULT_FEATURES)];
-    const rates = [...(args.dropout ?? UNET3D_DEFAULT_DROPOUT)];
-    checkFiveLevels('UNet3DScSE', features, rates);
-    checkHalvableFeatures('UNet3DScSE', features, 'the channel SE');
-    checkPositiveIntegers('UNet3DScSE', [['inChannels', args.inChannels], ['classes', args.classes]]);
-    checkDropoutRates('UNet3DScSE', rates);
+    const { features, dropout: rates } = args;
     this.name = args.name ?? freeNetworkName('unet3d_scse');
     this.inChannels = args.inChannels;
     this.classes = args.classes;
-    this.featureChannels = features;
+    this.features = features;
     this.dropoutRates = rates;
-    this.upMode = args.upMode ?? 'trilinear';
+    this.upMode = args.upMode;
     this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
     const p = this.parameters;
     try {
@@ -122,3 +122,11 @@ export class UNet3DScSE extends ParameterisedNetwork implements SegmentationNetw
     });
   }
 }
+
+export const unet3dScSEUnit: NetworkUnit<UNet3DScSEParams, UNet3DScSE> = {
+  className: UNet3DScSE.className,
+  description: "PyMIC's 3D U-Net with an scSE block (channel and spatial squeeze & excitation) after every conv block, on NDHWC volumes",
+  reference: "Roy, Navab, Wachinger. Concurrent Spatial and Channel 'Squeeze & Excitation' in Fully Convolutional Networks. MICCAI 2018",
+  paramsSchema: unet3dScSEParams,
+  create: (name, params, random) => new UNet3DScSE({ ...params, name, random }),
+};

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import '../runtime/register-gradients.js';
 import { MicflowError } from '../errors/micflow-error.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
@@ -6,32 +7,44 @@ import type { ConvBlock } from './blocks/conv-block.js';
 import { applyConvolution } from './blocks/convolution.js';
 import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
+import { classesParam, inChannelsParam, ONE_DROPOUT_PER_LEVEL } from './network-params.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
-import { checkFourOrFiveLevelArguments } from './network-arguments.js';
+import type { NetworkInstanceArgs, NetworkUnit } from './network-unit.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
 import type { MultiHeadSegmentationNetwork, NetworkApplyOptions } from './segmentation-network.js';
 
-export type UNet3DUpMode = 'trilinear' | 'nearest' | 'transposed';
+export const unet3dParams = z
+  .object({
+    inChannels: inChannelsParam,
+    classes: classesParam,
+    features: z
+      .array(z.number().int().positive())
+      .min(4)
+      .max(5)
+      .default([16, 32, 64, 128, 256])
+      .describe('Feature channels per level, 4 or 5 levels from the finest (PyMIC feature_chns)'),
+    dropout: z
+      .array(z.number().min(0).lt(1))
+      .min(4)
+      .max(5)
+      .default([0, 0, 0.3, 0.4, 0.5])
+      .describe("Dropout probability in [0, 1) of each level's encoder block, one per level of features; decoder blocks use none (PyMIC dropout)"),
+    upMode: z
+      .enum(['trilinear', 'nearest', 'transposed'])
+      .default('trilinear')
+      .describe('Decoder up-sampling: a 1x1x1 conv then trilinear or nearest x2, or a 2x2x2 stride-2 transposed conv (PyMIC up_mode / trilinear)'),
+    deepSupervision: z
+      .boolean()
+      .default(false)
+      .describe('Add 1x1x1 heads to class logits on the three coarser decoder levels, for deep supervision (PyMIC deep_supervise; see UNet3D.applyMultiscale)'),
+  })
+  .strict()
+  .refine((p) => p.dropout.length === p.features.length, ONE_DROPOUT_PER_LEVEL);
+export type UNet3DParams = z.output<typeof unet3dParams>;
+export type UNet3DUpMode = UNet3DParams['upMode'];
+/** The schema's output (all of it: callers parse their params with unet3dParams) and the instance's name and randomness. */
+export type UNet3DArgs = UNet3DParams & NetworkInstanceArgs;
 
-export interface UNet3DArgs {
-  /** Prefix of every variable name; must be unique among live networks. Default 'unet3d', 'unet3d_1', ... */
-  name?: string;
-  inChannels: number;
-  classes: number;
-  /** Channels per level, 4 or 5 levels as PyMIC. Default [16, 32, 64, 128, 256]. */
-  featureChannels?: readonly number[];
-  /** Dropout probability per encoder level (decoder blocks use none, as PyMIC). Default [0, 0, 0.3, 0.4, 0.5]. */
-  dropout?: readonly number[];
-  /** Decoder upsampling: 1x1x1 conv then trilinear / nearest x2, or a 2x2x2 stride-2 transposed conv. Default 'trilinear'. */
-  upMode?: UNet3DUpMode;
-  /** Add PyMIC's deep-supervision heads: 1x1x1 convs to class logits on the three coarser decoder levels. */
-  deepSupervision?: boolean;
-  /** Randomness for weight initialisation. Default seed 0. */
-  random?: SeededRandom;
-}
-
-export const UNET3D_DEFAULT_FEATURES = [16, 32, 64, 128, 256] as const;
-export const UNET3D_DEFAULT_DROPOUT = [0, 0, 0.3, 0.4, 0.5] as const;
 /**
  * PyMIC's UNet3D (pymic/net/net3d/unet3d.py; Çiçek et al., "3D U-Net: Learning Dense Volumetric Segmentation from
  * Sparse Annotation", MICCAI 2016, with batch norm, LeakyReLU and dropout), NDHWC:
@@ -52,7 +65,7 @@ export class UNet3D extends ParameterisedNetwork implements MultiHeadSegmentatio
   readonly name: string;
   readonly inChannels: number;
   readonly classes: number;
-  readonly featureChannels: readonly number[];
+  readonly features: readonly number[];
   readonly dropoutRates: readonly number[];
   readonly upMode: UNet3DUpMode;
   readonly deepSupervision: boolean;
@@ -63,16 +76,14 @@ export class UNet3D extends ParameterisedNetwork implements MultiHeadSegmentatio
 
   constructor(args: UNet3DArgs) {
     super();
-    const features = [...(args.featureChannels ?? UNET3D_DEFAULT_FEATURES)];
-    const rates = [...(args.dropout ?? UNET3D_DEFAULT_DROPOUT.slice(0, features.length))];
-    checkFourOrFiveLevelArguments('UNet3D', args, features, rates);
+    const { features, dropout: rates } = args;
     this.name = args.name ?? freeNetworkName('unet3d');
     this.inChannels = args.inChannels;
     this.classes = args.classes;
-    this.featureChannels = features;
+    this.features = features;
     this.dropoutRates = rates;
-    this.upMode = args.upMode ?? 'trilinear';
-    this.deepSupervision = args.deepSupervision ?? false;
+    this.upMode = args.upMode;
+    this.deepSupervision = args.deepSupervision;
     this.parameters = new NetworkParameters(this.name, args.random ?? new SeededRandom(0));
     const p = this.parameters;
     try {
@@ -93,7 +104,7 @@ export class UNet3D extends ParameterisedNetwork implements MultiHeadSegmentatio
 
   /** Depth, height and width must be multiples of this. */
   get sizeDivisor(): number {
-    return 2 ** (this.featureChannels.length - 1);
+    return 2 ** (this.features.length - 1);
   }
 
   /** SegmentationNetwork's entry point; takes NDHWC volumes (typed Tensor4D by the interface), returns NDHWC logits. */
@@ -138,7 +149,7 @@ export class UNet3D extends ParameterisedNetwork implements MultiHeadSegmentatio
     if (!multiscale || !this.deepSupervision) return [logits];
     // Coarse to fine, sources[length - 1 - level] has features[level] channels at 1/2^level resolution; with 4 levels
     // the coarsest head reads the bottleneck, as PyMIC's x_d3 = x3.
-    const sources = this.featureChannels.length === 4 ? [skips[skips.length - 1], ...decoded] : decoded;
+    const sources = this.features.length === 4 ? [skips[skips.length - 1], ...decoded] : decoded;
     const coarser = this.deepHeads.map((head, i) => applyConvolution(head, sources[sources.length - 2 - i]));
     return [logits, ...coarser];
   }
@@ -156,8 +167,16 @@ export class UNet3D extends ParameterisedNetwork implements MultiHeadSegmentatio
       throw new MicflowError(
         'invalid-shape',
         `UNet3D ${this.name} input is ${d}x${h}x${w}; depth, height and width must be divisible by ${k} ` +
-          `(2^${this.featureChannels.length - 1}, one halving per down block)`,
+          `(2^${this.features.length - 1}, one halving per down block)`,
       );
     }
   }
 }
+
+export const unet3dUnit: NetworkUnit<UNet3DParams, UNet3D> = {
+  className: UNet3D.className,
+  description: "PyMIC's 3D U-Net (conv-BN-LeakyReLU blocks, dropout per level, trilinear/nearest/transposed up)",
+  reference: 'Çiçek, Abdulkadir, Lienkamp, Brox, Ronneberger. 3D U-Net. MICCAI 2016',
+  paramsSchema: unet3dParams,
+  create: (name, params, random) => new UNet3D({ ...params, name, random }),
+};

@@ -12,7 +12,7 @@ import { networkLogits } from '../../src/inference/network-logits.js';
 import { predictWholeImageProbabilities } from '../../src/inference/whole-image-inference.js';
 import type { MedicalImage } from '../../src/io/medical-image.js';
 import { readImage, writeImage } from '../../src/io/read-image.js';
-import { UNet2D } from '../../src/networks/unet2d.js';
+import { UNet2D, unet2dParams } from '../../src/networks/unet2d.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { pseudoRandomValues } from '../inference/inference-test-networks.js';
 import { writeRunConfig } from '../inference/write-run-config.js';
@@ -55,7 +55,7 @@ describe('npm run infer --multiscale', () => {
         evaluate: { stage: 'Evaluate', params: {}, inputs: { net: 'net', samples: 'test' } },
       };
       writeRunConfig(runDirectory, 'deep', nodes, scratch);
-      unet = new UNet2D({ name: 'net', inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8], dropout: [0, 0, 0, 0], deepSupervision: true, random: new SeededRandom(11) });
+      unet = new UNet2D({ ...unet2dParams.parse({ inChannels: 1, classes: 3, features: [2, 4, 4, 8], dropout: [0, 0, 0, 0], deepSupervision: true }), name: 'net', random: new SeededRandom(11) });
       await new CheckpointStore(join(runDirectory, 'checkpoints')).save('best', [unet], 5);
       mkdirSync(join(scratch, 'images'));
       image = { data: pseudoRandomValues(32 * 16, 6), size: [16, 32], spacing: [1, 1], origin: [0, 0], direction: [1, 0, 0, 1], components: 1, pixelType: 'float32' };

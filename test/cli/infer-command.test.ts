@@ -10,7 +10,7 @@ import { CheckpointStore } from '../../src/checkpoints/checkpoint-store.js';
 import { predictWholeImage } from '../../src/inference/predict-whole-image.js';
 import type { MedicalImage } from '../../src/io/medical-image.js';
 import { readImage, writeImage } from '../../src/io/read-image.js';
-import { UNet2D } from '../../src/networks/unet2d.js';
+import { UNet2D, unet2dParams } from '../../src/networks/unet2d.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { pseudoRandomValues } from '../inference/inference-test-networks.js';
 import { PointwiseNetwork } from '../inference/pointwise-network-stage.js';
@@ -65,7 +65,7 @@ describe('npm run infer', () => {
         net: { stage: 'UNet2D', params: { classes: 3, features: [2, 4, 8, 16, 32], dropout: [0, 0, 0, 0, 0] }, inputs: {} },
         evaluate: { stage: 'Evaluate', params: {}, inputs: { net: 'net', samples: 'testNormalised' } },
       });
-      unet = new UNet2D({ name: 'net', inChannels: 1, classes: 3, featureChannels: [2, 4, 8, 16, 32], dropout: [0, 0, 0, 0, 0], upMode: 'bilinear', random: new SeededRandom(5) });
+      unet = new UNet2D({ ...unet2dParams.parse({ inChannels: 1, classes: 3, features: [2, 4, 8, 16, 32], dropout: [0, 0, 0, 0, 0], upMode: 'bilinear' }), name: 'net', random: new SeededRandom(5) });
       await new CheckpointStore(join(runDirectory, 'checkpoints')).save('best', [unet], 12);
       mkdirSync(join(scratch, 'slices'));
       for (const [i, name] of ['a', 'b'].entries()) {

@@ -6,8 +6,8 @@ import { networkLogits } from '../../src/inference/network-logits.js';
 import { predictSlidingWindow } from '../../src/inference/sliding-window-inference.js';
 import { predictWholeImageProbabilities } from '../../src/inference/whole-image-inference.js';
 import type { SegmentationNetwork } from '../../src/networks/segmentation-network.js';
-import { UNet2D } from '../../src/networks/unet2d.js';
-import { UNet3D } from '../../src/networks/unet3d.js';
+import { UNet2D, unet2dParams } from '../../src/networks/unet2d.js';
+import { UNet3D, unet3dParams } from '../../src/networks/unet3d.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { resampleAffine, resizeAffine } from '../../src/images/interpolation.js';
 import { pseudoRandomValues } from './inference-test-networks.js';
@@ -119,7 +119,7 @@ describe('multiscaleAverageLogits', () => {
 
   describe('having a UNet2D with deep supervision (four outputs at 1, ½, ¼ and ⅛ resolution)', () => {
     it('should equal the mean softmax of its outputs resized by the transform library, and release every tensor', () => {
-      const unet = new UNet2D({ name: 'deep', inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8], dropout: [0, 0, 0, 0], deepSupervision: true, random: new SeededRandom(3) });
+      const unet = new UNet2D({ ...unet2dParams.parse({ inChannels: 1, classes: 3, features: [2, 4, 4, 8], dropout: [0, 0, 0, 0], deepSupervision: true }), name: 'deep', random: new SeededRandom(3) });
       try {
         const size = 16;
         const input = { data: pseudoRandomValues(size * size, 8), shape: [size, size, 1] };
@@ -147,7 +147,7 @@ describe('multiscaleAverageLogits', () => {
 
   describe('having a UNet3D with deep supervision and sliding windows over a volume', () => {
     it('should equal, for a window covering the volume, the mean softmax of its outputs resized trilinearly by the transform library', () => {
-      const unet = new UNet3D({ name: 'deep3d', inChannels: 1, classes: 2, featureChannels: [2, 2, 2, 2], dropout: [0, 0, 0, 0], deepSupervision: true, random: new SeededRandom(4) });
+      const unet = new UNet3D({ ...unet3dParams.parse({ inChannels: 1, classes: 2, features: [2, 2, 2, 2], dropout: [0, 0, 0, 0], deepSupervision: true }), name: 'deep3d', random: new SeededRandom(4) });
       try {
         const size = 8;
         const input = { data: pseudoRandomValues(size ** 3, 12), shape: [size, size, size, 1] };

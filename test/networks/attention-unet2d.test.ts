@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AttentionUNet2D, type AttentionUNet2DArgs } from '../../src/networks/attention-unet2d.js';
+import { AttentionUNet2D, attentionUNet2DParams } from '../../src/networks/attention-unet2d.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { pseudoRandom, size, useBackend } from '../runtime/ops/op-test-helpers.js';
-import { disposedAfterEach, projectedGradients } from './network-test-helpers.js';
+import { disposedAfterEach, parsingParams, projectedGradients, schemaIssues, type ParsedArgs } from './network-test-helpers.js';
 
 /**
  * Trainable parameters of PyMIC's AttentionUNet2D, derived from the architecture: UNet2D's (ConvBlock(cin, cout) = two
@@ -25,8 +25,8 @@ function expectedParameterCount(f: number[], inChannels: number, classes: number
   return n + f[0] * classes + classes;
 }
 
-const TINY: Omit<AttentionUNet2DArgs, 'name'> = { inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 6, 6], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(8) };
-const make = disposedAfterEach((args: AttentionUNet2DArgs) => new AttentionUNet2D(args));
+const TINY: ParsedArgs<typeof attentionUNet2DParams> = { inChannels: 1, classes: 3, features: [2, 4, 4, 6, 6], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(8) };
+const make = disposedAfterEach(parsingParams(attentionUNet2DParams, (args) => new AttentionUNet2D(args)));
 
 describe('AttentionUNet2D', () => {
   describe("having PyMIC's configuration (16-32-64-128-256, 1 -> 2 classes)", () => {
@@ -35,8 +35,8 @@ describe('AttentionUNet2D', () => {
       expect(expectedParameterCount([16, 32, 64, 128, 256], 1, 2)).toBe(1_846_222);
       expect(make({ inChannels: 1, classes: 2 }).parameterCount()).toBe(1_846_222);
     });
-    it('having a feature count of 1, should throw (the gate would have no hidden channel)', () => {
-      expect(() => make({ inChannels: 1, classes: 2, featureChannels: [1, 2, 2, 2, 2] })).toThrow(/>= 2/);
+    it('having a feature count of 1, should be rejected by the schema naming it (the gate would have no hidden channel)', () => {
+      expect(schemaIssues(attentionUNet2DParams, { inChannels: 1, classes: 2, features: [1, 2, 2, 2, 2] })).toEqual([expect.stringMatching(/^features\.0: .*>=2/)]);
     });
   });
 

@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CANet, roundHalfToEven, type CANetArgs } from '../../src/networks/canet.js';
+import { CANet, roundHalfToEven, canetParams } from '../../src/networks/canet.js';
 import { nativeBackendCandidate } from '../../src/runtime/backend-candidates.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { pseudoRandom, size, useBackend } from '../runtime/ops/op-test-helpers.js';
-import { disposedAfterEach, projectedGradients } from './network-test-helpers.js';
+import { disposedAfterEach, parsingParams, projectedGradients, schemaIssues, type ParsedArgs } from './network-test-helpers.js';
 
 const native = await nativeBackendCandidate.load(tf);
 if (!native.available && process.env.MICFLOW_REQUIRE_NATIVE === '1') {
@@ -45,8 +45,8 @@ function expectedParameterCount(f: number[], inChannels: number, classes: number
   return total + conv(f[0], classes, 1);
 }
 
-const TINY: Omit<CANetArgs, 'name'> = { inChannels: 1, classes: 3, featureChannels: [2, 4, 8, 16, 32], channelDropout: 0, random: new SeededRandom(8) };
-const make = disposedAfterEach((args: CANetArgs) => new CANet(args));
+const TINY: ParsedArgs<typeof canetParams> = { inChannels: 1, classes: 3, features: [2, 4, 8, 16, 32], channelDropout: 0, random: new SeededRandom(8) };
+const make = disposedAfterEach(parsingParams(canetParams, (args) => new CANet(args)));
 
 describe('CANet', () => {
   describe("having PyMIC's configuration (its default feature_chns 32-64-128-256-512 / feature_scale 4 = 8-16-32-64-128)", () => {
@@ -71,12 +71,16 @@ describe('CANet', () => {
   });
 
   describe('having invalid arguments', () => {
-    it('when the features do not double, should throw naming featureChannels', () => {
-      expect(() => make({ ...TINY, featureChannels: [8, 16, 32, 64, 64] })).toThrow(/CANet featureChannels must double at every level from at least 2.*got \[8,16,32,64,64\]/s);
-      expect(() => make({ ...TINY, featureChannels: [1, 2, 4, 8, 16] })).toThrow(/must double at every level from at least 2/);
+    it('when the features do not double from at least 2, should be rejected by the schema naming features', () => {
+      expect(schemaIssues(canetParams, { classes: 3, features: [8, 16, 32, 64, 64] })).toEqual([
+        expect.stringMatching(/^features: CANet features must double at every level from at least 2/),
+      ]);
+      expect(schemaIssues(canetParams, { classes: 3, features: [1, 2, 4, 8, 16] })).toEqual([expect.stringMatching(/^features\.0: .*>=2/)]);
+      expect(schemaIssues(canetParams, { classes: 3, features: [8, 16, 32, 64] })).toEqual([expect.stringMatching(/^features: .*exactly 5 items/)]);
     });
-    it('when channelDropout is outside [0, 1), should throw naming it', () => {
-      expect(() => make({ ...TINY, channelDropout: 1 })).toThrow(/CANet channelDropout must be in \[0, 1\), got 1/);
+    it('when channelDropout is outside [0, 1), should be rejected by the schema naming it', () => {
+      expect(schemaIssues(canetParams, { classes: 3, channelDropout: 1 })).toEqual([expect.stringMatching(/^channelDropout: .*<1/)]);
+      expect(schemaIssues(canetParams, { classes: 3, channelDropout: -0.1 })).toEqual([expect.stringMatching(/^channelDropout: .*>=0/)]);
     });
   });
 

@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CctUNet2D, type CctUNet2DArgs } from '../../src/networks/cct-unet2d.js';
+import { CctUNet2D, cctUNet2DParams } from '../../src/networks/cct-unet2d.js';
 import { nativeBackendCandidate } from '../../src/runtime/backend-candidates.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { pseudoRandom, size, useBackend } from '../runtime/ops/op-test-helpers.js';
-import { disposedAfterEach } from './network-test-helpers.js';
+import { disposedAfterEach, parsingParams, schemaIssues, type ParsedArgs } from './network-test-helpers.js';
 
 const native = await nativeBackendCandidate.load(tf);
 if (!native.available && process.env.MICFLOW_REQUIRE_NATIVE === '1') {
@@ -28,8 +28,8 @@ function expectedParameterCount(f: number[], inChannels: number, classes: number
   return encoder + (1 + auxiliary) * decoder;
 }
 
-const TINY: Omit<CctUNet2DArgs, 'name'> = { inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 6, 6], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(8) };
-const make = disposedAfterEach((args: CctUNet2DArgs) => new CctUNet2D(args));
+const TINY: ParsedArgs<typeof cctUNet2DParams> = { inChannels: 1, classes: 3, features: [2, 4, 4, 6, 6], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(8) };
+const make = disposedAfterEach(parsingParams(cctUNet2DParams, (args) => new CctUNet2D(args)));
 
 /** Mean squared difference between the main softmax (held fixed) and each auxiliary softmax: CCT's consistency loss. */
 function consistency(outputs: { main: tf.Tensor4D; auxiliary: tf.Tensor4D[] }): tf.Scalar {
@@ -49,12 +49,19 @@ describe('CctUNet2D', () => {
       expect(expectedParameterCount([16, 32, 64, 128, 256], 1, 2, 4)).toBe(4_344_234);
       expect(make({ inChannels: 1, classes: 2, auxiliary: ['dropout', 'featureDrop', 'featureNoise', 'vat'] }).parameterCount()).toBe(4_344_234);
     });
-    it('having invalid VAT settings, should throw naming them', () => {
-      expect(() => make({ ...TINY, auxiliary: ['vat'], vat: { iterations: 0 } })).toThrow(/CctUNet2D: VAT iterations must be a positive integer, got 0/);
-      expect(() => make({ ...TINY, auxiliary: ['vat'], vat: { xi: 0 } })).toThrow(/CctUNet2D: VAT xi must be a positive number, got 0/);
+    it('having invalid VAT settings, should be rejected by the schema naming them', () => {
+      expect(schemaIssues(cctUNet2DParams, { classes: 3, auxiliary: ['vat'], vatIterations: 0 })).toEqual([expect.stringMatching(/^vatIterations: /)]);
+      expect(schemaIssues(cctUNet2DParams, { classes: 3, auxiliary: ['vat'], vatIterations: 1.5 })).toEqual([expect.stringMatching(/^vatIterations: /)]);
+      expect(schemaIssues(cctUNet2DParams, { classes: 3, auxiliary: ['vat'], vatXi: 0 })).toEqual([expect.stringMatching(/^vatXi: /)]);
+      expect(schemaIssues(cctUNet2DParams, { classes: 3, auxiliary: ['vat'], vatEps: -1 })).toEqual([expect.stringMatching(/^vatEps: /)]);
+      expect(schemaIssues(cctUNet2DParams, { classes: 3, noiseRange: -0.1 })).toEqual([expect.stringMatching(/^noiseRange: /)]);
     });
-    it('having an unknown auxiliary decoder, should throw naming it', () => {
-      expect(() => make({ ...TINY, auxiliary: ['cutout' as never] })).toThrow(/unknown auxiliary decoder 'cutout'/);
+    it('having an unknown auxiliary decoder, should be rejected by the schema naming it', () => {
+      expect(schemaIssues(cctUNet2DParams, { classes: 3, auxiliary: ['dropout', 'cutout'] })).toEqual([expect.stringMatching(/^auxiliary\.1: .*"vat"/)]);
+    });
+    it("should take PyMIC's VAT_xi 1e-6, VAT_eps 2.0 and VAT_it 2 by default and the stage's VAT params as its VAT settings", () => {
+      expect(make({ ...TINY, auxiliary: ['vat'] }).vat).toEqual({ xi: 1e-6, eps: 2, iterations: 2 });
+      expect(make({ ...TINY, auxiliary: ['vat'], vatXi: 0.01, vatEps: 1, vatIterations: 1 }).vat).toEqual({ xi: 0.01, eps: 1, iterations: 1 });
     });
   });
 

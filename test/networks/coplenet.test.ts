@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { COPLENet, type COPLENetArgs } from '../../src/networks/coplenet.js';
+import { COPLENet, coplenetParams } from '../../src/networks/coplenet.js';
 import { nativeBackendCandidate } from '../../src/runtime/backend-candidates.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { pseudoRandom, size, useBackend } from '../runtime/ops/op-test-helpers.js';
-import { disposedAfterEach, projectedGradients } from './network-test-helpers.js';
+import { disposedAfterEach, parsingParams, projectedGradients, schemaIssues, type ParsedArgs } from './network-test-helpers.js';
 
 const native = await nativeBackendCandidate.load(tf);
 if (!native.available && process.env.MICFLOW_REQUIRE_NATIVE === '1') {
@@ -34,8 +34,8 @@ function expectedParameterCount(f: number[], inChannels: number, classes: number
   return total + conv(f[0], classes, 3);
 }
 
-const TINY: Omit<COPLENetArgs, 'name'> = { inChannels: 1, classes: 3, featureChannels: [2, 4, 8, 16, 32], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(8) };
-const make = disposedAfterEach((args: COPLENetArgs) => new COPLENet(args));
+const TINY: ParsedArgs<typeof coplenetParams> = { inChannels: 1, classes: 3, features: [2, 4, 8, 16, 32], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(8) };
+const make = disposedAfterEach(parsingParams(coplenetParams, (args) => new COPLENet(args)));
 
 describe('COPLENet', () => {
   describe("having PyMIC's documented configuration (features 16-32-64-128-256, 1 input channel, 2 classes)", () => {
@@ -57,13 +57,14 @@ describe('COPLENet', () => {
   });
 
   describe('having invalid arguments', () => {
-    it('when the features do not double from an even count, should throw naming featureChannels', () => {
-      expect(() => make({ ...TINY, featureChannels: [4, 8, 16, 32, 48] })).toThrow(/COPLENet featureChannels must be an even count doubling at every level.*got \[4,8,16,32,48\]/s);
-      expect(() => make({ ...TINY, featureChannels: [3, 6, 12, 24, 48] })).toThrow(/featureChannels must be an even count/);
-      expect(() => make({ ...TINY, featureChannels: [2, 4, 8, 16] })).toThrow(/needs 5 feature channel counts/);
+    it('when the features do not double from an even count, should be rejected by the schema naming features', () => {
+      const notDoubling = /^features: COPLENet features must be an even count doubling at every level/;
+      expect(schemaIssues(coplenetParams, { classes: 3, features: [4, 8, 16, 32, 48] })).toEqual([expect.stringMatching(notDoubling)]);
+      expect(schemaIssues(coplenetParams, { classes: 3, features: [3, 6, 12, 24, 48] })).toEqual([expect.stringMatching(notDoubling)]);
+      expect(schemaIssues(coplenetParams, { classes: 3, features: [2, 4, 8, 16] })).toEqual([expect.stringMatching(/^features: .*exactly 5 items/)]);
     });
-    it('when upMode is unknown, should throw naming it', () => {
-      expect(() => make({ ...TINY, upMode: 'bicubic' as never })).toThrow(/upMode must be .* got 'bicubic'/);
+    it('when upMode is unknown, should be rejected by the schema naming it', () => {
+      expect(schemaIssues(coplenetParams, { classes: 3, upMode: 'bicubic' })).toEqual([expect.stringMatching(/^upMode: /)]);
     });
   });
 

@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DualBranchUNet2D, type DualBranchUNet2DArgs } from '../../src/networks/dual-branch-unet2d.js';
+import { DualBranchUNet2D, dualBranchUNet2DParams } from '../../src/networks/dual-branch-unet2d.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { expectClose, pseudoRandom, size, useBackend } from '../runtime/ops/op-test-helpers.js';
-import { disposedAfterEach } from './network-test-helpers.js';
+import { disposedAfterEach, parsingParams, type ParsedArgs } from './network-test-helpers.js';
 
 /**
  * Trainable parameters derived from the architecture: UNet2D's encoder (a ConvBlock per level: two 3x3 convs with
@@ -21,8 +21,8 @@ function expectedParameterCount(f: number[], inChannels: number, classes: number
   return encoder + 2 * decoder;
 }
 
-const TINY: Omit<DualBranchUNet2DArgs, 'name'> = { inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 6, 6], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(8) };
-const make = disposedAfterEach((args: DualBranchUNet2DArgs) => new DualBranchUNet2D(args));
+const TINY: ParsedArgs<typeof dualBranchUNet2DParams> = { inChannels: 1, classes: 3, features: [2, 4, 4, 6, 6], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(8) };
+const make = disposedAfterEach(parsingParams(dualBranchUNet2DParams, (args) => new DualBranchUNet2D(args)));
 
 describe('DualBranchUNet2D', () => {
   describe('having the 16-32-64-128-256 configuration, 1 -> 2 classes', () => {

@@ -3,12 +3,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isMicflowError } from '../../src/errors/micflow-error.js';
-import { DualBranchUNet3D, type DualBranchUNet3DArgs } from '../../src/networks/dual-branch-unet3d.js';
-import { UNet3D } from '../../src/networks/unet3d.js';
+import { DualBranchUNet3D, dualBranchUNet3DParams } from '../../src/networks/dual-branch-unet3d.js';
+import { UNet3D, unet3dParams } from '../../src/networks/unet3d.js';
 import { nativeBackendCandidate } from '../../src/runtime/backend-candidates.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { BACKENDS, expectClose, pseudoRandom, relativeError, size, useBackend } from '../runtime/ops/op-test-helpers.js';
-import { disposedAfterEach } from './network-test-helpers.js';
+import { disposedAfterEach, parsingParams, schemaIssues, type ParsedArgs } from './network-test-helpers.js';
 
 const native = await nativeBackendCandidate.load(tf);
 const BACKENDS_HERE = [...BACKENDS, ...(native.available ? [native.backendName] : [])];
@@ -32,9 +32,9 @@ function expectedParameterCount(f: number[], inChannels: number, classes: number
   return encoder + 2 * decoderParameterCount(f, classes, transposed);
 }
 
-const TINY: Omit<DualBranchUNet3DArgs, 'name'> = { inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8], dropout: [0, 0, 0, 0], random: new SeededRandom(8) };
-const make = disposedAfterEach((args: DualBranchUNet3DArgs) => new DualBranchUNet3D(args));
-const makeUNet3D = disposedAfterEach((args: ConstructorParameters<typeof UNet3D>[0]) => new UNet3D(args));
+const TINY: ParsedArgs<typeof dualBranchUNet3DParams> = { inChannels: 1, classes: 3, features: [2, 4, 4, 8], dropout: [0, 0, 0, 0], random: new SeededRandom(8) };
+const make = disposedAfterEach(parsingParams(dualBranchUNet3DParams, (args) => new DualBranchUNet3D(args)));
+const makeUNet3D = disposedAfterEach(parsingParams(unet3dParams, (args) => new UNet3D(args)));
 
 describe('DualBranchUNet3D', () => {
   describe('having PyMIC-like configurations', () => {
@@ -55,11 +55,17 @@ describe('DualBranchUNet3D', () => {
     });
     it("with UNet3D's 4-level example configuration (4 channels, features 2-8-32-64, 2 classes), should have 385,712 parameters", () => {
       expect(expectedParameterCount([2, 8, 32, 64], 4, 2)).toBe(385_712);
-      expect(make({ inChannels: 4, classes: 2, featureChannels: [2, 8, 32, 64], dropout: [0, 0, 0, 0.5] }).parameterCount()).toBe(385_712);
+      expect(make({ inChannels: 4, classes: 2, features: [2, 8, 32, 64], dropout: [0, 0, 0, 0.5] }).parameterCount()).toBe(385_712);
     });
-    it('having 3 levels or mismatched dropout rates, should throw naming the class', () => {
-      expect(() => make({ inChannels: 1, classes: 2, featureChannels: [2, 4, 8] })).toThrow(/DualBranchUNet3D needs 4 or 5 feature channel counts, got 3/);
-      expect(() => make({ inChannels: 1, classes: 2, featureChannels: [2, 4, 8, 8], dropout: [0, 0, 0] })).toThrow(/DualBranchUNet3D needs one dropout rate per level/);
+    it('having 3 levels or mismatched dropout rates, should be rejected by the schema naming features or dropout', () => {
+      expect(schemaIssues(dualBranchUNet3DParams, { inChannels: 1, classes: 2, features: [2, 4, 8], dropout: [0, 0, 0] })).toEqual([
+        expect.stringMatching(/^features: .*>=4 items/),
+        expect.stringMatching(/^dropout: .*>=4 items/),
+      ]);
+      expect(schemaIssues(dualBranchUNet3DParams, { inChannels: 1, classes: 2, features: [2, 4, 8, 8], dropout: [0, 0, 0, 0, 0] })).toEqual([
+        'dropout: dropout needs one value per level of features',
+      ]);
+      expect(schemaIssues(dualBranchUNet3DParams, { inChannels: 1, classes: 2, features: [2, 4, 8, 8] })).toEqual(['dropout: dropout needs one value per level of features']);
     });
   });
 
@@ -81,7 +87,7 @@ describe('DualBranchUNet3D', () => {
     });
 
     it('with five levels, should take a 1x16x16x32x1 volume', () => {
-      const net = make({ ...TINY, featureChannels: [2, 4, 4, 8, 8], dropout: [0, 0, 0.1, 0.2, 0.3] });
+      const net = make({ ...TINY, features: [2, 4, 4, 8, 8], dropout: [0, 0, 0.1, 0.2, 0.3] });
       tf.tidy(() => {
         const [a, b] = net.applyBranches(tf.zeros([1, 16, 16, 32, 1]) as tf.Tensor5D, { training: true, random: new SeededRandom(1) });
         expect([a.shape, b.shape]).toEqual([

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MultiDecoderUNet2D, type MultiDecoderUNet2DArgs } from '../../src/networks/multi-decoder-unet2d.js';
-import { UNet2D } from '../../src/networks/unet2d.js';
+import { MultiDecoderUNet2D, multiDecoderUNet2DParams } from '../../src/networks/multi-decoder-unet2d.js';
+import { UNet2D, unet2dParams } from '../../src/networks/unet2d.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { expectClose, pseudoRandom, useBackend } from '../runtime/ops/op-test-helpers.js';
-import { disposedAfterEach } from './network-test-helpers.js';
+import { disposedAfterEach, parsingParams, schemaIssues, type ParsedArgs } from './network-test-helpers.js';
 
 /**
  * Trainable parameters derived from the architecture: UNet2D's encoder (per level a ConvBlock: two 3x3 convs with
@@ -25,10 +25,10 @@ function expectedParameterCount(f: number[], inChannels: number, classes: number
   return upModes.reduce((total, mode) => total + decoder(mode), encoder);
 }
 
-const TINY: Omit<MultiDecoderUNet2DArgs, 'name'> = { inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 6, 6], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(8) };
-const make = disposedAfterEach((args: MultiDecoderUNet2DArgs) => new MultiDecoderUNet2D(args));
+const TINY: ParsedArgs<typeof multiDecoderUNet2DParams> = { inChannels: 1, classes: 3, features: [2, 4, 4, 6, 6], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(8) };
+const make = disposedAfterEach(parsingParams(multiDecoderUNet2DParams, (args) => new MultiDecoderUNet2D(args)));
 const makeUNet = disposedAfterEach((name: string, upMode: 'transposed' | 'nearest' | 'bilinear') =>
-  new UNet2D({ name, inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 6, 6], dropout: [0, 0, 0, 0, 0], upMode }));
+  new UNet2D({ ...unet2dParams.parse({ classes: 3, features: [2, 4, 4, 6, 6], dropout: [0, 0, 0, 0, 0], upMode }), name }));
 
 describe('MultiDecoderUNet2D', () => {
   beforeAll(() => useBackend('cpu'));
@@ -116,11 +116,13 @@ describe('MultiDecoderUNet2D', () => {
   });
 
   describe('when given bad arguments', () => {
-    it('should name the problem', () => {
-      expect(() => make({ ...TINY, upModes: ['bilinear'] })).toThrow('MultiDecoderUNet2D needs 2 to 4 decoders (upModes), got 1');
-      expect(() => make({ ...TINY, upModes: ['bilinear', 'bicubic' as never] })).toThrow("MultiDecoderUNet2D: unknown up mode 'bicubic'; use transposed, nearest, bilinear");
-      expect(() => make({ ...TINY, outputMode: 'max' as never })).toThrow("MultiDecoderUNet2D: unknown output mode 'max'; use first or average");
-      expect(() => make({ ...TINY, featureChannels: [2, 4, 4, 6] })).toThrow('MultiDecoderUNet2D needs 5 feature channel counts and dropout rates');
+    it('should be rejected by the schema naming the key', () => {
+      const issues = (params: object) => schemaIssues(multiDecoderUNet2DParams, { classes: 3, ...params });
+      expect(issues({ upModes: ['bilinear'] })).toEqual([expect.stringMatching(/^upModes: .*>=2 items/)]);
+      expect(issues({ upModes: ['bilinear', 'nearest', 'transposed', 'bilinear', 'nearest'] })).toEqual([expect.stringMatching(/^upModes: .*<=4 items/)]);
+      expect(issues({ upModes: ['bilinear', 'bicubic'] })).toEqual([expect.stringMatching(/^upModes\.1: .*"transposed"\|"nearest"\|"bilinear"/)]);
+      expect(issues({ outputMode: 'max' })).toEqual([expect.stringMatching(/^outputMode: .*"first"\|"average"/)]);
+      expect(issues({ features: [2, 4, 4, 6] })).toEqual([expect.stringMatching(/^features: .*exactly 5 items/)]);
     });
 
     it('should reject an input whose size is not divisible by 16', () => {

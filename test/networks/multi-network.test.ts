@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MultiNetwork } from '../../src/networks/multi-network.js';
-import { UNet2D } from '../../src/networks/unet2d.js';
+import { UNet2D, unet2dParams } from '../../src/networks/unet2d.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { expectClose, pseudoRandom, useBackend } from '../runtime/ops/op-test-helpers.js';
 
 let members: UNet2D[] = [];
 const member = (name: string, seed: number, dropout = [0, 0, 0, 0, 0]) => {
-  const net = new UNet2D({ name, inChannels: 1, classes: 2, featureChannels: [2, 2, 4, 4, 4], dropout, random: new SeededRandom(seed) });
+  const net = new UNet2D({ ...unet2dParams.parse({ classes: 2, features: [2, 2, 4, 4, 4], dropout }), name, random: new SeededRandom(seed) });
   members.push(net);
   return net;
 };

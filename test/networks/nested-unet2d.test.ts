@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { NestedUNet2D, type NestedUNet2DArgs } from '../../src/networks/nested-unet2d.js';
+import { NestedUNet2D, nestedUNet2DParams } from '../../src/networks/nested-unet2d.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { pseudoRandom, size, useBackend } from '../runtime/ops/op-test-helpers.js';
-import { disposedAfterEach, projectedGradients } from './network-test-helpers.js';
+import { disposedAfterEach, parsingParams, projectedGradients, type ParsedArgs } from './network-test-helpers.js';
 
 /**
  * Trainable parameters of PyMIC's NestedUNet2D, derived from the architecture: a ConvBlock(cin, cout) per node (two 3x3
@@ -22,8 +22,8 @@ function expectedParameterCount(f: number[], inChannels: number, classes: number
   return n + f[0] * classes + classes;
 }
 
-const TINY: Omit<NestedUNet2DArgs, 'name'> = { inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 6, 6], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(8) };
-const make = disposedAfterEach((args: NestedUNet2DArgs) => new NestedUNet2D(args));
+const TINY: ParsedArgs<typeof nestedUNet2DParams> = { inChannels: 1, classes: 3, features: [2, 4, 4, 6, 6], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(8) };
+const make = disposedAfterEach(parsingParams(nestedUNet2DParams, (args) => new NestedUNet2D(args)));
 
 describe('NestedUNet2D', () => {
   describe("having PyMIC's configuration (16-32-64-128-256, 1 -> 2 classes)", () => {

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach } from 'vitest';
+import type { z } from 'zod';
+import type { NetworkInstanceArgs } from '../../src/networks/network-unit.js';
 import type { SegmentationNetwork } from '../../src/networks/segmentation-network.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 
@@ -45,3 +47,23 @@ export function projectedGradients(
   }
   return out;
 }
+
+/**
+ * A network constructor that takes what a pipeline writes: the params go through the unit's schema (defaults filled
+ * in, as a stage's params are), the instance's name and randomness beside them.
+ */
+export function parsingParams<S extends z.ZodType<object>, N>(schema: S, construct: (args: z.output<S> & NetworkInstanceArgs) => N) {
+  return (args: z.input<S> & NetworkInstanceArgs): N => {
+    const { name, random, ...params } = args;
+    return construct({ ...schema.parse(params), name, random });
+  };
+}
+
+/** What a params schema says of `params`, as 'path: message' lines; [] when it accepts them. */
+export function schemaIssues(schema: z.ZodType, params: unknown): string[] {
+  const parsed = schema.safeParse(params);
+  return parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+}
+
+/** What {@link parsingParams} takes: a schema's input and the instance's name and randomness. */
+export type ParsedArgs<S extends z.ZodType> = z.input<S> & NetworkInstanceArgs;

@@ -5,12 +5,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { deepSupervisionLoss } from '../../src/losses/deep-supervision-loss.js';
 import { diceLoss } from '../../src/losses/dice-loss.js';
 import { oneHotLabels } from '../../src/losses/one-hot.js';
-import { UNet2D } from '../../src/networks/unet2d.js';
+import { UNet2D, unet2dParams } from '../../src/networks/unet2d.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { pseudoRandom, useBackend } from '../runtime/ops/op-test-helpers.js';
-import { disposedAfterEach } from './network-test-helpers.js';
+import { disposedAfterEach, parsingParams } from './network-test-helpers.js';
 
-const make = disposedAfterEach((args: ConstructorParameters<typeof UNet2D>[0]) => new UNet2D(args));
+const make = disposedAfterEach(parsingParams(unet2dParams, (args) => new UNet2D(args)));
 
 describe('UNet2D with deep supervision', () => {
   describe("having PyMIC's configuration (16-32-64-128-256, 1 -> 2 classes)", () => {
@@ -23,7 +23,7 @@ describe('UNet2D with deep supervision', () => {
 
   describe.each(['cpu', 'wasm'])('having the %s backend and a tiny net', (backend) => {
     beforeAll(() => useBackend(backend));
-    const tiny = { inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8, 8], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(3), deepSupervision: true };
+    const tiny = { inChannels: 1, classes: 3, features: [2, 4, 4, 8, 8], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(3), deepSupervision: true };
 
     it('when given a 2x48x80x1 input, should return logits at full, 1/2, 1/4 and 1/8 resolution, the first equal to apply()', () => {
       const net = make(tiny);
@@ -41,7 +41,7 @@ describe('UNet2D with deep supervision', () => {
     });
 
     it('with 4 levels, should read the bottleneck for the coarsest head', () => {
-      const net = make({ ...tiny, featureChannels: [2, 4, 4, 8], dropout: [0, 0, 0, 0] });
+      const net = make({ ...tiny, features: [2, 4, 4, 8], dropout: [0, 0, 0, 0] });
       const shapes = tf.tidy(() => net.applyMultiscale(tf.zeros([1, 16, 16, 1]) as tf.Tensor4D, { training: false }).map((o) => o.shape));
       expect(shapes).toEqual([
         [1, 16, 16, 3],

@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { UNet2DScSE, type UNet2DScSEArgs } from '../../src/networks/unet2d-scse.js';
+import { UNet2DScSE, unet2dScSEParams } from '../../src/networks/unet2d-scse.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { pseudoRandom, size, useBackend } from '../runtime/ops/op-test-helpers.js';
-import { disposedAfterEach, projectedGradients } from './network-test-helpers.js';
+import { disposedAfterEach, parsingParams, projectedGradients, schemaIssues, type ParsedArgs } from './network-test-helpers.js';
 
 /**
  * Trainable parameters of PyMIC's UNet2D_ScSE, derived from the architecture: ConvBlock(cin, cout) = two 3x3 convs
@@ -25,8 +25,8 @@ function expectedParameterCount(f: number[], inChannels: number, classes: number
   return n + 9 * f[0] * classes + classes;
 }
 
-const TINY: Omit<UNet2DScSEArgs, 'name'> = { inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 6, 6], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(8) };
-const make = disposedAfterEach((args: UNet2DScSEArgs) => new UNet2DScSE(args));
+const TINY: ParsedArgs<typeof unet2dScSEParams> = { inChannels: 1, classes: 3, features: [2, 4, 4, 6, 6], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(8) };
+const make = disposedAfterEach(parsingParams(unet2dScSEParams, (args) => new UNet2DScSE(args)));
 
 describe('UNet2DScSE', () => {
   describe("having PyMIC's configuration (16-32-64-128-256, 1 -> 2 classes)", () => {
@@ -35,8 +35,8 @@ describe('UNet2DScSE', () => {
       expect(expectedParameterCount([16, 32, 64, 128, 256], 1, 2)).toBe(1_924_379);
       expect(make({ inChannels: 1, classes: 2 }).parameterCount()).toBe(1_924_379);
     });
-    it('having a feature count of 1, should throw (the channel SE would have no hidden unit)', () => {
-      expect(() => make({ inChannels: 1, classes: 2, featureChannels: [1, 2, 2, 2, 2] })).toThrow(/>= 2/);
+    it('having a feature count of 1, should be rejected by the schema naming it (the channel SE would have no hidden unit)', () => {
+      expect(schemaIssues(unet2dScSEParams, { inChannels: 1, classes: 2, features: [1, 2, 2, 2, 2] })).toEqual([expect.stringMatching(/^features\.0: .*>=2/)]);
     });
   });
 

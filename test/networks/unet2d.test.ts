@@ -3,21 +3,21 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isMicflowError } from '../../src/errors/micflow-error.js';
-import { UNet2D, type UNet2DArgs } from '../../src/networks/unet2d.js';
+import { UNet2D, unet2dParams } from '../../src/networks/unet2d.js';
 import { conv2dSame } from '../../src/runtime/ops/conv2d-same.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { expectClose, pseudoRandom, relativeError, size, useBackend } from '../runtime/ops/op-test-helpers.js';
-import { disposedAfterEach, projectedGradients } from './network-test-helpers.js';
+import { disposedAfterEach, parsingParams, projectedGradients, type ParsedArgs } from './network-test-helpers.js';
 
-const TINY: Omit<UNet2DArgs, 'name'> = {
+const TINY: ParsedArgs<typeof unet2dParams> = {
   inChannels: 1,
   classes: 3,
-  featureChannels: [2, 4, 4, 8, 8],
+  features: [2, 4, 4, 8, 8],
   dropout: [0, 0, 0, 0, 0],
   random: new SeededRandom(11),
 };
 
-const make = disposedAfterEach((args: UNet2DArgs) => new UNet2D(args));
+const make = disposedAfterEach(parsingParams(unet2dParams, (args) => new UNet2D(args)));
 
 describe('UNet2D', () => {
   describe("having PyMIC's configuration (features 16-32-64-128-256, 1 input channel, 2 classes, bilinear)", () => {

@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { UNet2D5, type UNet2D5Args } from '../../src/networks/unet2d5.js';
+import { UNet2D5, unet2d5Params } from '../../src/networks/unet2d5.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { pseudoRandom, size, useBackend } from '../runtime/ops/op-test-helpers.js';
-import { disposedAfterEach, projectedGradients } from './network-test-helpers.js';
+import { disposedAfterEach, parsingParams, projectedGradients, type ParsedArgs } from './network-test-helpers.js';
 
 type Shape5 = [number, number, number, number, number];
 
@@ -30,22 +30,22 @@ function expectedParameterCount(f: number[], dims: number[], inChannels: number,
   return n + 9 * f[0] * classes + classes;
 }
 
-const TINY: Omit<UNet2D5Args, 'name'> = {
+const TINY: ParsedArgs<typeof unet2d5Params> = {
   inChannels: 1,
   classes: 3,
-  featureChannels: [2, 2, 4, 4, 4],
+  features: [2, 2, 4, 4, 4],
   dropout: [0, 0, 0, 0, 0],
   convDims: [2, 2, 3, 3, 3],
   random: new SeededRandom(7),
 };
 
-const make = disposedAfterEach((args: UNet2D5Args) => new UNet2D5(args));
+const make = disposedAfterEach(parsingParams(unet2d5Params, (args) => new UNet2D5(args)));
 
 describe('UNet2D5', () => {
   describe("having PyMIC's example configuration (features 2-8-32-48-64, dims 2-2-3-3-3, 4 channels, 2 classes)", () => {
     beforeAll(() => useBackend('cpu'));
     it('with transposed convs (bilinear false, as the example), should have the 643,570 parameters its architecture implies', () => {
-      const args = { inChannels: 4, classes: 2, featureChannels: [2, 8, 32, 48, 64], convDims: [2, 2, 3, 3, 3] as const, upMode: 'transposed' as const };
+      const args: ParsedArgs<typeof unet2d5Params> = { inChannels: 4, classes: 2, features: [2, 8, 32, 48, 64], convDims: [2, 2, 3, 3, 3], upMode: 'transposed' };
       expect(expectedParameterCount([2, 8, 32, 48, 64], [2, 2, 3, 3, 3], 4, 2, true)).toBe(643_570);
       expect(make(args).parameterCount()).toBe(643_570);
     });

@@ -3,11 +3,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isMicflowError } from '../../src/errors/micflow-error.js';
-import { UNet3DScSE, type UNet3DScSEArgs } from '../../src/networks/unet3d-scse.js';
+import { UNet3DScSE, unet3dScSEParams } from '../../src/networks/unet3d-scse.js';
 import { nativeBackendCandidate } from '../../src/runtime/backend-candidates.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { BACKENDS, pseudoRandom, relativeError, size, useBackend } from '../runtime/ops/op-test-helpers.js';
-import { disposedAfterEach, projectedGradients } from './network-test-helpers.js';
+import { disposedAfterEach, parsingParams, projectedGradients, schemaIssues, type ParsedArgs } from './network-test-helpers.js';
 
 const native = await nativeBackendCandidate.load(tf);
 const BACKENDS_HERE = [...BACKENDS, ...(native.available ? [native.backendName] : [])];
@@ -40,8 +40,8 @@ class RecordingRandom extends SeededRandom {
   }
 }
 
-const TINY: Omit<UNet3DScSEArgs, 'name'> = { inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8, 8], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(8) };
-const make = disposedAfterEach((args: UNet3DScSEArgs) => new UNet3DScSE(args));
+const TINY: ParsedArgs<typeof unet3dScSEParams> = { inChannels: 1, classes: 3, features: [2, 4, 4, 8, 8], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(8) };
+const make = disposedAfterEach(parsingParams(unet3dScSEParams, (args) => new UNet3DScSE(args)));
 
 describe('UNet3DScSE', () => {
   describe("having PyMIC's configurations", () => {
@@ -57,7 +57,7 @@ describe('UNet3DScSE', () => {
     });
     it("with its example configuration (4 input channels, features 2-8-32-48-64, 2 classes), should have 627,387 parameters", () => {
       expect(expectedParameterCount([2, 8, 32, 48, 64], 4, 2)).toBe(627_387);
-      expect(make({ inChannels: 4, classes: 2, featureChannels: [2, 8, 32, 48, 64] }).parameterCount()).toBe(627_387);
+      expect(make({ inChannels: 4, classes: 2, features: [2, 8, 32, 48, 64] }).parameterCount()).toBe(627_387);
     });
     it('with transposed-conv up-sampling, should have the 2x2x2 kernels instead of the 1x1x1 convs', () => {
       expect(make({ inChannels: 1, classes: 2, upMode: 'transposed' }).parameterCount()).toBe(expectedParameterCount([16, 32, 64, 128, 256], 1, 2, true));
@@ -66,11 +66,14 @@ describe('UNet3DScSE', () => {
 
   describe('having invalid arguments', () => {
     beforeAll(() => useBackend('cpu'));
-    it('with a feature count of 1, should throw (the channel SE would have no hidden unit)', () => {
-      expect(() => make({ inChannels: 1, classes: 2, featureChannels: [1, 2, 2, 2, 2] })).toThrow(/UNet3DScSE feature channels must be integers >= 2/);
+    it('with a feature count of 1, should be rejected by the schema naming it (the channel SE would have no hidden unit)', () => {
+      expect(schemaIssues(unet3dScSEParams, { inChannels: 1, classes: 2, features: [1, 2, 2, 2, 2] })).toEqual([expect.stringMatching(/^features\.0: .*>=2/)]);
     });
-    it('with 4 levels, should throw (PyMIC builds UNet3D_ScSE with 5)', () => {
-      expect(() => make({ inChannels: 1, classes: 2, featureChannels: [2, 4, 8, 16], dropout: [0, 0, 0, 0] })).toThrow(/UNet3DScSE needs 5 feature channel counts/);
+    it('with 4 levels, should be rejected by the schema naming features and dropout (PyMIC builds UNet3D_ScSE with 5)', () => {
+      expect(schemaIssues(unet3dScSEParams, { inChannels: 1, classes: 2, features: [2, 4, 8, 16], dropout: [0, 0, 0, 0] })).toEqual([
+        expect.stringMatching(/^features: .*exactly 5 items/),
+        expect.stringMatching(/^dropout: .*exactly 5 items/),
+      ]);
     });
   });
 

@@ -3,10 +3,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isMicflowError } from '../../src/errors/micflow-error.js';
-import { UNet3D, type UNet3DArgs } from '../../src/networks/unet3d.js';
+import { UNet3D, unet3dParams } from '../../src/networks/unet3d.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { pseudoRandom, relativeError, size, useBackend } from '../runtime/ops/op-test-helpers.js';
-import { disposedAfterEach, projectedGradients } from './network-test-helpers.js';
+import { disposedAfterEach, parsingParams, projectedGradients, type ParsedArgs } from './network-test-helpers.js';
 
 /**
  * Trainable parameters of PyMIC's UNet3D, derived from the architecture: a ConvBlock(cin, cout) has two 3x3x3 convs
@@ -24,15 +24,15 @@ function expectedParameterCount(f: number[], inChannels: number, classes: number
   return n;
 }
 
-const TINY: Omit<UNet3DArgs, 'name'> = {
+const TINY: ParsedArgs<typeof unet3dParams> = {
   inChannels: 1,
   classes: 3,
-  featureChannels: [2, 4, 4, 6],
+  features: [2, 4, 4, 6],
   dropout: [0, 0, 0, 0],
   random: new SeededRandom(11),
 };
 
-const make = disposedAfterEach((args: UNet3DArgs) => new UNet3D(args));
+const make = disposedAfterEach(parsingParams(unet3dParams, (args) => new UNet3D(args)));
 
 describe('UNet3D', () => {
   describe("having PyMIC's default configuration (features 16-32-64-128-256, 1 input channel, 2 classes)", () => {
@@ -49,8 +49,8 @@ describe('UNet3D', () => {
       expect(expectedParameterCount([16, 32, 64, 128, 256], 1, 2, true, false)).toBe(5_647_874);
     });
     it("with deep supervision and PyMIC's 4-level demo config (features 2-8-32-64, 4 channels), should add the three heads", () => {
-      expect(make({ inChannels: 4, classes: 2, featureChannels: [2, 8, 32, 64], dropout: [0, 0, 0, 0.5] }).parameterCount()).toBe(294_640);
-      const deep = make({ inChannels: 4, classes: 2, featureChannels: [2, 8, 32, 64], dropout: [0, 0, 0, 0.5], deepSupervision: true });
+      expect(make({ inChannels: 4, classes: 2, features: [2, 8, 32, 64], dropout: [0, 0, 0, 0.5] }).parameterCount()).toBe(294_640);
+      const deep = make({ inChannels: 4, classes: 2, features: [2, 8, 32, 64], dropout: [0, 0, 0, 0.5], deepSupervision: true });
       expect(deep.parameterCount()).toBe(expectedParameterCount([2, 8, 32, 64], 4, 2, false, true));
     });
   });

@@ -7,10 +7,10 @@ import { instantiateStage } from '../../src/graph/instantiate-stage.js';
 import { StageRegistry } from '../../src/graph/stage-registry.js';
 import { validatePipeline } from '../../src/graph/validate-pipeline.js';
 import type { NetworkState, TickContext } from '../../src/graph/stage.js';
-import { CctUNet2D } from '../../src/networks/cct-unet2d.js';
-import { DualBranchUNet3D } from '../../src/networks/dual-branch-unet3d.js';
-import { UNet2D } from '../../src/networks/unet2d.js';
-import { UNet3D } from '../../src/networks/unet3d.js';
+import { CctUNet2D, cctUNet2DParams } from '../../src/networks/cct-unet2d.js';
+import { DualBranchUNet3D, dualBranchUNet3DParams } from '../../src/networks/dual-branch-unet3d.js';
+import { UNet2D, unet2dParams } from '../../src/networks/unet2d.js';
+import { UNet3D, unet3dParams } from '../../src/networks/unet3d.js';
 import { resizeLinear } from '../../src/runtime/ops/resize-linear.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { builtInStageClasses } from '../../src/stages/built-in-stages.js';
@@ -26,13 +26,13 @@ const tick = (seed: number): TickContext => ({ iteration: 1, iterations: 1, rand
 const stateOf = (network: NetworkState['network']): NetworkState => ({ node: 'net', network });
 const maxAbsDifference = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 
-const cct = new CctUNet2D({ name: 'fh_cct', inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8, 8], dropout: [0, 0, 0, 0, 0.5], random: new SeededRandom(3) });
-const unet = new UNet2D({ name: 'fh_unet', inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8, 8], dropout: [0, 0, 0, 0, 0], deepSupervision: true, random: new SeededRandom(4) });
-const plain = new UNet2D({ name: 'fh_plain', inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8, 8], dropout: [0, 0, 0, 0, 0], random: new SeededRandom(5) });
+const cct = new CctUNet2D({ ...cctUNet2DParams.parse({ inChannels: 1, classes: 3, features: [2, 4, 4, 8, 8], dropout: [0, 0, 0, 0, 0.5] }), name: 'fh_cct', random: new SeededRandom(3) });
+const unet = new UNet2D({ ...unet2dParams.parse({ inChannels: 1, classes: 3, features: [2, 4, 4, 8, 8], dropout: [0, 0, 0, 0, 0], deepSupervision: true }), name: 'fh_unet', random: new SeededRandom(4) });
+const plain = new UNet2D({ ...unet2dParams.parse({ inChannels: 1, classes: 3, features: [2, 4, 4, 8, 8], dropout: [0, 0, 0, 0, 0] }), name: 'fh_plain', random: new SeededRandom(5) });
 const image = tf.randomNormal([2, 16, 32, 1], 0, 1, 'float32', 7) as tf.Tensor4D;
-const dual3d = new DualBranchUNet3D({ name: 'fh_dual3d', inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8], dropout: [0, 0, 0, 0.3], random: new SeededRandom(6) });
-const unet3d = new UNet3D({ name: 'fh_unet3d', inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8], dropout: [0, 0, 0, 0], deepSupervision: true, random: new SeededRandom(7) });
-const plain3d = new UNet3D({ name: 'fh_plain3d', inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8], dropout: [0, 0, 0, 0], random: new SeededRandom(8) });
+const dual3d = new DualBranchUNet3D({ ...dualBranchUNet3DParams.parse({ inChannels: 1, classes: 3, features: [2, 4, 4, 8], dropout: [0, 0, 0, 0.3] }), name: 'fh_dual3d', random: new SeededRandom(6) });
+const unet3d = new UNet3D({ ...unet3dParams.parse({ inChannels: 1, classes: 3, features: [2, 4, 4, 8], dropout: [0, 0, 0, 0], deepSupervision: true }), name: 'fh_unet3d', random: new SeededRandom(7) });
+const plain3d = new UNet3D({ ...unet3dParams.parse({ inChannels: 1, classes: 3, features: [2, 4, 4, 8], dropout: [0, 0, 0, 0] }), name: 'fh_plain3d', random: new SeededRandom(8) });
 const volume = tf.randomNormal([2, 8, 16, 8, 1], 0, 1, 'float32', 9) as tf.Tensor5D;
 
 afterAll(() => {

@@ -1,17 +1,28 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
-import { NetworkStage, type NetworkState } from '../../graph/stage.js';
+import type { PortSpecs } from '../../graph/port-spec.js';
+import { NetworkStage, type InputsOf, type NetworkState } from '../../graph/stage.js';
 import type { SegmentationNetwork } from '../../networks/segmentation-network.js';
 
 const params = z
   .object({
-    /** EMA decay α: teacher ← α·teacher + (1 − α)·student after every step. */
-    decay: z.number().min(0).lt(1).default(0.99),
-    /** Use α_t = min(1 − 1/(t + 1), decay) so the teacher follows the student closely at first (Tarvainen & Valpola). */
-    warmUp: z.boolean().default(true),
+    decay: z
+      .number()
+      .min(0)
+      .lt(1)
+      .default(0.99)
+      .describe('EMA decay α in [0, 1): teacher ← α·teacher + (1 − α)·student after every step (PyMIC ema_decay)'),
+    warmUp: z
+      .boolean()
+      .default(true)
+      .describe('Use α_t = min(1 − 1/(t + 1), decay) at step t, so that the teacher follows the student closely at first (Tarvainen & Valpola)'),
   })
   .strict();
+export type EmaCopyParams = z.output<typeof params>;
+
+const emaCopyInputs = { of: { type: 'network', description: 'the network to follow (the student)' } } as const satisfies PortSpecs;
+const emaCopyOutputs = { net: { type: 'network', description: 'the averaged copy (the teacher)' } } as const satisfies PortSpecs;
 
 /**
  * An exponential-moving-average copy of another network (the mean teacher of Tarvainen & Valpola, "Mean teachers are
@@ -20,19 +31,19 @@ const params = z
  * own training-mode forward passes, as in the reference implementation. (PyMIC's EMA update rebinds a local name and
  * silently leaves the teacher unchanged; here the update is an in-place assign and a test checks that it moves.)
  */
-export class EmaCopy extends NetworkStage<z.infer<typeof params>> {
+export class EmaCopy extends NetworkStage<EmaCopyParams, typeof emaCopyInputs> {
   static readonly className = 'EmaCopy';
   static readonly description = 'Exponential moving average copy of a network, updated in place after every step (mean teacher)';
   static readonly reference = 'Tarvainen & Valpola. Mean teachers are better role models. NeurIPS 2017';
   static readonly paramsSchema = params;
-  static readonly inputs = { of: { type: 'network', description: 'the network to follow (the student)' } } as const;
-  static readonly outputs = { net: { type: 'network', description: 'the averaged copy (the teacher)' } } as const;
+  static readonly inputs = emaCopyInputs;
+  static readonly outputs = emaCopyOutputs;
 
   private source?: SegmentationNetwork;
   private copy?: SegmentationNetwork;
 
-  override build(inputs: Readonly<Record<string, NetworkState | undefined>>): NetworkState {
-    const of = inputs.of!;
+  override build(inputs: InputsOf<typeof emaCopyInputs>): NetworkState {
+    const { of } = inputs;
     if (!of.createLike) {
       throw new MicflowError('invalid-pipeline', `node "${this.nodeName}": network "${of.node}" cannot be copied (its stage does not provide createLike)`);
     }

@@ -5,7 +5,7 @@ import '../../../src/runtime/register-gradients.js';
 import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import type { NetworkState, TickContext } from '../../../src/graph/stage.js';
 import type { NetworkApplyOptions, SegmentationNetwork } from '../../../src/networks/segmentation-network.js';
-import { UNet2D } from '../../../src/networks/unet2d.js';
+import { UNet2D, unet2dParams } from '../../../src/networks/unet2d.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { builtInStageClasses } from '../../../src/stages/built-in-stages.js';
 import { MonteCarloForward, predictiveEntropy } from '../../../src/stages/forward/monte-carlo-forward.js';
@@ -38,7 +38,7 @@ class RecordingNetwork implements SegmentationNetwork {
   dispose(): void {}
 }
 
-const unet = new UNet2D({ name: 'mc_unet', inChannels: 1, classes: 3, featureChannels: [2, 4, 4, 8, 8], dropout: [0, 0, 0.3, 0.3, 0.5], random: new SeededRandom(2) });
+const unet = new UNet2D({ ...unet2dParams.parse({ inChannels: 1, classes: 3, features: [2, 4, 4, 8, 8], dropout: [0, 0, 0.3, 0.3, 0.5] }), name: 'mc_unet', random: new SeededRandom(2) });
 afterAll(() => unet.dispose());
 
 describe('predictiveEntropy', () => {

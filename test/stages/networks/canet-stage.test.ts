@@ -1,18 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import { CANet } from '../../../src/networks/canet.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { builtInStageClasses } from '../../../src/stages/built-in-stages.js';
-import { CANetStage } from '../../../src/stages/networks/canet-stage.js';
+import { CANetStage } from '../../../src/stages/networks/index.js';
 
 describe('the CANet stage', () => {
   beforeAll(() => tf.setBackend('cpu'));
 
   it('having a tiny config, should build a CANet named after the node, and a like-built copy', () => {
-    const params = CANetStage.paramsSchema.parse({ classes: 2, features: [2, 4, 8, 16, 32], channelDropout: 0.2 });
-    const stage = new CANetStage({ nodeName: 'ca', params, random: new SeededRandom(4) } as StageContext<never>);
+    const stage = instantiateStage(CANetStage, { nodeName: 'ca', params: { classes: 2, features: [2, 4, 8, 16, 32], channelDropout: 0.2 }, random: new SeededRandom(4) });
     const state = stage.build();
     try {
       expect(state.network).toBeInstanceOf(CANet);

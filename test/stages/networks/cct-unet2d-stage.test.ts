@@ -1,18 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import { CctUNet2D } from '../../../src/networks/cct-unet2d.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { builtInStageClasses } from '../../../src/stages/built-in-stages.js';
-import { CctUNet2DStage } from '../../../src/stages/networks/cct-unet2d-stage.js';
+import { CctUNet2DStage } from '../../../src/stages/networks/index.js';
 
 describe('the CctUNet2D stage', () => {
   beforeAll(() => tf.setBackend('cpu'));
 
   it('having a tiny config, should build a CctUNet2D named after the node, and a like-built copy', () => {
-    const params = CctUNet2DStage.paramsSchema.parse({ classes: 2, features: [2, 2, 2, 2, 2], dropout: [0, 0, 0, 0, 0] });
-    const stage = new CctUNet2DStage({ nodeName: 'cct', params, random: new SeededRandom(4) } as StageContext<never>);
+    const stage = instantiateStage(CctUNet2DStage, { nodeName: 'cct', params: { classes: 2, features: [2, 2, 2, 2, 2], dropout: [0, 0, 0, 0, 0] }, random: new SeededRandom(4) });
     const state = stage.build();
     try {
       expect(state.network).toBeInstanceOf(CctUNet2D);
@@ -26,9 +25,10 @@ describe('the CctUNet2D stage', () => {
   });
 
   it("having a VAT auxiliary decoder, should default to PyMIC's VAT_xi 1e-6, VAT_eps 2.0, VAT_it 2 and pass them to the network", () => {
-    const params = CctUNet2DStage.paramsSchema.parse({ classes: 2, features: [2, 2, 2, 2, 2], dropout: [0, 0, 0, 0, 0], auxiliary: ['vat'] });
-    expect([params.vatXi, params.vatEps, params.vatIterations]).toEqual([1e-6, 2, 2]);
-    const stage = new CctUNet2DStage({ nodeName: 'cct_vat', params: { ...params, vatXi: 0.01, vatIterations: 1 }, random: new SeededRandom(4) } as StageContext<never>);
+    const params = { classes: 2, features: [2, 2, 2, 2, 2], dropout: [0, 0, 0, 0, 0], auxiliary: ['vat'] };
+    const parsed = CctUNet2DStage.paramsSchema.parse(params);
+    expect([parsed.vatXi, parsed.vatEps, parsed.vatIterations]).toEqual([1e-6, 2, 2]);
+    const stage = instantiateStage(CctUNet2DStage, { nodeName: 'cct_vat', params: { ...params, vatXi: 0.01, vatIterations: 1 }, random: new SeededRandom(4) });
     try {
       const net = stage.build().network as CctUNet2D;
       expect(net.auxiliary).toEqual(['vat']);

@@ -1,18 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import { COPLENet } from '../../../src/networks/coplenet.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { builtInStageClasses } from '../../../src/stages/built-in-stages.js';
-import { COPLENetStage } from '../../../src/stages/networks/coplenet-stage.js';
+import { COPLENetStage } from '../../../src/stages/networks/index.js';
 
 describe('the COPLENet stage', () => {
   beforeAll(() => tf.setBackend('cpu'));
 
   it('having a tiny config, should build a COPLENet named after the node, and a like-built copy', () => {
-    const params = COPLENetStage.paramsSchema.parse({ classes: 2, features: [2, 4, 8, 16, 32], dropout: [0, 0, 0, 0, 0], upMode: 'transposed' });
-    const stage = new COPLENetStage({ nodeName: 'cople', params, random: new SeededRandom(4) } as StageContext<never>);
+    const stage = instantiateStage(COPLENetStage, { nodeName: 'cople', params: { classes: 2, features: [2, 4, 8, 16, 32], dropout: [0, 0, 0, 0, 0], upMode: 'transposed' }, random: new SeededRandom(4) });
     const state = stage.build();
     try {
       expect(state.network).toBeInstanceOf(COPLENet);

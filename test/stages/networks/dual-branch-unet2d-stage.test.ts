@@ -1,18 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import { DualBranchUNet2D } from '../../../src/networks/dual-branch-unet2d.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { builtInStageClasses } from '../../../src/stages/built-in-stages.js';
-import { DualBranchUNet2DStage } from '../../../src/stages/networks/dual-branch-unet2d-stage.js';
+import { DualBranchUNet2DStage } from '../../../src/stages/networks/index.js';
 
 describe('the DualBranchUNet2D stage', () => {
   beforeAll(() => tf.setBackend('cpu'));
 
   it('having a tiny config, should build a DualBranchUNet2D named after the node, and a like-built copy', () => {
-    const params = DualBranchUNet2DStage.paramsSchema.parse({ classes: 2, features: [2, 2, 2, 2, 2], dropout: [0, 0, 0, 0, 0] });
-    const stage = new DualBranchUNet2DStage({ nodeName: 'dual', params, random: new SeededRandom(4) } as StageContext<never>);
+    const stage = instantiateStage(DualBranchUNet2DStage, { nodeName: 'dual', params: { classes: 2, features: [2, 2, 2, 2, 2], dropout: [0, 0, 0, 0, 0] }, random: new SeededRandom(4) });
     const state = stage.build();
     try {
       expect(state.network).toBeInstanceOf(DualBranchUNet2D);

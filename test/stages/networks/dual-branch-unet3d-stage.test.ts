@@ -1,18 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import { DualBranchUNet3D } from '../../../src/networks/dual-branch-unet3d.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { builtInStageClasses } from '../../../src/stages/built-in-stages.js';
-import { DualBranchUNet3DStage } from '../../../src/stages/networks/dual-branch-unet3d-stage.js';
+import { DualBranchUNet3DStage } from '../../../src/stages/networks/index.js';
 
 describe('the DualBranchUNet3D stage', () => {
   beforeAll(() => tf.setBackend('cpu'));
 
   it('having a tiny 4-level config, should build a DualBranchUNet3D named after the node that runs on NDHWC volumes, and a like-built copy', () => {
-    const params = DualBranchUNet3DStage.paramsSchema.parse({ classes: 2, features: [2, 2, 2, 2], dropout: [0, 0, 0, 0], outputMode: 'second' });
-    const stage = new DualBranchUNet3DStage({ nodeName: 'dual3d', params, random: new SeededRandom(4) } as StageContext<never>);
+    const stage = instantiateStage(DualBranchUNet3DStage, { nodeName: 'dual3d', params: { classes: 2, features: [2, 2, 2, 2], dropout: [0, 0, 0, 0], outputMode: 'second' }, random: new SeededRandom(4) });
     const state = stage.build();
     try {
       expect(state.network).toBeInstanceOf(DualBranchUNet3D);

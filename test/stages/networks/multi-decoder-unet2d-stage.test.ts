@@ -1,18 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import { MultiDecoderUNet2D } from '../../../src/networks/multi-decoder-unet2d.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { builtInStageClasses } from '../../../src/stages/built-in-stages.js';
-import { MultiDecoderUNet2DStage } from '../../../src/stages/networks/multi-decoder-unet2d-stage.js';
+import { MultiDecoderUNet2DStage } from '../../../src/stages/networks/index.js';
 
 describe('the MultiDecoderUNet2D stage', () => {
   beforeAll(() => tf.setBackend('cpu'));
 
   it('having a tiny config with two decoders, should build a MultiDecoderUNet2D named after the node, and a like-built copy', () => {
-    const params = MultiDecoderUNet2DStage.paramsSchema.parse({ classes: 2, features: [2, 2, 2, 2, 2], dropout: [0, 0, 0, 0, 0], upModes: ['transposed', 'bilinear'] });
-    const stage = new MultiDecoderUNet2DStage({ nodeName: 'mc', params, random: new SeededRandom(4) } as StageContext<never>);
+    const stage = instantiateStage(MultiDecoderUNet2DStage, { nodeName: 'mc', params: { classes: 2, features: [2, 2, 2, 2, 2], dropout: [0, 0, 0, 0, 0], upModes: ['transposed', 'bilinear'] }, random: new SeededRandom(4) });
     const state = stage.build();
     try {
       expect(state.network).toBeInstanceOf(MultiDecoderUNet2D);

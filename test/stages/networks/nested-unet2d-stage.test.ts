@@ -1,18 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import { NestedUNet2D } from '../../../src/networks/nested-unet2d.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { builtInStageClasses } from '../../../src/stages/built-in-stages.js';
-import { NestedUNet2DStage } from '../../../src/stages/networks/nested-unet2d-stage.js';
+import { NestedUNet2DStage } from '../../../src/stages/networks/index.js';
 
 describe('the NestedUNet2D stage', () => {
   beforeAll(() => tf.setBackend('cpu'));
 
   it('having a tiny config, should build a NestedUNet2D named after the node, and a like-built copy', () => {
-    const params = NestedUNet2DStage.paramsSchema.parse({ classes: 2, features: [2, 2, 2, 2, 2], dropout: [0, 0, 0, 0, 0] });
-    const stage = new NestedUNet2DStage({ nodeName: 'nest', params, random: new SeededRandom(4) } as StageContext<never>);
+    const stage = instantiateStage(NestedUNet2DStage, { nodeName: 'nest', params: { classes: 2, features: [2, 2, 2, 2, 2], dropout: [0, 0, 0, 0, 0] }, random: new SeededRandom(4) });
     const state = stage.build();
     try {
       expect(state.network).toBeInstanceOf(NestedUNet2D);

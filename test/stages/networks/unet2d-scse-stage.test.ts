@@ -1,18 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import { UNet2DScSE } from '../../../src/networks/unet2d-scse.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { builtInStageClasses } from '../../../src/stages/built-in-stages.js';
-import { UNet2DScSEStage } from '../../../src/stages/networks/unet2d-scse-stage.js';
+import { UNet2DScSEStage } from '../../../src/stages/networks/index.js';
 
 describe('the UNet2DScSE stage', () => {
   beforeAll(() => tf.setBackend('cpu'));
 
   it('having a tiny config, should build a UNet2DScSE named after the node, and a like-built copy', () => {
-    const params = UNet2DScSEStage.paramsSchema.parse({ classes: 2, features: [2, 2, 2, 2, 2], dropout: [0, 0, 0, 0, 0] });
-    const stage = new UNet2DScSEStage({ nodeName: 'scse', params, random: new SeededRandom(4) } as StageContext<never>);
+    const stage = instantiateStage(UNet2DScSEStage, { nodeName: 'scse', params: { classes: 2, features: [2, 2, 2, 2, 2], dropout: [0, 0, 0, 0, 0] }, random: new SeededRandom(4) });
     const state = stage.build();
     try {
       expect(state.network).toBeInstanceOf(UNet2DScSE);

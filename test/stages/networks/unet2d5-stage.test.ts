@@ -1,18 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import { UNet2D5 } from '../../../src/networks/unet2d5.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { builtInStageClasses } from '../../../src/stages/built-in-stages.js';
-import { UNet2D5Stage } from '../../../src/stages/networks/unet2d5-stage.js';
+import { UNet2D5Stage } from '../../../src/stages/networks/index.js';
 
 describe('the UNet2D5 stage', () => {
   beforeAll(() => tf.setBackend('cpu'));
 
   it('having a tiny config, should build a UNet2D5 named after the node that runs on NDHWC volumes, and a like-built copy', () => {
-    const params = UNet2D5Stage.paramsSchema.parse({ classes: 2, features: [2, 2, 2, 2, 2], dropout: [0, 0, 0, 0, 0], convDims: [2, 2, 2, 3, 3] });
-    const stage = new UNet2D5Stage({ nodeName: 'net25', params, random: new SeededRandom(4) } as StageContext<never>);
+    const stage = instantiateStage(UNet2D5Stage, { nodeName: 'net25', params: { classes: 2, features: [2, 2, 2, 2, 2], dropout: [0, 0, 0, 0, 0], convDims: [2, 2, 2, 3, 3] }, random: new SeededRandom(4) });
     const state = stage.build();
     try {
       expect(state.network).toBeInstanceOf(UNet2D5);

@@ -1,18 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import { UNet3DScSE } from '../../../src/networks/unet3d-scse.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { builtInStageClasses } from '../../../src/stages/built-in-stages.js';
-import { UNet3DScSEStage } from '../../../src/stages/networks/unet3d-scse-stage.js';
+import { UNet3DScSEStage } from '../../../src/stages/networks/index.js';
 
 describe('the UNet3DScSE stage', () => {
   beforeAll(() => tf.setBackend('cpu'));
 
   it('having a tiny config, should build a UNet3DScSE named after the node that runs on NDHWC volumes, and a like-built copy', () => {
-    const params = UNet3DScSEStage.paramsSchema.parse({ classes: 2, features: [2, 2, 2, 2, 2], dropout: [0, 0, 0, 0, 0], upMode: 'transposed' });
-    const stage = new UNet3DScSEStage({ nodeName: 'scse3d', params, random: new SeededRandom(4) } as StageContext<never>);
+    const stage = instantiateStage(UNet3DScSEStage, { nodeName: 'scse3d', params: { classes: 2, features: [2, 2, 2, 2, 2], dropout: [0, 0, 0, 0, 0], upMode: 'transposed' }, random: new SeededRandom(4) });
     const state = stage.build();
     try {
       expect(state.network).toBeInstanceOf(UNet3DScSE);

@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StageContext } from '../../../src/graph/stage-context.js';
+import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
 import { UNet3D } from '../../../src/networks/unet3d.js';
 import { SeededRandom } from '../../../src/runtime/seeded-random.js';
 import { builtInStageClasses } from '../../../src/stages/built-in-stages.js';
-import { UNet3DStage } from '../../../src/stages/networks/unet3d-stage.js';
+import { UNet3DStage } from '../../../src/stages/networks/index.js';
 
-function stage(params: unknown, nodeName = 'net3d'): UNet3DStage {
-  return new UNet3DStage({ nodeName, params: UNet3DStage.paramsSchema.parse(params), random: new SeededRandom(4) } as StageContext<never>);
+function stage(params: unknown, nodeName = 'net3d') {
+  return instantiateStage(UNet3DStage, { nodeName, params, random: new SeededRandom(4) });
 }
 
 describe('the UNet3D stage', () => {
