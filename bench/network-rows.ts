@@ -61,6 +61,7 @@ async function openSession(spec: NetworkRowSpec, backend: string): Promise<Netwo
   const { TensorRuntime } = await import('../src/runtime/tensor-runtime.js');
   const { UNet2D, unet2dParams } = await import('../src/networks/unet2d.js');
   const { UNet3D, unet3dParams } = await import('../src/networks/unet3d.js');
+  type SegmentationNetwork = import('../src/networks/segmentation-network.js').SegmentationNetwork;
   const { diceLoss } = await import('../src/losses/dice-loss.js');
   const { crossEntropyLoss } = await import('../src/losses/cross-entropy-loss.js');
   const { SeededRandom } = await import('../src/runtime/seeded-random.js');
@@ -68,7 +69,7 @@ async function openSession(spec: NetworkRowSpec, backend: string): Promise<Netwo
   const runtime = await TensorRuntime.create({ backend });
   const random = new SeededRandom(1);
   const params = { inChannels: 1, classes: spec.classes, features: spec.features, dropout: spec.dropout };
-  const net =
+  const net: SegmentationNetwork =
     spec.dims === 2
       ? new UNet2D({ ...unet2dParams.parse(params), random: random.derive('init') })
       : new UNet3D({ ...unet3dParams.parse(params), random: random.derive('init') });
@@ -90,7 +91,7 @@ async function openSession(spec: NetworkRowSpec, backend: string): Promise<Netwo
       const { value, grads } = tf.variableGrads(() => {
         const logits = net.apply(x, { training: true, random: random.derive('step', step) });
         return tf.add(crossEntropyLoss(logits, target), diceLoss(tf.softmax(logits), target)) as tfTypes.Scalar;
-      }, net.trainableVariables);
+      }, net.trainableVariables as tfTypes.Variable[]);
       adam.apply(grads, net.trainableVariables, step + 1);
       value.dataSync();
       tf.dispose([value, ...Object.values(grads)]);

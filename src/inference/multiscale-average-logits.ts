@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MicflowError } from '../errors/micflow-error.js';
-import type { NetworkApplyOptions, SegmentationNetwork } from '../networks/segmentation-network.js';
+import { imageBatchOf, type ImageBatch, type NetworkApplyOptions, type SegmentationNetwork } from '../networks/segmentation-network.js';
 import type { BatchLogits } from './network-logits.js';
 import { resizeLinearChannelsLast } from './resize-linear-channels-last.js';
 
@@ -8,7 +8,7 @@ import { resizeLinearChannelsLast } from './resize-linear-channels-last.js';
 export interface MultiscaleSegmentationNetwork {
   readonly className: string;
   readonly name: string;
-  applyMultiscale(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor[];
+  applyMultiscale(x: ImageBatch, opts: NetworkApplyOptions): tf.Tensor[];
 }
 
 /** Whether a network exposes multiscale (deep-supervision) outputs. */
@@ -34,7 +34,7 @@ export function multiscaleAverageLogits(network: SegmentationNetwork): BatchLogi
   return (batch) =>
     tf.tidy(() => {
       const spatial = batch.shape.slice(1, -1);
-      const outputs = network.applyMultiscale(batch as tf.Tensor4D, { training: false });
+      const outputs = network.applyMultiscale(imageBatchOf(batch, 'inference input'), { training: false });
       const probabilities = outputs.map((logits) => tf.softmax(resizeLinearChannelsLast(logits, spatial)));
       const mean = probabilities.length === 1 ? probabilities[0] : tf.div(tf.addN(probabilities), probabilities.length);
       return tf.log(mean);

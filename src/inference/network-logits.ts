@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { SegmentationNetwork } from '../networks/segmentation-network.js';
+import { imageBatchOf, type SegmentationNetwork } from '../networks/segmentation-network.js';
 
 /**
  * What inference needs from a model: logits [N, ...spatial, classes] for a batch of channels-last images
@@ -8,10 +8,9 @@ import type { SegmentationNetwork } from '../networks/segmentation-network.js';
 export type BatchLogits = (batch: tf.Tensor) => tf.Tensor;
 
 /**
- * A network's inference-mode forward pass (running batch-norm statistics, no dropout) as {@link BatchLogits}.
- * `SegmentationNetwork.apply` is typed for NHWC; a 3D network takes and returns NDHWC through the same method, so the
- * rank is passed through unchanged.
+ * A network's inference-mode forward pass (running batch-norm statistics, no dropout) as {@link BatchLogits}: NHWC
+ * batches for a 2D network, NDHWC for a 3D one.
  */
 export function networkLogits(network: Pick<SegmentationNetwork, 'apply'>): BatchLogits {
-  return (batch) => network.apply(batch as tf.Tensor4D, { training: false }) as tf.Tensor;
+  return (batch) => network.apply(imageBatchOf(batch, 'inference input'), { training: false });
 }

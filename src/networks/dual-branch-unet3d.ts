@@ -102,8 +102,8 @@ export class DualBranchUNet3D extends ParameterisedNetwork implements MultiHeadS
   }
 
   /** SegmentationNetwork's entry point; takes NDHWC volumes (typed Tensor4D by the interface), returns NDHWC logits. */
-  apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D {
-    return this.applyVolume(x as unknown as tf.Tensor5D, opts) as unknown as tf.Tensor4D;
+  apply(x: tf.Tensor5D, opts: NetworkApplyOptions): tf.Tensor5D {
+    return this.applyVolume(x, opts);
   }
 
   /** The logits of `outputMode` [N, D, H, W, classes]: the mean of both branches, or the first or second branch. */
@@ -117,8 +117,8 @@ export class DualBranchUNet3D extends ParameterisedNetwork implements MultiHeadS
   }
 
   /** Both branches' logits (the same as applyBranches) for ForwardHeads; NDHWC volumes typed Tensor4D by the interface. */
-  applyHeads(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D[] {
-    return this.applyBranches(x as unknown as tf.Tensor5D, opts) as unknown as tf.Tensor4D[];
+  applyHeads(x: tf.Tensor5D, opts: NetworkApplyOptions): tf.Tensor5D[] {
+    return this.applyBranches(x, opts);
   }
 
   /** Both branches' logits, for training. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MicflowError } from '../errors/micflow-error.js';
-import type { MultiHeadSegmentationNetwork, NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
+import type { ImageBatch, MultiHeadSegmentationNetwork, NetworkApplyOptions, SegmentationNetwork } from './segmentation-network.js';
 
 /** How a MultiNetwork answers `apply`: the first member's logits, or the mean of all members' logits. */
 export type MultiNetworkInference = 'first' | 'average';
@@ -38,11 +38,11 @@ export class MultiNetwork implements MultiHeadSegmentationNetwork {
     return this.members.reduce((sum, m) => sum + m.parameterCount(), 0);
   }
 
-  apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D {
+  apply(x: ImageBatch, opts: NetworkApplyOptions): ImageBatch {
     if (this.inference === 'first') return this.members[0].apply(x, opts);
     return tf.tidy(() => {
       const outputs = this.applyAll(x, opts);
-      return tf.div(outputs.length === 1 ? outputs[0] : tf.addN(outputs), outputs.length) as tf.Tensor4D;
+      return tf.div(outputs.length === 1 ? outputs[0] : tf.addN(outputs), outputs.length) as ImageBatch;
     });
   }
 
@@ -53,11 +53,11 @@ export class MultiNetwork implements MultiHeadSegmentationNetwork {
   }
 
   /** Every member's logits (the same as applyAll), for ForwardHeads. */
-  applyHeads(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D[] {
+  applyHeads(x: ImageBatch, opts: NetworkApplyOptions): ImageBatch[] {
     return this.applyAll(x, opts);
   }
 
-  applyAll(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D[] {
+  applyAll(x: ImageBatch, opts: NetworkApplyOptions): ImageBatch[] {
     return this.members.map((m, i) => m.apply(x, { ...opts, random: opts.random?.derive('member', i) }));
   }
 

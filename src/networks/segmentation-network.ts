@@ -1,3 +1,4 @@
+import { MicflowError } from '../errors/micflow-error.js';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { SeededRandom } from '../runtime/seeded-random.js';
 
@@ -13,6 +14,20 @@ export interface NetworkApplyOptions {
  * for the optimiser, state ones such as batch-norm running statistics for checkpoints), a forward pass from NHWC
  * images to NHWC logits, and disposal.
  */
+/** A batch of channels-last images: [N, H, W, C] for a 2D network, [N, D, H, W, C] for a 3D one. */
+export type ImageBatch = tf.Tensor4D | tf.Tensor5D;
+
+/**
+ * `x` as an image batch for a network, or a MicflowError('invalid-shape') naming `where` (e.g. `node "predict": image
+ * input`) when its rank is neither 4 ([N, H, W, C]) nor 5 ([N, D, H, W, C]). Each network checks the rest itself.
+ */
+export function imageBatchOf(x: tf.Tensor, where: string): ImageBatch {
+  if (x.rank !== 4 && x.rank !== 5) {
+    throw new MicflowError('invalid-shape', `${where} has shape [${x.shape}], expected [N, H, W, C] or [N, D, H, W, C]`);
+  }
+  return x as ImageBatch;
+}
+
 export interface SegmentationNetwork {
   /** The architecture's name, e.g. 'UNet2D'. */
   readonly className: string;
@@ -22,8 +37,8 @@ export interface SegmentationNetwork {
   readonly stateVariables: readonly tf.Variable[];
   /** Number of trainable scalars. */
   parameterCount(): number;
-  /** Logits [N, H, W, classes] for images [N, H, W, inChannels]. */
-  apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D;
+  /** Logits [N, H, W, classes] for images [N, H, W, inChannels] (2D), [N, D, H, W, classes] for volumes (3D). */
+  apply(x: ImageBatch, opts: NetworkApplyOptions): ImageBatch;
   dispose(): void;
 }
 
@@ -36,7 +51,7 @@ export interface MultiHeadSegmentationNetwork extends SegmentationNetwork {
   /** One name per head, main first (e.g. ['main', 'aux0_dropout']); its length is the head count. */
   readonly headNames: readonly string[];
   /** Logits of every head, main first; heads may be coarser than the input (deep supervision scales). */
-  applyHeads(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D[];
+  applyHeads(x: ImageBatch, opts: NetworkApplyOptions): ImageBatch[];
 }
 
 export function hasHeads(network: SegmentationNetwork): network is MultiHeadSegmentationNetwork {

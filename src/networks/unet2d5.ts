@@ -120,8 +120,8 @@ export class UNet2D5 extends ParameterisedNetwork implements SegmentationNetwork
     return [2 ** this.convDims.slice(0, 4).filter((d) => d === 3).length, 16, 16];
   }
 
-  apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D {
-    return this.applyVolume(x as unknown as tf.Tensor5D, opts) as unknown as tf.Tensor4D;
+  apply(x: tf.Tensor5D, opts: NetworkApplyOptions): tf.Tensor5D {
+    return this.applyVolume(x, opts);
   }
 
   /** Logits [N, D, H, W, classes] for volumes [N, D, H, W, inChannels]. */

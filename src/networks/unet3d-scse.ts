@@ -104,8 +104,8 @@ export class UNet3DScSE extends ParameterisedNetwork implements SegmentationNetw
   }
 
   /** SegmentationNetwork's entry point; takes NDHWC volumes (typed Tensor4D by the interface), returns NDHWC logits. */
-  apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D {
-    return this.applyVolume(x as unknown as tf.Tensor5D, opts) as unknown as tf.Tensor4D;
+  apply(x: tf.Tensor5D, opts: NetworkApplyOptions): tf.Tensor5D {
+    return this.applyVolume(x, opts);
   }
 
   /** Logits [N, D, H, W, classes] for volumes [N, D, H, W, inChannels]. */

@@ -108,8 +108,8 @@ export class UNet3D extends ParameterisedNetwork implements MultiHeadSegmentatio
   }
 
   /** SegmentationNetwork's entry point; takes NDHWC volumes (typed Tensor4D by the interface), returns NDHWC logits. */
-  apply(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D {
-    return this.applyVolume(x as unknown as tf.Tensor5D, opts) as unknown as tf.Tensor4D;
+  apply(x: tf.Tensor5D, opts: NetworkApplyOptions): tf.Tensor5D {
+    return this.applyVolume(x, opts);
   }
 
   /** Logits [N, D, H, W, classes] for volumes [N, D, H, W, inChannels]. */
@@ -134,8 +134,8 @@ export class UNet3D extends ParameterisedNetwork implements MultiHeadSegmentatio
   }
 
   /** The same as applyMultiscale, for ForwardHeads: NDHWC volumes typed Tensor4D by the interface. */
-  applyHeads(x: tf.Tensor4D, opts: NetworkApplyOptions): tf.Tensor4D[] {
-    return this.applyMultiscale(x as unknown as tf.Tensor5D, opts) as unknown as tf.Tensor4D[];
+  applyHeads(x: tf.Tensor5D, opts: NetworkApplyOptions): tf.Tensor5D[] {
+    return this.applyMultiscale(x, opts);
   }
 
   private forward(x: tf.Tensor5D, opts: NetworkApplyOptions, multiscale: boolean): tf.Tensor5D[] {

@@ -81,7 +81,7 @@ describe('DualBranchUNet3D', () => {
           expect(a.shape).toEqual([2, 8, 24, 16, 3]);
           expect(b.shape).toEqual([2, 8, 24, 16, 3]);
           expect(Math.max(...Array.from(tf.abs(tf.sub(a, b)).dataSync()))).toBeGreaterThan(1e-3);
-          expectClose(net.apply(x as unknown as tf.Tensor4D, { training: false }).dataSync(), tf.div(tf.add(a, b), 2).dataSync(), 1e-6);
+          expectClose(net.apply(x as tf.Tensor5D, { training: false }).dataSync(), tf.div(tf.add(a, b), 2).dataSync(), 1e-6);
         });
       });
     });
@@ -105,8 +105,8 @@ describe('DualBranchUNet3D', () => {
         const x = tf.tensor5d(pseudoRandom(8 * 8 * 16, 2), [1, 8, 8, 16, 1]);
         const [a, b] = first.applyBranches(x, { training: false });
         expect(Array.from(first.applyVolume(x, { training: false }).dataSync())).toEqual(Array.from(a.dataSync()));
-        expect(Array.from(second.apply(x as unknown as tf.Tensor4D, { training: false }).dataSync())).toEqual(Array.from(b.dataSync()));
-        const heads = first.applyHeads(x as unknown as tf.Tensor4D, { training: false });
+        expect(Array.from(second.apply(x as tf.Tensor5D, { training: false }).dataSync())).toEqual(Array.from(b.dataSync()));
+        const heads = first.applyHeads(x as tf.Tensor5D, { training: false });
         expect(heads).toHaveLength(2);
         expect(Array.from(heads[0].dataSync())).toEqual(Array.from(a.dataSync()));
         expect(Array.from(heads[1].dataSync())).toEqual(Array.from(b.dataSync()));
@@ -116,7 +116,7 @@ describe('DualBranchUNet3D', () => {
     it('when the size is not divisible by 8 (4 levels), or the input is an NHWC image, should throw invalid-shape', () => {
       const net = make({ ...TINY });
       const odd = tf.zeros([1, 8, 12, 8, 1]) as tf.Tensor5D;
-      const image = tf.zeros([1, 8, 8, 1]) as tf.Tensor4D;
+      const image = tf.zeros([1, 8, 8, 1]) as unknown as tf.Tensor5D; // a 2D batch where a volume belongs
       try {
         net.applyBranches(odd, { training: false });
         expect.unreachable();

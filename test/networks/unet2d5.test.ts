@@ -65,7 +65,7 @@ describe('UNet2D5', () => {
         tf.tidy(() => {
           const x = tf.tensor5d(pseudoRandom(12 * 16 * 48, 1), [1, 12, 16, 48, 1]);
           expect(net.applyVolume(x, { training: true, random: new SeededRandom(2) }).shape).toEqual([1, 12, 16, 48, 3]);
-          expect(net.apply(x as unknown as tf.Tensor4D, { training: false }).shape).toEqual([1, 12, 16, 48, 3]);
+          expect(net.apply(x as tf.Tensor5D, { training: false }).shape).toEqual([1, 12, 16, 48, 3]);
         });
       });
     });

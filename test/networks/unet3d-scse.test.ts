@@ -86,7 +86,7 @@ describe('UNet3DScSE', () => {
         tf.tidy(() => {
           const x = tf.tensor5d(pseudoRandom(16 * 48 * 16, 1), [1, 16, 48, 16, 1]);
           expect(net.applyVolume(x, { training: true, random: new SeededRandom(2) }).shape).toEqual([1, 16, 48, 16, 3]);
-          expect(net.apply(x as unknown as tf.Tensor4D, { training: false }).shape).toEqual([1, 16, 48, 16, 3]);
+          expect(net.apply(x as tf.Tensor5D, { training: false }).shape).toEqual([1, 16, 48, 16, 3]);
         });
       });
     });
@@ -107,7 +107,7 @@ describe('UNet3DScSE', () => {
 
     it('when given an NHWC image or the wrong channel count, should throw invalid-shape asking for NDHWC', () => {
       const net = make({ ...TINY });
-      const image = tf.zeros([1, 16, 16, 1]) as tf.Tensor4D;
+      const image = tf.zeros([1, 16, 16, 1]) as unknown as tf.Tensor5D; // a 2D batch where a volume belongs
       const twoChannels = tf.zeros([1, 16, 16, 16, 2]) as tf.Tensor5D;
       expect(() => net.apply(image, { training: false })).toThrow(/needs NDHWC input with 1 channel\(s\), got shape \[1,16,16,1\]/);
       expect(() => net.applyVolume(twoChannels, { training: false })).toThrow(/needs NDHWC input with 1 channel\(s\), got shape \[1,16,16,16,2\]/);

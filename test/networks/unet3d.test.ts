@@ -64,7 +64,7 @@ describe('UNet3D', () => {
         tf.tidy(() => {
           const x = tf.tensor5d(pseudoRandom(8 * 24 * 16, 1), [1, 8, 24, 16, 1]);
           expect(net.applyVolume(x, { training: true, random: new SeededRandom(2) }).shape).toEqual([1, 8, 24, 16, 3]);
-          expect(net.apply(x as unknown as tf.Tensor4D, { training: false }).shape).toEqual([1, 8, 24, 16, 3]);
+          expect(net.apply(x as tf.Tensor5D, { training: false }).shape).toEqual([1, 8, 24, 16, 3]);
         });
       });
     });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
 import type { PortSpec, PortSpecs } from '../../graph/port-spec.js';
 import { TensorStage, type InputsOf, type TickContext } from '../../graph/stage.js';
-import { hasHeads } from '../../networks/segmentation-network.js';
+import { hasHeads, imageBatchOf } from '../../networks/segmentation-network.js';
 import { resizeLinear } from '../../runtime/ops/resize-linear.js';
 import { stopGradient } from '../../runtime/ops/stop-gradient.js';
 
@@ -70,10 +70,7 @@ export class ForwardHeads extends TensorStage<ForwardHeadsParams, typeof forward
 
   override compute(inputs: InputsOf<typeof forwardHeadsInputs>, tick: TickContext): Record<string, tf.Tensor> {
     const { network, node } = inputs.net;
-    const image = inputs.image;
-    if (image.rank !== 4 && image.rank !== 5) {
-      throw new MicflowError('invalid-shape', `node "${this.nodeName}": image input has shape [${image.shape}], expected [N, H, W, C] or [N, D, H, W, C]`);
-    }
+    const image = imageBatchOf(inputs.image, `node "${this.nodeName}": image input`);
     if (!hasHeads(network)) {
       throw new MicflowError('invalid-pipeline', `node "${this.nodeName}": network "${node}" (${network.className}) has a single head; use Forward`);
     }
@@ -84,8 +81,7 @@ export class ForwardHeads extends TensorStage<ForwardHeadsParams, typeof forward
         `node "${this.nodeName}": params.heads is ${expected} but network "${node}" (${network.className}) has ${network.headNames.length} heads (${network.headNames.join(', ')})`,
       );
     }
-    // Volumes go through the NHWC-typed interface as the 3D networks' apply does (they read NDHWC).
-    let heads: tf.Tensor[] = network.applyHeads(image as tf.Tensor4D, { training: this.params.training, random: tick.random });
+    let heads: tf.Tensor[] = network.applyHeads(image, { training: this.params.training, random: tick.random });
     const spatial = image.shape.slice(1, -1);
     if (this.params.resize === 'input') {
       heads = heads.map((h) => (h.shape.slice(1, -1).every((s, i) => s === spatial[i]) ? h : resizeLinear(h, spatial)));

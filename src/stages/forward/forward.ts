@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { MicflowError } from '../../errors/micflow-error.js';
 import type { PortSpecs } from '../../graph/port-spec.js';
 import { TensorStage, type InputsOf, type TickContext } from '../../graph/stage.js';
+import { imageBatchOf } from '../../networks/segmentation-network.js';
 import { stopGradient } from '../../runtime/ops/stop-gradient.js';
 
 const params = z
@@ -31,12 +31,8 @@ export class Forward extends TensorStage<z.infer<typeof params>, typeof forwardI
 
   override compute(inputs: InputsOf<typeof forwardInputs>, tick: TickContext): Record<string, tf.Tensor> {
     const { network } = inputs.net;
-    const image = inputs.image;
-    if (image.rank !== 4 && image.rank !== 5) {
-      throw new MicflowError('invalid-shape', `node "${this.nodeName}": image input has shape [${image.shape}], expected [N, H, W, C] or [N, D, H, W, C]`);
-    }
-    // Volumes go through the NHWC-typed interface as the 3D networks' apply does (they read NDHWC).
-    let logits = network.apply(image as tf.Tensor4D, { training: this.params.training, random: tick.random });
+    const image = imageBatchOf(inputs.image, `node "${this.nodeName}": image input`);
+    let logits = network.apply(image, { training: this.params.training, random: tick.random });
     if (this.params.stopGradient) logits = stopGradient(logits);
     return { logits, prob: tf.softmax(logits) };
   }

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { MicflowError } from '../../errors/micflow-error.js';
 import type { PortSpecs } from '../../graph/port-spec.js';
 import { TensorStage, type InputsOf, type TickContext } from '../../graph/stage.js';
+import { imageBatchOf } from '../../networks/segmentation-network.js';
 import { stopGradient } from '../../runtime/ops/stop-gradient.js';
 
 /** Added inside the logarithm of the entropy, as UA-MT and PyMIC (log(p + 1e-6)). */
@@ -57,10 +57,7 @@ export class MonteCarloForward extends TensorStage<z.infer<typeof params>, typeo
 
   override compute(inputs: InputsOf<typeof monteCarloForwardInputs>, tick: TickContext): Record<string, tf.Tensor> {
     const { network } = inputs.net;
-    const image = inputs.image;
-    if (image.rank !== 4 && image.rank !== 5) {
-      throw new MicflowError('invalid-shape', `node "${this.nodeName}": image input has shape [${image.shape}], expected [N, H, W, C] or [N, D, H, W, C]`);
-    }
+    const image = imageBatchOf(inputs.image, `node "${this.nodeName}": image input`);
     const { passes, noiseStd, noiseClip, training } = this.params;
     const probs: tf.Tensor[] = [];
     for (let k = 0; k < passes; k++) {
@@ -70,7 +67,7 @@ export class MonteCarloForward extends TensorStage<z.infer<typeof params>, typeo
         const noise = random.derive('noise').normalArray(image.size, 0, noiseStd).map((v) => Math.min(Math.max(v, -noiseClip), noiseClip));
         x = tf.add(image, tf.tensor(noise, image.shape, 'float32'));
       }
-      probs.push(tf.softmax(network.apply(x as tf.Tensor4D, { training, random: random.derive('network') })));
+      probs.push(tf.softmax(network.apply(x, { training, random: random.derive('network') })));
     }
     let meanProb = probs.length === 1 ? probs[0] : tf.div(tf.addN(probs), passes);
     if (this.params.stopGradient) meanProb = stopGradient(meanProb);
