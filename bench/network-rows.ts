@@ -66,6 +66,7 @@ async function openSession(spec: NetworkRowSpec, backend: string): Promise<Netwo
   const { crossEntropyLoss } = await import('../src/losses/cross-entropy-loss.js');
   const { SeededRandom } = await import('../src/runtime/seeded-random.js');
   const { Adam } = await import('../src/stages/optimisers/adam.js');
+  const { instantiateStage } = await import('../src/graph/instantiate-stage.js');
   const runtime = await TensorRuntime.create({ backend });
   const random = new SeededRandom(1);
   const params = { inChannels: 1, classes: spec.classes, features: spec.features, dropout: spec.dropout };
@@ -74,7 +75,7 @@ async function openSession(spec: NetworkRowSpec, backend: string): Promise<Netwo
       ? new UNet2D({ ...unet2dParams.parse(params), random: random.derive('init') })
       : new UNet3D({ ...unet3dParams.parse(params), random: random.derive('init') });
   // micflow's Adam stage, as pipelines train (PyTorch's rule), without weight decay as torch.optim.Adam's default.
-  const adam = new Adam({ nodeName: 'adam', params: Adam.paramsSchema.parse({ lr: 1e-3, weightDecay: 0 }), random } as never);
+  const adam = instantiateStage(Adam, { nodeName: 'adam', params: { lr: 1e-3, weightDecay: 0 }, random });
   const spatial = new Array<number>(spec.dims).fill(spec.size);
   const voxels = spec.batch * spatial.reduce((a, b) => a * b, 1);
   const imageShape: number[] = [spec.batch, ...spatial, 1];
