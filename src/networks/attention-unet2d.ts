@@ -8,7 +8,7 @@ import { applyConvBlock, createConvBlock, type ConvBlock } from './blocks/conv-b
 import { applyConvolution } from './blocks/convolution.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { applyUpSampling, createUpSampling } from './blocks/up-sampling.js';
-import { classesParam, inChannelsParam } from './network-params.js';
+import { classesParam, dropoutPerLevelParam, featuresPerLevelParam, inChannelsParam } from './network-params.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
 import type { NetworkInstanceArgs, NetworkUnit } from './network-unit.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
@@ -18,16 +18,8 @@ export const attentionUNet2DParams = z
   .object({
     inChannels: inChannelsParam,
     classes: classesParam,
-    features: z
-      .array(z.number().int().min(2))
-      .length(5)
-      .default([16, 32, 64, 128, 256])
-      .describe('Feature channels of the five levels from the finest, each >= 2: the attention gate halves the smaller of two (PyMIC feature_chns)'),
-    dropout: z
-      .array(z.number().min(0).lt(1))
-      .length(5)
-      .default([0.05, 0.1, 0.2, 0.3, 0.5])
-      .describe("Dropout probability in [0, 1) of each level's encoder block; decoder blocks use none (PyMIC dropout)"),
+    features: featuresPerLevelParam(5, 'Feature channels of the five levels from the finest, each >= 2: the attention gate halves the smaller of two (PyMIC feature_chns)', 2),
+    dropout: dropoutPerLevelParam(5, [0.05, 0.1, 0.2, 0.3, 0.5], "Dropout probability in [0, 1) of each level's encoder block; decoder blocks use none (PyMIC dropout)"),
     upMode: z
       .enum(['bilinear', 'nearest', 'transposed'])
       .default('bilinear')

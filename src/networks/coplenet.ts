@@ -8,7 +8,7 @@ import { applyAspp, createAspp, type Aspp } from './blocks/aspp.js';
 import { applyConvBlock, createConvBlock, LEAKY_RELU_SLOPE, type ConvBlock, type ConvBlockSpec } from './blocks/conv-block.js';
 import { applyConvolution } from './blocks/convolution.js';
 import { applyUpSampling, createUpSampling } from './blocks/up-sampling.js';
-import { classesParam, inChannelsParam } from './network-params.js';
+import { classesParam, dropoutPerLevelParam, inChannelsParam } from './network-params.js';
 import { applyBatchNorm, freeNetworkName, NetworkParameters, type BatchNormParameters, type ConvParameters } from './network-parameters.js';
 import type { NetworkInstanceArgs, NetworkUnit } from './network-unit.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
@@ -31,11 +31,7 @@ export const coplenetParams = z
       })
       .default([16, 32, 64, 128, 256])
       .describe('Feature channels of the five levels from the finest: an even count doubling at every level (PyMIC feature_chns)'),
-    dropout: z
-      .array(z.number().min(0).lt(1))
-      .length(5)
-      .default([0.05, 0.1, 0.2, 0.3, 0.5])
-      .describe("Dropout probability in [0, 1) per level, used by that level's encoder block and by the decoder block at its resolution (PyMIC dropout)"),
+    dropout: dropoutPerLevelParam(5, [0.05, 0.1, 0.2, 0.3, 0.5], "Dropout probability in [0, 1) per level, used by that level's encoder block and by the decoder block at its resolution (PyMIC dropout)"),
     upMode: z
       .enum(['bilinear', 'nearest', 'transposed'])
       .default('bilinear')

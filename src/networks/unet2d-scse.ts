@@ -7,7 +7,7 @@ import { applyConvolution } from './blocks/convolution.js';
 import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { applyScSEConvBlock, createScSEConvBlock, type ScSEConvBlock } from './blocks/scse.js';
-import { classesParam, inChannelsParam } from './network-params.js';
+import { classesParam, dropoutPerLevelParam, featuresPerLevelParam, inChannelsParam } from './network-params.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
 import type { NetworkInstanceArgs, NetworkUnit } from './network-unit.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
@@ -17,16 +17,8 @@ export const unet2dScSEParams = z
   .object({
     inChannels: inChannelsParam,
     classes: classesParam,
-    features: z
-      .array(z.number().int().min(2))
-      .length(5)
-      .default([16, 32, 64, 128, 256])
-      .describe('Feature channels of the five levels from the finest, each >= 2: the channel SE halves them (PyMIC feature_chns)'),
-    dropout: z
-      .array(z.number().min(0).lt(1))
-      .length(5)
-      .default([0.05, 0.1, 0.2, 0.3, 0.5])
-      .describe("Dropout probability in [0, 1) of each level's encoder block; decoder blocks use none (PyMIC dropout)"),
+    features: featuresPerLevelParam(5, 'Feature channels of the five levels from the finest, each >= 2: the channel SE halves them (PyMIC feature_chns)', 2),
+    dropout: dropoutPerLevelParam(5, [0.05, 0.1, 0.2, 0.3, 0.5], "Dropout probability in [0, 1) of each level's encoder block; decoder blocks use none (PyMIC dropout)"),
     upMode: z
       .enum(['bilinear', 'nearest', 'transposed'])
       .default('bilinear')

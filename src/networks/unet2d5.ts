@@ -13,7 +13,7 @@ import { applyConvBlock, createConvBlock, type ConvBlock } from './blocks/conv-b
 import { applyConvolution } from './blocks/convolution.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
 import { createUpSampling } from './blocks/up-sampling.js';
-import { classesParam, inChannelsParam } from './network-params.js';
+import { classesParam, dropoutPerLevelParam, featuresPerLevelParam, inChannelsParam } from './network-params.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
 import type { NetworkInstanceArgs, NetworkUnit } from './network-unit.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
@@ -23,16 +23,8 @@ export const unet2d5Params = z
   .object({
     inChannels: inChannelsParam,
     classes: classesParam,
-    features: z
-      .array(z.number().int().positive())
-      .length(5)
-      .default([16, 32, 64, 128, 256])
-      .describe('Feature channels of the five levels from the finest (PyMIC feature_chns)'),
-    dropout: z
-      .array(z.number().min(0).lt(1))
-      .length(5)
-      .default([0, 0, 0.3, 0.4, 0.5])
-      .describe("Dropout probability in [0, 1) per level, used by that level's encoder and decoder blocks (PyMIC dropout)"),
+    features: featuresPerLevelParam(5, 'Feature channels of the five levels from the finest (PyMIC feature_chns)'),
+    dropout: dropoutPerLevelParam(5, [0, 0, 0.3, 0.4, 0.5], "Dropout probability in [0, 1) per level, used by that level's encoder and decoder blocks (PyMIC dropout)"),
     convDims: z
       .array(z.union([z.literal(2), z.literal(3)]))
       .length(5)

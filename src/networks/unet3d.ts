@@ -7,7 +7,7 @@ import type { ConvBlock } from './blocks/conv-block.js';
 import { applyConvolution } from './blocks/convolution.js';
 import { applyDecoder, createDecoder, type UpBlock } from './blocks/decoder.js';
 import { applyEncoder, createEncoder } from './blocks/encoder.js';
-import { classesParam, inChannelsParam, ONE_DROPOUT_PER_LEVEL } from './network-params.js';
+import { classesParam, dropoutPerLevelParam, featuresPerLevelParam, inChannelsParam, ONE_DROPOUT_PER_LEVEL } from './network-params.js';
 import { freeNetworkName, NetworkParameters, type ConvParameters } from './network-parameters.js';
 import type { NetworkInstanceArgs, NetworkUnit } from './network-unit.js';
 import { ParameterisedNetwork } from './parameterised-network.js';
@@ -17,18 +17,8 @@ export const unet3dParams = z
   .object({
     inChannels: inChannelsParam,
     classes: classesParam,
-    features: z
-      .array(z.number().int().positive())
-      .min(4)
-      .max(5)
-      .default([16, 32, 64, 128, 256])
-      .describe('Feature channels per level, 4 or 5 levels from the finest (PyMIC feature_chns)'),
-    dropout: z
-      .array(z.number().min(0).lt(1))
-      .min(4)
-      .max(5)
-      .default([0, 0, 0.3, 0.4, 0.5])
-      .describe("Dropout probability in [0, 1) of each level's encoder block, one per level of features; decoder blocks use none (PyMIC dropout)"),
+    features: featuresPerLevelParam('4 or 5', 'Feature channels per level, 4 or 5 levels from the finest (PyMIC feature_chns)'),
+    dropout: dropoutPerLevelParam('4 or 5', [0, 0, 0.3, 0.4, 0.5], "Dropout probability in [0, 1) of each level's encoder block, one per level of features; decoder blocks use none (PyMIC dropout)"),
     upMode: z
       .enum(['trilinear', 'nearest', 'transposed'])
       .default('trilinear')
