@@ -6,6 +6,7 @@ export type RunEvent =
   | RunStartedEvent
   | IterationEvent
   | ValidationEvent
+  | ValidationOverlayEvent
   | CheckpointEvent
   | EvaluationEvent
   | CaseMetricsEvent
@@ -41,6 +42,8 @@ export interface IterationEvent {
   readonly seconds: number;
   /** Live tensors after the tick (flat across iterations unless something leaks). */
   readonly liveTensors: number;
+  /** Resident set size of the process after the tick, in bytes (absent in metrics written before it was recorded). */
+  readonly rssBytes?: number;
 }
 
 export interface ValidationEvent {
@@ -54,6 +57,24 @@ export interface ValidationEvent {
   readonly meanForegroundDice: number;
   readonly best: boolean;
   readonly seconds: number;
+}
+
+/**
+ * One validation case's image, ground truth and prediction, written to the run directory at a validation (see
+ * src/io/validation-overlay-file.ts): what the dashboard and TensorBoard show as overlays.
+ */
+export interface ValidationOverlayEvent {
+  readonly type: 'validation-overlay';
+  readonly node: string;
+  readonly iteration: number;
+  /** The case's id and where it came from. */
+  readonly case: string;
+  readonly origin: string;
+  /** Spatial size: [rows, columns] or [slices, rows, columns]. */
+  readonly shape: readonly number[];
+  readonly classNames: readonly string[];
+  /** The overlay file, relative to the run directory (`overlays/<node>/<iteration>-<case index>.mfov`). */
+  readonly file: string;
 }
 
 export interface CheckpointEvent {

@@ -202,6 +202,7 @@ export function scheduleTicks(compiled: CompiledNodes, run: RunContext): TickSch
       dataSeconds,
       seconds: (performance.now() - started) / 1000,
       liveTensors: tf.memory().numTensors,
+      rssBytes: process.memoryUsage.rss(),
     };
   }
 

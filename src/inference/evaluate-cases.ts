@@ -1,5 +1,6 @@
 import { concatMap, from, map, type Observable } from 'rxjs';
 import { MicflowError } from '../errors/micflow-error.js';
+import { validationOverlayOf, type ValidationOverlay } from '../io/validation-overlay-file.js';
 import type { SampleStream } from '../graph/sample.js';
 import { classwiseDice } from '../metrics/dice-score.js';
 import type { SegmentationNetwork } from '../networks/segmentation-network.js';
@@ -13,17 +14,20 @@ export interface CaseDice {
   readonly dice: number[];
   /** Whether each class occurs in the ground truth or the prediction of this case. */
   readonly present: boolean[];
+  /** Image, ground truth and prediction of the case, for the first `overlayCases` cases. */
+  readonly overlay?: ValidationOverlay;
 }
 
 /**
  * Predicts every case of a labelled stream in order, one at a time, and emits each case's class-wise Dice as soon as
- * it is known. Sample randomness is fixed (evaluation streams should hold no random transforms anyway).
+ * it is known. Sample randomness is fixed (evaluation streams should hold no random transforms anyway). The first
+ * `overlayCases` cases also carry their overlay (image, ground truth, prediction).
  */
-export function evaluateCases(network: SegmentationNetwork, stream: SampleStream, node: string): Observable<CaseDice> {
+export function evaluateCases(network: SegmentationNetwork, stream: SampleStream, node: string, overlayCases = 0): Observable<CaseDice> {
   const random = new SeededRandom(0);
   return from(Array.from({ length: stream.size }, (_, i) => i)).pipe(
     concatMap((index) => stream.read(index, random.derive('case', index))),
-    map((sample) => {
+    map((sample, index) => {
       if (!sample.label) throw new MicflowError('invalid-data', `${node}: ${sample.origin} has no label to evaluate against`);
       const { labels, classes } = predictWholeImage(network, sample.image);
       for (const v of sample.label.data) {
@@ -34,7 +38,9 @@ export function evaluateCases(network: SegmentationNetwork, stream: SampleStream
       const present = new Array<boolean>(classes).fill(false);
       for (const v of sample.label.data) present[v] = true;
       for (const v of labels) present[v] = true;
-      return { id: sample.id, origin: sample.origin, dice: classwiseDice(labels, sample.label.data, classes), present };
+      const dice = classwiseDice(labels, sample.label.data, classes);
+      if (index >= overlayCases) return { id: sample.id, origin: sample.origin, dice, present };
+      return { id: sample.id, origin: sample.origin, dice, present, overlay: validationOverlayOf(sample.image, sample.label.data, labels, classes) };
     }),
   );
 }

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type { RunEvent } from '../../events/run-event.js';
 import type { PortSpecs } from '../../graph/port-spec.js';
 import { HookStage, type HookMoment, type InputsOf, type StageState } from '../../graph/stage.js';
+import { join } from 'node:path';
 import { defaultClassNames, evaluateCases, summariseDice } from '../../inference/evaluate-cases.js';
+import { writeValidationOverlay } from '../../io/validation-overlay-file.js';
 
 const params = z
   .object({
@@ -12,6 +14,12 @@ const params = z
       .array(z.string())
       .optional()
       .describe('Names by class index (0 = background) for the validation event; default background, class1, class2, …'),
+    overlays: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(2)
+      .describe('Write the image, ground truth and prediction of the first this many validation cases at each validation (overlays/ in the run directory) for the dashboard and TensorBoard; 0: none'),
     keepBest: z.boolean().default(true).describe('Keep a "best" checkpoint of the network at its highest mean foreground Dice'),
     patience: z
       .number()
@@ -66,10 +74,19 @@ export class Validate extends HookStage<z.infer<typeof params>, typeof validateI
     {
       const started = performance.now();
       const net = inputs.net;
-      const cases = await lastValueFrom(evaluateCases(net.network, inputs.samples, this.nodeName).pipe(toArray()));
+      const runDirectory = this.context.run.runDirectory;
+      const overlayCases = runDirectory === undefined ? 0 : this.params.overlays;
+      const cases = await lastValueFrom(evaluateCases(net.network, inputs.samples, this.nodeName, overlayCases).pipe(toArray()));
       const summary = summariseDice(cases);
+      const classNames = defaultClassNames(summary.mean.length, this.params.classNames);
       const best = summary.meanForeground > this.best;
       const events: RunEvent[] = [];
+      cases.forEach((c, index) => {
+        if (!c.overlay || runDirectory === undefined) return;
+        const file = `overlays/${this.nodeName}/${String(moment.iteration).padStart(6, '0')}-${index}.mfov`;
+        writeValidationOverlay(join(runDirectory, file), c.overlay);
+        events.push({ type: 'validation-overlay', node: this.nodeName, iteration: moment.iteration, case: c.id, origin: c.origin, shape: c.overlay.shape, classNames, file });
+      });
       if (best) {
         this.best = summary.meanForeground;
         this.bestIteration = moment.iteration;
@@ -82,7 +99,7 @@ export class Validate extends HookStage<z.infer<typeof params>, typeof validateI
         type: 'validation',
         node: this.nodeName,
         iteration: moment.iteration,
-        classNames: defaultClassNames(summary.mean.length, this.params.classNames),
+        classNames,
         classDice: summary.mean,
         meanForegroundDice: summary.meanForeground,
         best,
