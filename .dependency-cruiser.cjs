@@ -11,7 +11,7 @@
  *   floor 5  inference, label-synthesis      prediction over trained networks; scribble and label-noise generators
  *   floor 6  stages                          every stage, by family
  *   floor 7  run, observers                  preparing and starting runs; observers of the event stream
- *   floor 8  experiments                     comparisons over many runs
+ *   floor 8  experiments, dashboard          comparisons over many runs; the live web view of runs
  *   floor 9  cli                             the commands
  *   pipelines/ may import anything under src/; nothing under src/ imports pipelines/.
  */
@@ -24,7 +24,7 @@ const floors = [
   ['inference', 'label-synthesis'],
   ['stages'],
   ['run', 'observers'],
-  ['experiments'],
+  ['experiments', 'dashboard'],
   ['cli'],
 ];
 

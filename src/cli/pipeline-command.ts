@@ -14,11 +14,13 @@ import { resumePipelineRun } from '../run/resume-pipeline-run.js';
 import type { RunInterruptedEvent } from '../events/run-event.js';
 import type { StopReason } from '../graph/tick-scheduler.js';
 import { runCommand } from './report-cli-error.js';
+import { dashboardPort } from '../dashboard/dashboard-options.js';
+import { startDashboardProcess, type DashboardProcess } from '../dashboard/dashboard-process.js';
 import { formatDataCheckReport } from '../graph/data-check.js';
 import { checkPipelineData } from '../run/check-pipeline-data.js';
 
-const usage = `usage: npm run pipeline -- <name> [--set key=value ...] [--data DIR] [--backend NAME] [--out DIR] [--module FILE ...]
-       npm run pipeline -- --resume RUN_DIR [--backend NAME]
+const usage = `usage: npm run pipeline -- <name> [--set key=value ...] [--data DIR] [--backend NAME] [--out DIR] [--module FILE ...] [--dashboard [PORT]]
+       npm run pipeline -- --resume RUN_DIR [--backend NAME] [--dashboard [PORT]]
        npm run pipeline -- --list [--module FILE ...]
        npm run pipeline -- --describe STAGE [--module FILE ...]
 
@@ -30,6 +32,9 @@ const usage = `usage: npm run pipeline -- <name> [--set key=value ...] [--data D
   --resume RUN_DIR  continue a run from its latest checkpoint (after Ctrl-C, a kill, a crash), appending to it
   --checkpoint-every N    save the whole training state as "latest" every N iterations (default 50)
   --checkpoint-minutes M  ...or every M minutes, whichever comes first (default 10)
+  --dashboard [PORT]  serve a live dashboard of the run at http://127.0.0.1:PORT/ (default 6080); it stays up after
+                    the run ends until Ctrl-C (npm run dashboard -- RUN_DIR shows the run again later)
+  --host, --token   serve the dashboard on another address, with a secret (see npm run dashboard -- --help)
   --module FILE     a module exporting ContainerModules with your own stages (stageModule(MyStage))
   --check-data      read and check every listed file (existence, decoding, sizes, geometry, finite values, label values), then stop
   --skip-data-check start training without that check (it runs by default, before anything is written)
@@ -40,9 +45,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   let args;
   try {
     args = parseArgs({
-      args: [...argv],
+      args: dashboardFlagWithOptionalPort(argv),
       allowPositionals: true,
       options: {
+        dashboard: { type: 'string' },
+        host: { type: 'string' },
+        token: { type: 'string' },
         set: { type: 'string', multiple: true, default: [] },
         data: { type: 'string' },
         backend: { type: 'string' },
@@ -87,6 +95,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(describeStage(stageClass));
     return 0;
   }
+  const dashboard: DashboardRequest | undefined =
+    values.dashboard === undefined
+      ? undefined
+      : { port: values.dashboard === '' ? undefined : dashboardPort(values.dashboard, '--dashboard'), host: values.host, token: values.token };
+  if (!dashboard && (values.host !== undefined || values.token !== undefined)) {
+    throw new MicflowError('invalid-argument', `--host and --token are the dashboard's: add --dashboard\n${usage}`);
+  }
   const driving = {
     latestEveryIterations: positiveNumber(values['checkpoint-every'], '--checkpoint-every', true),
     latestEveryMinutes: positiveNumber(values['checkpoint-minutes'], '--checkpoint-minutes', false),
@@ -95,7 +110,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (positionals.length) throw new MicflowError('invalid-argument', `--resume takes the run directory alone (got the pipeline ${positionals.join(' ')} too)\n${usage}`);
     const signals = stopOnSignals();
     const started = await resumePipelineRun(resolve(values.resume), { backend: values.backend, ...driving, stopRequested: signals.requested });
-    return follow(started, { append: true }, signals);
+    return follow(started, { append: true }, signals, dashboard);
   }
   if (positionals.length !== 1) {
     throw new MicflowError('invalid-argument', `name one pipeline to run (got ${positionals.length})\n${usage}`);
@@ -127,7 +142,24 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const signals = stopOnSignals();
   const started = await startPipelineRun(prepared, { ...options, ...driving, stopRequested: signals.requested });
-  return follow(started, { append: false }, signals);
+  return follow(started, { append: false }, signals, dashboard);
+}
+
+/** `--dashboard` takes an optional port: `--dashboard 7000` becomes `--dashboard=7000`, a bare `--dashboard` `--dashboard=`. */
+function dashboardFlagWithOptionalPort(argv: readonly string[]): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] !== '--dashboard') args.push(argv[i]);
+    else if (/^\d+$/.test(argv[i + 1] ?? '')) args.push(`--dashboard=${argv[++i]}`);
+    else args.push('--dashboard=');
+  }
+  return args;
+}
+
+interface DashboardRequest {
+  readonly port: number | undefined;
+  readonly host: string | undefined;
+  readonly token: string | undefined;
 }
 
 /** A positive number from a flag (an integer when `integer`), or undefined when the flag is absent. */
@@ -176,12 +208,20 @@ function stopOnSignals(): SignalStop {
 /** Exit codes of a run stopped on request: 128 + the signal's number, 75 (EX_TEMPFAIL) for the stop file. */
 const INTERRUPTED_EXIT_CODES: Readonly<Record<StopReason, number>> = { SIGINT: 130, SIGTERM: 143, 'stop file': 75 };
 
-/** Follows a started run with the console and the metrics file; prints how to resume an interrupted run. */
-async function follow(started: StartedPipelineRun, metrics: { append: boolean }, signals: SignalStop): Promise<number> {
+/**
+ * Follows a started run with the console and the metrics file (and a dashboard when asked); prints how to resume an
+ * interrupted run.
+ */
+async function follow(started: StartedPipelineRun, metrics: { append: boolean }, signals: SignalStop, dashboard: DashboardRequest | undefined): Promise<number> {
   const consoleObserver = new ConsoleProgressObserver();
   const writer = started.runDirectory ? new JsonlMetricsWriter(join(started.runDirectory, 'metrics.jsonl'), metrics) : undefined;
   let interrupted: RunInterruptedEvent | undefined;
+  let server: DashboardProcess | undefined;
   try {
+    if (dashboard && started.runDirectory) {
+      server = await startDashboardProcess({ paths: [started.runDirectory], ...dashboard });
+      process.stderr.write(`micflow: dashboard at ${server.url}\n`);
+    }
     await lastValueFrom(
       started.events.pipe(
         tap({
@@ -199,14 +239,35 @@ async function follow(started: StartedPipelineRun, metrics: { append: boolean },
       ),
       { defaultValue: undefined },
     );
+  } catch (error) {
+    await server?.close();
+    throw error;
   } finally {
     started.compiled.dispose();
     signals.release();
   }
+  if (server && !interrupted) {
+    process.stderr.write(`micflow: the dashboard stays up at ${server.url} until Ctrl-C\n`);
+    await Promise.race([untilSignal(), server.exited]);
+  }
+  await server?.close();
   if (!interrupted) return 0;
   const resume = started.runDirectory ? `; resume with: npm run pipeline -- --resume ${relativeOrAbsolute(started.runDirectory)}` : '';
   process.stderr.write(`micflow: stopped after iteration ${interrupted.iteration} of ${interrupted.iterations} (${interrupted.reason})${resume}\n`);
   return INTERRUPTED_EXIT_CODES[interrupted.reason];
+}
+
+/** Resolves at the next SIGINT or SIGTERM. */
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }
 
 /** A path relative to the working folder when it is inside it (shorter to retype), else absolute. */

@@ -1,0 +1,12 @@
+import { chromium } from 'playwright-core';
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const p = await b.newPage({ viewport: { width: 1400, height: 1200 } });
+const errors = []; p.on('console', (m) => errors.push(m.type() + ': ' + m.text())); p.on('pageerror', (e) => errors.push('pageerror ' + e.message));
+await p.goto(process.argv[2]);
+await p.waitForTimeout(4000);
+console.log(JSON.stringify(await p.evaluate(() => window.micflowDashboard.snapshot())));
+await p.waitForTimeout(3000);
+console.log(JSON.stringify(await p.evaluate(() => window.micflowDashboard.snapshot())));
+await p.screenshot({ path: '/tmp/dash.png', fullPage: true });
+console.log(errors.join('\n'));
+await b.close();
