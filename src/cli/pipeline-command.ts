@@ -16,6 +16,7 @@ import type { StopReason } from '../graph/tick-scheduler.js';
 import { runCommand } from './report-cli-error.js';
 import { dashboardPort } from '../dashboard/dashboard-options.js';
 import { startDashboardProcess, type DashboardProcess } from '../dashboard/dashboard-process.js';
+import { checkDashboardAccess } from '../dashboard/dashboard-server.js';
 import { formatDataCheckReport } from '../graph/data-check.js';
 import { checkPipelineData } from '../run/check-pipeline-data.js';
 
@@ -102,6 +103,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (!dashboard && (values.host !== undefined || values.token !== undefined)) {
     throw new MicflowError('invalid-argument', `--host and --token are the dashboard's: add --dashboard\n${usage}`);
   }
+  if (dashboard) checkDashboardAccess(dashboard);
   const driving = {
     latestEveryIterations: positiveNumber(values['checkpoint-every'], '--checkpoint-every', true),
     latestEveryMinutes: positiveNumber(values['checkpoint-minutes'], '--checkpoint-minutes', false),

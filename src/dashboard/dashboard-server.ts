@@ -67,6 +67,17 @@ function sameSecret(given: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Refuses a host off loopback without a token, and a token too short to be a secret (before a run starts). */
+export function checkDashboardAccess(options: Pick<DashboardServerOptions, 'host' | 'token'>): void {
+  const host = options.host ?? '127.0.0.1';
+  if (!LOOPBACK.has(host) && options.token === undefined) {
+    throw new MicflowError('invalid-argument', `--host ${host}: a dashboard reachable from other machines needs --token SECRET (at least ${MINIMUM_TOKEN_LENGTH} characters)`);
+  }
+  if (options.token !== undefined && options.token.length < MINIMUM_TOKEN_LENGTH) {
+    throw new MicflowError('invalid-argument', `--token: at least ${MINIMUM_TOKEN_LENGTH} characters (got ${options.token.length})`);
+  }
+}
+
 /**
  * A local web page of one or more runs, live: loss terms, learning rates, validation Dice, timing, memory, progress
  * and validation overlays, streamed to the page with server-sent events as each run's `metrics.jsonl` grows.
@@ -76,15 +87,10 @@ function sameSecret(given: string | undefined, token: string): boolean {
  */
 export async function startDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
   checkDashboardPaths(options.paths);
+  checkDashboardAccess(options);
   const host = options.host ?? '127.0.0.1';
   const loopback = LOOPBACK.has(host);
   const token = options.token;
-  if (!loopback && token === undefined) {
-    throw new MicflowError('invalid-argument', `--host ${host}: a dashboard reachable from other machines needs --token SECRET (at least ${MINIMUM_TOKEN_LENGTH} characters)`);
-  }
-  if (token !== undefined && token.length < MINIMUM_TOKEN_LENGTH) {
-    throw new MicflowError('invalid-argument', `--token: at least ${MINIMUM_TOKEN_LENGTH} characters (got ${token.length})`);
-  }
   const files = assets();
   const feeds = new Map<string, JsonlFileFeed>();
   const feedOf = (run: DashboardRun) => {

@@ -2,16 +2,25 @@ import type { Observer } from 'rxjs';
 import type { RunEvent } from '../events/run-event.js';
 
 export interface ConsoleProgressOptions {
-  /** Where to write; defaults to stderr so stdout stays clean for tables. */
+  /** Where progress and diagnostics go; defaults to stderr, so stdout holds only results. */
   readonly stream?: NodeJS.WriteStream;
+  /** Where the final evaluation tables go; defaults to stdout (`npm run pipeline -- x > results.txt` keeps them). */
+  readonly tableStream?: NodeJS.WriteStream;
   /** Redraw one line in place (TTY) or print a line every `lineEvery` iterations (logs, CI). */
   readonly interactive?: boolean;
   readonly lineEvery?: number;
 }
 
-/** A progress bar with loss terms, seconds per iteration and ETA; validation and evaluation results as full lines. */
+/**
+ * A progress bar with the training loss terms (`train:`), the latest validation score per validating node (`valid:`,
+ * with the best so far), seconds per iteration and ETA; validation results as full lines; evaluation tables on the
+ * table stream (stdout), everything else on the progress stream (stderr).
+ */
 export class ConsoleProgressObserver implements Observer<RunEvent> {
   private readonly stream: NodeJS.WriteStream;
+  private readonly tableStream: NodeJS.WriteStream;
+  /** Latest and best mean foreground Dice per validating node. */
+  private readonly validation = new Map<string, { latest: number; best: number; bestIteration: number }>();
   private readonly interactive: boolean;
   private readonly lineEvery: number;
   private recentSeconds: number[] = [];
@@ -19,6 +28,7 @@ export class ConsoleProgressObserver implements Observer<RunEvent> {
 
   constructor(options: ConsoleProgressOptions = {}) {
     this.stream = options.stream ?? process.stderr;
+    this.tableStream = options.tableStream ?? process.stdout;
     this.interactive = options.interactive ?? Boolean(this.stream.isTTY);
     this.lineEvery = options.lineEvery ?? 25;
   }
@@ -41,7 +51,11 @@ export class ConsoleProgressObserver implements Observer<RunEvent> {
           .join('  ');
         const feeders = Object.entries(event.epochs);
         const epochs = feeders.length === 1 ? `epoch ${feeders[0][1]}` : feeders.map(([name, e]) => `${name} epoch ${e}`).join(', ');
-        const text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${event.iteration}/${event.iterations}  ${epochs ? `${epochs}  ` : ''}${terms}  ${perIteration.toFixed(2)} s/it  ETA ${formatDuration(eta)}`;
+        const validated = [...this.validation].map(
+          ([node, v]) => `${this.validation.size > 1 ? `${node} ` : ''}${v.latest.toFixed(4)} (best ${v.best.toFixed(4)} @${v.bestIteration})`,
+        );
+        const scores = validated.length ? `  |  valid: ${validated.join('  ')}` : '';
+        const text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${event.iteration}/${event.iterations}  ${epochs ? `${epochs}  ` : ''}train: ${terms}${scores}  ${perIteration.toFixed(2)} s/it  ETA ${formatDuration(eta)}`;
         if (this.interactive) {
           this.stream.write(`\r\x1b[2K${text}`);
           this.lineOpen = true;
@@ -50,18 +64,27 @@ export class ConsoleProgressObserver implements Observer<RunEvent> {
         }
         break;
       }
-      case 'validation':
+      case 'validation': {
+        const previous = this.validation.get(event.node);
+        const better = !previous || event.meanForegroundDice > previous.best;
+        this.validation.set(event.node, {
+          latest: event.meanForegroundDice,
+          best: better ? event.meanForegroundDice : previous.best,
+          bestIteration: better ? event.iteration : previous.bestIteration,
+        });
         this.line(
           `${event.node} @${event.iteration}: mean foreground Dice ${event.meanForegroundDice.toFixed(4)}${event.best ? ' (best)' : ''}  ` +
             event.classNames.map((n, k) => `${n} ${event.classDice[k].toFixed(3)}`).join('  '),
         );
         break;
+      }
       case 'checkpoint':
         break;
       case 'evaluation':
-        this.line(`${event.node}: ${event.cases} cases, weights ${event.checkpoint}`);
-        this.line(formatEvaluationTable(event.classNames, event.classDice, event.classDiceStd, event.meanForegroundDice));
-        if (event.tablePath) this.line(`per-case table: ${event.tablePath}`);
+        this.endLine();
+        this.tableStream.write(`${event.node}: ${event.cases} cases, weights ${event.checkpoint}\n`);
+        this.tableStream.write(`${formatEvaluationTable(event.classNames, event.classDice, event.classDiceStd, event.meanForegroundDice)}\n`);
+        if (event.tablePath) this.tableStream.write(`per-case table: ${event.tablePath}\n`);
         break;
       case 'run-resumed':
         this.line(`resumed from ${event.checkpoint} after iteration ${event.iteration} of ${event.iterations}`);

@@ -163,4 +163,20 @@ describe('npm run pipeline', () => {
       expect(existsSync(out)).toBe(false);
     });
   });
+
+  describe('when the dashboard flags are wrong', () => {
+    it('should refuse --host or --token without --dashboard, and a port out of range, before anything is written', async () => {
+      const out = join(scratch, 'dashboard-flags');
+      const host = await cli('supervised', '--host', '0.0.0.0', '--out', out);
+      expect(host.code).toBe(2);
+      expect(host.stderr).toMatch(/^micflow: --host and --token are the dashboard's: add --dashboard/);
+      const port = await cli('supervised', '--dashboard', '70000', '--out', out);
+      expect(port.code).toBe(2);
+      expect(port.stderr).toMatch(/^micflow: --dashboard 70000: expected a port number 0–65535/);
+      const exposed = await cli('supervised', '--dashboard', '--host', '0.0.0.0', '--out', out, '--skip-data-check', '--set', 'schedule.iterations=1');
+      expect(exposed.code).toBe(2);
+      expect(exposed.stderr).toMatch(/--host 0\.0\.0\.0: a dashboard reachable from other machines needs --token/);
+      expect(existsSync(out)).toBe(false);
+    });
+  });
 });

@@ -35,7 +35,7 @@ describe('ConsoleProgressObserver', () => {
       for (let i = 1; i <= 4; i++) observer.next(iteration(i));
       const lines = out.text().trim().split('\n');
       expect(lines).toHaveLength(3);
-      expect(lines[0]).toBe('[######..................] 1/4  epoch 2  dice 0.5000  ce 0.2500  2.00 s/it  ETA 6s');
+      expect(lines[0]).toBe('[######..................] 1/4  epoch 2  train: dice 0.5000  ce 0.2500  2.00 s/it  ETA 6s');
       expect(lines[2]).toMatch(/4\/4 .* ETA 0s$/);
     });
   });
@@ -54,6 +54,57 @@ describe('ConsoleProgressObserver', () => {
         seconds: 1,
       });
       expect(out.text()).toBe('validate @50: mean foreground Dice 0.5000 (best)  background 0.990  caudate 0.500\n');
+    });
+  });
+
+  describe('when iterations follow validations', () => {
+    it('should show the latest validation score and the best so far apart from the loss terms', () => {
+      const out = capture();
+      const observer = new ConsoleProgressObserver({ stream: out.stream, lineEvery: 1 });
+      const validation = (iteration: number, dice: number): RunEvent => ({
+        type: 'validation',
+        node: 'validate',
+        iteration,
+        classNames: ['background', 'caudate'],
+        classDice: [1, dice],
+        meanForegroundDice: dice,
+        best: false,
+        seconds: 1,
+      });
+      observer.next(validation(2, 0.6));
+      observer.next(validation(3, 0.4));
+      observer.next(iteration(3));
+      expect(out.text().trim().split('\n').at(-1)).toBe('[##################......] 3/4  epoch 2  train: dice 0.5000  ce 0.2500  |  valid: 0.4000 (best 0.6000 @2)  2.00 s/it  ETA 2s');
+    });
+  });
+
+  describe('when an evaluation event arrives', () => {
+    it('should write the table to the table stream (stdout) and nothing to the progress stream', () => {
+      const progress = capture();
+      const table = capture();
+      new ConsoleProgressObserver({ stream: progress.stream, tableStream: table.stream }).next({
+        type: 'evaluation',
+        node: 'test',
+        checkpoint: 'best',
+        cases: 2,
+        classNames: ['background', 'caudate'],
+        classDice: [0.99, 0.5],
+        classDiceStd: [0.01, 0.1],
+        meanForegroundDice: 0.5,
+        tablePath: 'runs/x/test.csv',
+      });
+      expect(progress.text()).toBe('');
+      expect(table.text()).toBe(
+        [
+          'test: 2 cases, weights best',
+          '  class            Dice',
+          '  background       0.9900 ± 0.0100',
+          '  caudate          0.5000 ± 0.1000',
+          '  mean foreground  0.5000',
+          'per-case table: runs/x/test.csv',
+          '',
+        ].join('\n'),
+      );
     });
   });
 
