@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboardServer, type DashboardServer } from '../../src/dashboard/dashboard-server.js';
 import { OVERLAY_CLASS_COLOURS } from '../../src/images/overlay-class-colours.js';
-import { readValidationOverlay } from '../../src/io/validation-overlay-file.js';
+import { readValidationOverlay, writeValidationOverlay } from '../../src/io/validation-overlay-file.js';
 
 /**
  * The dashboard in a real browser: Debian's chromium driven by playwright-core (no browser download). CI installs
@@ -175,6 +175,50 @@ describe.skipIf(!browserAvailable)('the dashboard in chromium', () => {
     it('should leave the live run to end cleanly on SIGTERM once it has finished', async () => {
       run.kill('SIGTERM');
       expect(await runExit).toBe(0);
+    });
+  });
+
+  describe('having a 3D validation overlay', () => {
+    it('should open on the slice with the most ground truth and redraw the slice the slider picks', async () => {
+      // Four slices of 2×3; the ground truth fills slice 2 most (3 pixels), slice 1 a little; the image of slice z is z·50.
+      const directory = join(scratch, 'three-d');
+      const [depth, rows, columns] = [4, 2, 3];
+      const plane = rows * columns;
+      const image = Uint8Array.from({ length: depth * plane }, (_, i) => Math.floor(i / plane) * 50);
+      const label = new Uint8Array(depth * plane);
+      label.set([1, 2, 1], 2 * plane);
+      label[plane] = 1;
+      const prediction = Uint8Array.from(label, (v) => (v ? 1 : 0));
+      mkdirSync(join(directory, 'overlays', 'validate'), { recursive: true });
+      writeValidationOverlay(join(directory, 'overlays', 'validate', '000010-0.mfov'), { shape: [depth, rows, columns], classes: 3, image, label, prediction });
+      const events = [
+        { type: 'run-started', pipeline: 'planted-3d', backend: 'cpu', backendReason: '', iterations: 10, seed: 1, runDirectory: directory, time: '' },
+        { type: 'validation-overlay', node: 'validate', iteration: 10, case: 'volume', origin: 'planted', shape: [depth, rows, columns], classNames: ['background', 'a', 'b'], file: 'overlays/validate/000010-0.mfov' },
+      ];
+      writeFileSync(join(directory, 'metrics.jsonl'), events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+      const server = await startDashboardServer({ paths: [directory], port: 0 });
+      const page = await browser.newPage();
+      try {
+        await page.goto(server.url);
+        await eventually('the overlay is drawn', async () => (await snapshot(page)).overlaysDrawn === 1, 20);
+        const drawnSlice = async () =>
+          (await page.evaluate(`(() => {
+            const canvas = document.querySelector('.overlay canvas');
+            return Array.from(canvas.getContext('2d').getImageData(0, 0, 1, 1).data)[0];
+          })()`)) as number;
+        const slider = page.locator('.overlay input[type=range]');
+        expect(await slider.isVisible()).toBe(true);
+        expect(await slider.getAttribute('max')).toBe(String(depth - 1));
+        expect(await slider.inputValue()).toBe('2');
+        // The first image pixel of slice 2 is grey 100, blended with nothing in the image panel.
+        expect(await drawnSlice()).toBe(100);
+        await slider.fill('3');
+        expect(await drawnSlice()).toBe(150);
+        expect(await page.textContent('.overlay .slice')).toBe('slice 3 of 4');
+      } finally {
+        await page.close();
+        await server.close();
+      }
     });
   });
 });

@@ -216,6 +216,19 @@ function axisNumbers(_plot, splits) {
   return splits.map((v) => (v === 0 ? '0' : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5 ? v.toExponential(1) : String(Number(v.toPrecision(3)))));
 }
 
+/**
+ * A run's name on the page: its path without the folders all shown runs share (seed1, seed2 rather than
+ * experiments/ssl/seed1, …); the whole path when only one run is shown.
+ */
+function runName(run) {
+  const ids = [...state.runs.keys()];
+  if (ids.length < 2) return run.id;
+  const parts = ids.map((id) => id.split('/'));
+  let shared = 0;
+  while (parts.every((p) => p.length > shared + 1 && p[shared] === parts[0][shared])) shared++;
+  return run.id.split('/').slice(shared).join('/');
+}
+
 function runColour(run) {
   return RUN_COLOURS[run.index % RUN_COLOURS.length];
 }
@@ -244,7 +257,7 @@ function renderRunCards() {
       ['RSS', last?.rssBytes ? `${(last.rssBytes / 2 ** 20).toFixed(0)} MiB` : '–'],
     ];
     card.replaceChildren(
-      element('h2', { text: run.id }),
+      element('h2', { text: runName(run), title: run.id }),
       element('div', {}, [
         element('span', { className: 'status', text: status, 'data-status': status }),
         ` ${run.pipeline}${run.seed === undefined ? '' : ` · seed ${run.seed}`}${run.backend ? ` · ${run.backend}` : ''}`,
@@ -330,7 +343,7 @@ function chartData(chart) {
   const several = runs.length > 1;
   const lines = runs.flatMap((run) =>
     chart.series(run).map(([name, points, colour], k) => ({
-      label: several ? `${run.id} · ${name}` : name,
+      label: several ? `${runName(run)} · ${name}` : name,
       colour: several ? runColour(run) : (colour ?? RUN_COLOURS[k % RUN_COLOURS.length]),
       dash: several ? SERIES_DASHES[k % SERIES_DASHES.length] : [],
       scale: chart.secondScale?.(name) ? 'y2' : 'y',
@@ -506,7 +519,7 @@ function renderOverlays() {
         .then((overlay) => {
           if (box.dataset.file !== event.file) return;
           const [title, canvas, , slider, sliceLabel, legend] = box.children;
-          title.textContent = `${state.runs.size > 1 ? `${run.id} · ` : ''}${event.node} · ${event.case} · iteration ${event.iteration}`;
+          title.textContent = `${state.runs.size > 1 ? `${runName(run)} · ` : ''}${event.node} · ${event.case} · iteration ${event.iteration}`;
           const depth = overlay.shape.length === 3 ? overlay.shape[0] : 1;
           const keep = box.overlay && box.overlay.shape.join() === overlay.shape.join() && box.dataset.sliceMoved;
           slider.hidden = depth === 1;
