@@ -8,22 +8,9 @@ import { ConsoleProgressObserver } from '../observers/console-progress-observer.
 import { JsonlMetricsWriter } from '../observers/jsonl-metrics-writer.js';
 import { loadPipelineModule } from '../run/load-pipeline-module.js';
 import { preparePipelineRun, startPipelineRun, type PreparedPipelineRun } from '../run/pipeline-run.js';
+import { meanOfDefined, stdOfDefined, type MethodRunResult } from './method-run-result.js';
 
-/** One training run of one method with one seed, scored on the test split. */
-export interface MethodRunResult {
-  method: string;
-  seed: number;
-  runDirectory: string;
-  /** The tensor backend the run trained on. */
-  backend: string;
-  /** `git describe --always --dirty` of the code that ran (modules load once, at the comparison's start); undefined outside a git checkout. */
-  code?: string;
-  /** Per foreground class, in `classNames` order: test Dice and HD95 (mm). */
-  dice: number[];
-  hd95: number[];
-  meanDice: number;
-  meanHd95: number;
-}
+export { meanOfDefined, stdOfDefined, type MethodRunResult };
 
 export interface MethodComparisonOptions {
   /** Pipeline names in pipelines/ (or paths), run in this order; the first is the baseline the table compares to. */
@@ -131,20 +118,6 @@ export function readMeanRows(tablePath: string): Map<number, Record<string, numb
     means.set(Number(row[1]), Object.fromEntries(header.slice(2).map((name, i) => [name, row[i + 2] === '' ? Number.NaN : Number(row[i + 2])])));
   }
   return means;
-}
-
-/** Mean of the values that are not NaN (NaN when none is). */
-export function meanOfDefined(values: readonly number[]): number {
-  const defined = values.filter((v) => !Number.isNaN(v));
-  return defined.length === 0 ? Number.NaN : defined.reduce((a, b) => a + b, 0) / defined.length;
-}
-
-/** Population standard deviation of the values that are not NaN. */
-export function stdOfDefined(values: readonly number[]): number {
-  const defined = values.filter((v) => !Number.isNaN(v));
-  if (defined.length === 0) return Number.NaN;
-  const m = meanOfDefined(defined);
-  return Math.sqrt(defined.reduce((s, v) => s + (v - m) ** 2, 0) / defined.length);
 }
 
 /**
