@@ -19,15 +19,23 @@ export interface MethodRunResult {
   meanHd95: number;
 }
 
-/** Mean of the values that are not NaN (NaN when none is). */
-export function meanOfDefined(values: readonly number[]): number {
-  const defined = values.filter((v) => !Number.isNaN(v));
+/**
+ * A value the statistics count: a number that is not NaN. null counts as missing too, because JSON writes NaN as null,
+ * so results read back from results.json (scripts/experiment-table.ts) carry null where the run had NaN.
+ */
+export function isDefined(value: number | null | undefined): value is number {
+  return typeof value === 'number' && !Number.isNaN(value);
+}
+
+/** Mean of the values that are defined (not NaN, not null); NaN when none is. */
+export function meanOfDefined(values: readonly (number | null | undefined)[]): number {
+  const defined = values.filter(isDefined);
   return defined.length === 0 ? Number.NaN : defined.reduce((a, b) => a + b, 0) / defined.length;
 }
 
-/** Population standard deviation of the values that are not NaN. */
-export function stdOfDefined(values: readonly number[]): number {
-  const defined = values.filter((v) => !Number.isNaN(v));
+/** Population standard deviation of the values that are defined (not NaN, not null); NaN when none is. */
+export function stdOfDefined(values: readonly (number | null | undefined)[]): number {
+  const defined = values.filter(isDefined);
   if (defined.length === 0) return Number.NaN;
   const m = meanOfDefined(defined);
   return Math.sqrt(defined.reduce((s, v) => s + (v - m) ** 2, 0) / defined.length);

@@ -39,6 +39,17 @@ describe('method comparison', () => {
     });
   });
 
+  describe('having results read back from results.json, where JSON wrote NaN as null', () => {
+    it('should leave the nulls out of the statistics instead of counting them as 0', () => {
+      expect(meanOfDefined([1, null, 3])).toBe(2);
+      expect(stdOfDefined([1, null, 3])).toBe(1);
+      const results = JSON.parse(JSON.stringify([run('base', 1, [0.5, Number.NaN], [Number.NaN, Number.NaN]), run('base', 2, [0.7, 0.9], [2, 4])])) as MethodRunResult[];
+      const lines = comparisonTable(results, { classNames: ['background', 'a', 'b'], caption: 'caption' }).split('\n');
+      // mean Dice 0.5 and 0.8; HD95 only seed 2's 3; b only seed 2's 0.9.
+      expect(lines[4]).toBe('| base | 1, 2 | native | 0.650 ± 0.150 | 3.00 ± 0.00 | 0.600 ± 0.100 | 0.900 ± 0.000 |');
+    });
+  });
+
   describe('having an EvaluateSegmentation table', () => {
     it('should read the mean rows by label, empty cells as NaN', () => {
       const dir = mkdtempSync(join(tmpdir(), 'micflow-comparison-'));
