@@ -8,6 +8,7 @@ import { ConsoleProgressObserver } from '../observers/console-progress-observer.
 import { JsonlMetricsWriter } from '../observers/jsonl-metrics-writer.js';
 import { loadPipelineModule } from '../run/load-pipeline-module.js';
 import { preparePipelineRun, startPipelineRun, type PreparedPipelineRun } from '../run/pipeline-run.js';
+import { comparisonPlotSvg, plotPathFor } from './comparison-plot.js';
 import { meanOfDefined, stdOfDefined, type MethodRunResult } from './method-run-result.js';
 
 export { meanOfDefined, stdOfDefined, type MethodRunResult };
@@ -17,7 +18,7 @@ export interface MethodComparisonOptions {
   methods: readonly string[];
   seeds: readonly number[];
   iterations: number;
-  /** Output folder: one run directory per method and seed, results.json and results.md. */
+  /** Output folder: one run directory per method and seed, results.json, results.md and results.svg. */
   out: string;
   /**
    * Backend for every run. Default: the automatic choice of the first run, then pinned, so a comparison never mixes
@@ -28,7 +29,7 @@ export interface MethodComparisonOptions {
   set?: readonly string[];
   /** Class names by label (index 0 = background). */
   classNames: readonly string[];
-  /** First line of results.md: what was trained on what. */
+  /** First line of results.md and the title of results.svg: what was trained on what. */
   caption: string;
   /** Folder the pipeline modules are looked up in (default ./pipelines). */
   pipelinesDirectory?: string;
@@ -43,7 +44,8 @@ export interface MethodComparisonOptions {
  * EvaluateSegmentation on the best validation checkpoint, so model selection reads the validation split only and the
  * test split is read once per run. Every graph is loaded and validated before any training starts, so a bad method
  * name or override fails in seconds. results.json is rewritten after every run (a long comparison can be inspected
- * while it runs); results.md holds the mean ± std table over seeds.
+ * while it runs); at the end results.md holds the mean ± std table over seeds and results.svg the same comparison as a
+ * plot, every seed a dot (see writeComparisonSummary).
  */
 export async function runMethodComparison(options: MethodComparisonOptions): Promise<MethodRunResult[]> {
   const { methods, seeds, iterations, classNames } = options;
@@ -86,8 +88,24 @@ export async function runMethodComparison(options: MethodComparisonOptions): Pro
       writeFileSync(join(out, 'results.json'), JSON.stringify({ caption: options.caption, classNames, iterations, seeds, results }, null, 2));
     }
   }
-  writeFileSync(join(out, 'results.md'), `${comparisonTable(results, options)}\n`);
+  writeComparisonSummary(out, results, options);
   return results;
+}
+
+/**
+ * Writes a comparison's summary into its output folder: results.md (comparisonTable) and beside it results.svg
+ * (comparisonPlotSvg, the same methods in the same order). Returns both paths.
+ */
+export function writeComparisonSummary(
+  out: string,
+  results: readonly MethodRunResult[],
+  options: Pick<MethodComparisonOptions, 'classNames' | 'caption'>,
+): { table: string; plot: string } {
+  const table = join(out, 'results.md');
+  const plot = plotPathFor(table);
+  writeFileSync(table, `${comparisonTable(results, options)}\n`);
+  writeFileSync(plot, comparisonPlotSvg(results, options));
+  return { table, plot };
 }
 
 /** The checkout's `git describe --always --dirty`, or undefined (no git, not a checkout). */
