@@ -1,7 +1,8 @@
 /**
  * One results table from several comparison runs' results.json (e.g. the baseline and some methods run first, the
  * other methods later with the same iterations and seeds): rows in the order the files and their methods come, each
- * with the seeds it completed. Refuses to merge comparisons planned with other iterations or seeds.
+ * with the seeds it completed. Refuses to merge comparisons planned with other iterations or seeds. With --out, the
+ * plot of the joined results (comparisonPlotSvg) goes beside the table: results.md → results.svg.
  *
  *   npx tsx scripts/experiment-table.ts --results a/results.json,b/results.json [--caption "..."] [--out results.md]
  */
@@ -10,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { reportCliError } from '../src/cli/report-cli-error.js';
 import { MicflowError } from '../src/errors/micflow-error.js';
+import { comparisonPlotSvg, plotPathFor } from '../src/experiments/comparison-plot.js';
 import { comparisonTable, type MethodRunResult } from '../src/experiments/method-comparison.js';
 
 interface ResultsFile {
@@ -40,9 +42,15 @@ async function main(): Promise<void> {
   }
   const caption = values.caption ?? first.data.caption ?? `Test split, ${first.data.iterations} iterations, seeds ${first.data.seeds.join(', ')}; mean ± std over seeds.`;
   const results = files.flatMap((f) => f.data.results).map((r) => ({ ...r, backend: r.backend ?? backendOfRun(r.runDirectory) }));
-  const table = comparisonTable(results, { classNames: first.data.classNames ?? CLASS_NAMES, caption });
-  if (values.out) writeFileSync(values.out, `${table}\n`);
+  const options = { classNames: first.data.classNames ?? CLASS_NAMES, caption };
+  const table = comparisonTable(results, options);
   process.stdout.write(`${table}\n`);
+  if (values.out) {
+    writeFileSync(values.out, `${table}\n`);
+    const plot = plotPathFor(values.out);
+    writeFileSync(plot, comparisonPlotSvg(results, options));
+    process.stdout.write(`\ntable: ${values.out}\nplot: ${plot}\n`);
+  }
 }
 
 /** Results written before comparisons recorded the backend: read it from the run's config.json when it is still there. */

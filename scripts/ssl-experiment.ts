@@ -2,8 +2,9 @@
  * Semi-supervised comparison on the bundled data: each method and the supervised baseline, trained on the same ~10%
  * labelled slices (fixtures/brain-mr-2d/train_labelled.csv; the SSL methods also read train_unlabelled.csv) for the same
  * iterations and seeds, each evaluated on the test split with EvaluateSegmentation (Dice and HD95 in mm per class,
- * from the best validation checkpoint). Writes `results.md` and `results.json` into the output folder, with every run's
- * own run directory beside them. Model selection uses the validation split only; the test split is read once per run.
+ * from the best validation checkpoint). Writes `results.md`, `results.svg` (the plot, a dot per seed) and `results.json`
+ * into the output folder, with every run's own run directory beside them. Model selection uses the validation split
+ * only; the test split is read once per run.
  *
  *   npx tsx scripts/ssl-experiment.ts [--methods supervised,entmin,mean-teacher,cps,uamt,urpc,cct,mcnet] [--seeds 1,2,3]
  *                                     [--iterations 600] [--backend native] [--out experiments/ssl-<time>] [--set key=value ...]
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
     adjust: (method, definition) =>
       method === 'supervised' ? { ...definition, nodes: { ...definition.nodes, train: stage('CsvDataset', { csv: 'train_labelled.csv' }) } } : definition,
   });
-  process.stdout.write(`${readFileSync(join(out, 'results.md'), 'utf8')}\nresults: ${join(out, 'results.md')}\n`);
+  process.stdout.write(`${readFileSync(join(out, 'results.md'), 'utf8')}\nresults: ${join(out, 'results.md')}\nplot: ${join(out, 'results.svg')}\n`);
 }
 
 main().catch((error) => {

@@ -1,7 +1,8 @@
 /**
  * Weak- and noisy-label comparisons on the bundled data (issue "scribble and noisy-label learning"): every method and
  * its baseline trained for the same iterations and seeds and scored on the test split (Dice and HD95 in mm per class,
- * best validation checkpoint), mean ± std over seeds in `results.md` (+ `results.json` and every run directory).
+ * best validation checkpoint), mean ± std over seeds in `results.md`, plotted seed by seed in `results.svg`
+ * (+ `results.json` and every run directory).
  *
  *   --suite scribble   scribbles generated from the training masks (fixtures/brain-mr-2d/train_scribble.csv);
  *                      baseline scribble-pce (partial cross-entropy)
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
     classNames: CLASS_NAMES,
     caption: suite.caption(iterations, seeds),
   });
-  process.stdout.write(`${readFileSync(join(out, 'results.md'), 'utf8')}\nresults: ${join(out, 'results.md')}\n`);
+  process.stdout.write(`${readFileSync(join(out, 'results.md'), 'utf8')}\nresults: ${join(out, 'results.md')}\nplot: ${join(out, 'results.svg')}\n`);
 }
 
 main().catch((error) => {

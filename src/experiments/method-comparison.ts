@@ -8,29 +8,17 @@ import { ConsoleProgressObserver } from '../observers/console-progress-observer.
 import { JsonlMetricsWriter } from '../observers/jsonl-metrics-writer.js';
 import { loadPipelineModule } from '../run/load-pipeline-module.js';
 import { preparePipelineRun, startPipelineRun, type PreparedPipelineRun } from '../run/pipeline-run.js';
+import { comparisonPlotSvg, plotPathFor } from './comparison-plot.js';
+import { meanOfDefined, stdOfDefined, type MethodRunResult } from './method-run-result.js';
 
-/** One training run of one method with one seed, scored on the test split. */
-export interface MethodRunResult {
-  method: string;
-  seed: number;
-  runDirectory: string;
-  /** The tensor backend the run trained on. */
-  backend: string;
-  /** `git describe --always --dirty` of the code that ran (modules load once, at the comparison's start); undefined outside a git checkout. */
-  code?: string;
-  /** Per foreground class, in `classNames` order: test Dice and HD95 (mm). */
-  dice: number[];
-  hd95: number[];
-  meanDice: number;
-  meanHd95: number;
-}
+export { meanOfDefined, stdOfDefined, type MethodRunResult };
 
 export interface MethodComparisonOptions {
   /** Pipeline names in pipelines/ (or paths), run in this order; the first is the baseline the table compares to. */
   methods: readonly string[];
   seeds: readonly number[];
   iterations: number;
-  /** Output folder: one run directory per method and seed, results.json and results.md. */
+  /** Output folder: one run directory per method and seed, results.json, results.md and results.svg. */
   out: string;
   /**
    * Backend for every run. Default: the automatic choice of the first run, then pinned, so a comparison never mixes
@@ -41,7 +29,7 @@ export interface MethodComparisonOptions {
   set?: readonly string[];
   /** Class names by label (index 0 = background). */
   classNames: readonly string[];
-  /** First line of results.md: what was trained on what. */
+  /** First line of results.md and the title of results.svg: what was trained on what. */
   caption: string;
   /** Folder the pipeline modules are looked up in (default ./pipelines). */
   pipelinesDirectory?: string;
@@ -56,7 +44,8 @@ export interface MethodComparisonOptions {
  * EvaluateSegmentation on the best validation checkpoint, so model selection reads the validation split only and the
  * test split is read once per run. Every graph is loaded and validated before any training starts, so a bad method
  * name or override fails in seconds. results.json is rewritten after every run (a long comparison can be inspected
- * while it runs); results.md holds the mean ± std table over seeds.
+ * while it runs); at the end results.md holds the mean ± std table over seeds and results.svg the same comparison as a
+ * plot, every seed a dot (see writeComparisonSummary).
  */
 export async function runMethodComparison(options: MethodComparisonOptions): Promise<MethodRunResult[]> {
   const { methods, seeds, iterations, classNames } = options;
@@ -99,8 +88,24 @@ export async function runMethodComparison(options: MethodComparisonOptions): Pro
       writeFileSync(join(out, 'results.json'), JSON.stringify({ caption: options.caption, classNames, iterations, seeds, results }, null, 2));
     }
   }
-  writeFileSync(join(out, 'results.md'), `${comparisonTable(results, options)}\n`);
+  writeComparisonSummary(out, results, options);
   return results;
+}
+
+/**
+ * Writes a comparison's summary into its output folder: results.md (comparisonTable) and beside it results.svg
+ * (comparisonPlotSvg, the same methods in the same order). Returns both paths.
+ */
+export function writeComparisonSummary(
+  out: string,
+  results: readonly MethodRunResult[],
+  options: Pick<MethodComparisonOptions, 'classNames' | 'caption'>,
+): { table: string; plot: string } {
+  const table = join(out, 'results.md');
+  const plot = plotPathFor(table);
+  writeFileSync(table, `${comparisonTable(results, options)}\n`);
+  writeFileSync(plot, comparisonPlotSvg(results, options));
+  return { table, plot };
 }
 
 /** The checkout's `git describe --always --dirty`, or undefined (no git, not a checkout). */
@@ -131,20 +136,6 @@ export function readMeanRows(tablePath: string): Map<number, Record<string, numb
     means.set(Number(row[1]), Object.fromEntries(header.slice(2).map((name, i) => [name, row[i + 2] === '' ? Number.NaN : Number(row[i + 2])])));
   }
   return means;
-}
-
-/** Mean of the values that are not NaN (NaN when none is). */
-export function meanOfDefined(values: readonly number[]): number {
-  const defined = values.filter((v) => !Number.isNaN(v));
-  return defined.length === 0 ? Number.NaN : defined.reduce((a, b) => a + b, 0) / defined.length;
-}
-
-/** Population standard deviation of the values that are not NaN. */
-export function stdOfDefined(values: readonly number[]): number {
-  const defined = values.filter((v) => !Number.isNaN(v));
-  if (defined.length === 0) return Number.NaN;
-  const m = meanOfDefined(defined);
-  return Math.sqrt(defined.reduce((s, v) => s + (v - m) ** 2, 0) / defined.length);
 }
 
 /**

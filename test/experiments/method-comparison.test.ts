@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { comparisonTable, meanOfDefined, readMeanRows, runMethodComparison, stdOfDefined, type MethodRunResult } from '../../src/experiments/method-comparison.js';
+import { comparisonPlotSvg } from '../../src/experiments/comparison-plot.js';
+import { comparisonTable, meanOfDefined, readMeanRows, runMethodComparison, stdOfDefined, writeComparisonSummary, type MethodRunResult } from '../../src/experiments/method-comparison.js';
 
 const run = (method: string, seed: number, dice: number[], hd95: number[], backend = 'native'): MethodRunResult => ({
   method,
@@ -39,6 +40,17 @@ describe('method comparison', () => {
     });
   });
 
+  describe('having results read back from results.json, where JSON wrote NaN as null', () => {
+    it('should leave the nulls out of the statistics instead of counting them as 0', () => {
+      expect(meanOfDefined([1, null, 3])).toBe(2);
+      expect(stdOfDefined([1, null, 3])).toBe(1);
+      const results = JSON.parse(JSON.stringify([run('base', 1, [0.5, Number.NaN], [Number.NaN, Number.NaN]), run('base', 2, [0.7, 0.9], [2, 4])])) as MethodRunResult[];
+      const lines = comparisonTable(results, { classNames: ['background', 'a', 'b'], caption: 'caption' }).split('\n');
+      // mean Dice 0.5 and 0.8; HD95 only seed 2's 3; b only seed 2's 0.9.
+      expect(lines[4]).toBe('| base | 1, 2 | native | 0.650 ± 0.150 | 3.00 ± 0.00 | 0.600 ± 0.100 | 0.900 ± 0.000 |');
+    });
+  });
+
   describe('having an EvaluateSegmentation table', () => {
     it('should read the mean rows by label, empty cells as NaN', () => {
       const dir = mkdtempSync(join(tmpdir(), 'micflow-comparison-'));
@@ -48,6 +60,35 @@ describe('method comparison', () => {
       expect(means.get(1)).toEqual({ dice: 0.55, hd95: 2.5 });
       expect(means.get(2)?.dice).toBe(0.25);
       expect(means.get(2)?.hd95).toBeNaN();
+    });
+  });
+
+  describe('when a comparison writes its summary', () => {
+    it('should write results.svg beside results.md, the plot of the same results', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'micflow-comparison-'));
+      const results = [run('base', 1, [0.5, 0.7], [2, 4]), run('new', 1, [0.6, 0.8], [1, 1])];
+      const options = { classNames: ['background', 'a', 'b'], caption: 'caption' };
+      expect(writeComparisonSummary(dir, results, options)).toEqual({ table: join(dir, 'results.md'), plot: join(dir, 'results.svg') });
+      expect(readdirSync(dir).sort()).toEqual(['results.md', 'results.svg']);
+      expect(readFileSync(join(dir, 'results.md'), 'utf8')).toBe(`${comparisonTable(results, options)}\n`);
+      expect(readFileSync(join(dir, 'results.svg'), 'utf8')).toBe(comparisonPlotSvg(results, options));
+    });
+  });
+
+  describe('when a comparison of one method and one seed has run', () => {
+    it('should leave results.json, results.md and results.svg (a dot for the run) beside the run directory', async () => {
+      const out = mkdtempSync(join(tmpdir(), 'micflow-comparison-run-'));
+      const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus'];
+      try {
+        const [result] = await runMethodComparison({ methods: ['supervised'], seeds: [1], iterations: 1, out, classNames, caption: 'one iteration', quiet: true });
+        expect(readdirSync(out).sort()).toEqual(['results.json', 'results.md', 'results.svg', 'supervised-seed1']);
+        const svg = readFileSync(join(out, 'results.svg'), 'utf8');
+        expect(svg).toBe(comparisonPlotSvg([result], { classNames, caption: 'one iteration' }));
+        // One dot in the mean panel and one in each class panel with a finite Dice.
+        expect(svg.match(/<circle class="seed" data-method="supervised" data-seed="1"/g)?.length ?? 0).toBe(1 + result.dice.filter(Number.isFinite).length);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
     });
   });
 

@@ -1,0 +1,42 @@
+/**
+ * What one run of a method comparison yields and the statistics over seeds, in a module of their own so the table
+ * (method-comparison.ts) and the plot (comparison-plot.ts) share them without importing each other.
+ */
+
+/** One training run of one method with one seed, scored on the test split. */
+export interface MethodRunResult {
+  method: string;
+  seed: number;
+  runDirectory: string;
+  /** The tensor backend the run trained on. */
+  backend: string;
+  /** `git describe --always --dirty` of the code that ran (modules load once, at the comparison's start); undefined outside a git checkout. */
+  code?: string;
+  /** Per foreground class, in `classNames` order: test Dice and HD95 (mm). */
+  dice: number[];
+  hd95: number[];
+  meanDice: number;
+  meanHd95: number;
+}
+
+/**
+ * A value the statistics count: a number that is not NaN. null counts as missing too, because JSON writes NaN as null,
+ * so results read back from results.json (scripts/experiment-table.ts) carry null where the run had NaN.
+ */
+export function isDefined(value: number | null | undefined): value is number {
+  return typeof value === 'number' && !Number.isNaN(value);
+}
+
+/** Mean of the values that are defined (not NaN, not null); NaN when none is. */
+export function meanOfDefined(values: readonly (number | null | undefined)[]): number {
+  const defined = values.filter(isDefined);
+  return defined.length === 0 ? Number.NaN : defined.reduce((a, b) => a + b, 0) / defined.length;
+}
+
+/** Population standard deviation of the values that are defined (not NaN, not null); NaN when none is. */
+export function stdOfDefined(values: readonly (number | null | undefined)[]): number {
+  const defined = values.filter(isDefined);
+  if (defined.length === 0) return Number.NaN;
+  const m = meanOfDefined(defined);
+  return Math.sqrt(defined.reduce((s, v) => s + (v - m) ** 2, 0) / defined.length);
+}
