@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MedicalImage } from '../../src/io/medical-image.js';
 import { readImage, writeImage } from '../../src/io/read-image.js';
 import { readPng } from '../../src/io/read-png.js';
+import { encodePng, encodePngSync } from '../../src/io/write-png.js';
 import { encodeTestPng } from './png-test-encoder.js';
 
 const FIXTURE_PNG = path.resolve(import.meta.dirname, '../../fixtures/brain-mr-2d/image/z075.png');
@@ -137,5 +138,28 @@ describe('writeImage as PNG', () => {
       expect(reference.components).toBe(image.components);
       expect((await readFile(file)).subarray(1, 4).toString()).toBe('PNG');
     }
+  });
+});
+
+describe('encodePngSync', () => {
+  describe('having a 3×2 RGB image', () => {
+    const image: MedicalImage = { data: bytes(18), size: [3, 2], spacing: [1, 1], origin: [0, 0], direction: [1, 0, 0, 1], components: 3, pixelType: 'uint8' };
+
+    it('should give the same bytes as encodePng, which itk-wasm reads back as the image', async () => {
+      const sync = encodePngSync(image);
+      expect(sync.equals(await encodePng(image))).toBe(true);
+      const file = path.join(folder, 'sync.png');
+      await writeFile(file, sync);
+      const reference = await itk(file);
+      expect(reference.data).toEqual(Array.from(image.data as Uint8Array));
+      expect(reference.size).toEqual([3, 2]);
+      expect(reference.components).toBe(3);
+    });
+
+    describe('when the data holds fewer values than the size asks', () => {
+      it('should refuse with invalid-argument naming both counts', () => {
+        expect(() => encodePngSync({ ...image, data: bytes(17) })).toThrow(/needs 18 values, not 17/);
+      });
+    });
   });
 });
