@@ -7,6 +7,7 @@ import { describeStage } from '../graph/describe-stage.js';
 import { StageRegistry } from '../graph/stage-registry.js';
 import { ConsoleProgressObserver } from '../observers/console-progress-observer.js';
 import { JsonlMetricsWriter } from '../observers/jsonl-metrics-writer.js';
+import { TensorBoardEventWriter } from '../observers/tensorboard-event-writer.js';
 import { createMicflowContainer } from '../run/micflow-container.js';
 import { listPipelineNames, loadContainerModuleFile, loadPipelineModule } from '../run/load-pipeline-module.js';
 import { preparePipelineRun, startPipelineRun, type StartedPipelineRun } from '../run/pipeline-run.js';
@@ -217,6 +218,7 @@ const INTERRUPTED_EXIT_CODES: Readonly<Record<StopReason, number>> = { SIGINT: 1
 async function follow(started: StartedPipelineRun, metrics: { append: boolean }, signals: SignalStop, dashboard: DashboardRequest | undefined): Promise<number> {
   const consoleObserver = new ConsoleProgressObserver();
   const writer = started.runDirectory ? new JsonlMetricsWriter(join(started.runDirectory, 'metrics.jsonl'), metrics) : undefined;
+  const tensorboard = started.runDirectory ? new TensorBoardEventWriter(started.runDirectory, metrics) : undefined;
   let interrupted: RunInterruptedEvent | undefined;
   let server: DashboardProcess | undefined;
   try {
@@ -231,6 +233,7 @@ async function follow(started: StartedPipelineRun, metrics: { append: boolean },
             if (event.type === 'run-interrupted') interrupted = event;
             consoleObserver.next(event);
             writer?.next(event);
+            tensorboard?.next(event);
           },
           error: (error) => {
             consoleObserver.error();

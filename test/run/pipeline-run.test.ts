@@ -135,12 +135,16 @@ describe('a compiled supervised pipeline', () => {
         'iteration',
         'iteration',
         'validation',
+        'validation-overlay', // the first two validation cases (Validate's default overlays: 2)
+        'validation-overlay',
         'checkpoint validate best',
         'checkpoint checkpoint snapshot',
         'checkpoint (run) latest', // the whole state, every 2 iterations here
         'iteration',
         'iteration',
         'validation',
+        'validation-overlay',
+        'validation-overlay',
         ...(bestAt4 ? ['checkpoint validate best'] : []),
         'checkpoint checkpoint snapshot',
         'checkpoint (run) latest', // after the last iteration's hooks, before the final ones
@@ -153,6 +157,9 @@ describe('a compiled supervised pipeline', () => {
       expect(existsSync(join(runDirectory, 'checkpoints', 'best.json'))).toBe(true);
       expect(existsSync(join(runDirectory, 'checkpoints', 'latest.json'))).toBe(true);
       expect(existsSync(join(runDirectory, 'checkpoints', 'snapshot.json'))).toBe(true);
+      const overlays = events.filter((e) => e.type === 'validation-overlay');
+      expect(overlays.map((e) => e.file)).toEqual(['overlays/validate/000002-0.mfov', 'overlays/validate/000002-1.mfov', 'overlays/validate/000004-0.mfov', 'overlays/validate/000004-1.mfov']);
+      for (const overlay of overlays) expect(existsSync(join(runDirectory, overlay.file))).toBe(true);
       expect(JSON.parse(readFileSync(join(runDirectory, 'run-status.json'), 'utf8'))).toMatchObject({ status: 'finished', iteration: 4, iterations: 4 });
       const table = readFileSync(join(runDirectory, 'evaluation.csv'), 'utf8').trim().split('\n');
       expect(table[0]).toBe('case,dice_background,dice_class1,dice_class2,dice_class3,dice_class4,dice_mean_foreground');
