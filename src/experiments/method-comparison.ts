@@ -109,7 +109,7 @@ export function writeComparisonSummary(
 }
 
 /** The checkout's `git describe --always --dirty`, or undefined (no git, not a checkout). */
-function codeVersion(): string | undefined {
+export function codeVersion(): string | undefined {
   try {
     return execFileSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
   } catch {
@@ -118,7 +118,7 @@ function codeVersion(): string | undefined {
 }
 
 /** The method's definition with its `evaluate` node replaced by EvaluateSegmentation (Dice + HD95) on the best checkpoint. */
-function withTestEvaluation(method: string, definition: PipelineDefinition, classNames: readonly string[]): PipelineDefinition {
+export function withTestEvaluation(method: string, definition: PipelineDefinition, classNames: readonly string[]): PipelineDefinition {
   const evaluate = definition.nodes.evaluate;
   if (!evaluate?.inputs) throw new MicflowError('invalid-pipeline', `pipeline "${method}" has no "evaluate" node to replace`);
   return {
@@ -140,22 +140,40 @@ export function readMeanRows(tablePath: string): Map<number, Record<string, numb
 
 /**
  * The markdown table: one row per method with the seeds it ran (a comparison cut short shows fewer for some methods),
- * the backend(s) it trained on (results joined from older sittings may lack it), mean ± std over those seeds of the mean foreground Dice, HD95 and per-class Dice.
+ * the backend(s) it trained on (results joined from older sittings may lack it), mean ± std over those seeds of the
+ * mean foreground Dice, HD95 and per-class Dice, and, for every method after the first (the baseline), the paired
+ * difference of its mean foreground Dice to the baseline's: mean ± std over the seeds (and folds) both ran, with how
+ * many of them it is ahead on.
  */
 export function comparisonTable(results: readonly MethodRunResult[], options: Pick<MethodComparisonOptions, 'classNames' | 'caption'>): string {
   const foreground = options.classNames.slice(1);
   const fmt = (values: number[], digits: number) => `${meanOfDefined(values).toFixed(digits)} ± ${stdOfDefined(values).toFixed(digits)}`;
   const methods = [...new Set(results.map((r) => r.method))];
+  const pairKey = (r: MethodRunResult) => `${r.fold ?? ''}/${r.seed}`;
+  const baseline = new Map(results.filter((r) => r.method === methods[0]).map((r) => [pairKey(r), r.meanDice]));
+  const paired = methods.length > 1;
   const lines = [
     options.caption,
     '',
-    `| method | seeds | backend | mean fg Dice | mean fg HD95 (mm) | ${foreground.map((n) => `${n} Dice`).join(' | ')} |`,
-    `|---|---|---|---|---|${foreground.map(() => '---').join('|')}|`,
+    `| method | seeds | backend | mean fg Dice | ${paired ? `Δ vs ${methods[0]} (paired) | ` : ''}mean fg HD95 (mm) | ${foreground.map((n) => `${n} Dice`).join(' | ')} |`,
+    `|---|---|---|---|${paired ? '---|' : ''}---|${foreground.map(() => '---').join('|')}|`,
   ];
   for (const method of methods) {
     const runs = results.filter((r) => r.method === method);
+    const seeds = runs.map((r) => (r.fold === undefined ? `${r.seed}` : `f${r.fold}/${r.seed}`)).join(', ');
+    let difference = '';
+    if (paired) {
+      const differences = runs.filter((r) => baseline.has(pairKey(r))).map((r) => r.meanDice - baseline.get(pairKey(r))!).filter((d) => !Number.isNaN(d));
+      const mean = meanOfDefined(differences);
+      difference =
+        method === methods[0]
+          ? '— | '
+          : differences.length
+            ? `${mean >= 0 ? '+' : '−'}${Math.abs(mean).toFixed(3)} ± ${stdOfDefined(differences).toFixed(3)} (ahead ${differences.filter((d) => d > 0).length}/${differences.length}) | `
+            : 'no pairs | ';
+    }
     lines.push(
-      `| ${method} | ${runs.map((r) => r.seed).join(', ')} | ${[...new Set(runs.map((r) => r.backend ?? 'not recorded'))].join(', ')} | ${fmt(runs.map((r) => r.meanDice), 3)} | ${fmt(runs.map((r) => r.meanHd95), 2)} | ${foreground.map((_, k) => fmt(runs.map((r) => r.dice[k]), 3)).join(' | ')} |`,
+      `| ${method} | ${seeds} | ${[...new Set(runs.map((r) => r.backend ?? 'not recorded'))].join(', ')} | ${fmt(runs.map((r) => r.meanDice), 3)} | ${difference}${fmt(runs.map((r) => r.meanHd95), 2)} | ${foreground.map((_, k) => fmt(runs.map((r) => r.dice[k]), 3)).join(' | ')} |`,
     );
   }
   return lines.join('\n');

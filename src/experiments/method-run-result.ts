@@ -7,6 +7,8 @@
 export interface MethodRunResult {
   method: string;
   seed: number;
+  /** The cross-validation fold, when the experiment has folds (a run is paired with the baseline's of the same fold and seed). */
+  fold?: number;
   runDirectory: string;
   /** The tensor backend the run trained on. */
   backend: string;

@@ -11,12 +11,17 @@ import type { BackendCandidate } from '../runtime/backend-candidates.js';
 import { TensorRuntime } from '../runtime/tensor-runtime.js';
 import { loadContainerModuleFile, loadPipelineModule } from './load-pipeline-module.js';
 import { BACKEND_CANDIDATE, createMicflowContainer } from './micflow-container.js';
-import { contextOf, driveRun, preparePipelineRun, type RunDrivingOptions, type StartedPipelineRun } from './pipeline-run.js';
+import { contextOf, driveRun, preparePipelineRun, type PreparedPipelineRun, type RunDrivingOptions, type StartedPipelineRun } from './pipeline-run.js';
 import { runConfigOf } from '../graph/run-config.js';
 
 export interface ResumePipelineRunOptions extends RunDrivingOptions {
   /** Backend to continue on; default the one the run used (a different one continues, but not bit for bit). */
   readonly backend?: string;
+  /**
+   * The run as its caller builds it now (an experiment job derives its graph from a spec, not from the pipeline module
+   * alone): its stages are used, and the run's graph must equal it, instead of the recorded pipeline module's.
+   */
+  readonly current?: PreparedPipelineRun;
 }
 
 /**
@@ -40,13 +45,21 @@ export async function resumePipelineRun(runDirectory: string, options: ResumePip
   // The stages the run used: its pipeline module's own and the --module files it recorded.
   const { facts } = readRunConfig(configPath, new StageRegistry([]), { factsOnly: true });
   const modules: ContainerModule[] = [];
-  const source = facts.source && facts.source.endsWith('.ts') && existsSync(facts.source) ? await loadPipelineModule(facts.source, dirname(facts.source)) : undefined;
+  const current = options.current;
+  const source =
+    !current && facts.source && facts.source.endsWith('.ts') && existsSync(facts.source) ? await loadPipelineModule(facts.source, dirname(facts.source)) : undefined;
   if (source) modules.push(...source.modules);
   for (const file of facts.moduleFiles ?? []) modules.push(...(await loadContainerModuleFile(file)));
-  const container = createMicflowContainer(modules);
+  const container = current?.container ?? createMicflowContainer(modules);
   const { validated } = readRunConfig(configPath, StageRegistry.fromContainer(container));
 
-  // The pipeline module as it is now must still give the run's graph.
+  // The graph as the caller builds it now, or the pipeline module as it is now, must still give the run's graph.
+  if (current && pipelineFingerprint(current.validated) !== pipelineFingerprint(validated)) {
+    throw new MicflowError(
+      'invalid-pipeline',
+      `--resume ${runDirectory}: ${current.source} changed since this run started (${firstDifference(runConfigOf(validated, validated.definition.data, {}), runConfigOf(current.validated, validated.definition.data, {}))}); resuming would not continue the same run — restore it or start a new run`,
+    );
+  }
   if (source) {
     const now = preparePipelineRun(source.definition, { set: facts.set, data: validated.definition.data, modules, source: source.file });
     if (pipelineFingerprint(now.validated) !== pipelineFingerprint(validated)) {

@@ -33,10 +33,11 @@ describe('method comparison', () => {
       );
       const lines = table.split('\n');
       expect(lines[0]).toBe('caption');
-      expect(lines[2]).toBe('| method | seeds | backend | mean fg Dice | mean fg HD95 (mm) | a Dice | b Dice |');
+      expect(lines[2]).toBe('| method | seeds | backend | mean fg Dice | Δ vs base (paired) | mean fg HD95 (mm) | a Dice | b Dice |');
       // base: per-seed means 0.6 and 0.8 → 0.700 ± 0.100; HD95 3 and 5 → 4.00 ± 1.00; a: 0.5, 0.7; b: 0.7, 0.9.
-      expect(lines[4]).toBe('| base | 1, 2 | native | 0.700 ± 0.100 | 4.00 ± 1.00 | 0.600 ± 0.100 | 0.800 ± 0.100 |');
-      expect(lines[5]).toBe('| new | 1, 2 | wasm, native | 0.600 ± 0.000 | 1.00 ± 0.00 | 0.600 ± 0.000 | 0.600 ± 0.000 |');
+      expect(lines[4]).toBe('| base | 1, 2 | native | 0.700 ± 0.100 | — | 4.00 ± 1.00 | 0.600 ± 0.100 | 0.800 ± 0.100 |');
+      // new − base by seed: 0.6 − 0.6 = 0 and 0.6 − 0.8 = −0.2 → −0.100 ± 0.100, ahead on neither.
+      expect(lines[5]).toBe('| new | 1, 2 | wasm, native | 0.600 ± 0.000 | −0.100 ± 0.100 (ahead 0/2) | 1.00 ± 0.00 | 0.600 ± 0.000 | 0.600 ± 0.000 |');
     });
   });
 

@@ -1,0 +1,130 @@
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { lastValueFrom, tap } from 'rxjs';
+import type { RunEvent } from '../events/run-event.js';
+import { MicflowError } from '../errors/micflow-error.js';
+import { JsonlMetricsWriter } from '../observers/jsonl-metrics-writer.js';
+import { TensorBoardEventWriter } from '../observers/tensorboard-event-writer.js';
+import { loadPipelineModule } from '../run/load-pipeline-module.js';
+import { preparePipelineRun, startPipelineRun, type PreparedPipelineRun, type StartedPipelineRun } from '../run/pipeline-run.js';
+import { resumePipelineRun } from '../run/resume-pipeline-run.js';
+import { readMeanRows, withTestEvaluation } from './method-comparison.js';
+import { meanOfDefined, type MethodRunResult } from './method-run-result.js';
+import { runDirectoryOf, type ExperimentJob, type ExperimentRecord } from './experiment-record.js';
+
+/** A job's row of the table: the run's test scores, and how the job went. */
+export interface ExperimentJobResult extends MethodRunResult {
+  readonly job: string;
+  readonly row: string;
+  readonly fold?: number;
+  /** The iteration the last attempt resumed after (a job handed to another worker, or retried), when it resumed. */
+  readonly resumedAfter?: number;
+}
+
+export const JOB_RESULT_FILE = 'result.json';
+
+/** The job's run as it would start now: its pipeline module, scored on the test split, with the job's overrides. */
+export async function prepareExperimentJob(record: ExperimentRecord, job: ExperimentJob): Promise<PreparedPipelineRun> {
+  const loaded = await loadPipelineModule(job.pipeline, dirname(job.pipeline));
+  const definition = withTestEvaluation(job.method, loaded.definition, record.classNames);
+  return preparePipelineRun(definition, { set: job.set, data: record.data, modules: loaded.modules, source: loaded.file });
+}
+
+export interface RunExperimentJobOptions {
+  /** Every event of the run, as it happens (progress relayed to the queue, a console). */
+  readonly onEvent?: (event: RunEvent) => void;
+  /** Asked after every tick, as a pipeline run's stopRequested. */
+  readonly stopRequested?: StartedPipelineRunStop;
+}
+
+type StartedPipelineRunStop = NonNullable<Parameters<typeof startPipelineRun>[1]>['stopRequested'];
+
+/**
+ * Runs one job to its result, wherever it stands: a job whose run directory holds its result returns it (a job
+ * delivered twice gives one row); one with a saved state continues from it (a worker that died, a retry); one that
+ * stopped before saving anything starts again in an emptied folder. The run writes metrics.jsonl (appended when it
+ * resumes), TensorBoard events and, last, `result.json` (through a rename, so a result is never half there).
+ */
+export async function runExperimentJob(record: ExperimentRecord, job: ExperimentJob, options: RunExperimentJobOptions = {}): Promise<ExperimentJobResult> {
+  const runDirectory = runDirectoryOf(record, job);
+  const resultPath = join(runDirectory, JOB_RESULT_FILE);
+  if (existsSync(resultPath)) return JSON.parse(readFileSync(resultPath, 'utf8')) as ExperimentJobResult;
+  const prepared = await prepareExperimentJob(record, job);
+  const latest = join(runDirectory, 'checkpoints', 'latest.json');
+  const finished = readStatus(runDirectory) === 'finished' && existsSync(join(runDirectory, 'metrics.csv'));
+  let resumedAfter: number | undefined;
+  if (!finished) {
+    let started: StartedPipelineRun;
+    const driving = { latestEveryIterations: record.latestEvery, stopRequested: options.stopRequested };
+    if (existsSync(latest)) {
+      started = await resumePipelineRun(runDirectory, { ...driving, backend: record.backend, current: prepared });
+      resumedAfter = started.startIteration;
+    } else {
+      rmSync(runDirectory, { recursive: true, force: true });
+      started = await startPipelineRun(prepared, { ...driving, out: runDirectory, backend: record.backend });
+    }
+    const append = resumedAfter !== undefined;
+    const metrics = new JsonlMetricsWriter(join(runDirectory, 'metrics.jsonl'), { append });
+    const tensorboard = new TensorBoardEventWriter(runDirectory, { append });
+    let interrupted: string | undefined;
+    try {
+      await lastValueFrom(
+        started.events.pipe(
+          tap({
+            next: (event) => {
+              if (event.type === 'run-interrupted') interrupted = event.reason;
+              metrics.next(event);
+              tensorboard.next(event);
+              options.onEvent?.(event);
+            },
+            error: (error) => metrics.error(error),
+          }),
+        ),
+        { defaultValue: undefined },
+      );
+    } finally {
+      started.compiled.dispose();
+    }
+    if (interrupted) throw new MicflowError('stage-failed', `${job.id}: stopped by ${interrupted} before it finished; its state is saved and the next attempt continues from it`);
+  }
+  const result = resultOf(record, job, runDirectory, resumedAfter);
+  writeFileSync(`${resultPath}.partial`, `${JSON.stringify(result, null, 2)}\n`);
+  renameSync(`${resultPath}.partial`, resultPath);
+  return result;
+}
+
+function readStatus(runDirectory: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(runDirectory, 'run-status.json'), 'utf8')) as { status?: string }).status;
+  } catch {
+    return undefined;
+  }
+}
+
+function resultOf(record: ExperimentRecord, job: ExperimentJob, runDirectory: string, resumedAfter: number | undefined): ExperimentJobResult {
+  const means = readMeanRows(join(runDirectory, 'metrics.csv'));
+  const labels = record.classNames.slice(1).map((_, i) => i + 1);
+  const dice = labels.map((l) => means.get(l)?.dice ?? Number.NaN);
+  const hd95 = labels.map((l) => means.get(l)?.hd95 ?? Number.NaN);
+  let backend = record.backend ?? 'unknown';
+  try {
+    backend = (JSON.parse(readFileSync(join(runDirectory, 'config.json'), 'utf8')) as { backend?: string }).backend ?? backend;
+  } catch {
+    // the run's config is the authority; without it the requested backend stands
+  }
+  return {
+    job: job.id,
+    row: job.row,
+    method: job.row,
+    seed: job.seed,
+    ...(job.fold === undefined ? {} : { fold: job.fold }),
+    runDirectory,
+    backend,
+    code: record.code,
+    dice,
+    hd95,
+    meanDice: meanOfDefined(dice),
+    meanHd95: meanOfDefined(hd95),
+    ...(resumedAfter === undefined ? {} : { resumedAfter }),
+  };
+}
