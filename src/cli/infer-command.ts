@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import type { ContainerModule } from 'inversify';
 import { MicflowError } from '../errors/micflow-error.js';
-import { inferImageFiles } from '../inference/infer-image-files.js';
+import { resolve } from 'node:path';
+import { caseRanges, runQueuedInference } from '../experiments/inference-queue.js';
+import { inferImageFiles, listInferenceCases } from '../inference/infer-image-files.js';
 import { loadTrainedModel, type TrainedModel } from '../inference/trained-model.js';
 import { loadContainerModuleFile } from '../run/load-pipeline-module.js';
 import { BACKEND_CANDIDATE, createMicflowContainer } from '../run/micflow-container.js';
@@ -29,7 +31,11 @@ const usage = `usage: npm run infer -- <run dir | checkpoint.json> [more ...] --
   --fill-holes           fill background enclosed by a class
   --probabilities        also write <case>_probabilities.nii.gz (float32, one component per class)
   --backend NAME         tensorflow | native | wasm | cpu (default: MICFLOW_BACKEND, else the first that loads, in that order)
-  --module FILE          a module exporting ContainerModules with your own stages (networks)`;
+  --module FILE          a module exporting ContainerModules with your own stages (networks)
+  --queue URL            split the cases into jobs on BullMQ over Redis (redis://HOST:PORT), run by npm run worker on
+                         any machine that sees the same files at the same paths; waits until every job is done
+  --cases-per-job N      cases per queued job (default 8)
+  --cases A:B            only cases A to B-1 of the list (what one queued job runs)`;
 
 function integerList(value: string | undefined, flag: string): number[] | undefined {
   if (value === undefined) return undefined;
@@ -61,6 +67,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         probabilities: { type: 'boolean', default: false },
         backend: { type: 'string' },
         module: { type: 'string', multiple: true, default: [] },
+        queue: { type: 'string' },
+        'cases-per-job': { type: 'string' },
+        cases: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -89,6 +98,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw new MicflowError('invalid-argument', '--overlap, --batch and --weighting apply to sliding windows; give --window too');
   }
   const flips = integerList(values.flip, '--flip');
+  let caseRange: { start: number; end: number } | undefined;
+  if (values.cases !== undefined) {
+    const match = /^(\d+):(\d+)$/.exec(values.cases);
+    if (!match) throw new MicflowError('invalid-argument', `--cases ${values.cases}: expected START:END (0-based, END excluded)`);
+    caseRange = { start: Number(match[1]), end: Number(match[2]) };
+  }
+  const perJob = values['cases-per-job'] === undefined ? 8 : Number(values['cases-per-job']);
+  if (!Number.isInteger(perJob) || perJob < 1) throw new MicflowError('invalid-argument', `--cases-per-job ${values['cases-per-job']}: expected a positive integer`);
+  if (values.queue && caseRange) throw new MicflowError('invalid-argument', '--cases is what a queued job runs; with --queue the cases are split by --cases-per-job');
 
   const userModules: ContainerModule[] = [];
   for (const file of values.module) userModules.push(...(await loadContainerModuleFile(file)));
@@ -104,6 +122,23 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`model ${model.network.network.className} "${model.network.node}" from ${model.checkpointPath} (iteration ${model.iteration}); preprocessing: ${preprocessing}\n`);
     }
     const started = performance.now();
+    if (values.queue) {
+      const total = (await listInferenceCases(values.data, models[0].imageColumns)).length;
+      const ranges = caseRanges(total, perJob);
+      const args = jobArguments(positionals, values);
+      const id = `infer-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 18)}-${process.pid}`;
+      process.stdout.write(`${total} cases in ${ranges.length} jobs on ${values.queue} (${id})\n`);
+      const failures = await runQueuedInference(
+        values.queue,
+        id,
+        ranges.map((range) => ({ range, args: [...args, '--cases', `${range.start}:${range.end}`] })),
+        process.cwd(),
+        { onUpdate: ({ completed, failed, total: jobs }) => process.stdout.write(`jobs: ${completed}/${jobs} completed${failed ? `, ${failed} failed` : ''}\n`) },
+      );
+      for (const [job, message] of failures) process.stderr.write(`micflow: ${job} failed: ${message}\n`);
+      process.stdout.write(`${failures.size ? `${failures.size} of ${ranges.length} jobs failed; ` : ''}predictions in ${resolve(values.out)} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+      return failures.size ? 1 : 0;
+    }
     const written = await inferImageFiles({
       models,
       data: values.data,
@@ -114,6 +149,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       keepLargestComponent: largest as 'per-class' | 'union' | undefined,
       fillHoles: values['fill-holes'],
       probabilities: values.probabilities,
+      caseRange,
       onCase: ({ id, labelFile, seconds }, index, total) => process.stdout.write(`[${index + 1}/${total}] ${id} → ${labelFile} (${seconds.toFixed(2)} s)\n`),
     });
     process.stdout.write(`${written.length} prediction${written.length === 1 ? '' : 's'} in ${values.out} (${((performance.now() - started) / 1000).toFixed(1)} s, backend ${runtime.backendName})\n`);
@@ -121,6 +157,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     for (const model of models) model.dispose();
   }
   return 0;
+}
+
+/** The arguments of a queued job: this command's, with every path absolute and without the queue's own flags. */
+function jobArguments(positionals: readonly string[], values: Record<string, string | boolean | string[] | undefined>): string[] {
+  const args = positionals.map((p) => resolve(p));
+  args.push('--data', resolve(values.data as string), '--out', resolve(values.out as string));
+  for (const flag of ['checkpoint', 'net', 'window', 'overlap', 'batch', 'weighting', 'flip', 'largest-component', 'backend']) {
+    if (typeof values[flag] === 'string') args.push(`--${flag}`, values[flag] as string);
+  }
+  for (const flag of ['three-views', 'multiscale', 'fill-holes', 'probabilities']) if (values[flag] === true) args.push(`--${flag}`);
+  for (const file of (values.module as string[] | undefined) ?? []) args.push('--module', resolve(file));
+  return args;
 }
 
 runCommand(main);

@@ -1,40 +1,22 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import { EXPERIMENT_QUEUE, JOB_ATTEMPTS, redisClientOf } from './queue-connection.js';
 import { MicflowError, type MicflowErrorKind } from '../errors/micflow-error.js';
 import type { ExperimentJobResult } from './experiment-job.js';
 import type { ExperimentRecord } from './experiment-record.js';
+import { runInferenceJob, type InferenceJobData } from './inference-queue.js';
 
-/** The queue every experiment's jobs go to (one queue; a job's id starts with its experiment's). */
-export const EXPERIMENT_QUEUE = 'micflow-runs';
+export { EXPERIMENT_QUEUE, JOB_ATTEMPTS, redisClientOf };
+
 /**
  * Where each experiment's folder is recorded, for `status`/`attach ID` from any machine: a queue no worker takes
  * from, one job per experiment (id: the experiment's; data: its folder).
  */
 export const EXPERIMENT_INDEX_QUEUE = 'micflow-experiments';
 
-/** How many times a job runs before it counts as failed (a worker killed mid-job does not use one up: it stalls). */
-export const JOB_ATTEMPTS = 4;
-
 /** Error kinds that are the input's fault: the job fails once with its message, with no retries. */
 const FAILS_ONCE: ReadonlySet<MicflowErrorKind> = new Set(['invalid-pipeline', 'unknown-pipeline', 'invalid-argument', 'invalid-data', 'invalid-shape', 'invalid-checkpoint', 'unknown-backend']);
-
-/**
- * A Redis client for `redis://[user:password@]host:port[/db]` (or rediss://), naming the flag when the URL is not one.
- * BullMQ is given constructed clients (under native ES modules it cannot load ioredis itself).
- */
-export function redisClientOf(url: string): Redis {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new MicflowError('invalid-argument', `--queue ${url}: expected redis://HOST:PORT`);
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new MicflowError('invalid-argument', `--queue ${url}: expected redis://HOST:PORT`);
-  // maxRetriesPerRequest null: BullMQ's blocking commands wait as long as they need (BullMQ requires it).
-  return new Redis(url, { maxRetriesPerRequest: null });
-}
 
 /** A queue on its own connection, closed (queue and connection) when `use` settles. */
 async function withQueue<T, D = unknown>(url: string, name: string, use: (queue: Queue<D>) => Promise<T>): Promise<T> {
@@ -175,6 +157,8 @@ export function startExperimentWorker(url: string, options: ExperimentWorkerOpti
     EXPERIMENT_QUEUE,
     async (job) => {
       log(`${job.id}: started (attempt ${job.attemptsMade + 1})`);
+      const data = job.data as ExperimentJobData | InferenceJobData;
+      if ('kind' in data && data.kind === 'infer') return (await runInferenceJob(job as unknown as Job<InferenceJobData>)) as unknown as ExperimentJobResult;
       return runJobInChildProcess(job);
     },
     {
@@ -185,7 +169,10 @@ export function startExperimentWorker(url: string, options: ExperimentWorkerOpti
       maxStalledCount: 5,
     },
   );
-  worker.on('completed', (job) => log(`${job.id}: completed, mean foreground Dice ${job.returnvalue.meanDice.toFixed(4)}`));
+  worker.on('completed', (job) => {
+    const value = job.returnvalue as ExperimentJobResult | { written: number };
+    log(`${job.id}: completed, ${'written' in value ? `${value.written} predictions written` : `mean foreground Dice ${value.meanDice.toFixed(4)}`}`);
+  });
   worker.on('failed', (job, error) => log(`${job?.id ?? '?'}: failed (attempt ${job?.attemptsMade ?? '?'}): ${error.message.split('\n')[0]}`));
   worker.on('error', (error) => log(`worker: ${error.message}`));
   worker.on('closed', () => connection.disconnect());

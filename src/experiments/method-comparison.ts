@@ -1,95 +1,19 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { lastValueFrom, tap } from 'rxjs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { MicflowError } from '../errors/micflow-error.js';
 import { stage, type PipelineDefinition } from '../graph/pipeline-definition.js';
-import { ConsoleProgressObserver } from '../observers/console-progress-observer.js';
-import { JsonlMetricsWriter } from '../observers/jsonl-metrics-writer.js';
-import { loadPipelineModule } from '../run/load-pipeline-module.js';
-import { preparePipelineRun, startPipelineRun, type PreparedPipelineRun } from '../run/pipeline-run.js';
 import { comparisonPlotSvg, plotPathFor } from './comparison-plot.js';
 import { meanOfDefined, stdOfDefined, type MethodRunResult } from './method-run-result.js';
 
 export { meanOfDefined, stdOfDefined, type MethodRunResult };
 
+/** What a comparison's table and plot are told: the class names (index 0 = background) and the caption. */
 export interface MethodComparisonOptions {
-  /** Pipeline names in pipelines/ (or paths), run in this order; the first is the baseline the table compares to. */
-  methods: readonly string[];
-  seeds: readonly number[];
-  iterations: number;
-  /** Output folder: one run directory per method and seed, results.json, results.md and results.svg. */
-  out: string;
-  /**
-   * Backend for every run. Default: the automatic choice of the first run, then pinned, so a comparison never mixes
-   * backends (a stale native addon would otherwise silently move later runs to wasm, 10× slower and numerically different).
-   */
-  backend?: string;
-  /** Extra `--set key=value` overrides for every run. */
-  set?: readonly string[];
   /** Class names by label (index 0 = background). */
   classNames: readonly string[];
   /** First line of results.md and the title of results.svg: what was trained on what. */
   caption: string;
-  /** Folder the pipeline modules are looked up in (default ./pipelines). */
-  pipelinesDirectory?: string;
-  /** Changes a method's definition before it runs (e.g. restrict a baseline to the labelled list). */
-  adjust?: (method: string, definition: PipelineDefinition) => PipelineDefinition;
-  /** No progress lines on stdout (default: a line every 100 iterations). */
-  quiet?: boolean;
-}
-
-/**
- * Trains each method with each seed and scores it on the test split: every pipeline's `evaluate` node is replaced by
- * EvaluateSegmentation on the best validation checkpoint, so model selection reads the validation split only and the
- * test split is read once per run. Every graph is loaded and validated before any training starts, so a bad method
- * name or override fails in seconds. results.json is rewritten after every run (a long comparison can be inspected
- * while it runs); at the end results.md holds the mean ± std table over seeds and results.svg the same comparison as a
- * plot, every seed a dot (see writeComparisonSummary).
- */
-export async function runMethodComparison(options: MethodComparisonOptions): Promise<MethodRunResult[]> {
-  const { methods, seeds, iterations, classNames } = options;
-  if (methods.length === 0) throw new MicflowError('invalid-argument', '--methods: give at least one pipeline name');
-  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new MicflowError('invalid-argument', `--seeds ${seeds.join(',')}: give non-negative integers`);
-  if (!Number.isInteger(iterations) || iterations < 1) throw new MicflowError('invalid-argument', `--iterations ${iterations}: give a positive integer`);
-  const out = resolve(options.out);
-  const prepared = new Map<string, PreparedPipelineRun>();
-  for (const method of methods) {
-    const loaded = await loadPipelineModule(method, resolve(options.pipelinesDirectory ?? 'pipelines'));
-    const adjusted = options.adjust ? options.adjust(method, loaded.definition) : loaded.definition;
-    const definition = withTestEvaluation(method, adjusted, classNames);
-    for (const seed of seeds) {
-      prepared.set(`${method}/${seed}`, preparePipelineRun(definition, {
-        set: [`schedule.iterations=${iterations}`, `schedule.seed=${seed}`, ...(options.set ?? [])],
-        source: loaded.file,
-      }));
-    }
-  }
-  mkdirSync(out, { recursive: true });
-  const results: MethodRunResult[] = [];
-  const code = codeVersion();
-  let backend = options.backend;
-  for (const method of methods) {
-    for (const seed of seeds) {
-      const runDirectory = join(out, `${method}-seed${seed}`);
-      const started = await startPipelineRun(prepared.get(`${method}/${seed}`)!, { out: runDirectory, backend });
-      backend = started.runtime.backendName;
-      const progress = options.quiet ? undefined : new ConsoleProgressObserver({ interactive: false, lineEvery: 100 });
-      const writer = new JsonlMetricsWriter(join(runDirectory, 'metrics.jsonl'));
-      await lastValueFrom(
-        started.events.pipe(tap({ next: (e) => (progress?.next(e), writer.next(e)), error: (e) => writer.error(e) })),
-        { defaultValue: undefined },
-      );
-      const means = readMeanRows(join(runDirectory, 'metrics.csv'));
-      const labels = classNames.slice(1).map((_, i) => i + 1);
-      const dice = labels.map((l) => means.get(l)?.dice ?? Number.NaN);
-      const hd95 = labels.map((l) => means.get(l)?.hd95 ?? Number.NaN);
-      results.push({ method, seed, runDirectory, backend, code, dice, hd95, meanDice: meanOfDefined(dice), meanHd95: meanOfDefined(hd95) });
-      writeFileSync(join(out, 'results.json'), JSON.stringify({ caption: options.caption, classNames, iterations, seeds, results }, null, 2));
-    }
-  }
-  writeComparisonSummary(out, results, options);
-  return results;
 }
 
 /**

@@ -40,9 +40,11 @@ export interface InferImageFilesOptions {
   /** Also write `<case>_probabilities.nii.gz` (float32, one component per class, the input's geometry). */
   readonly probabilities?: boolean;
   readonly onCase?: (written: { id: string; labelFile: string; seconds: number }, index: number, total: number) => void;
+  /** Only the cases from `start` to before `end` of the list (what one queued inference job predicts). */
+  readonly caseRange?: { readonly start: number; readonly end: number };
 }
 
-interface InferenceCase {
+export interface InferenceCase {
   readonly origin: string;
   readonly imageFiles: readonly string[];
 }
@@ -61,7 +63,12 @@ interface InferenceCase {
  * the image size without recording how (predictions could then not be mapped back onto the input grid).
  */
 export async function inferImageFiles(options: InferImageFilesOptions): Promise<string[]> {
-  const cases = await listCases(options.data, options.models[0].imageColumns);
+  const listed = await listInferenceCases(options.data, options.models[0].imageColumns);
+  const range = options.caseRange ?? { start: 0, end: listed.length };
+  if (range.start < 0 || range.end > listed.length || range.start >= range.end) {
+    throw new MicflowError('invalid-argument', `--cases ${range.start}:${range.end}: the list ${options.data} has ${listed.length} cases (0:${listed.length})`);
+  }
+  const cases = listed.slice(range.start, range.end);
   await mkdir(options.outDirectory, { recursive: true });
   const members: ProbabilityPredictor[] = options.models.map((model) => {
     const logits = options.multiscale ? multiscaleAverageLogits(model.network.network) : networkLogits(model.network.network);
@@ -72,7 +79,8 @@ export async function inferImageFiles(options: InferImageFilesOptions): Promise<
   });
   const written: string[] = [];
   const names = new Set<string>();
-  for (const [index, inferenceCase] of cases.entries()) {
+  for (const [position, inferenceCase] of cases.entries()) {
+    const index = range.start + position;
     const started = performance.now();
     const images = await Promise.all(inferenceCase.imageFiles.map((f) => readImage(f)));
     const image = stackChannels(images, inferenceCase);
@@ -116,7 +124,7 @@ export async function inferImageFiles(options: InferImageFilesOptions): Promise<
       });
     }
     written.push(labelFile);
-    options.onCase?.({ id, labelFile, seconds: (performance.now() - started) / 1000 }, index, cases.length);
+    options.onCase?.({ id, labelFile, seconds: (performance.now() - started) / 1000 }, index, listed.length);
   }
   return written;
 }
@@ -163,7 +171,8 @@ export function predictOnInputGrid(
   return { data, shape: mapped.shape };
 }
 
-async function listCases(data: string, imageColumns: readonly string[]): Promise<InferenceCase[]> {
+/** The cases of a CSV list or a folder of images, in order, each file checked to exist. */
+export async function listInferenceCases(data: string, imageColumns: readonly string[]): Promise<InferenceCase[]> {
   const info = await stat(data).catch(() => undefined);
   if (!info) throw new MicflowError('invalid-argument', `--data ${data}: no such CSV list or folder`);
   if (info.isDirectory()) {

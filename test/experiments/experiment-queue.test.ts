@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runExperimentJob } from '../../src/experiments/experiment-job.js';
+import { readExperimentRecord } from '../../src/experiments/experiment-record.js';
 
 /**
  * Experiments on BullMQ over a real Redis (Debian's redis-server, started here on a loopback port): three worker
@@ -124,6 +126,49 @@ describe.skipIf(!redisAvailable)('experiments on the queue', () => {
       const status = start('src/cli/experiment-command.ts', ['status', 'distributed', '--queue', queue]);
       expect(await status.exit).toBe(0);
       expect(status.output).toMatch(/6\/6 completed, 0 running, 0 waiting, 0 failed/);
+    });
+  });
+
+  describe('when a job fails on its input, and its coordinator detached', () => {
+    it('should fail that job once with its message, and attach should write the table naming it', async () => {
+      const directory = join(scratch, 'broken');
+      const coordinator = start('src/cli/experiment-command.ts', ['test/fixtures/experiments/broken.ts', '--queue', queue, '--out', directory, '--detach']);
+      expect(await coordinator.exit).toBe(0);
+      const attached = start('src/cli/experiment-command.ts', ['attach', 'broken', '--queue', queue, '--poll-seconds', '0.2']);
+      expect(await attached.exit).toBe(1);
+      const table = readFileSync(join(directory, 'results.md'), 'utf8');
+      expect(table).toMatch(/Failed jobs \(left out of the table\):\n- no-list-seed1: .*no-such-list\.csv/);
+      // One attempt: the workers logged it failing once, and nobody started it again.
+      const log = workers.map((w) => w.output).join('');
+      expect([...log.matchAll(/broken--no-list-seed1: started/g)]).toHaveLength(1);
+      expect(log).toMatch(/broken--no-list-seed1: failed \(attempt 1\)/);
+    });
+  });
+
+  describe('when a completed job is delivered again', () => {
+    it('should answer with its stored result and train nothing', async () => {
+      const record = readExperimentRecord(join(scratch, 'local'));
+      const job = record.jobs[0];
+      const metrics = readFileSync(join(record.directory, job.id, 'metrics.jsonl'), 'utf8');
+      const again = await runExperimentJob(record, job);
+      expect(again).toEqual(JSON.parse(readFileSync(join(record.directory, job.id, 'result.json'), 'utf8')));
+      expect(readFileSync(join(record.directory, job.id, 'metrics.jsonl'), 'utf8')).toBe(metrics);
+    });
+  });
+  describe('when inference over a list of cases is queued', () => {
+    it('should split the cases into jobs the workers run, writing the predictions a local run writes', async () => {
+      const model = join(scratch, 'local', 'supervised-seed1');
+      const queued = join(scratch, 'predictions-queued');
+      const here = join(scratch, 'predictions-here');
+      const split = start('src/cli/infer-command.ts', [model, '--data', 'fixtures/brain-mr-2d/test.csv', '--out', queued, '--queue', queue, '--cases-per-job', '4']);
+      expect(await split.exit).toBe(0);
+      expect(split.output).toMatch(/9 cases in 3 jobs/);
+      const local = start('src/cli/infer-command.ts', [model, '--data', 'fixtures/brain-mr-2d/test.csv', '--out', here]);
+      expect(await local.exit).toBe(0);
+      const files = readdirSync(here).sort();
+      expect(files).toHaveLength(9);
+      expect(readdirSync(queued).sort()).toEqual(files);
+      for (const file of files) expect(readFileSync(join(queued, file)).equals(readFileSync(join(here, file))), file).toBe(true);
     });
   });
 });

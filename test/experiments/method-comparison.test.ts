@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { comparisonPlotSvg } from '../../src/experiments/comparison-plot.js';
-import { comparisonTable, meanOfDefined, readMeanRows, runMethodComparison, stdOfDefined, writeComparisonSummary, type MethodRunResult } from '../../src/experiments/method-comparison.js';
+import { comparisonTable, meanOfDefined, readMeanRows, stdOfDefined, writeComparisonSummary, type MethodRunResult } from '../../src/experiments/method-comparison.js';
 
 const run = (method: string, seed: number, dice: number[], hd95: number[], backend = 'native'): MethodRunResult => ({
   method,
@@ -73,32 +73,6 @@ describe('method comparison', () => {
       expect(readdirSync(dir).sort()).toEqual(['results.md', 'results.svg']);
       expect(readFileSync(join(dir, 'results.md'), 'utf8')).toBe(`${comparisonTable(results, options)}\n`);
       expect(readFileSync(join(dir, 'results.svg'), 'utf8')).toBe(comparisonPlotSvg(results, options));
-    });
-  });
-
-  describe('when a comparison of one method and one seed has run', () => {
-    it('should leave results.json, results.md and results.svg (a dot for the run) beside the run directory', async () => {
-      const out = mkdtempSync(join(tmpdir(), 'micflow-comparison-run-'));
-      const classNames = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus'];
-      try {
-        const [result] = await runMethodComparison({ methods: ['supervised'], seeds: [1], iterations: 1, out, classNames, caption: 'one iteration', quiet: true });
-        expect(readdirSync(out).sort()).toEqual(['results.json', 'results.md', 'results.svg', 'supervised-seed1']);
-        const svg = readFileSync(join(out, 'results.svg'), 'utf8');
-        expect(svg).toBe(comparisonPlotSvg([result], { classNames, caption: 'one iteration' }));
-        // One dot in the mean panel and one in each class panel with a finite Dice.
-        expect(svg.match(/<circle class="seed" data-method="supervised" data-seed="1"/g)?.length ?? 0).toBe(1 + result.dice.filter(Number.isFinite).length);
-      } finally {
-        rmSync(out, { recursive: true, force: true });
-      }
-    });
-  });
-
-  describe('when a method or a seed is bad', () => {
-    it('should fail before training with a message naming the argument', async () => {
-      const base = { iterations: 1, out: join(tmpdir(), 'never-written'), classNames: ['bg', 'a'], caption: '' };
-      await expect(runMethodComparison({ ...base, methods: ['supervised'], seeds: [-1] })).rejects.toThrow(/--seeds -1/);
-      await expect(runMethodComparison({ ...base, methods: [], seeds: [1] })).rejects.toThrow(/--methods/);
-      await expect(runMethodComparison({ ...base, methods: ['no-such-pipeline'], seeds: [1] })).rejects.toThrow(/no-such-pipeline/);
     });
   });
 });
