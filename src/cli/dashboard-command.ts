@@ -3,6 +3,7 @@ import { MicflowError } from '../errors/micflow-error.js';
 import { DASHBOARD_FLAG_HELP, dashboardPort } from '../dashboard/dashboard-options.js';
 import { startDashboardServer } from '../dashboard/dashboard-server.js';
 import { runCommand } from './report-cli-error.js';
+import { untilStopSignal } from './until-stop-signal.js';
 
 const usage = `usage: npm run dashboard -- RUN_DIR... [--port N] [--host ADDRESS --token SECRET]
 
@@ -37,15 +38,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (!positionals.length) throw new MicflowError('invalid-argument', `name a run directory or a folder of runs\n${usage}`);
   const server = await startDashboardServer({ paths: positionals, port: dashboardPort(values.port, '--port'), host: values.host, token: values.token });
   process.stdout.write(`micflow dashboard: ${server.url}  (Ctrl-C to stop)\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilStopSignal();
   await server.close();
   return 0;
 }

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MicflowError } from '../errors/micflow-error.js';
 import { ConsoleProgressObserver } from '../observers/console-progress-observer.js';
@@ -133,8 +134,6 @@ async function recordOf(idOrFolder: string, queue: string | undefined): Promise<
 async function status(record: ExperimentRecord, queue: string | undefined): Promise<number> {
   if (!queue) {
     // Without a queue: what the folder says (a local experiment, or one whose queue is gone).
-    const { readFileSync, existsSync } = await import('node:fs');
-    const { join } = await import('node:path');
     const standings: JobStanding[] = record.jobs.map((job) => {
       const resultFile = join(record.directory, job.id, 'result.json');
       if (existsSync(resultFile)) return { job: job.id, state: 'completed', attempts: 1, result: JSON.parse(readFileSync(resultFile, 'utf8')) as ExperimentJobResult };

@@ -1,4 +1,4 @@
-import { join, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ContainerModule } from 'inversify';
 import { lastValueFrom, tap } from 'rxjs';
@@ -6,8 +6,7 @@ import { MicflowError } from '../errors/micflow-error.js';
 import { describeStage } from '../graph/describe-stage.js';
 import { StageRegistry } from '../graph/stage-registry.js';
 import { ConsoleProgressObserver } from '../observers/console-progress-observer.js';
-import { JsonlMetricsWriter } from '../observers/jsonl-metrics-writer.js';
-import { TensorBoardEventWriter } from '../observers/tensorboard-event-writer.js';
+import { runDirectoryWriters } from '../observers/run-directory-writers.js';
 import { createMicflowContainer } from '../run/micflow-container.js';
 import { listPipelineNames, loadContainerModuleFile, loadPipelineModule } from '../run/load-pipeline-module.js';
 import { preparePipelineRun, startPipelineRun, type StartedPipelineRun } from '../run/pipeline-run.js';
@@ -15,6 +14,7 @@ import { resumePipelineRun } from '../run/resume-pipeline-run.js';
 import type { RunInterruptedEvent } from '../events/run-event.js';
 import type { StopReason } from '../graph/tick-scheduler.js';
 import { runCommand } from './report-cli-error.js';
+import { untilStopSignal } from './until-stop-signal.js';
 import { dashboardPort } from '../dashboard/dashboard-options.js';
 import { startDashboardProcess, type DashboardProcess } from '../dashboard/dashboard-process.js';
 import { checkDashboardAccess } from '../dashboard/dashboard-server.js';
@@ -217,8 +217,7 @@ const INTERRUPTED_EXIT_CODES: Readonly<Record<StopReason, number>> = { SIGINT: 1
  */
 async function follow(started: StartedPipelineRun, metrics: { append: boolean }, signals: SignalStop, dashboard: DashboardRequest | undefined): Promise<number> {
   const consoleObserver = new ConsoleProgressObserver();
-  const writer = started.runDirectory ? new JsonlMetricsWriter(join(started.runDirectory, 'metrics.jsonl'), metrics) : undefined;
-  const tensorboard = started.runDirectory ? new TensorBoardEventWriter(started.runDirectory, metrics) : undefined;
+  const writer = started.runDirectory ? runDirectoryWriters(started.runDirectory, metrics) : undefined;
   let interrupted: RunInterruptedEvent | undefined;
   let server: DashboardProcess | undefined;
   try {
@@ -233,7 +232,6 @@ async function follow(started: StartedPipelineRun, metrics: { append: boolean },
             if (event.type === 'run-interrupted') interrupted = event;
             consoleObserver.next(event);
             writer?.next(event);
-            tensorboard?.next(event);
           },
           error: (error) => {
             consoleObserver.error();
@@ -253,26 +251,13 @@ async function follow(started: StartedPipelineRun, metrics: { append: boolean },
   }
   if (server && !interrupted) {
     process.stderr.write(`micflow: the dashboard stays up at ${server.url} until Ctrl-C\n`);
-    await Promise.race([untilSignal(), server.exited]);
+    await Promise.race([untilStopSignal(), server.exited]);
   }
   await server?.close();
   if (!interrupted) return 0;
   const resume = started.runDirectory ? `; resume with: npm run pipeline -- --resume ${relativeOrAbsolute(started.runDirectory)}` : '';
   process.stderr.write(`micflow: stopped after iteration ${interrupted.iteration} of ${interrupted.iterations} (${interrupted.reason})${resume}\n`);
   return INTERRUPTED_EXIT_CODES[interrupted.reason];
-}
-
-/** Resolves at the next SIGINT or SIGTERM. */
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 /** A path relative to the working folder when it is inside it (shorter to retype), else absolute. */

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { MicflowError } from '../errors/micflow-error.js';
 import { startExperimentWorker } from '../experiments/experiment-queue.js';
 import { runCommand } from './report-cli-error.js';
+import { untilStopSignal } from './until-stop-signal.js';
 
 const usage = `usage: npm run worker -- --queue redis://HOST:PORT [--concurrency N] [--lock-seconds S] [--stalled-check-seconds S]
 
@@ -50,15 +51,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   });
   await worker.waitUntilReady();
   process.stderr.write(`micflow worker ${process.pid}: waiting for jobs on ${values.queue}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilStopSignal();
   process.stderr.write(`micflow worker ${process.pid}: stopping (the running job saves its state and goes back to the queue)\n`);
   await worker.close();
   return 0;

@@ -3,8 +3,7 @@ import { dirname, join } from 'node:path';
 import { lastValueFrom, tap } from 'rxjs';
 import type { RunEvent } from '../events/run-event.js';
 import { MicflowError } from '../errors/micflow-error.js';
-import { JsonlMetricsWriter } from '../observers/jsonl-metrics-writer.js';
-import { TensorBoardEventWriter } from '../observers/tensorboard-event-writer.js';
+import { runDirectoryWriters } from '../observers/run-directory-writers.js';
 import { loadPipelineModule } from '../run/load-pipeline-module.js';
 import { preparePipelineRun, startPipelineRun, type PreparedPipelineRun, type StartedPipelineRun } from '../run/pipeline-run.js';
 import { resumePipelineRun } from '../run/resume-pipeline-run.js';
@@ -64,8 +63,7 @@ export async function runExperimentJob(record: ExperimentRecord, job: Experiment
       started = await startPipelineRun(prepared, { ...driving, out: runDirectory, backend: record.backend });
     }
     const append = resumedAfter !== undefined;
-    const metrics = new JsonlMetricsWriter(join(runDirectory, 'metrics.jsonl'), { append });
-    const tensorboard = new TensorBoardEventWriter(runDirectory, { append });
+    const writers = runDirectoryWriters(runDirectory, { append });
     let interrupted: string | undefined;
     try {
       await lastValueFrom(
@@ -73,11 +71,10 @@ export async function runExperimentJob(record: ExperimentRecord, job: Experiment
           tap({
             next: (event) => {
               if (event.type === 'run-interrupted') interrupted = event.reason;
-              metrics.next(event);
-              tensorboard.next(event);
+              writers.next(event);
               options.onEvent?.(event);
             },
-            error: (error) => metrics.error(error),
+            error: (error) => writers.error(error),
           }),
         ),
         { defaultValue: undefined },
