@@ -22,6 +22,8 @@ const output = join(projectRoot, 'test-output', 'dashboard');
 const scratch = mkdtempSync(join(tmpdir(), 'micflow-dashboard-browser-'));
 const runDirectory = join(scratch, 'live');
 const ITERATIONS = 160;
+/** The run shares two cores with the browser and another test file: generous time limits. */
+const SLOW = { timeout: 300_000 };
 
 /** A port nobody listens on right now. */
 function freePort(): Promise<number> {
@@ -36,7 +38,7 @@ function freePort(): Promise<number> {
 }
 
 /** Polls `check` until it returns true, or fails naming `what`. */
-async function eventually(what: string, check: () => Promise<boolean>, seconds = 60): Promise<void> {
+async function eventually(what: string, check: () => Promise<boolean>, seconds = 120): Promise<void> {
   const until = Date.now() + seconds * 1000;
   while (Date.now() < until) {
     if (await check()) return;
@@ -98,7 +100,7 @@ describe.skipIf(!browserAvailable)('the dashboard in chromium', () => {
   });
 
   describe('having a short live run started with --dashboard', () => {
-    it('should show curves that gain points while it trains, then an overlay after the first validation', async () => {
+    it('should show curves that gain points while it trains, then an overlay after the first validation', SLOW, async () => {
       const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(error.message));
@@ -149,7 +151,7 @@ describe.skipIf(!browserAvailable)('the dashboard in chromium', () => {
     let server: DashboardServer | undefined;
     afterAll(() => server?.close());
 
-    it('should reconnect and end with every iteration once, none lost or doubled', async () => {
+    it('should reconnect and end with every iteration once, none lost or doubled', SLOW, async () => {
       server = await startDashboardServer({ paths: [runDirectory], port: 0, pollMilliseconds: 100 });
       const port = server.port;
       const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
@@ -160,7 +162,7 @@ describe.skipIf(!browserAvailable)('the dashboard in chromium', () => {
       await eventually('the page notices the server is gone', async () => (await connection(page)) === 'reconnecting', 20);
       server = await startDashboardServer({ paths: [runDirectory], port, pollMilliseconds: 100 });
       await eventually('the page reconnects', async () => (await connection(page)) === 'connected', 30);
-      await eventually('the run finishes', async () => /dashboard stays up/.test(runOutput), 120);
+      await eventually('the run finishes', async () => /dashboard stays up/.test(runOutput), 240);
       await eventually('the page holds the whole run', async () => (await snapshot(page)).runs[0]?.status === 'finished');
       const lines = readFileSync(join(runDirectory, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string });
       const shown = (await snapshot(page)).runs[0];

@@ -33,7 +33,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function eventually(what: string, check: () => boolean | Promise<boolean>, seconds = 120): Promise<void> {
+async function eventually(what: string, check: () => boolean | Promise<boolean>, seconds = 240): Promise<void> {
   const until = Date.now() + seconds * 1000;
   while (Date.now() < until) {
     if (await check()) return;
@@ -55,6 +55,9 @@ function start(script: string, args: string[]): Started {
   child.stderr!.on('data', (chunk) => (started.output += chunk));
   return started;
 }
+
+/** Several processes share two cores here (and another test file runs beside this one): generous time limits. */
+const SLOW = { timeout: 400_000 };
 
 /** A results table without its backend column (the only thing a worker's own choice could change). */
 const tableRows = (markdown: string) => markdown.split('\n').filter((line) => line.startsWith('| '));
@@ -82,7 +85,7 @@ describe.skipIf(!redisAvailable)('experiments on the queue', () => {
   });
 
   describe('having three workers and six jobs, and one worker killed with SIGKILL mid-job', () => {
-    it('should finish every job, the killed one continuing from its checkpoint, with the table of a local run', async () => {
+    it('should finish every job, the killed one continuing from its checkpoint, with the table of a local run', SLOW, async () => {
       for (let i = 0; i < 3; i++) workers.push(start('src/cli/worker-command.ts', ['--queue', queue, '--lock-seconds', '3', '--stalled-check-seconds', '1']));
       await eventually('the workers wait for jobs', () => workers.every((w) => /waiting for jobs/.test(w.output)), 60);
       const distributed = join(scratch, 'distributed');
@@ -130,7 +133,7 @@ describe.skipIf(!redisAvailable)('experiments on the queue', () => {
   });
 
   describe('when a job fails on its input, and its coordinator detached', () => {
-    it('should fail that job once with its message, and attach should write the table naming it', async () => {
+    it('should fail that job once with its message, and attach should write the table naming it', SLOW, async () => {
       const directory = join(scratch, 'broken');
       const coordinator = start('src/cli/experiment-command.ts', ['test/fixtures/experiments/broken.ts', '--queue', queue, '--out', directory, '--detach']);
       expect(await coordinator.exit).toBe(0);
@@ -156,7 +159,7 @@ describe.skipIf(!redisAvailable)('experiments on the queue', () => {
     });
   });
   describe('when inference over a list of cases is queued', () => {
-    it('should split the cases into jobs the workers run, writing the predictions a local run writes', async () => {
+    it('should split the cases into jobs the workers run, writing the predictions a local run writes', SLOW, async () => {
       const model = join(scratch, 'local', 'supervised-seed1');
       const queued = join(scratch, 'predictions-queued');
       const here = join(scratch, 'predictions-here');
