@@ -14,8 +14,10 @@ const usage = `usage: npm run eval -- --gt DIR --seg DIR [--labels 1,2,3 | --cla
   --tolerance MM    tolerance of the normalised surface Dice (default 1)
   --out FILE.csv    per-case table with mean and std rows per label
 
-Metrics per label: Dice, IoU, sensitivity, precision, ASSD, HD95 (medpy), Hausdorff, relative volume error, volumes
-and normalised surface Dice, in the images' physical spacing. Distances are empty/NaN when either side is empty.`;
+Metrics per label: Dice, IoU, sensitivity, precision, ASSD, HD95 twice (hd95: medpy's percentile of the pooled surface
+distances, the HD95 of the summary and of micflow's result tables; hd95Pymic: PyMIC's, the larger of the two directed
+percentiles), Hausdorff, relative volume error, volumes and normalised surface Dice, in the images' physical spacing.
+Distances are empty/NaN when either side is empty.`;
 
 export async function main(argv: readonly string[]): Promise<number> {
   let parsed;
