@@ -65,7 +65,7 @@ export function readMeanRows(tablePath: string): Map<number, Record<string, numb
 /**
  * The markdown table: one row per method with the seeds it ran (a comparison cut short shows fewer for some methods),
  * the backend(s) it trained on (results joined from older sittings may lack it), mean ± std over those seeds of the
- * mean foreground Dice, HD95 and per-class Dice, and, for every method after the first (the baseline), the paired
+ * mean foreground Dice, HD95 (medpy's pooled definition, the `hd95` column) and per-class Dice, and, for every method after the first (the baseline), the paired
  * difference of its mean foreground Dice to the baseline's: mean ± std over the seeds (and folds) both ran, with how
  * many of them it is ahead on.
  */

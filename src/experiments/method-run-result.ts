@@ -14,7 +14,11 @@ export interface MethodRunResult {
   backend: string;
   /** `git describe --always --dirty` of the code that ran (modules load once, at the comparison's start); undefined outside a git checkout. */
   code?: string;
-  /** Per foreground class, in `classNames` order: test Dice and HD95 (mm). */
+  /**
+   * Per foreground class, in `classNames` order: test Dice and HD95 (mm). HD95 is the `hd95` column of the run's
+   * metrics.csv, medpy's pooled definition (not `hd95Pymic`), so these tables stay comparable with docs/results.md and
+   * with results computed by medpy; see LabelMetrics.hd95.
+   */
   dice: number[];
   hd95: number[];
   meanDice: number;

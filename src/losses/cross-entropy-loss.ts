@@ -17,7 +17,7 @@ export const crossEntropyLossParams = z
     activation: z
       .enum(['softmax', 'none'])
       .default('softmax')
-      .describe("'softmax': the prediction is logits (stable log-softmax); 'none': it is probabilities (clamped, as PyMIC)"),
+      .describe("'softmax': the prediction is logits (stable log-softmax); 'none': it is probabilities, clamped to [1e-5, 1] before the log (PyMIC maps them to 0.999 p + 5e-4 instead)"),
     classWeights: classWeightsParam(
       "each pixel weighs its label's class weight and the mean divides by the summed weights (PyTorch's `weight` argument of `nn.CrossEntropyLoss`); needs activation 'softmax'",
     ),
@@ -37,8 +37,10 @@ export type CrossEntropyOptions = Pick<CrossEntropyLossParams, 'classWeights'> &
  *   W_i = (sum_c classWeight_c y_ic) * pixelWeight_i * mask_i      (each factor 1 when not given),
  * and the loss is the weighted mean sum_i W_i nll_i / sum_i W_i. For one-hot targets and class weights alone this is
  * exactly PyTorch's `nn.CrossEntropyLoss(weight=w, reduction='mean')`: sum w_{y_i} nll_i / sum w_{y_i}, i.e. divided by
- * the summed weights, not by the pixel count. A mask keeps only annotated pixels (partial / scribble labels). When the
- * total weight is 0 (everything masked out) the loss is defined as 0, with zero gradient.
+ * the summed weights, not by the pixel count. (PyMIC's current CrossEntropyLoss, given a `class_weight`, multiplies
+ * each pixel's -y log p by the weights and then takes the plain mean over pixels, so its value scales with the weights;
+ * with pixel weights it divides by the pixel weights' sum + 1e-5 alone.) A mask keeps only annotated pixels (partial /
+ * scribble labels). When the total weight is 0 (everything masked out) the loss is defined as 0, with zero gradient.
  *
  * Gradient: the op carries its own analytic gradient, d loss / d z_ic = W_i (p_ic sum_c' y_ic' - y_ic) / sum_j W_j
  * (p = softmax(z)), so it works under tf.variableGrads without tfjs-core's gradient registry (which the Node build of
@@ -86,11 +88,14 @@ export function crossEntropyLoss(logits: tf.Tensor, oneHot: tf.Tensor, options: 
  * Cross-entropy from probabilities (softmax output already applied), channels last: prob and one-hot target
  * [N,H,W,C] float32. Returns mean over pixels of -sum_c y_c log(clamp(p_c, eps, 1)).
  *
- * Follows PyMIC's `CrossEntropyLoss` (pymic/loss/seg/ce.py, with `loss_softmax` false): it takes probabilities,
- * guards log against p = 0, sums -y log p over classes and averages over pixels. PyMIC's current code guards with the
- * affine map p * 0.999 + 5e-4 rather than a clamp; here p is clamped to [eps, 1], so values agree with PyMIC only
- * where p is well inside (0, 1) (up to that 0.1 % rescaling). Prefer {@link crossEntropyLoss} on logits for training:
- * the clamp zeroes the gradient of pixels whose probability is below eps.
+ * After PyMIC's `CrossEntropyLoss` (pymic/loss/seg/ce.py) without its softmax (`loss_acti_func` None in the current
+ * code, `loss_softmax` false in the releases before it): it takes probabilities, sums -y log p over classes and
+ * averages over pixels. PyMIC's early CrossEntropyLoss (pymic/loss/ce.py, then pymic/loss/seg/ce.py with
+ * `CrossEntropyLoss_Enable_Pixel_Weight`) had no guard against log 0 (p = 0 on the labelled class gave +inf); later
+ * versions, the current one included, map p to 0.999 p + 5e-4 first. Here p is clamped to [eps, 1] instead, so values
+ * agree with PyMIC's current code only where p is well inside (0, 1), up to that 0.1 % rescaling (for p = 1 PyMIC gives
+ * -log 0.9995 ≈ 5e-4, this 0). Prefer {@link crossEntropyLoss} on logits for training: the clamp zeroes the gradient
+ * of pixels whose probability is below eps.
  *
  * Gradient (carried by the op, see crossEntropyLoss): d loss / d p_ic = -y_ic / (p_ic * pixels) where eps <= p_ic <= 1,
  * else 0. Only `prob` receives a gradient.

@@ -18,8 +18,14 @@ export type TotalVariationLossOptions = TotalVariationLossParams & PixelWeightOp
  *   loss = pixel-weighted mean over pixels of mean_c relu(o_ic - e_ic),  weights w = pixelWeight * mask,
  * i.e. the mean over every pixel and class without weights. Smooth, compact segmentations score low.
  *
- * PyMIC's `TotalVariationLoss` compares the list of spatial sizes with the number 2, which is never equal, so it
- * always takes the 3D branch (and fails on 2D input); here the branch follows the actual spatial rank.
+ * PyMIC's `TotalVariationLoss` compares the list of spatial sizes with the number 2 (`list(shape)[2:] == 2`), which is
+ * never equal, so it always takes its 3D branch. That does not fail on a 2D batch [N, C, H, W]: PyTorch's
+ * `max_pool3d` accepts a 4D tensor as one unbatched volume (channels, depth, height, width), so PyMIC silently reads
+ * the batch axis as channels and the class axis as depth, and its 3x3x3 erosion and opening run across neighbouring
+ * classes as well as 3x3 pixels (classes past either end are skipped, as max pooling pads with -inf). Its 2D value is
+ * therefore not the contour length of each class map. Here the branch follows the actual spatial rank: 3x3 windows
+ * over H and W, each class on its own, which is what the 2D branch PyMIC wrote (max_pool2d) would compute; for 3D
+ * input both agree.
  *
  * Reference: PyMIC `TotalVariationLoss` (pymic/loss/seg/ssl.py); soft morphological contours as in X. Chen et al.,
  * "Learning Active Contour Models for Medical Image Segmentation", CVPR 2019 (length term). Differentiable by tfjs

@@ -58,7 +58,7 @@ export function caseMetricsCsv(cases: readonly CaseMetrics[], summaries: readonl
   return `${lines.join('\n')}\n`;
 }
 
-/** A fixed-width text table of mean ± std per label, for the terminal. */
+/** A fixed-width text table of mean ± std per label, for the terminal (HD95 as medpy, HD95pm as PyMIC). */
 export function caseMetricsSummaryTable(summaries: readonly LabelSummary[], caseCount: number): string {
   const columns: Array<[LabelMetricName, string, number]> = [
     ['dice', 'Dice', 3],
@@ -67,6 +67,7 @@ export function caseMetricsSummaryTable(summaries: readonly LabelSummary[], case
     ['precision', 'Prec', 3],
     ['assd', 'ASSD', 2],
     ['hd95', 'HD95', 2],
+    ['hd95Pymic', 'HD95pm', 2],
     ['relativeVolumeError', 'RVE', 3],
     ['surfaceDice', 'NSD', 3],
   ];
@@ -76,7 +77,7 @@ export function caseMetricsSummaryTable(summaries: readonly LabelSummary[], case
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((v, i) => v.padStart(widths[i])).join('  ');
   return [
-    `${caseCount} case${caseCount === 1 ? '' : 's'}; mean±std over the cases where the label occurs (distances in mm)`,
+    `${caseCount} case${caseCount === 1 ? '' : 's'}; mean±std over the cases where the label occurs (distances in mm; HD95 pooled as medpy, HD95pm as PyMIC)`,
     line(header),
     ...rows.map(line),
   ].join('\n');

@@ -18,9 +18,12 @@ export function hausdorffDistance(distances: SymmetricSurfaceDistances): number 
 /**
  * The 95th-percentile Hausdorff distance, defined as medpy's `hd95`: the 95th percentile of the pooled surface
  * distances of both directions, `numpy.percentile(hstack((d(∂A→∂B), d(∂B→∂A))), 95)` with numpy's default linear
- * interpolation between order statistics. (MONAI's `compute_hausdorff_distance(percentile=95)` instead takes the larger
- * of the two directed percentiles; the values differ when the directions are asymmetric.) NaN when either surface is
- * empty. `percentile` may be set to another value in [0, 100]; 100 gives the Hausdorff distance.
+ * interpolation between order statistics. This is the `hd95` column of every micflow table (`LabelMetrics.hd95`).
+ * Two other definitions are in use and differ from it when the directions are asymmetric: PyMIC's (the larger of the
+ * two directed 95th percentiles, each an order statistic without interpolation: {@link pymicHausdorffDistance95}) and
+ * MONAI's `compute_hausdorff_distance(percentile=95)` (the larger of the two directed percentiles, each interpolated).
+ * NaN when either surface is empty. `percentile` may be set to another value in [0, 100]; 100 gives the Hausdorff
+ * distance.
  */
 export function percentileHausdorffDistance(distances: SymmetricSurfaceDistances, percentile = 95): number {
   const { predictionToGroundTruth: a, groundTruthToPrediction: b } = distances;
@@ -43,4 +46,35 @@ export function linearPercentile(sortedAscending: ArrayLike<number>, percentile:
   const low = sortedAscending[below];
   const high = sortedAscending[above];
   return fraction === 0 ? low : low + (high - low) * fraction;
+}
+
+/**
+ * PyMIC's 95th-percentile Hausdorff distance (`binary_hd95` in pymic/util/evaluation_seg.py): per direction, the
+ * distances sorted ascending and the one at 0-based index ⌊0.95·n⌋ taken (Python's `sorted(d)[int(len(d) * 0.95)]`,
+ * an order statistic, no interpolation — numpy's `method='higher'` gives the same index), then the larger of the two
+ * directions:
+ *   max( d(∂B→∂A)₍⌊0.95·n_B⌋₎ , d(∂A→∂B)₍⌊0.95·n_A⌋₎ ).
+ * Each direction's percentile is that of its own surface, so a small stray island of the prediction, far from the
+ * ground truth, counts against the prediction's surface only: it can decide PyMIC's value while vanishing in the
+ * pooled percentile of {@link percentileHausdorffDistance} (medpy). Both use the same surfaces (face-connected
+ * erosion, the grid edge as background) and the same exact Euclidean distances with spacing as PyMIC's
+ * `ndimage.distance_transform_edt(1 - edge, sampling=spacing)`.
+ *
+ * NaN when either surface is empty, where PyMIC returns 0 (both empty) or 100 (one empty), caps that would enter means
+ * as if they were measurements. `percentile` (default 95, PyMIC's only value) may be another value in [0, 100]; the
+ * index is ⌊n·percentile/100⌋, clamped to n − 1, so 100 gives the Hausdorff distance.
+ */
+export function pymicHausdorffDistance95(distances: SymmetricSurfaceDistances, percentile = 95): number {
+  const { predictionToGroundTruth: a, groundTruthToPrediction: b } = distances;
+  if (a.length === 0 || b.length === 0) return Number.NaN;
+  return Math.max(orderStatisticPercentile(a, percentile), orderStatisticPercentile(b, percentile));
+}
+
+/** The value at 0-based index ⌊n·percentile/100⌋ (at most n − 1) of the ascending values: PyMIC's percentile. */
+export function orderStatisticPercentile(values: ArrayLike<number>, percentile: number): number {
+  const n = values.length;
+  if (n === 0) return Number.NaN;
+  const sorted = Float64Array.from(values).sort();
+  // n * 0.95 as Python computes int(len * 0.95): 95 / 100 is the same double as the literal 0.95.
+  return sorted[Math.min(Math.floor(n * (percentile / 100)), n - 1)];
 }

@@ -1,7 +1,7 @@
 import { MicflowError } from '../errors/micflow-error.js';
 import { averageSymmetricSurfaceDistance } from './average-symmetric-surface-distance.js';
 import { binaryConfusion } from './binary-confusion.js';
-import { hausdorffDistance, percentileHausdorffDistance } from './hausdorff-distance.js';
+import { hausdorffDistance, percentileHausdorffDistance, pymicHausdorffDistance95 } from './hausdorff-distance.js';
 import { normalisedSurfaceDice } from './normalised-surface-dice.js';
 import { diceCoefficient, intersectionOverUnion, precision, sensitivity } from './overlap-scores.js';
 import { symmetricSurfaceDistances } from './surface-distances.js';
@@ -16,7 +16,13 @@ export interface LabelMetrics {
   readonly precision: number;
   /** Average symmetric surface distance (Heimann et al. 2009, pooled). */
   readonly assd: number;
-  /** 95th percentile of the pooled surface distances (medpy's hd95). */
+  /**
+   * 95th percentile of the pooled surface distances, linearly interpolated (medpy's `hd95`). This is the HD95 of the
+   * result tables (docs/results.md, experiment tables, the evaluation summary): those tables were measured with it,
+   * and it is what the evaluation code that much semi-supervised segmentation work reuses (SSL4MIS's
+   * `calculate_metric_percase`, `medpy.metric.binary.hd95`) computes, so numbers stay comparable with both. See
+   * {@link hd95Pymic} for PyMIC's definition.
+   */
   readonly hd95: number;
   readonly hausdorff: number;
   readonly relativeVolumeError: number;
@@ -24,6 +30,15 @@ export interface LabelMetrics {
   readonly groundTruthVolume: number;
   /** Normalised surface Dice at the requested tolerance. */
   readonly surfaceDice: number;
+  /**
+   * PyMIC's HD95 (`binary_hd95` of pymic/util/evaluation_seg.py): the larger of the two directed 95th percentiles,
+   * each the order statistic at index ⌊0.95·n⌋ of its own direction without interpolation (see
+   * pymicHausdorffDistance95). It is never below the pooled {@link hd95} except by part of medpy's interpolation step
+   * between two neighbouring distances, and often above it: a stray island far from the ground truth counts against
+   * the prediction's surface alone. Reported so that numbers can be compared with PyMIC's evaluation; NaN where PyMIC
+   * would write its caps (0 or 100).
+   */
+  readonly hd95Pymic: number;
 }
 
 /** The numeric columns of {@link LabelMetrics}, in table order. */
@@ -39,6 +54,8 @@ export const LABEL_METRIC_NAMES = [
   'predictionVolume',
   'groundTruthVolume',
   'surfaceDice',
+  // Last, so that the columns before it keep the positions they had before it was added.
+  'hd95Pymic',
 ] as const satisfies ReadonlyArray<keyof LabelMetrics>;
 export type LabelMetricName = (typeof LABEL_METRIC_NAMES)[number];
 
@@ -49,8 +66,8 @@ export interface SegmentationMetricOptions {
 
 /**
  * Evaluates a predicted label map against a ground-truth label map, one binary problem per requested label: overlap
- * (Dice, IoU, sensitivity, precision), volumes and relative volume error, and surface distances (ASSD, HD95,
- * Hausdorff, normalised surface Dice) from an exact Euclidean distance transform with the image spacing.
+ * (Dice, IoU, sensitivity, precision), volumes and relative volume error, and surface distances (ASSD, HD95 as
+ * medpy and as PyMIC, Hausdorff, normalised surface Dice) from an exact Euclidean distance transform with the image spacing.
  *
  * `shape` is row-major ([rows, columns] or [slices, rows, columns]) and `spacing` follows it. Each label is evaluated
  * inside the bounding box of its voxels in either map (found for all labels in one pass), which gives the same values as
@@ -104,6 +121,7 @@ export function evaluateSegmentation(
       predictionVolume: volumes.prediction,
       groundTruthVolume: volumes.groundTruth,
       surfaceDice: normalisedSurfaceDice(distances, tolerance),
+      hd95Pymic: pymicHausdorffDistance95(distances),
     };
   });
 }
@@ -123,6 +141,7 @@ export function emptyPairMetrics(label: number): LabelMetrics {
     predictionVolume: 0,
     groundTruthVolume: 0,
     surfaceDice: 1,
+    hd95Pymic: Number.NaN,
   };
 }
 

@@ -22,7 +22,7 @@ export const unet2dScSEParams = z
     upMode: z
       .enum(['bilinear', 'nearest', 'transposed'])
       .default('bilinear')
-      .describe("Decoder up-sampling: a 1x1 conv then bilinear or nearest x2, or a 2x2 stride-2 transposed conv (PyMIC's UNet2D_ScSE always builds bilinear up blocks, whatever its bilinear says)"),
+      .describe("Decoder up-sampling: a 1x1 conv then bilinear or nearest x2, or a 2x2 stride-2 transposed conv (PyMIC's earlier UNet2D_ScSE, which micflow follows, always built bilinear up blocks whatever its bilinear said; its current one takes up_mode)"),
   })
   .strict();
 export type UNet2DScSEParams = z.output<typeof unet2dScSEParams>;
@@ -38,6 +38,17 @@ export type UNet2DScSEArgs = UNet2DScSEParams & NetworkInstanceArgs;
  * - scSE(x) = max(cSE(x), sSE(x)): cSE scales channels by sigmoid(fc2(relu(fc1(mean_HW x)))) with a C/2 bottleneck
  *   (Hu et al., "Squeeze-and-Excitation Networks", CVPR 2018); sSE scales pixels by sigmoid(conv1x1(x) to 1 channel);
  * - encoder / decoder as UNet2D (decoder blocks without dropout); output: a 3x3 conv to class logits.
+ *
+ * This is PyMIC's earlier unet2d_scse.py (a standalone module with its own blocks, `out_conv` a 3x3 conv with
+ * padding 1, up-sampling always bilinear; decoder blocks with dropout 0 in its first version, with the per-level rates
+ * in a later one). PyMIC's current unet2d_scse.py differs:
+ * UNet2D_ScSE subclasses UNet2D and defines EncoderScSE / DecoderScSE, but its constructor assigns the plain
+ * `Encoder(params)` and `Decoder(params)`, so it builds no scSE block at all and is PyMIC's plain UNet2D: output a
+ * 1x1 conv (the UNet2D Decoder's `out_conv`), decoder blocks with the dropout of the level they decode to, `up_mode`
+ * honoured (transposed conv, nearest, bilinear or bicubic), four or five levels, optional multiscale outputs. micflow
+ * keeps the earlier, working design (scSE blocks and the 3x3 output conv), so its weights do not map one-to-one onto a
+ * current PyMIC UNet2D_ScSE checkpoint. The closest micflow network to the current one is UNet2D (1x1 output conv,
+ * up-sampling mode; but its decoder blocks use no dropout).
  */
 export class UNet2DScSE extends ParameterisedNetwork implements SegmentationNetwork {
   static className = 'UNet2DScSE';

@@ -23,7 +23,7 @@ export const unet3dScSEParams = z
     upMode: z
       .enum(['trilinear', 'nearest', 'transposed'])
       .default('trilinear')
-      .describe("Decoder up-sampling: a 1x1x1 conv then trilinear or nearest x2, or a 2x2x2 stride-2 transposed conv (PyMIC's UNet3D_ScSE reads trilinear but always builds trilinear up blocks)"),
+      .describe("Decoder up-sampling: a 1x1x1 conv then trilinear or nearest x2, or a 2x2x2 stride-2 transposed conv (PyMIC's earlier UNet3D_ScSE read trilinear but always built trilinear up blocks; its current one takes up_mode with these three choices)"),
   })
   .strict();
 export type UNet3DScSEParams = z.output<typeof unet3dScSEParams>;
@@ -42,7 +42,13 @@ export type UNet3DScSEArgs = UNet3DScSEParams & NetworkInstanceArgs;
  * - encoder: ConvScSEBlock3D, then four DownBlocks (2x2x2 max pool, ConvScSEBlock3D), five levels as PyMIC asserts;
  * - decoder: four UpBlocks (conv1x1x1 + trilinear x2 (align_corners=True), or nearest x2, or a 2x2x2 stride-2
  *   transposed conv; concat [skip, up]; ConvScSEBlock3D with the dropout of the level it decodes to, as PyMIC);
- * - output: a 3x3x3 conv to class logits (PyMIC's out_conv, kernel 3, padding 1).
+ * - output: a 3x3x3 conv to class logits (the out_conv of PyMIC's earlier unet3d_scse.py, kernel 3, padding 1).
+ *
+ * PyMIC's current unet3d_scse.py builds UNet3D_ScSE as UNet3D with EncoderScSE and DecoderScSE, which keeps the scSE
+ * blocks, the per-level decoder dropout and the three up-sampling modes above, but takes its output conv from the UNet3D
+ * Decoder: a 1x1x1 conv (and optional multiscale outputs, four levels allowed). micflow keeps the earlier 3x3x3
+ * output conv, so it differs from the current PyMIC network in that layer alone, and its weights do not load into a
+ * current PyMIC checkpoint as they are.
  * Weights start as PyTorch's defaults, drawn from SeededRandom.
  *
  * `apply` follows the SegmentationNetwork interface, which is typed for NHWC: pass NDHWC volumes cast to Tensor4D

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
@@ -7,7 +7,7 @@ import type { RunEvent } from '../../src/events/run-event.js';
 import { stage } from '../../src/graph/pipeline-definition.js';
 import { inferImageFiles } from '../../src/inference/infer-image-files.js';
 import { loadTrainedModel } from '../../src/inference/trained-model.js';
-import { evaluateImageFolders } from '../../src/metrics/evaluate-image-folders.js';
+import { evaluateCaseList } from '../../src/metrics/evaluate-image-folders.js';
 import { createMicflowContainer } from '../../src/run/micflow-container.js';
 import { preparePipelineRun, startPipelineRun } from '../../src/run/pipeline-run.js';
 import { tinySupervisedPipeline } from '../run/tiny-pipeline.js';
@@ -48,16 +48,20 @@ describe('a run, then inference from its directory, then evaluation of the predi
     }
     expect(readdirSync(out)).toHaveLength(12);
 
-    // The folder evaluation of those predictions must reproduce the in-run table's Dice for every case and label.
-    const labels = join(scratch, 'labels');
-    mkdirSync(labels);
-    for (const name of readdirSync(out)) symlinkSync(resolve('fixtures/brain-mr-2d/label', name), join(labels, name));
-    const cases = await evaluateImageFolders({ groundTruthDirectory: labels, predictionDirectory: out, labels: [1, 2, 3, 4] });
+    // Evaluating those predictions against the same list (whose label folder holds all 54 slices) must reproduce the
+    // in-run table's Dice for every case and label.
+    const cases = await evaluateCaseList({ caseList: resolve('fixtures/brain-mr-2d/valid.csv'), predictionDirectory: out, labels: [1, 2, 3, 4] });
+    expect(cases).toHaveLength(12);
     const header = table[0].split(',');
     for (const c of cases) {
       for (const m of c.labels) {
         const row = table.find((line) => line.startsWith(`${c.id},${m.label},`))!.split(',');
         expect(Number(row[header.indexOf('dice')]), `${c.id} label ${m.label}`).toBeCloseTo(m.dice, 5);
+        for (const name of ['hd95', 'hd95Pymic'] as const) {
+          const cell = row[header.indexOf(name)];
+          if (cell === '') expect(m[name], `${c.id} label ${m.label} ${name}`).toBeNaN();
+          else expect(Number(cell), `${c.id} label ${m.label} ${name}`).toBeCloseTo(m[name], 3);
+        }
       }
     }
   }, 180_000);

@@ -33,12 +33,36 @@ describe('evaluateSegmentation', () => {
     });
   });
 
+  describe('having a one-row 2D map: ground truth columns 0–9, prediction the same plus a stray pixel at column 15, spacing [1, 0.5]', () => {
+    // One row, so every labelled pixel is a surface pixel (the grid edge is background).
+    // Prediction → ground truth: columns 0–9 at 0, column 15 at (15 − 9)·0.5 = 3 mm (11 values); ground truth →
+    // prediction: ten 0s.
+    // medpy (pooled): 21 values, twenty 0s then 3; position 20·0.95 = 19 is the 20th value exactly: 0.
+    // PyMIC: prediction side [0 ×10, 3], index ⌊11·0.95⌋ = ⌊10.45⌋ = 10 → 3; ground-truth side index ⌊9.5⌋ = 9 → 0;
+    // the larger: 3 mm.
+    const truth = new Int32Array(20);
+    const prediction = new Int32Array(20);
+    for (let x = 0; x < 10; x++) truth[x] = prediction[x] = 1;
+    prediction[15] = 1;
+    const [metrics] = evaluateSegmentation(prediction, truth, [1, 20], [1, 0.5], [1]);
+    it("should keep medpy's pooled HD95 in hd95: 0", () => {
+      expect(metrics.hd95).toBe(0);
+    });
+    it("should give PyMIC's HD95 in hd95Pymic: 3 mm", () => {
+      expect(metrics.hd95Pymic).toBeCloseTo(3, 12);
+    });
+    it('should give the Hausdorff distance 3 mm too', () => {
+      expect(metrics.hausdorff).toBeCloseTo(3, 12);
+    });
+  });
+
   describe('having a 3D case where label 3 is only in the ground truth and label 4 in neither', () => {
     it('should give label 3 Dice 0 with NaN distances and label 4 Dice 1 with NaN distances', () => {
       const truth = new Int16Array(boxMask([6, 6, 6], [1, 1, 1], [4, 4, 4])).map((v) => v * 3);
       const [three, four] = evaluateSegmentation(new Int16Array(216), truth, [6, 6, 6], [1, 1, 1], [3, 4]);
       expect(three).toMatchObject({ dice: 0, iou: 0, sensitivity: 0, surfaceDice: 0, predictionVolume: 0, groundTruthVolume: 27 });
       expect(three.hd95).toBeNaN();
+      expect(three.hd95Pymic).toBeNaN();
       expect(three.assd).toBeNaN();
       expect(three.precision).toBeNaN();
       expect(four).toMatchObject({ dice: 1, iou: 1, surfaceDice: 1, relativeVolumeError: 0 });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { averageSymmetricSurfaceDistance } from '../../src/metrics/average-symmetric-surface-distance.js';
-import { hausdorffDistance, linearPercentile, percentileHausdorffDistance } from '../../src/metrics/hausdorff-distance.js';
+import {
+  hausdorffDistance,
+  linearPercentile,
+  orderStatisticPercentile,
+  percentileHausdorffDistance,
+  pymicHausdorffDistance95,
+} from '../../src/metrics/hausdorff-distance.js';
 import { normalisedSurfaceDice } from '../../src/metrics/normalised-surface-dice.js';
 import { symmetricSurfaceDistances } from '../../src/metrics/surface-distances.js';
 import { surfaceVoxels } from '../../src/metrics/surface-voxels.js';
@@ -59,6 +65,10 @@ describe('surface distance metrics', () => {
       expect(distances.predictionToGroundTruth.length).toBe(32);
       expect(distances.groundTruthToPrediction.length).toBe(44);
     });
+    it("should give PyMIC's HD95 3.981205847478877 (B → A, its 44 distances' index ⌊44·0.95⌋ = 41)", () => {
+      // Reference as above, then max(sorted(d)[int(len(d) * 0.95)] for each direction): 3.2 (A → B) and 3.9812… (B → A).
+      expect(pymicHausdorffDistance95(distances)).toBeCloseTo(3.981205847478877, 10);
+    });
     it('should give HD95 3.9203014618697196, HD 4.215447781671599, ASSD 1.7276823162106583, NSD(1.5) 0.5', () => {
       expect(percentileHausdorffDistance(distances)).toBeCloseTo(3.9203014618697196, 10);
       expect(hausdorffDistance(distances)).toBeCloseTo(4.215447781671599, 10);
@@ -75,6 +85,8 @@ describe('surface distance metrics', () => {
       const distances = symmetricSurfaceDistances(a, b, shape, [2, 0.9, 1.1]);
       expect(distances.predictionToGroundTruth.length).toBe(178);
       expect(percentileHausdorffDistance(distances)).toBeCloseTo(2.0, 10);
+      // PyMIC's: the directed order statistics are 1.8 (A → B, index 169 of 178) and 2.2825… (B → A, index 199 of 210).
+      expect(pymicHausdorffDistance95(distances)).toBeCloseTo(2.2825424421026654, 10);
       expect(hausdorffDistance(distances)).toBeCloseTo(2.4535688292770597, 10);
       expect(averageSymmetricSurfaceDistance(distances)).toBeCloseTo(0.6800841251052008, 10);
       expect(normalisedSurfaceDice(distances, 1)).toBeCloseTo(0.6597938144329897, 12);
@@ -101,6 +113,7 @@ describe('surface distance metrics', () => {
       const distances = symmetricSurfaceDistances(rectangleMask(5, 5, 1, 3, 1, 3), new Uint8Array(25), [5, 5], [1, 1]);
       expect(hausdorffDistance(distances)).toBeNaN();
       expect(percentileHausdorffDistance(distances)).toBeNaN();
+      expect(pymicHausdorffDistance95(distances)).toBeNaN();
       expect(averageSymmetricSurfaceDistance(distances)).toBeNaN();
       expect(normalisedSurfaceDice(distances, 1)).toBe(0);
     });
@@ -121,6 +134,33 @@ describe('surface distance metrics', () => {
       expect(linearPercentile([1, 2, 3, 4], 50)).toBe(2.5);
       expect(linearPercentile([7], 95)).toBe(7);
       expect(linearPercentile([1, 2, 3, 4], 100)).toBe(4);
+    });
+  });
+  describe('having directed distances where one surface has a single far point: nine at 0 and one at 4 mm, and ten at 0', () => {
+    // Pooled (medpy): 20 values, 19 zeros then 4; position (20 − 1)·0.95 = 18.05 lies between the 19th value (0) and
+    // the 20th (4): 0 + 0.05·(4 − 0) = 0.2.
+    // PyMIC: prediction → ground truth sorted [0 ×9, 4], index ⌊10·0.95⌋ = ⌊9.5⌋ = 9 → 4; ground truth → prediction
+    // [0 ×10], index 9 → 0; the larger is 4.
+    const distances = { predictionToGroundTruth: Float64Array.from([0, 0, 4, 0, 0, 0, 0, 0, 0, 0]), groundTruthToPrediction: new Float64Array(10) };
+    it("should give medpy's pooled HD95 0.2 (unchanged definition)", () => {
+      expect(percentileHausdorffDistance(distances)).toBeCloseTo(0.2, 12);
+    });
+    it("should give PyMIC's HD95 4, the far point's distance", () => {
+      expect(pymicHausdorffDistance95(distances)).toBe(4);
+    });
+  });
+
+  describe('orderStatisticPercentile', () => {
+    it("should take Python's sorted(d)[int(len(d) * p)]: index ⌊n·0.95⌋, at most n − 1", () => {
+      // n = 20: 20·0.95 = 19 (19.0 in doubles, as in Python) → the largest value, where numpy's linear method gives 19.05.
+      const twenty = Array.from({ length: 20 }, (_, i) => 20 - i); // 20, 19, ..., 1: sorting is the function's job
+      expect(orderStatisticPercentile(twenty, 95)).toBe(20);
+      expect(linearPercentile(Float64Array.from(twenty).sort(), 95)).toBeCloseTo(19.05, 12);
+      // n = 4: ⌊3.8⌋ = 3 → the largest of [1, 2, 3, 4]; n = 10: ⌊9.5⌋ = 9; n = 21: ⌊19.95⌋ = 19 (not the largest).
+      expect(orderStatisticPercentile([4, 1, 3, 2], 95)).toBe(4);
+      expect(orderStatisticPercentile(Array.from({ length: 21 }, (_, i) => i), 95)).toBe(19);
+      expect(orderStatisticPercentile([1, 2, 3, 4], 100)).toBe(4);
+      expect(orderStatisticPercentile([], 95)).toBeNaN();
     });
   });
 });

@@ -44,7 +44,7 @@ const params = z
       .string()
       .regex(/^[\w.-]+\.csv$/)
       .default('metrics.csv')
-      .describe('File name of the per-case table in the run directory (a .csv name)'),
+      .describe("File name of the per-case table in the run directory (a .csv name); its hd95 column is medpy's pooled HD95, hd95Pymic PyMIC's (the larger directed one)"),
   })
   .strict();
 
@@ -57,14 +57,18 @@ const evaluateSegmentationOutputs = {} as const satisfies PortSpecs;
 /**
  * After the last iteration: predicts every labelled case (whole image or sliding windows, 2D or 3D) and measures, per
  * label and in the samples' physical spacing, Dice, IoU, sensitivity, precision, ASSD, HD95, Hausdorff, relative volume
- * error, volumes and normalised surface Dice (see src/metrics/segmentation-metrics.ts). Cases are evaluated one at a
+ * error, volumes and normalised surface Dice (see src/metrics/segmentation-metrics.ts). HD95 comes twice: `hd95`,
+ * medpy's 95th percentile of the pooled surface distances, which the experiment tables and docs/results.md report
+ * (they were measured with it, and it is what medpy-based published evaluations compute), and `hd95Pymic`, PyMIC's
+ * larger of the two directed 95th percentiles (order statistics, no interpolation), for comparison with PyMIC's
+ * evaluation; the two differ by several mm when one side has stray islands. Cases are evaluated one at a
  * time and each case's rows are appended to `<table>.partial` in the run directory as soon as it is done; at the end the
  * table with mean and std rows replaces it and one evaluation event reports the mean Dice per label.
  */
 export class EvaluateSegmentation extends HookStage<z.infer<typeof params>, typeof evaluateSegmentationInputs> {
   static readonly className = 'EvaluateSegmentation';
   static readonly evaluates = 'test';
-  static readonly description = 'At the end: per-case Dice, IoU, sensitivity, precision, ASSD, HD95, RVE, volumes, surface Dice in mm';
+  static readonly description = "At the end: per-case Dice, IoU, sensitivity, precision, ASSD, HD95 (medpy's and PyMIC's), RVE, volumes, surface Dice in mm";
   static readonly reference = 'Heimann et al., IEEE TMI 2009 (ASSD); Nikolov et al., arXiv:1809.04430 (surface Dice); Isensee et al., nnU-Net 2021 (sliding windows)';
   static readonly paramsSchema = params;
   static readonly inputs = evaluateSegmentationInputs;
