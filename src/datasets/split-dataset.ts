@@ -47,14 +47,10 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * @throws MicflowError('invalid-argument') naming the flag when the numbers cannot be met.
  */
 export function splitSubjects(subjects: readonly string[], options: SubjectSplitOptions): SubjectSplit {
+  checkSplitOptions(options);
   const { folds, seed } = options;
   const sorted = [...new Set(subjects)].sort(byText);
-  if (!Number.isInteger(folds) || folds < 2) throw new MicflowError('invalid-argument', `--folds ${folds}: expected an integer ≥ 2`);
   const testFraction = options.test ?? 0;
-  if (!(testFraction >= 0 && testFraction < 1)) throw new MicflowError('invalid-argument', `--test ${options.test}: expected a fraction in [0, 1)`);
-  if (options.labelled !== undefined && !(options.labelled > 0 && options.labelled < 1)) {
-    throw new MicflowError('invalid-argument', `--labelled ${options.labelled}: expected a fraction in (0, 1)`);
-  }
   const random = new SeededRandom(seed);
   const shuffled = random.derive('subjects').shuffle(sorted);
   const testCount = testFraction > 0 ? Math.max(1, Math.round(testFraction * sorted.length)) : 0;
@@ -75,6 +71,17 @@ export function splitSubjects(subjects: readonly string[], options: SubjectSplit
       return { valid, train, labelled };
     }),
   };
+}
+
+/** @throws MicflowError('invalid-argument') naming the flag whose number is out of range. */
+function checkSplitOptions(options: SubjectSplitOptions): void {
+  if (!Number.isInteger(options.folds) || options.folds < 2) throw new MicflowError('invalid-argument', `--folds ${options.folds}: expected an integer ≥ 2`);
+  if (!Number.isInteger(options.seed)) throw new MicflowError('invalid-argument', `--seed ${options.seed}: expected an integer`);
+  const test = options.test ?? 0;
+  if (!(test >= 0 && test < 1)) throw new MicflowError('invalid-argument', `--test ${options.test}: expected a fraction in [0, 1)`);
+  if (options.labelled !== undefined && !(options.labelled > 0 && options.labelled < 1)) {
+    throw new MicflowError('invalid-argument', `--labelled ${options.labelled}: expected a fraction in (0, 1)`);
+  }
 }
 
 export interface SplitDatasetOptions extends SubjectSplitOptions {
@@ -118,6 +125,7 @@ interface Columns {
  * then earlier folds (and slices, when slicing) are replaced.
  */
 export async function splitDataset(options: SplitDatasetOptions): Promise<SplitSummary> {
+  checkSplitOptions(options);
   const directory = path.resolve(options.directory);
   const listName = options.list ?? DATASET_FILES.all;
   const manifest = await readDatasetManifest(directory);
