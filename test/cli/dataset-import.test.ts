@@ -86,6 +86,25 @@ describe('importDataset', () => {
     });
   });
 
+  describe('having the original MSD layout, the modalities on a 4th axis of one file', () => {
+    it('should split them into one image per channel with the 3D geometry', async () => {
+      const source = path.join(scratch, 'msd-4d');
+      mkdirSync(source, { recursive: true });
+      writeFileSync(path.join(source, 'dataset.json'), JSON.stringify({ modality: { 0: 'FLAIR', 1: 'T1w' }, labels: { 0: 'background', 1: 'tumour' } }));
+      const [X, Y, Z] = [4, 3, 2];
+      const data = Float32Array.from({ length: X * Y * Z * 2 }, (_, i) => i);
+      const spacing = [0.8, 0.9, 2.5, 1];
+      await put(path.join(source, 'imagesTr', 'BRATS_001.nii.gz'), { data, size: [X, Y, Z, 2], spacing, origin: [10, -20, 5, 0], direction: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], components: 1, pixelType: 'float32' });
+      await put(path.join(source, 'labelsTr', 'BRATS_001.nii.gz'), volume([X, Y, Z], (x) => (x > 1 ? 1 : 0), { type: 'uint8', direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] }));
+      const out = path.join(scratch, 'msd-4d-out');
+      const summary = await importDataset({ format: 'msd', source, out });
+      expect(summary.manifest.imageColumns).toEqual(['image', 'image_1']);
+      const second = await readImage(path.join(out, 'images', 'BRATS_001_0001.nii.gz'));
+      expect(second).toMatchObject({ size: [X, Y, Z], origin: [10, -20, 5] });
+      expect(Array.from(second.data as Float32Array)).toEqual(Array.from(data.subarray(X * Y * Z)));
+    });
+  });
+
   describe('having SSL4MIS/WSL4MIS HDF5 volumes of two ACDC patients, two frames each', () => {
     const source = path.join(scratch, 'h5');
     const out = path.join(scratch, 'h5-out');
@@ -211,6 +230,16 @@ describe('importDataset', () => {
       expect(error.message).toMatch(/png-masks\/case2\.png holds label 2, outside the 2 classes \(background, polyp\)/);
       expect(existsSync(out)).toBe(false);
       expect(leftovers(scratch)).toEqual([]);
+    });
+
+    it('when given --subject, should group cases by the pattern\'s first group', async () => {
+      const out = path.join(scratch, 'png-subject');
+      const summary = await importDataset({ format: 'folder', source: images, masks, out, subjectPattern: /^(case)\d/ });
+      expect(summary.subjects).toBe(1);
+      expect(readCsv(path.join(out, 'all.csv')).rows.map((r) => r.subject)).toEqual(['case', 'case']);
+      await expect(importDataset({ format: 'folder', source: images, masks, out: path.join(scratch, 'png-nomatch'), subjectPattern: /^patient/ })).rejects.toThrow(
+        /--subject \^patient: does not match case "case1"/,
+      );
     });
 
     it('when a mask has no image, should name the mask', async () => {

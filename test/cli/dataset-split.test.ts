@@ -7,7 +7,7 @@ import { splitDataset, splitSubjects } from '../../src/datasets/split-dataset.js
 import { MicflowError } from '../../src/errors/micflow-error.js';
 import { readImage } from '../../src/io/read-image.js';
 import { checkCsvDataset } from '../../src/stages/datasets/check-dataset.js';
-import { readCsv, writeHdf5Volumes } from './dataset-test-data.js';
+import { put, readCsv, writeHdf5Volumes } from './dataset-test-data.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'micflow-dataset-split-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -101,6 +101,17 @@ describe('splitDataset', () => {
       expect(error).toBeInstanceOf(MicflowError);
       expect((error as Error).message).toMatch(/--folds 5: only 3 subjects/);
       expect(readdirSync(directory)).toEqual(['all.csv']);
+    });
+
+    it('when asked for axial slices of 2D images, should name the file', async () => {
+      const directory = path.join(scratch, 'flat');
+      const flat = { data: new Uint8Array(6), size: [3, 2], spacing: [1, 1], origin: [0, 0], direction: [1, 0, 0, 1], components: 1, pixelType: 'uint8' as const };
+      for (const id of ['a', 'b']) {
+        await put(path.join(directory, 'in', 'images', `${id}.png`), flat);
+        await put(path.join(directory, 'in', 'masks', `${id}.png`), flat);
+      }
+      await importDataset({ format: 'folder', source: path.join(directory, 'in', 'images'), masks: path.join(directory, 'in', 'masks'), out: path.join(directory, 'out') });
+      await expect(splitDataset({ directory: path.join(directory, 'out'), folds: 2, seed: 1, slices: 'axial' })).rejects.toThrow(/--slices axial: .*images\/a\.nii\.gz is 2D \(3×2\)/);
     });
 
     it('when the --by column is missing, should name the list and the column', async () => {
