@@ -9,7 +9,7 @@
  *   floor 3  checkpoints, metrics            variables on disk; segmentation metrics
  *   floor 4  graph                           pipeline definitions, validation, the compiler and the tick scheduler
  *   floor 5  inference, label-synthesis      prediction over trained networks; scribble and label-noise generators
- *   floor 6  stages                          every stage, by family
+ *   floor 6  stages, datasets                every stage, by family; importing, splitting and weak-labelling datasets on disk
  *   floor 7  run, observers                  preparing and starting runs; observers of the event stream
  *   floor 8  experiments, dashboard          comparisons over many runs; the live web view of runs
  *   floor 9  cli                             the commands
@@ -22,7 +22,7 @@ const floors = [
   ['checkpoints', 'metrics'],
   ['graph'],
   ['inference', 'label-synthesis'],
-  ['stages'],
+  ['stages', 'datasets'],
   ['run', 'observers'],
   ['experiments', 'dashboard'],
   ['cli'],

@@ -2,9 +2,11 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MicflowError } from '../errors/micflow-error.js';
 import type { LabelArray } from '../images/image-array.js';
+import { labelValues, rowMajorGrid } from '../io/image-geometry.js';
 import type { MedicalImage } from '../io/medical-image.js';
 import { readCsvTable } from '../io/read-csv-table.js';
 import { readImage, writeImage } from '../io/read-image.js';
+import { csvText } from '../io/write-csv-table.js';
 import { classwiseDice } from '../metrics/dice-score.js';
 import { SeededRandom } from '../runtime/seeded-random.js';
 import { classPixelCounts } from './label-grid.js';
@@ -25,8 +27,18 @@ export const WEAK_LABEL_FILES = {
 export interface WeakLabelFixtureOptions {
   /** The dataset folder; CSV paths are relative to it. */
   readonly root: string;
-  /** The training list inside `root` (columns image,label). */
+  /**
+   * The training list inside `root` (columns image, label; other columns are kept in the lists written). The lists
+   * written are named after it: train.csv gives train_scribble.csv, train_noisy.csv, train_noisy_clean_split.csv.
+   */
   readonly trainList?: string;
+  /** Which variants to write (default both); the other's files are left alone. */
+  readonly kinds?: { readonly scribbles: boolean; readonly noise: boolean };
+  /**
+   * Whether the report speaks of the bundled fixture (its PROVENANCE.md); false for any other dataset folder
+   * (`npm run dataset -- weak`). Default true.
+   */
+  readonly fixture?: boolean;
   /** Class names, background first; their count is the class count. */
   readonly classNames: readonly string[];
   /** One seed for everything; scribbles derive a stream per case name, noise per selection and case name. */
@@ -60,6 +72,8 @@ export interface NoisyCaseStatistics {
 
 export interface WeakLabelFixtureReport {
   readonly cases: number;
+  /** The lists written, relative to the root. */
+  readonly lists: readonly string[];
   readonly scribbleCoverage: readonly ScribbleCoverageStatistics[];
   /** Annotated pixels / all pixels over the training cases. */
   readonly annotatedFraction: number;
@@ -73,31 +87,42 @@ export interface WeakLabelFixtureReport {
 
 interface LabelCase {
   readonly name: string;
-  readonly image: string;
+  /** The row's values (image columns, label, anything else the list holds). */
+  readonly values: Readonly<Record<string, string>>;
   readonly label: string;
   readonly file: string;
   readonly source: MedicalImage;
   readonly labelArray: LabelArray;
 }
 
+/** The names of the lists written for a training list: `train.csv` → `train_scribble.csv`, `train_noisy.csv`, `train_noisy_clean_split.csv`. */
+export function weakLabelListNames(trainList: string): { scribble: string; noisy: string; noisyCleanSplit: string } {
+  const stem = trainList.replace(/\.csv$/i, '');
+  return { scribble: `${stem}_scribble.csv`, noisy: `${stem}_noisy.csv`, noisyCleanSplit: `${stem}_noisy_clean_split.csv` };
+}
+
 /**
- * Builds the weak-label variants of a 2D PNG training list for the scribble-supervised and noisy-label pipelines:
+ * Builds the weak-label variants of a training list (2D or 3D label maps in any format readImage reads, written back
+ * in the label's own format and geometry) for the scribble-supervised and noisy-label pipelines:
  * scribbles of every training label ({@link generateScribbles}) in `scribble/<name>.png` listed by
  * `train_scribble.csv`; noisy labels ({@link makeNoisyLabelSet}) for a seeded fraction of the cases in
  * `noisy/<name>.png`, listed with the clean labels of the other cases by `train_noisy.csv` and, with a 0/1 `noisy`
  * column, by `train_noisy_clean_split.csv` (for methods that assume a known clean subset); and `WEAK-LABELS.md` with
  * the options and the realised coverage and noise statistics. Only those files and folders are written (the two
- * folders are emptied first), so the fixture's own files and PROVENANCE.md are never touched. Deterministic: the same
- * inputs and seed give byte-identical files. Labels are read and written with micflow's PNG codec.
+ * folders are emptied first), so the fixture's own files and PROVENANCE.md are never touched; `kinds` writes only one
+ * variant (the other's folder and lists stay). Other columns of the list (a subject, further image columns) are kept.
+ * Deterministic: the same inputs and seed give byte-identical files.
  *
- * @throws MicflowError naming the list, row or file when a listed label is missing, unreadable, not a 2D one-component
- * label map or holds a value outside the classes, or naming the option when an option is wrong.
+ * @throws MicflowError naming the list, row or file when a listed label is missing, unreadable, not a 2D/3D
+ * one-component integer label map or holds a value outside the classes, or naming the option when an option is wrong.
  */
 export async function makeWeakLabelFixtures(options: WeakLabelFixtureOptions): Promise<WeakLabelFixtureReport> {
   const classes = options.classNames.length;
   const scribbleOptions = parseWeakLabelOptions(scribbleOptionsSchema, { ...options.scribble, classes, seed: options.seed }, 'scribble generator');
   const noiseOptions = parseWeakLabelOptions(labelNoiseOptionsSchema, { ...options.noise, classes, seed: options.seed }, 'label noise generator');
   const trainList = options.trainList ?? 'train.csv';
+  const kinds = options.kinds ?? { scribbles: true, noise: true };
+  const listNames = weakLabelListNames(trainList);
   const table = await readCsvTable(path.join(options.root, trainList), ['image', 'label']);
 
   const cases: LabelCase[] = [];
@@ -106,58 +131,72 @@ export async function makeWeakLabelFixtures(options: WeakLabelFixtureOptions): P
     const relative = row.values.label;
     const name = path.basename(relative);
     const where = `${table.file} line ${row.line}`;
-    if (!/\.png$/i.test(name)) throw new MicflowError('invalid-data', `${where}: label ${relative} is not a PNG file; the weak-label fixtures are written as PNG`);
     if (seenNames.has(name)) throw new MicflowError('invalid-data', `${where}: label file name ${name} also appears on line ${seenNames.get(name)}; output names would collide`);
     seenNames.set(name, row.line);
     const file = path.join(options.root, relative);
     const source = await readImage(file).catch((error: unknown) => {
       throw new MicflowError('invalid-data', `${where}: cannot read label ${file}`, [error instanceof Error ? error.message : String(error)]);
     });
-    if (source.size.length !== 2 || source.components !== 1 || !(source.data instanceof Uint8Array || source.data instanceof Uint16Array)) {
-      throw new MicflowError('invalid-data', `${where}: label ${file} is not a 2D one-component 8/16-bit label map (${source.size.join('×')}, ${source.components} components, ${source.pixelType})`);
+    const { shape } = rowMajorGrid(source);
+    if (shape.length > 3 || source.components !== 1) {
+      throw new MicflowError('invalid-data', `${where}: label ${file} is not a 2D or 3D one-component label map (${source.size.join('×')}, ${source.components} components, ${source.pixelType})`);
     }
-    const [width, height] = source.size;
-    const labelArray: LabelArray = { data: Int32Array.from(source.data), shape: [height, width] };
+    const labelArray: LabelArray = { data: labelValues(source, `${where}: label ${file}`), shape };
     classPixelCounts(labelArray, classes, `${where}: label ${file}`);
-    cases.push({ name, image: row.values.image, label: relative, file, source, labelArray });
+    cases.push({ name, values: row.values, label: relative, file, source, labelArray });
   }
 
   const seeds = new SeededRandom(options.seed);
-  const scribbles = cases.map((c) => generateScribbles(c.labelArray, { ...scribbleOptions, seed: seeds.derive('scribble', c.name).seed }));
-  const noisySet = makeNoisyLabelSet(
-    cases.map((c) => c.labelArray),
-    noiseOptions,
-    cases.map((c) => c.name),
-  );
+  const scribbles = kinds.scribbles ? cases.map((c) => generateScribbles(c.labelArray, { ...scribbleOptions, seed: seeds.derive('scribble', c.name).seed })) : [];
+  const noisySet = kinds.noise
+    ? makeNoisyLabelSet(
+        cases.map((c) => c.labelArray),
+        noiseOptions,
+        cases.map((c) => c.name),
+      )
+    : { noisy: [], labels: [], operations: [] };
 
   const scribbleFolder = path.join(options.root, WEAK_LABEL_FILES.scribbleFolder);
   const noisyFolder = path.join(options.root, WEAK_LABEL_FILES.noisyFolder);
-  for (const folder of [scribbleFolder, noisyFolder]) {
+  for (const folder of [...(kinds.scribbles ? [scribbleFolder] : []), ...(kinds.noise ? [noisyFolder] : [])]) {
     await rm(folder, { recursive: true, force: true });
     await mkdir(folder, { recursive: true });
   }
+  const header = table.header;
+  const rowOf = (c: LabelCase, label: string) => header.map((h) => (h === 'label' ? label : c.values[h] ?? ''));
   const scribbleRows: string[][] = [];
   const noisyRows: string[][] = [];
   const splitRows: string[][] = [];
   for (const [i, c] of cases.entries()) {
-    const scribblePath = `${WEAK_LABEL_FILES.scribbleFolder}/${c.name}`;
-    await writeImage(path.join(options.root, scribblePath), asLabelImage(scribbles[i].scribble, c.source));
-    scribbleRows.push([c.image, scribblePath]);
-    let noisyPath = c.label;
-    if (noisySet.noisy[i]) {
-      noisyPath = `${WEAK_LABEL_FILES.noisyFolder}/${c.name}`;
-      await writeImage(path.join(options.root, noisyPath), asLabelImage(noisySet.labels[i], c.source));
+    if (kinds.scribbles) {
+      const scribblePath = `${WEAK_LABEL_FILES.scribbleFolder}/${c.name}`;
+      await writeImage(path.join(options.root, scribblePath), asLabelImage(scribbles[i].scribble, c.source));
+      scribbleRows.push(rowOf(c, scribblePath));
     }
-    noisyRows.push([c.image, noisyPath]);
-    splitRows.push([c.image, noisyPath, noisySet.noisy[i] ? '1' : '0']);
+    if (kinds.noise) {
+      let noisyPath = c.label;
+      if (noisySet.noisy[i]) {
+        noisyPath = `${WEAK_LABEL_FILES.noisyFolder}/${c.name}`;
+        await writeImage(path.join(options.root, noisyPath), asLabelImage(noisySet.labels[i], c.source));
+      }
+      noisyRows.push(rowOf(c, noisyPath));
+      splitRows.push([...rowOf(c, noisyPath), noisySet.noisy[i] ? '1' : '0']);
+    }
   }
-  await writeFile(path.join(options.root, WEAK_LABEL_FILES.scribbleList), csvText(['image', 'label'], scribbleRows));
-  await writeFile(path.join(options.root, WEAK_LABEL_FILES.noisyList), csvText(['image', 'label'], noisyRows));
-  await writeFile(path.join(options.root, WEAK_LABEL_FILES.noisyCleanSplitList), csvText(['image', 'label', 'noisy'], splitRows));
+  const lists: string[] = [];
+  if (kinds.scribbles) {
+    await writeFile(path.join(options.root, listNames.scribble), csvText(header, scribbleRows));
+    lists.push(listNames.scribble);
+  }
+  if (kinds.noise) {
+    await writeFile(path.join(options.root, listNames.noisy), csvText(header, noisyRows));
+    await writeFile(path.join(options.root, listNames.noisyCleanSplit), csvText([...header, 'noisy'], splitRows));
+    lists.push(listNames.noisy, listNames.noisyCleanSplit);
+  }
 
   const scribbleCoverage = coverageStatistics(scribbles, options.classNames);
   const totalPixels = cases.reduce((n, c) => n + c.labelArray.data.length, 0);
-  const annotatedFraction = scribbles.reduce((n, s) => n + s.classes.reduce((m, k) => m + k.annotated, 0), 0) / totalPixels;
+  const annotatedFraction = !kinds.scribbles ? Number.NaN : scribbles.reduce((n, s) => n + s.classes.reduce((m, k) => m + k.annotated, 0), 0) / totalPixels;
   const noisyCases: NoisyCaseStatistics[] = [];
   for (const [i, c] of cases.entries()) {
     if (!noisySet.noisy[i]) continue;
@@ -168,6 +207,7 @@ export async function makeWeakLabelFixtures(options: WeakLabelFixtureOptions): P
   const meanNoisyDicePerClass = Array.from({ length: classes - 1 }, (_, k) => meanOfNumbers(noisyCases.map((c) => c.dice[k])));
   const report = {
     cases: cases.length,
+    lists,
     scribbleCoverage,
     annotatedFraction,
     noisyCases,
@@ -176,6 +216,12 @@ export async function makeWeakLabelFixtures(options: WeakLabelFixtureOptions): P
   };
   const markdown = weakLabelMarkdown(report, {
     trainList,
+    kinds,
+    listNames,
+    fixture: options.fixture ?? true,
+    header: table.header,
+    ending: /\.nii\.gz$/i.test(cases[0]?.name ?? '') ? '.nii.gz' : path.extname(cases[0]?.name ?? '.png'),
+    labelFolder: path.posix.dirname(cases[0]?.label ?? 'label/x'),
     classNames: options.classNames,
     seed: options.seed,
     command: options.command,
@@ -187,17 +233,12 @@ export async function makeWeakLabelFixtures(options: WeakLabelFixtureOptions): P
   return { ...report, markdown };
 }
 
-/** The label map as an image on the source label's geometry, 8-bit when its values fit, else 16-bit. */
+/** The label map as an image on the source label's grid and geometry, 8-bit when its values fit, else 16-bit. */
 function asLabelImage(label: LabelArray, like: MedicalImage): MedicalImage {
   let maximum = 0;
   for (let i = 0; i < label.data.length; i++) maximum = Math.max(maximum, label.data[i]);
   const data = maximum <= 255 ? Uint8Array.from(label.data) : Uint16Array.from(label.data);
   return { ...like, data, components: 1, pixelType: maximum <= 255 ? 'uint8' : 'uint16' };
-}
-
-function csvText(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const field = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  return [header, ...rows].map((r) => r.map(field).join(',')).join('\n') + '\n';
 }
 
 /** Dice per foreground class of `noisy` against `clean`; NaN for a class absent from both. */
@@ -255,6 +296,13 @@ function weakLabelMarkdown(
   report: Omit<WeakLabelFixtureReport, 'markdown'>,
   context: {
     trainList: string;
+    kinds: { readonly scribbles: boolean; readonly noise: boolean };
+    listNames: ReturnType<typeof weakLabelListNames>;
+    fixture: boolean;
+    header: readonly string[];
+    /** The label files' ending (".png", ".nii.gz") and folder, for the file descriptions. */
+    ending: string;
+    labelFolder: string;
     classNames: readonly string[];
     seed: number;
     command?: string;
@@ -263,7 +311,7 @@ function weakLabelMarkdown(
     unannotatedValue: number;
   },
 ): string {
-  const { classNames } = context;
+  const { classNames, listNames, ending } = context;
   const json = (o: object) => JSON.stringify(o, (key, value) => (key === 'seed' ? undefined : value), 2);
   const coverageRows = report.scribbleCoverage.map(
     (s) => `| ${s.className} | ${s.cases} | ${fixed(s.meanCoverage)} | ${fixed(s.minCoverage)} | ${fixed(s.maxCoverage)} | ${s.outsideRange} | ${fixed(s.meanStrokes, 2)} |`,
@@ -275,25 +323,23 @@ function weakLabelMarkdown(
     .slice(1)
     .map((name, k) => `${name} ${fixed(report.meanNoisyDicePerClass[k])}`)
     .join(', ');
-  return `# Weak-label variants of the training list
-
-Derived from \`${context.trainList}\` (${report.cases} cases) by \`src/label-synthesis/weak-label-fixtures.ts\`; do not edit by
-hand. Regenerate with \`${context.command ?? 'npm run fixtures:weak'}\` (seed ${context.seed}); the output is
-byte-identical on re-runs. The base fixture (images, labels, lists, PROVENANCE.md) is described in PROVENANCE.md;
-regenerating it leaves these files alone, and regenerating these leaves it alone.
-
-## Files
-
-- \`${WEAK_LABEL_FILES.scribbleFolder}/<name>.png\`: scribbles of every training label (same size), class numbers on stroke pixels and
+  const columns = context.header.join(',');
+  const origin = context.fixture
+    ? `The base fixture (images, labels, lists, PROVENANCE.md) is described in PROVENANCE.md;
+regenerating it leaves these files alone, and regenerating these leaves it alone.`
+    : `Only the files below are written; the dataset's images, labels and other lists are left alone.`;
+  const scribbleFiles = `- \`${WEAK_LABEL_FILES.scribbleFolder}/<name>${ending}\`: scribbles of every training label (same size), class numbers on stroke pixels and
   **${context.unannotatedValue}** on unannotated pixels (the class count: the default unannotated value of
   \`PartialLabelToProbability\`; a CsvDataset reading them needs \`extraLabelValues: [${context.unannotatedValue}]\`).
-- \`${WEAK_LABEL_FILES.scribbleList}\`: \`image,label\`, label pointing at the scribbles.
-- \`${WEAK_LABEL_FILES.noisyFolder}/<name>.png\`: noisy labels of the ${report.noisyCases.length} cases chosen for noise.
-- \`${WEAK_LABEL_FILES.noisyList}\`: \`image,label\`, label pointing at the noisy label for those cases and at the clean
-  label (\`label/<name>.png\`) for the others.
-- \`${WEAK_LABEL_FILES.noisyCleanSplitList}\`: the same rows with a column \`noisy\` (1: noisy label, 0: clean label), for
+- \`${listNames.scribble}\`: \`${columns}\`, label pointing at the scribbles.
+`;
+  const noisyFiles = `- \`${WEAK_LABEL_FILES.noisyFolder}/<name>${ending}\`: noisy labels of the ${report.noisyCases.length} cases chosen for noise.
+- \`${listNames.noisy}\`: \`${columns}\`, label pointing at the noisy label for those cases and at the clean
+  label (\`${context.labelFolder}/<name>${ending}\`) for the others.
+- \`${listNames.noisyCleanSplit}\`: the same rows with a column \`noisy\` (1: noisy label, 0: clean label), for
   methods that assume a known clean subset (e.g. DAST).
-
+`;
+  const scribbleSection = `
 ## Scribbles
 
 Per class, a stroke along the longest medial-axis path (TEASAR) of the class's interior, per part, dilated by the brush
@@ -311,7 +357,8 @@ Realised coverage (annotated pixels of the class / pixels of the class, over the
 ${coverageRows.join('\n')}
 
 Annotated pixels overall: ${(100 * report.annotatedFraction).toFixed(2)}% of all training pixels.
-
+`;
+  const noisySection = `
 ## Noisy labels
 
 Options (\`makeNoisyLabelSet\`):
@@ -328,4 +375,13 @@ the noisy cases).
 | --- | --- | --- |
 ${noisyRows.join('\n')}
 `;
+  return `# Weak-label variants of the training list
+
+Derived from \`${context.trainList}\` (${report.cases} cases) by \`src/label-synthesis/weak-label-fixtures.ts\`; do not edit by
+hand. Regenerate with \`${context.command ?? 'npm run fixtures:weak'}\` (seed ${context.seed}); the output is
+byte-identical on re-runs. ${origin}
+
+## Files
+
+${context.kinds.scribbles ? scribbleFiles : ''}${context.kinds.noise ? noisyFiles : ''}${context.kinds.scribbles ? scribbleSection : ''}${context.kinds.noise ? noisySection : ''}`;
 }
