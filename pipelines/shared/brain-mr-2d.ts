@@ -1,8 +1,11 @@
 import { stage, type NodeDefinition } from '../../src/graph/pipeline-definition.js';
-import type { CsvDatasetParams } from '../../src/stages/datasets/csv-dataset.js';
+import type { AugmentedBatchBranchOptions, DataProfile2D, ValidationAndTestNodesOptions } from './data-profile.js';
+
+export type { AugmentedBatchBranchOptions, ValidationAndTestNodesOptions } from './data-profile.js';
 
 /**
- * Node blocks the 2D pipelines on fixtures/brain-mr-2d share: the augmented training branch (dataset → normalise →
+ * The data profile of the bundled brain MR slices (`brainMr2d`, see data-profile.ts) and its node blocks, which the 2D
+ * method pipelines use on fixtures/brain-mr-2d: the augmented training branch (dataset → normalise →
  * flip → 64² crop → batch of 4) and the validation/test nodes (validate every 50 iterations, optional checkpoint
  * every 100, evaluate the best checkpoint on the test split). Each helper returns plain nodes, built with `stage()`
  * in the order they would be written by hand, so a pipeline spreads them into its `nodes` where the block stands:
@@ -12,21 +15,6 @@ import type { CsvDatasetParams } from '../../src/stages/datasets/csv-dataset.js'
 
 /** The five label classes of fixtures/brain-mr-2d, label value = index. */
 export const brainMr2dClassNames: readonly string[] = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus'];
-
-export interface AugmentedBatchBranchOptions {
-  /** Name of the CsvDataset node; the next nodes are `<source>Normalised`, `<source>Flipped`, `<source>Cropped`. */
-  readonly source: string;
-  /** Name of the Batch node the method's nodes read (`batchL.image`, `batch.label`...). */
-  readonly batch: string;
-  /** The CsvDataset params, e.g. `{ csv: 'train_unlabelled.csv', labelColumn: null }`. */
-  readonly dataset: Partial<CsvDatasetParams> & { readonly csv: string };
-  /**
-   * RandomCrop params besides `size: [64, 64]`, e.g. `{ foregroundRatio: 0.8 }` for labelled lists, plus
-   * `foregroundLabels: [1, 2, 3, 4]` for scribbles (whose "unannotated" value would otherwise count as foreground).
-   * None: uniform crops (unlabelled lists).
-   */
-  readonly crop?: { readonly foregroundRatio?: number; readonly foregroundLabels?: readonly number[] };
-}
 
 /**
  * The augmented training branch of the 2D pipelines: `source: CsvDataset(dataset)` → `NormalizeWithMeanStd` →
@@ -42,11 +30,6 @@ export function augmentedBatchBranch(options: AugmentedBatchBranchOptions): Reco
     [`${source}Cropped`]: stage('RandomCrop', { size: [64, 64], ...crop }, { samples: `${source}Flipped` }),
     [batch]: stage('Batch', { size: 4 }, { samples: `${source}Cropped` }),
   };
-}
-
-export interface ValidationAndTestNodesOptions {
-  /** The network node that is validated, checkpointed as "best" and evaluated (a net, a MultiNet, an EMA student). */
-  readonly net: string;
 }
 
 /**
@@ -67,3 +50,20 @@ export function validationAndTestNodes(options: ValidationAndTestNodesOptions): 
     evaluate: stage('Evaluate', { checkpoint: 'best', classNames }, { net, samples: 'testNormalised' }),
   };
 }
+
+/**
+ * The bundled brain MR profile of the 2D method pipelines: fixtures/brain-mr-2d, five classes, U-Nets of 8-128
+ * features, 600 iterations with the ramp-ups reaching their maximum at 300, and the two blocks above. Each method's
+ * default export is its graph on this profile (`export default meanTeacherPipeline(brainMr2d)`).
+ */
+export const brainMr2d: DataProfile2D = {
+  prefix: '',
+  data: 'fixtures/brain-mr-2d',
+  dataDescription: 'on the bundled brain MR slices',
+  classNames: brainMr2dClassNames,
+  features: [8, 16, 32, 64, 128],
+  iterations: 600,
+  rampupEnd: 300,
+  trainBranch: augmentedBatchBranch,
+  validationAndTestNodes,
+};

@@ -71,3 +71,29 @@ export function scribbleConventionsOf(profile: DataProfile2D): {
     crop: { foregroundRatio: 0.8, foregroundLabels: Array.from({ length: classes - 1 }, (_, i) => i + 1) },
   };
 }
+
+/**
+ * The size params of a profile's U-Nets: `{ inChannels: 1, classes, features }`, plus `dropout` when the profile sets
+ * it (otherwise the network's default). A method spreads it first into its network's params and adds its own after:
+ * `stage('UNet2D', { ...unetSizeOf(profile), deepSupervision: true })`.
+ */
+export function unetSizeOf(profile: DataProfile2D): {
+  readonly inChannels: number;
+  readonly classes: number;
+  readonly features: number[];
+  readonly dropout?: number[];
+} {
+  return {
+    inChannels: 1,
+    classes: classCountOf(profile),
+    features: [...profile.features],
+    ...(profile.dropout ? { dropout: [...profile.dropout] } : {}),
+  };
+}
+
+/**
+ * The iteration at a fraction of a profile's training, rounded: schedules that PyMIC's examples state as a share of
+ * the iterations (co-teaching's forget-rate ramp over iterations 1000–8000 of 10 000) scale with the profile, e.g.
+ * `iterationAt(profile, 0.8)` is 480 of 600.
+ */
+export const iterationAt = (profile: DataProfile2D, fraction: number): number => Math.round(profile.iterations * fraction);
