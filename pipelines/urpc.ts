@@ -1,5 +1,6 @@
-import { pipeline, stage } from '../src/graph/pipeline-definition.js';
-import { augmentedBatchBranch, validationAndTestNodes } from './shared/brain-mr-2d.js';
+import { pipeline, stage, type PipelineDefinition } from '../src/graph/pipeline-definition.js';
+import { brainMr2d } from './shared/brain-mr-2d.js';
+import { type DataProfile2D, unetSizeOf } from './shared/data-profile.js';
 
 /**
  * Uncertainty rectified pyramid consistency (Luo, Liao, Chen, Song, Chen, Zhang, Chen, Wang, Zhang, "Efficient
@@ -16,26 +17,30 @@ import { augmentedBatchBranch, validationAndTestNodes } from './shared/brain-mr-
  *   batchU ─ predU(net: 4 heads, resized to input) ─ pyramid ─ × rampup ──────────────┴─ loss ─ optimise(net)
  *              (prob, prob1, prob2, prob3 ─ PyramidConsistencyLoss)
  */
-export default pipeline({
-  name: 'urpc',
-  description: 'URPC: deep-supervision U-Net, uncertainty-rectified consistency between its scales on unlabelled slices (10% labelled)',
-  reference: 'Luo et al. Efficient semi-supervised gross target volume of nasopharyngeal carcinoma segmentation via uncertainty rectified pyramid consistency. MICCAI 2021',
-  data: 'fixtures/brain-mr-2d',
-  schedule: { iterations: 600, seed: 1 },
-  nodes: {
-    ...augmentedBatchBranch({ source: 'labelled', batch: 'batchL', dataset: { csv: 'train_labelled.csv' }, crop: { foregroundRatio: 0.8 } }),
-    ...augmentedBatchBranch({ source: 'unlabelled', batch: 'batchU', dataset: { csv: 'train_unlabelled.csv', labelColumn: null } }),
-    net: stage('UNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128], deepSupervision: true }),
-    predL: stage('ForwardHeads', { heads: 4, resize: 'none' }, { net: 'net', image: 'batchL.image' }),
-    predU: stage('ForwardHeads', { heads: 4, resize: 'input' }, { net: 'net', image: 'batchU.image' }),
-    supervised: stage('DeepSupervisionLoss', { baseLoss: 'diceCrossEntropy' }, {
-      predictions: ['predL.logits', 'predL.logits1', 'predL.logits2', 'predL.logits3'],
-      label: 'batchL.label',
-    }),
-    pyramid: stage('PyramidConsistencyLoss', {}, { probs: ['predU.prob', 'predU.prob1', 'predU.prob2', 'predU.prob3'] }),
-    rampup: stage('SigmoidRampup', { start: 0, end: 300, max: 0.1 }),
-    loss: stage('WeightedSum', {}, { terms: ['supervised', 'pyramid'], weights: [2, 'rampup'] }),
-    optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
-    ...validationAndTestNodes({ net: 'net' }),
-  },
-});
+export function urpcPipeline(profile: DataProfile2D): PipelineDefinition {
+  return pipeline({
+    name: `${profile.prefix}urpc`,
+    description: 'URPC: deep-supervision U-Net, uncertainty-rectified consistency between its scales on unlabelled slices (10% labelled)',
+    reference: 'Luo et al. Efficient semi-supervised gross target volume of nasopharyngeal carcinoma segmentation via uncertainty rectified pyramid consistency. MICCAI 2021',
+    data: profile.data,
+    schedule: { iterations: profile.iterations, seed: 1 },
+    nodes: {
+      ...profile.trainBranch({ source: 'labelled', batch: 'batchL', dataset: { csv: 'train_labelled.csv' }, crop: { foregroundRatio: 0.8 } }),
+      ...profile.trainBranch({ source: 'unlabelled', batch: 'batchU', dataset: { csv: 'train_unlabelled.csv', labelColumn: null } }),
+      net: stage('UNet2D', { ...unetSizeOf(profile), deepSupervision: true }),
+      predL: stage('ForwardHeads', { heads: 4, resize: 'none' }, { net: 'net', image: 'batchL.image' }),
+      predU: stage('ForwardHeads', { heads: 4, resize: 'input' }, { net: 'net', image: 'batchU.image' }),
+      supervised: stage('DeepSupervisionLoss', { baseLoss: 'diceCrossEntropy' }, {
+        predictions: ['predL.logits', 'predL.logits1', 'predL.logits2', 'predL.logits3'],
+        label: 'batchL.label',
+      }),
+      pyramid: stage('PyramidConsistencyLoss', {}, { probs: ['predU.prob', 'predU.prob1', 'predU.prob2', 'predU.prob3'] }),
+      rampup: stage('SigmoidRampup', { start: 0, end: profile.rampupEnd, max: 0.1 }),
+      loss: stage('WeightedSum', {}, { terms: ['supervised', 'pyramid'], weights: [2, 'rampup'] }),
+      optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
+      ...profile.validationAndTestNodes({ net: 'net' }),
+    },
+  });
+}
+
+export default urpcPipeline(brainMr2d);
