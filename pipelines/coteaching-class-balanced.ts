@@ -1,7 +1,7 @@
-import { pipeline, stage } from '../src/graph/pipeline-definition.js';
-import coteaching from './coteaching.js';
-
-const CLASS_NAMES = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampus'];
+import { pipeline, stage, type PipelineDefinition } from '../src/graph/pipeline-definition.js';
+import { coteachingPipeline } from './coteaching.js';
+import { brainMr2d } from './shared/brain-mr-2d.js';
+import { classCountOf, type DataProfile2D } from './shared/data-profile.js';
 
 /**
  * Co-teaching with the small-loss selection ranked within each (noisy) label class: each network keeps, of every class,
@@ -14,14 +14,20 @@ const CLASS_NAMES = ['background', 'caudate', 'putamen', 'thalamus', 'hippocampu
  *   lossMapB ─┬─ selectForA (per class) ─ ceA        lossMapA ─┬─ selectForB (per class) ─ ceB
  *   label ────┘                                     label ────┘
  */
-export default pipeline({
-  ...coteaching,
-  name: 'coteaching-class-balanced',
-  description: 'Co-teaching with small-loss selection ranked within each label class (micflow variant)',
-  nodes: {
-    ...coteaching.nodes,
-    selectForA: stage('SmallLossSelection', { scope: 'class', classes: 5 }, { lossMaps: ['lossMapB'], forgetRate: 'forgetRate', label: 'batch.label' }),
-    selectForB: stage('SmallLossSelection', { scope: 'class', classes: 5 }, { lossMaps: ['lossMapA'], forgetRate: 'forgetRate', label: 'batch.label' }),
-    droppedForA: stage('DroppedFractionByClass', { classNames: CLASS_NAMES }, { mask: 'selectForA.mask', label: 'batch.label' }),
-  },
-});
+export function coteachingClassBalancedPipeline(profile: DataProfile2D): PipelineDefinition {
+  const coteaching = coteachingPipeline(profile);
+  const classes = classCountOf(profile);
+  return pipeline({
+    ...coteaching,
+    name: `${profile.prefix}coteaching-class-balanced`,
+    description: 'Co-teaching with small-loss selection ranked within each label class (micflow variant)',
+    nodes: {
+      ...coteaching.nodes,
+      selectForA: stage('SmallLossSelection', { scope: 'class', classes }, { lossMaps: ['lossMapB'], forgetRate: 'forgetRate', label: 'batch.label' }),
+      selectForB: stage('SmallLossSelection', { scope: 'class', classes }, { lossMaps: ['lossMapA'], forgetRate: 'forgetRate', label: 'batch.label' }),
+      droppedForA: stage('DroppedFractionByClass', { classNames: [...profile.classNames] }, { mask: 'selectForA.mask', label: 'batch.label' }),
+    },
+  });
+}
+
+export default coteachingClassBalancedPipeline(brainMr2d);

@@ -1,5 +1,7 @@
-import { pipeline, stage } from '../src/graph/pipeline-definition.js';
-import noisyDiceCe from './noisy-dice-ce.js';
+import { pipeline, stage, type PipelineDefinition } from '../src/graph/pipeline-definition.js';
+import { noisyDiceCePipeline } from './noisy-dice-ce.js';
+import { brainMr2d } from './shared/brain-mr-2d.js';
+import type { DataProfile2D } from './shared/data-profile.js';
 
 /**
  * Cross-entropy-only counterpart of the noisy-label baseline: `noisy-dice-ce` without its Dice term. Co-teaching and
@@ -10,14 +12,18 @@ import noisyDiceCe from './noisy-dice-ce.js';
  *                                                      └─ noisy label ────────────────────┴─ ce ─ loss ─ optimise(net)
  *   valid ─ normalise ─ validate(net, every 50) → best checkpoint      test ─ normalise ─ evaluate(best)
  */
-const { dice: _dice, ...withoutDice } = noisyDiceCe.nodes;
+export function noisyCePipeline(profile: DataProfile2D): PipelineDefinition {
+  const noisyDiceCe = noisyDiceCePipeline(profile);
+  const { dice: _dice, ...withoutDice } = noisyDiceCe.nodes;
+  return pipeline({
+    ...noisyDiceCe,
+    name: `${profile.prefix}noisy-ce`,
+    description: 'Noisy-label baseline for the selection methods: 2D U-Net with cross-entropy only on the half-corrupted labels',
+    nodes: {
+      ...withoutDice,
+      loss: stage('WeightedSum', {}, { terms: ['ce'], weights: [1] }),
+    },
+  });
+}
 
-export default pipeline({
-  ...noisyDiceCe,
-  name: 'noisy-ce',
-  description: 'Noisy-label baseline for the selection methods: 2D U-Net with cross-entropy only on the half-corrupted labels',
-  nodes: {
-    ...withoutDice,
-    loss: stage('WeightedSum', {}, { terms: ['ce'], weights: [1] }),
-  },
-});
+export default noisyCePipeline(brainMr2d);

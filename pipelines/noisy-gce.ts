@@ -1,5 +1,6 @@
-import { pipeline, stage } from '../src/graph/pipeline-definition.js';
-import { augmentedBatchBranch, validationAndTestNodes } from './shared/brain-mr-2d.js';
+import { pipeline, stage, type PipelineDefinition } from '../src/graph/pipeline-definition.js';
+import { brainMr2d } from './shared/brain-mr-2d.js';
+import { type DataProfile2D, unetSizeOf } from './shared/data-profile.js';
 
 /**
  * Generalized cross-entropy for noisy labels (Zhang & Sabuncu, "Generalized cross entropy loss for training deep
@@ -11,19 +12,23 @@ import { augmentedBatchBranch, validationAndTestNodes } from './shared/brain-mr-
  *                                                      └─ noisy label ────────────────────┴─ gce ─ loss ─ optimise(net)
  *   valid ─ normalise ─ validate(net, every 50) → best checkpoint      test ─ normalise ─ evaluate(best)
  */
-export default pipeline({
-  name: 'noisy-gce',
-  description: 'Noisy labels: 2D U-Net trained with generalized cross-entropy (q = 0.5) on the half-corrupted training labels',
-  reference: 'Zhang & Sabuncu. Generalized Cross Entropy Loss for Training Deep Neural Networks with Noisy Labels. NeurIPS 2018',
-  data: 'fixtures/brain-mr-2d',
-  schedule: { iterations: 600, seed: 1 },
-  nodes: {
-    ...augmentedBatchBranch({ source: 'train', batch: 'batch', dataset: { csv: 'train_noisy.csv' }, crop: { foregroundRatio: 0.8 } }),
-    net: stage('UNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128] }),
-    predict: stage('Forward', {}, { net: 'net', image: 'batch.image' }),
-    gce: stage('GeneralizedCrossEntropyLoss', { q: 0.5 }, { prediction: 'predict.logits', label: 'batch.label' }),
-    loss: stage('WeightedSum', {}, { terms: ['gce'], weights: [1] }),
-    optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
-    ...validationAndTestNodes({ net: 'net' }),
-  },
-});
+export function noisyGcePipeline(profile: DataProfile2D): PipelineDefinition {
+  return pipeline({
+    name: `${profile.prefix}noisy-gce`,
+    description: 'Noisy labels: 2D U-Net trained with generalized cross-entropy (q = 0.5) on the half-corrupted training labels',
+    reference: 'Zhang & Sabuncu. Generalized Cross Entropy Loss for Training Deep Neural Networks with Noisy Labels. NeurIPS 2018',
+    data: profile.data,
+    schedule: { iterations: profile.iterations, seed: 1 },
+    nodes: {
+      ...profile.trainBranch({ source: 'train', batch: 'batch', dataset: { csv: 'train_noisy.csv' }, crop: { foregroundRatio: 0.8 } }),
+      net: stage('UNet2D', unetSizeOf(profile)),
+      predict: stage('Forward', {}, { net: 'net', image: 'batch.image' }),
+      gce: stage('GeneralizedCrossEntropyLoss', { q: 0.5 }, { prediction: 'predict.logits', label: 'batch.label' }),
+      loss: stage('WeightedSum', {}, { terms: ['gce'], weights: [1] }),
+      optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
+      ...profile.validationAndTestNodes({ net: 'net' }),
+    },
+  });
+}
+
+export default noisyGcePipeline(brainMr2d);
