@@ -1,5 +1,6 @@
-import { pipeline, stage } from '../src/graph/pipeline-definition.js';
-import { augmentedBatchBranch, validationAndTestNodes } from './shared/brain-mr-2d.js';
+import { pipeline, stage, type PipelineDefinition } from '../src/graph/pipeline-definition.js';
+import { brainMr2d } from './shared/brain-mr-2d.js';
+import { type DataProfile2D, scribbleConventionsOf, unetSizeOf } from './shared/data-profile.js';
 
 /**
  * Scribble-supervised baseline: partial cross-entropy, i.e. cross-entropy over the annotated (scribbled) pixels only
@@ -12,26 +13,32 @@ import { augmentedBatchBranch, validationAndTestNodes } from './shared/brain-mr-
  *          └─ label ─ scribble ─ label (unannotated → 0), mask ─┴─ pce ─ loss ─ optimise(net)
  *   valid ─ normalise ─ validate(net, every 50) → best checkpoint      test ─ normalise ─ evaluate(best)
  *
- * Data: the scribbles generated from the 33 training masks of fixtures/brain-mr-2d (train_scribble.csv; unannotated
- * pixels have the value 5, the class count); validation and test use the full masks, as every other 2D pipeline.
+ * Data: the profile's train_scribble.csv, whose unannotated pixels hold the class count (the bundled data's: scribbles
+ * generated from the 33 training masks of fixtures/brain-mr-2d, unannotated = 5); validation and test use the full
+ * masks, as every other 2D pipeline.
  */
-export default pipeline({
-  name: 'scribble-pce',
-  description: 'Scribble supervision baseline: partial cross-entropy on the annotated pixels only',
-  reference: 'Tang et al. Normalized Cut Loss for Weakly-supervised CNN Segmentation. CVPR 2018',
-  data: 'fixtures/brain-mr-2d',
-  schedule: { iterations: 600, seed: 1 },
-  nodes: {
-    ...augmentedBatchBranch({
-      source: 'train', batch: 'batch', dataset: { csv: 'train_scribble.csv', classes: 5, extraLabelValues: [5] },
-      crop: { foregroundRatio: 0.8, foregroundLabels: [1, 2, 3, 4] },
-    }),
-    scribble: stage('PartialLabelMask', { unannotatedValue: 5 }, { label: 'batch.label' }),
-    net: stage('UNet2D', { inChannels: 1, classes: 5, features: [8, 16, 32, 64, 128] }),
-    predict: stage('Forward', {}, { net: 'net', image: 'batch.image' }),
-    pce: stage('CrossEntropyLoss', {}, { prediction: 'predict.logits', label: 'scribble.label', mask: 'scribble.mask' }),
-    loss: stage('WeightedSum', {}, { terms: ['pce'], weights: [1] }),
-    optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
-    ...validationAndTestNodes({ net: 'net' }),
-  },
-});
+export function scribblePcePipeline(profile: DataProfile2D): PipelineDefinition {
+  const conventions = scribbleConventionsOf(profile);
+  return pipeline({
+    name: `${profile.prefix}scribble-pce`,
+    description: 'Scribble supervision baseline: partial cross-entropy on the annotated pixels only',
+    reference: 'Tang et al. Normalized Cut Loss for Weakly-supervised CNN Segmentation. CVPR 2018',
+    data: profile.data,
+    schedule: { iterations: profile.iterations, seed: 1 },
+    nodes: {
+      ...profile.trainBranch({
+        source: 'train', batch: 'batch', dataset: { csv: 'train_scribble.csv', ...conventions.dataset },
+        crop: conventions.crop,
+      }),
+      scribble: stage('PartialLabelMask', { unannotatedValue: conventions.unannotatedValue }, { label: 'batch.label' }),
+      net: stage('UNet2D', unetSizeOf(profile)),
+      predict: stage('Forward', {}, { net: 'net', image: 'batch.image' }),
+      pce: stage('CrossEntropyLoss', {}, { prediction: 'predict.logits', label: 'scribble.label', mask: 'scribble.mask' }),
+      loss: stage('WeightedSum', {}, { terms: ['pce'], weights: [1] }),
+      optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
+      ...profile.validationAndTestNodes({ net: 'net' }),
+    },
+  });
+}
+
+export default scribblePcePipeline(brainMr2d);

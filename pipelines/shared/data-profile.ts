@@ -61,7 +61,7 @@ export const classCountOf = (profile: DataProfile2D): number => profile.classNam
  */
 export function scribbleConventionsOf(profile: DataProfile2D): {
   readonly unannotatedValue: number;
-  readonly dataset: { readonly classes: number; readonly extraLabelValues: readonly number[] };
+  readonly dataset: { readonly classes: number; readonly extraLabelValues: number[] };
   readonly crop: { readonly foregroundRatio: number; readonly foregroundLabels: readonly number[] };
 } {
   const classes = classCountOf(profile);
