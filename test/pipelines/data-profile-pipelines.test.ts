@@ -31,7 +31,7 @@ import uamt, { uamtPipeline } from '../../pipelines/uamt.js';
 import urpc, { urpcPipeline } from '../../pipelines/urpc.js';
 import type { PipelineDefinition } from '../../src/graph/pipeline-definition.js';
 import type { ValidatedPipeline } from '../../src/graph/validated-pipeline.js';
-import { listPipelineNames } from '../../src/run/load-pipeline-module.js';
+import { listPipelineNames, loadPipelineModule } from '../../src/run/load-pipeline-module.js';
 import { preparePipelineRun } from '../../src/run/pipeline-run.js';
 
 /** Every 2D method: its pipeline name, its factory, and the module's default export (the factory on brainMr2d). */
@@ -101,6 +101,27 @@ describe('the 2D method pipelines as data-profile factories', () => {
     it('should have a factory here for every 2D method pipeline (all but supervised-3d and the acdc-* modules)', () => {
       const twoD = listPipelineNames(resolve('pipelines')).filter((n) => n !== 'supervised-3d' && !n.startsWith('acdc-'));
       expect(methods.map(([name]) => name)).toEqual(twoD);
+    });
+
+    it('should have one acdc-<method> module per 2D method, whose default export is the factory on the ACDC profile', async () => {
+      const acdc = listPipelineNames(resolve('pipelines')).filter((n) => n.startsWith('acdc-'));
+      expect(acdc).toEqual(methods.map(([name]) => `acdc-${name}`));
+      for (const [name, factory] of methods) {
+        const loaded = await loadPipelineModule(`acdc-${name}`, resolve('pipelines'));
+        expect(JSON.stringify(loaded.definition), name).toBe(JSON.stringify(factory(acdc2d)));
+      }
+    });
+  });
+
+  describe('having acdc-supervised', () => {
+    describe('when run as the 10 %-labelled baseline of the SSL methods (--set train.csv=train_labelled.csv, as specs/ssl.ts)', () => {
+      it('should train on train_labelled.csv and leave the rest of the graph as it is', async () => {
+        const loaded = await loadPipelineModule('acdc-supervised', resolve('pipelines'));
+        const graph = validated(loaded.definition, ['train.csv=train_labelled.csv']);
+        expect(graph.nodes.get('train')!.params).toMatchObject({ csv: 'train_labelled.csv' });
+        const plain = validated(loaded.definition);
+        for (const [node, { params }] of graph.nodes) if (node !== 'train') expect(params, node).toEqual(plain.nodes.get(node)!.params);
+      });
     });
   });
 

@@ -10,19 +10,27 @@ import { captureTrainingState, networksOf } from '../../src/graph/training-state
 import { networkLogits } from '../../src/inference/network-logits.js';
 import { loadTrainedModel } from '../../src/inference/trained-model.js';
 import { readCsvTable } from '../../src/io/read-csv-table.js';
+import { rowMajorGrid } from '../../src/io/image-geometry.js';
 import { readImage } from '../../src/io/read-image.js';
 import { toFloat32 } from '../../src/io/medical-image.js';
 import { listPipelineNames, loadPipelineModule } from '../../src/run/load-pipeline-module.js';
 import { contextOf, preparePipelineRun } from '../../src/run/pipeline-run.js';
 import { SeededRandom } from '../../src/runtime/seeded-random.js';
 import { TensorRuntime } from '../../src/runtime/tensor-runtime.js';
+import { writeAcdcLikeFold } from './acdc-like-data.js';
 
 const pipelinesDirectory = resolve('pipelines');
 const scratch = mkdtempSync(join(tmpdir(), 'micflow-infer-every-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 let runtime: TensorRuntime;
+/**
+ * The data root of the acdc-* pipelines: their default, data/acdc/fold0, is the user's own copy of ACDC (not in the
+ * repository), so they read a tiny synthetic fold folder with the same lists, written as the dataset commands write one.
+ */
+let acdcLikeFold: string;
 beforeAll(async () => {
   runtime = await TensorRuntime.create({ backend: process.env.MICFLOW_REQUIRE_NATIVE ? 'native' : 'cpu', seed: 1 });
+  acdcLikeFold = await writeAcdcLikeFold(join(scratch, 'acdc-like'));
 });
 
 /**
@@ -31,7 +39,8 @@ beforeAll(async () => {
  */
 async function untrainedRunDirectory(name: string) {
   const loaded = await loadPipelineModule(name, pipelinesDirectory);
-  const prepared = preparePipelineRun(loaded.definition, { modules: loaded.modules, source: loaded.file });
+  const data = name.startsWith('acdc-') ? acdcLikeFold : undefined;
+  const prepared = preparePipelineRun(loaded.definition, { modules: loaded.modules, source: loaded.file, data });
   const directory = join(scratch, name);
   mkdirSync(directory);
   const dataRoot = resolve(prepared.definition.data);
@@ -49,7 +58,7 @@ async function untrainedRunDirectory(name: string) {
 async function firstTestCase(dataRoot: string, csv: string, imageColumns: readonly string[], side: number): Promise<Sample> {
   const table = await readCsvTable(join(dataRoot, csv), imageColumns);
   const image = await readImage(join(dataRoot, table.rows[0].values[imageColumns[0]]));
-  const spatial = [...image.size].reverse();
+  const spatial = rowMajorGrid(image).shape;
   const values = toFloat32(image);
   const start = spatial.map((s) => Math.max(0, Math.floor((s - side) / 2)));
   const size = spatial.map((s) => Math.min(s, side));
@@ -74,7 +83,8 @@ describe('every bundled pipeline', () => {
       const sample = await model.preprocess(await firstTestCase(dataRoot, csv, model.imageColumns, is3d ? 32 : 64));
       const logits = tf.tidy(() => networkLogits(model.network.network)(tf.tensor(sample.image.data, [1, ...sample.image.shape])));
       try {
-        expect(logits.shape).toEqual([1, ...sample.image.shape.slice(0, -1), 5]);
+        const classes = (evaluation.params as { classNames: readonly string[] }).classNames.length;
+        expect(logits.shape).toEqual([1, ...sample.image.shape.slice(0, -1), classes]);
         expect((await tf.all(tf.isFinite(logits)).data())[0]).toBe(1);
       } finally {
         logits.dispose();

@@ -1,0 +1,8 @@
+import { noisyDiceCePipeline } from './noisy-dice-ce.js';
+import { acdc2d } from './shared/acdc-2d.js';
+
+/**
+ * The noisy-label baseline (pipelines/noisy-dice-ce.ts) on ACDC cardiac MRI slices (pipelines/shared/acdc-2d.ts); needs
+ * train_noisy.csv (`npm run dataset -- weak data/acdc/fold0 --noise`).
+ */
+export default noisyDiceCePipeline(acdc2d);

@@ -1,0 +1,8 @@
+import { trinetPipeline } from './trinet.js';
+import { acdc2d } from './shared/acdc-2d.js';
+
+/**
+ * Tri-network (pipelines/trinet.ts) on ACDC cardiac MRI slices (pipelines/shared/acdc-2d.ts); needs train_noisy.csv
+ * (`npm run dataset -- weak data/acdc/fold0 --noise`).
+ */
+export default trinetPipeline(acdc2d);
