@@ -281,13 +281,16 @@ async function pipelineModules(pipelinesDirectory: string): Promise<ContainerMod
 async function listing(pipelinesDirectory: string, userModules: ContainerModule[]): Promise<string> {
   const lines = ['pipelines:'];
   const extraModules: ContainerModule[] = [];
-  for (const name of listPipelineNames(pipelinesDirectory)) {
+  const names = listPipelineNames(pipelinesDirectory);
+  // One column for the descriptions, as wide as the longest name (acdc-coteaching-class-balanced...).
+  const width = Math.max(24, ...names.map((n) => n.length));
+  for (const name of names) {
     try {
       const loaded = await loadPipelineModule(name, pipelinesDirectory);
       extraModules.push(...loaded.modules);
-      lines.push(`  ${name.padEnd(24)} ${loaded.definition.description}`);
+      lines.push(`  ${name.padEnd(width)} ${loaded.definition.description}`);
     } catch (error) {
-      lines.push(`  ${name.padEnd(24)} (cannot load: ${(error as Error).message.split('\n')[0]})`);
+      lines.push(`  ${name.padEnd(width)} (cannot load: ${(error as Error).message.split('\n')[0]})`);
     }
   }
   const registry = StageRegistry.fromContainer(createMicflowContainer([...extraModules, ...userModules]));

@@ -66,6 +66,9 @@ describe('npm run pipeline', () => {
       const { code, stdout } = await cli('--list', '--module', 'test/run/user-stages.ts');
       expect(code).toBe(0);
       expect(stdout).toMatch(/pipelines:\n(  .*\n)*  supervised +Fully supervised/);
+      expect(stdout).toMatch(/\n  acdc-supervised +Fully supervised 2D U-Net .* on ACDC cardiac MRI slices/);
+      const pipelineLines = stdout.slice(0, stdout.indexOf('\n\nstages:')).split('\n').slice(1);
+      expect(new Set(pipelineLines.map((l) => l.search(/(?<=\S +)\S/))).size, 'one description column').toBe(1);
       for (const name of ['CsvDataset', 'Batch', 'UNet2D', 'Forward', 'DiceLoss', 'Adam', 'Validate', 'InvertIntensity']) {
         expect(stdout).toMatch(new RegExp(`\\n  ${name} +\\w+ +\\S`));
       }
