@@ -37,7 +37,8 @@ split   per-subject folds of DIR/all.csv: DIR/fold{k}/${SPLIT_FILES.train}, ${SP
   --labelled F       semi-supervised: F of each fold's training subjects in ${SPLIT_FILES.labelled}, the rest in
                      ${SPLIT_FILES.unlabelled}
   --slices axial     write every volume's axial slices (x×y×1 NIfTI, read as 2D) into DIR/slices and list those,
-                     with the subject, volume and slice index, for the 2D pipelines
+                     with the subject, volume and slice index, for the 2D pipelines; the validation and test
+                     subjects' whole volumes also go to ${SPLIT_FILES.validVolumes} and ${SPLIT_FILES.testVolumes} (per-volume scores)
   (a scribble column also gives fold{k}/${SPLIT_FILES.scribble}, the scribbles as labels)
 
 weak    scribbles and/or noisy labels for a list of DIR (default train.csv, else all.csv) with the project's generators:

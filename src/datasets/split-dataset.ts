@@ -19,6 +19,10 @@ export const SPLIT_FILES = {
   labelled: 'train_labelled.csv',
   unlabelled: 'train_unlabelled.csv',
   scribble: 'train_scribble.csv',
+  /** With --slices: the whole volumes of the validation subjects, for evaluating a 2D network per volume. */
+  validVolumes: 'valid_volumes.csv',
+  /** With --slices and --test: the whole test volumes (EvaluateSegmentation `sliceWise` scores them per volume). */
+  testVolumes: 'test_volumes.csv',
 } as const;
 
 export interface SubjectSplitOptions {
@@ -141,8 +145,10 @@ export async function splitDataset(options: SplitDatasetOptions): Promise<SplitS
   const temporary = path.join(directory, `.split-partial-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     await mkdir(temporary, { recursive: true });
-    let rows: Record<string, string>[] = table.rows.map((r) => ({ ...r.values }));
-    let header = [...table.header];
+    const volumeRows: Record<string, string>[] = table.rows.map((r) => ({ ...r.values }));
+    const volumeHeader = [...table.header];
+    let rows = volumeRows;
+    let header = volumeHeader;
     let slices = 0;
     if (options.slices) {
       const sliced = await writeSlices(table, columns, path.join(temporary, DATASET_FILES.slices), directory, options.onVolume);
@@ -150,9 +156,9 @@ export async function splitDataset(options: SplitDatasetOptions): Promise<SplitS
       header = [...header, 'volume', 'slice'];
       slices = rows.length;
     }
-    const rowsOf = (subjects: readonly string[]) => {
+    const rowsOf = (subjects: readonly string[], of = rows) => {
       const wanted = new Set(subjects);
-      return rows.filter((r) => wanted.has(r[columns.by]));
+      return of.filter((r) => wanted.has(r[columns.by]));
     };
     const pathColumns = [...columns.images, columns.label, ...(columns.scribble ? [columns.scribble] : [])];
     const fromFold = (row: Record<string, string>) => {
@@ -174,6 +180,10 @@ export async function splitDataset(options: SplitDatasetOptions): Promise<SplitS
       count.train = await writeList(path.join(folder, SPLIT_FILES.train), train);
       count.valid = await writeList(path.join(folder, SPLIT_FILES.valid), rowsOf(fold.valid).map(fromFold));
       if (testRows.length) count.test = await writeList(path.join(folder, SPLIT_FILES.test), testRows);
+      if (options.slices) {
+        count.validVolumes = await writeList(path.join(folder, SPLIT_FILES.validVolumes), rowsOf(fold.valid, volumeRows).map(fromFold), volumeHeader);
+        if (testRows.length) count.testVolumes = await writeList(path.join(folder, SPLIT_FILES.testVolumes), rowsOf(split.test, volumeRows).map(fromFold), volumeHeader);
+      }
       if (fold.labelled) {
         const labelled = new Set(fold.labelled);
         count.labelled = await writeList(path.join(folder, SPLIT_FILES.labelled), train.filter((r) => labelled.has(r[columns.by])));

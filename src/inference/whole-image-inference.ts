@@ -7,12 +7,16 @@ import { softmaxChannelsLastInPlace } from '../images/softmax-channels-last.js';
 
 /**
  * Whole-image inference, 2D or 3D: the image is zero-padded at the end of each spatial axis to a multiple of
- * `sizeDivisor` (a U-Net with four poolings needs 16), run once as a batch of one, cropped back to the image, and turned into probabilities
+ * `sizeDivisor` (a U-Net with four poolings needs 16; one divisor per axis, e.g. [1, 16, 16] for slice-wise 2D), run once as a batch of one, cropped back to the image, and turned into probabilities
  * with a softmax over classes. All tensors are released before returning.
  */
-export function predictWholeImageProbabilities(logits: BatchLogits, image: ImageArray, sizeDivisor = 16): ProbabilityMap {
+export function predictWholeImageProbabilities(logits: BatchLogits, image: ImageArray, sizeDivisor: number | readonly number[] = 16): ProbabilityMap {
   const { spatial, channels } = spatialShapeOf(image, 'whole-image inference');
-  const padding = spatial.map((s) => (sizeDivisor - (s % sizeDivisor)) % sizeDivisor);
+  const divisors = typeof sizeDivisor === 'number' ? spatial.map(() => sizeDivisor) : sizeDivisor;
+  if (divisors.length !== spatial.length) {
+    throw new MicflowError('invalid-shape', `whole-image inference: ${divisors.length} size divisors for a ${spatial.length}D image`);
+  }
+  const padding = spatial.map((s, i) => (divisors[i] - (s % divisors[i])) % divisors[i]);
   // tf.tidy returns the logits tensor only: handed a typed array, it would walk every element looking for tensors.
   const output = tf.tidy(() => {
     let x = tf.tensor(image.data, [1, ...spatial, channels], 'float32');

@@ -162,5 +162,18 @@ describe('splitDataset', () => {
       expect(await checkCsvDataset({ csv: 'train_scribble.csv', classes: 4, extraLabelValues: [4] }, fold)).toMatchObject({ problems: [] });
       expect(existsSync(path.join(fold, 'classes.json'))).toBe(true);
     });
+
+    it('should also list the whole volumes of the validation and test subjects, the same subjects as their slice lists', async () => {
+      const fold = path.join(directory, 'fold0');
+      for (const [volumes, slices] of [['valid_volumes.csv', 'valid.csv'], ['test_volumes.csv', 'test.csv']]) {
+        const volumeList = readCsv(path.join(fold, volumes));
+        expect(volumeList.header).toEqual(['image', 'label', 'scribble', 'subject']);
+        const sliceVolumes = new Set(readCsv(path.join(fold, slices)).rows.map((r) => r.volume));
+        expect(new Set(volumeList.rows.map((r) => path.basename(r.image, '.nii.gz')))).toEqual(sliceVolumes);
+        expect(await checkCsvDataset({ csv: volumes, classes: 4 }, fold), volumes).toMatchObject({ problems: [] });
+        const volume = await readImage(path.join(fold, volumeList.rows[0].image));
+        expect(volume.size).toEqual([12, 8, 3]);
+      }
+    });
   });
 });

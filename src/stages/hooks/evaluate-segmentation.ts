@@ -10,6 +10,7 @@ import { HookStage, type HookMoment, type InputsOf, type NetworkState } from '..
 import { networkLogits } from '../../inference/network-logits.js';
 import { predictSlidingWindow } from '../../inference/sliding-window-inference.js';
 import { predictWholeImageProbabilities } from '../../inference/whole-image-inference.js';
+import { sliceWiseLogits } from '../../inference/slice-wise-logits.js';
 import { caseMetricsCsv, summariseCaseMetrics, type CaseMetrics } from '../../metrics/case-metrics-table.js';
 import { argmaxChannelsLast } from '../../images/argmax-channels-last.js';
 import { LABEL_METRIC_NAMES, evaluateSegmentation } from '../../metrics/segmentation-metrics.js';
@@ -40,13 +41,18 @@ const params = z
       .describe('Sliding-window inference with this spatial window ([H, W] or [D, H, W] pixels); whole-image inference, padded to a multiple of 16, when absent'),
     overlap: z.number().min(0).lt(1).default(0.5).describe('Overlap of neighbouring sliding windows, as a fraction of the window in [0, 1)'),
     batchSize: z.number().int().positive().default(1).describe('Sliding windows predicted together in one network call'),
+    sliceWise: z
+      .boolean()
+      .default(false)
+      .describe('A 2D network evaluated on volumes (e.g. ACDC test volumes of a network trained on their slices): each volume is predicted slice by slice (PyMIC does the same for 2D networks on 3D inputs) and scored as one 3D case, so Dice and HD95 are per volume as in the ACDC literature; whole-image inference only'),
     table: z
       .string()
       .regex(/^[\w.-]+\.csv$/)
       .default('metrics.csv')
       .describe("File name of the per-case table in the run directory (a .csv name); its hd95 column is medpy's pooled HD95, hd95Pymic PyMIC's (the larger directed one)"),
   })
-  .strict();
+  .strict()
+  .refine((p) => !(p.sliceWise && p.window), { message: 'sliceWise predicts whole slices: give either sliceWise or window, not both', path: ['sliceWise'] });
 
 const evaluateSegmentationInputs = {
   net: { type: 'network', description: 'the network to evaluate' },
@@ -138,7 +144,9 @@ export class EvaluateSegmentation extends HookStage<z.infer<typeof params>, type
     const logits = networkLogits(net.network);
     const probabilities = this.params.window
       ? predictSlidingWindow(logits, sample.image, { windowSize: this.params.window, overlap: this.params.overlap, batchSize: this.params.batchSize })
-      : predictWholeImageProbabilities(logits, sample.image, 16);
+      : this.params.sliceWise && sample.image.shape.length === 4
+        ? predictWholeImageProbabilities(sliceWiseLogits(logits), sample.image, [1, 16, 16])
+        : predictWholeImageProbabilities(logits, sample.image, 16);
     const classes = probabilities.shape[probabilities.shape.length - 1];
     const prediction = argmaxChannelsLast(probabilities.data, classes);
     const shape = sample.label.shape;

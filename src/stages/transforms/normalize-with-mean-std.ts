@@ -22,6 +22,10 @@ const params = z
       .nullable()
       .default(null)
       .describe("Fixed standard deviation per channel (repeated cyclically), used as given, instead of the image's own + 1e-5; null: the image's own (PyMIC `NormalizeWithMeanStd_std`)"),
+    perSlice: z
+      .boolean()
+      .default(false)
+      .describe('3D images: the statistics of each axial slice (first axis) normalise that slice, as a 2D network trained on normalised slices saw them; 2D images: no change'),
   })
   .strict();
 
@@ -39,6 +43,18 @@ export class NormalizeWithMeanStd extends SampleTransformStage<z.infer<typeof pa
 
   override apply(sample: Sample): Sample {
     const { image } = sample;
+    if (!this.params.perSlice || image.shape.length !== 4) return { ...sample, image: this.normalise(image) };
+    const [depth, ...sliceShape] = image.shape;
+    const sliceLength = image.data.length / depth;
+    const data = new Float32Array(image.data.length);
+    for (let z = 0; z < depth; z++) {
+      const slice = { data: image.data.subarray(z * sliceLength, (z + 1) * sliceLength), shape: sliceShape };
+      data.set(this.normalise(slice).data, z * sliceLength);
+    }
+    return { ...sample, image: { data, shape: image.shape } };
+  }
+
+  private normalise(image: Sample['image']): Sample['image'] {
     const c = channelCount(image);
     const threshold = this.params.maskThreshold;
     const include = threshold === null ? undefined : (p: number) => image.data[p * c] > threshold;
@@ -48,6 +64,6 @@ export class NormalizeWithMeanStd extends SampleTransformStage<z.infer<typeof pa
       const std = this.params.std?.[k % this.params.std.length] ?? own!.std + 1e-5;
       return (v) => (v - mean) / std;
     });
-    return { ...sample, image: normalised };
+    return normalised;
   }
 }

@@ -28,6 +28,13 @@ describe('NormalizeWithMeanStd', () => {
     const out = makeTransform(NormalizeWithMeanStd, { mean: [1], std: [2] }).apply(sampleOf([2, 2], [1, 3, 5, 7]));
     expect(values(out.image)).toEqual(close([0, 1, 2, 3]));
   });
+  it('with perSlice, should normalise each axial slice of a volume by its own mean and std (slice 0: 0, 2; slice 1: 10, 30)', () => {
+    const out = makeTransform(NormalizeWithMeanStd, { perSlice: true }).apply(sampleOf([2, 1, 2], [0, 2, 10, 30]));
+    expect(values(out.image)).toEqual(close([-1 / (1 + 1e-5), 1 / (1 + 1e-5), -10 / (10 + 1e-5), 10 / (10 + 1e-5)]));
+    // Without perSlice the volume's own statistics (mean 10.5, std √140.75) apply to both slices.
+    const whole = makeTransform(NormalizeWithMeanStd, {}).apply(sampleOf([2, 1, 2], [0, 2, 10, 30]));
+    expect(values(whole.image)[0]).toBeCloseTo(-10.5 / (Math.sqrt(140.75) + 1e-5), 5);
+  });
 });
 
 describe('NormalizeWithMinMax', () => {
