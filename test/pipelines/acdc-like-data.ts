@@ -27,7 +27,8 @@ function heart(x: number, y: number, shift: number): number {
  * `dataset import hdf5`, split by patient into axial slices (2 folds, 2 test patients, half of the training patients
  * labelled), and given noisy labels for half of fold 0's training cases with `dataset weak --noise`. So fold 0 holds
  * train.csv, train_labelled.csv, train_unlabelled.csv, train_scribble.csv, train_noisy.csv,
- * train_noisy_clean_split.csv, valid.csv and test.csv. Returns the fold 0 folder.
+ * train_noisy_clean_split.csv, valid.csv and test.csv (slices), valid_volumes.csv and test_volumes.csv (whole volumes,
+ * which the ACDC profile evaluates slice-wise). Returns the fold 0 folder.
  */
 export async function writeAcdcLikeFold(root: string): Promise<string> {
   const volumes = path.join(root, 'h5');

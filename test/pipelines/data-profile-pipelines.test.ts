@@ -125,15 +125,23 @@ describe('the 2D method pipelines as data-profile factories', () => {
     });
   });
 
+  describe('having the brain MR and the ACDC profiles', () => {
+    it('should find them different in classes, iterations and ramp-up, so that the checks below tell the two apart', () => {
+      expect([acdc2d.classNames.length, brainMr2d.classNames.length]).toEqual([4, 5]);
+      expect(acdc2d.iterations).not.toBe(brainMr2d.iterations);
+      expect(acdc2d.rampupEnd).not.toBe(brainMr2d.rampupEnd);
+    });
+  });
+
   describe.each(methods)('having the %s factory', (name, factory, brainDefault) => {
     describe('when given the ACDC profile', () => {
       const definition = factory(acdc2d);
       const graph = validated(definition);
 
-      it('should validate as the CLI validates it, as acdc-<method> on data/acdc/fold0 for 4000 iterations', () => {
+      it("should validate as the CLI validates it, as acdc-<method> on data/acdc/fold0 for the profile's iterations", () => {
         expect(definition.name).toBe(`acdc-${name}`);
         expect(definition.data).toBe('data/acdc/fold0');
-        expect(graph.definition.schedule).toEqual({ iterations: 4000, seed: 1 });
+        expect(graph.definition.schedule).toEqual({ iterations: acdc2d.iterations, seed: 1 });
       });
 
       it('should give every network and every class-count param 4 classes', () => {
@@ -144,9 +152,10 @@ describe('the 2D method pipelines as data-profile factories', () => {
         expect(Object.values(classes).every((c) => c === 4), JSON.stringify(classes)).toBe(true);
       });
 
-      it("should end every ramp-up from 0 at 2000, and run the other schedules over 10%–80% of the iterations", () => {
-        for (const ramp of rampsOf(graph)) expect([[0, 2000], [400, 3200]]).toContainEqual(ramp);
-        for (const confident of paramsOf(graph, 'ConfidentLearningMask')) expect(confident.start).toBe(1333);
+      it("should end every ramp-up from 0 at the profile's rampupEnd, and run the other schedules over 10%–80% of its iterations", () => {
+        const { iterations, rampupEnd } = acdc2d;
+        for (const ramp of rampsOf(graph)) expect([[0, rampupEnd], [iterations / 10, (iterations * 8) / 10]]).toContainEqual(ramp);
+        for (const confident of paramsOf(graph, 'ConfidentLearningMask')) expect(confident.start).toBe(Math.round(iterations / 3));
       });
 
       it('should validate and evaluate with the four ACDC class names', () => {

@@ -8,6 +8,7 @@ import { runConfigOf } from '../../src/graph/run-config.js';
 import type { Sample } from '../../src/graph/sample.js';
 import { captureTrainingState, networksOf } from '../../src/graph/training-state.js';
 import { networkLogits } from '../../src/inference/network-logits.js';
+import { sliceWiseLogits } from '../../src/inference/slice-wise-logits.js';
 import { loadTrainedModel } from '../../src/inference/trained-model.js';
 import { readCsvTable } from '../../src/io/read-csv-table.js';
 import { rowMajorGrid } from '../../src/io/image-geometry.js';
@@ -81,9 +82,12 @@ describe('every bundled pipeline', () => {
       const csv = (prepared.validated.nodes.get((source as { node: string }).node)!.params as { csv: string }).csv;
       const is3d = name.endsWith('-3d');
       const sample = await model.preprocess(await firstTestCase(dataRoot, csv, model.imageColumns, is3d ? 32 : 64));
-      const logits = tf.tidy(() => networkLogits(model.network.network)(tf.tensor(sample.image.data, [1, ...sample.image.shape])));
+      const { classNames, sliceWise } = evaluation.params as { classNames: readonly string[]; sliceWise?: boolean };
+      // A 2D network evaluated on test volumes (acdc-*: test_volumes.csv) predicts them slice by slice, as the stage does.
+      const network = sliceWise ? sliceWiseLogits(networkLogits(model.network.network)) : networkLogits(model.network.network);
+      const logits = tf.tidy(() => network(tf.tensor(sample.image.data, [1, ...sample.image.shape])));
       try {
-        const classes = (evaluation.params as { classNames: readonly string[] }).classNames.length;
+        const classes = classNames.length;
         expect(logits.shape).toEqual([1, ...sample.image.shape.slice(0, -1), classes]);
         expect((await tf.all(tf.isFinite(logits)).data())[0]).toBe(1);
       } finally {
