@@ -41,13 +41,18 @@ export function codeVersion(): string | undefined {
   }
 }
 
-/** The method's definition with its `evaluate` node replaced by EvaluateSegmentation (Dice + HD95) on the best checkpoint. */
+/**
+ * The method's definition with its `evaluate` node replaced by EvaluateSegmentation (Dice + HD95) on the best
+ * checkpoint. A pipeline that already evaluates with EvaluateSegmentation keeps its params (sliding window,
+ * `sliceWise` per-volume scoring, tolerance…): only the checkpoint and the class names are the experiment's.
+ */
 export function withTestEvaluation(method: string, definition: PipelineDefinition, classNames: readonly string[]): PipelineDefinition {
   const evaluate = definition.nodes.evaluate;
   if (!evaluate?.inputs) throw new MicflowError('invalid-pipeline', `pipeline "${method}" has no "evaluate" node to replace`);
+  const kept = evaluate.stage === 'EvaluateSegmentation' ? (evaluate.params ?? {}) : {};
   return {
     ...definition,
-    nodes: { ...definition.nodes, evaluate: stage('EvaluateSegmentation', { checkpoint: 'best', classNames: [...classNames] }, evaluate.inputs as never) },
+    nodes: { ...definition.nodes, evaluate: stage('EvaluateSegmentation', { ...kept, checkpoint: 'best', classNames: [...classNames] }, evaluate.inputs as never) },
   };
 }
 

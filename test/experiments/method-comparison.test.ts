@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { comparisonPlotSvg } from '../../src/experiments/comparison-plot.js';
-import { comparisonTable, meanOfDefined, readMeanRows, stdOfDefined, writeComparisonSummary, type MethodRunResult } from '../../src/experiments/method-comparison.js';
+import { comparisonTable, meanOfDefined, readMeanRows, stdOfDefined, withTestEvaluation, writeComparisonSummary, type MethodRunResult } from '../../src/experiments/method-comparison.js';
+import { stage } from '../../src/graph/pipeline-definition.js';
+import acdcSupervised from '../../pipelines/acdc-supervised.js';
+import supervised from '../../pipelines/supervised.js';
 
 const run = (method: string, seed: number, dice: number[], hd95: number[], backend = 'native'): MethodRunResult => ({
   method,
@@ -17,6 +20,18 @@ const run = (method: string, seed: number, dice: number[], hd95: number[], backe
 });
 
 describe('method comparison', () => {
+  describe('when an experiment puts its test evaluation into a pipeline', () => {
+    it('having Evaluate (Dice only), should replace it by EvaluateSegmentation on the best checkpoint with the spec\'s class names', () => {
+      const evaluate = withTestEvaluation('supervised', supervised, ['bg', 'a', 'b', 'c', 'd']).nodes.evaluate;
+      expect(evaluate).toEqual(stage('EvaluateSegmentation', { checkpoint: 'best', classNames: ['bg', 'a', 'b', 'c', 'd'] }, supervised.nodes.evaluate.inputs as never));
+    });
+    it('having EvaluateSegmentation already (ACDC volumes scored sliceWise), should keep its params', () => {
+      const evaluate = withTestEvaluation('acdc-supervised', acdcSupervised, ['background', 'RV', 'Myo', 'LV']).nodes.evaluate;
+      expect(evaluate.params).toMatchObject({ sliceWise: true, checkpoint: 'best', classNames: ['background', 'RV', 'Myo', 'LV'] });
+      expect(evaluate.inputs).toEqual(acdcSupervised.nodes.evaluate.inputs);
+    });
+  });
+
   describe('having values with a NaN among them', () => {
     it('should average and spread only the defined ones (population std)', () => {
       expect(meanOfDefined([1, Number.NaN, 3])).toBe(2);

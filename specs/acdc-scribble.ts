@@ -1,0 +1,21 @@
+import { experiment } from '../src/experiments/experiment-spec.js';
+
+/**
+ * Scribble supervision on ACDC with the real manual scribbles (Valvano et al., IEEE TMI 2021), as PyMIC's and
+ * WSL4MIS's ACDC results: partial cross-entropy, the baseline, and DMPLS. Every training patient's slices, their
+ * scribbles only; validation and test against the expert masks. Test: 16 held-out patients' 32 volumes, predicted slice
+ * by slice, Dice and HD95 per volume.
+ *
+ *   npm run experiment -- acdc-scribble [--queue redis://HOST:PORT]   (after the dataset commands of specs/acdc-ssl.ts)
+ */
+export default experiment({
+  description: 'ACDC manual scribbles: partial cross-entropy and DMPLS (docs/results-acdc.md)',
+  caption: 'ACDC test volumes (16 patients, fold 0), {iterations} iterations, seeds {seeds}, scribbles of 51 training patients; mean ± std over seeds.',
+  classNames: ['background', 'RV', 'Myo', 'LV'],
+  methods: [
+    { name: 'pce', pipeline: 'acdc-scribble-pce' },
+    { name: 'dmpls', pipeline: 'acdc-scribble-dmpls' },
+  ],
+  seeds: [1, 2, 3],
+  iterations: 1200,
+});
