@@ -56,6 +56,8 @@ const plan: Record<string, { readonly how: 'run' | 'skip' | 'substitute'; readon
   'npm run dataset -- import hdf5 PATH/TO/acdc-wsl4mis/volumes --out data/acdc': { how: 'substitute', why: 'PATH/TO: six synthetic patients in the same HDF5 layout (the ACDC files may not be used by tests)' },
   'npm run dataset -- split data/acdc --folds 5 --seed 1 --test 0.2 --labelled 0.1 --slices axial': { how: 'run' },
   'npm run pipeline -- acdc-supervised --data data/acdc/fold0': { how: 'substitute', why: 'on the synthetic stand-in, 4 iterations (its 2000 take ≈ 5 min)' },
+  'npm run infer -- runs/acdc-supervised-<time> --data data/acdc/fold0/test_volumes.csv --out predictions-acdc/ --slice-wise': { how: 'substitute', why: '<time>: the acdc-supervised run above' },
+  'npm run eval -- --cases data/acdc/fold0/test_volumes.csv --seg predictions-acdc/ --classes 4 --out metrics-acdc.csv': { how: 'run' },
 };
 
 const scratch = mkdtempSync(join(tmpdir(), 'micflow-readme-'));
@@ -120,7 +122,17 @@ describe('the README commands', () => {
       );
       await shell('npm run pipeline -- acdc-supervised --data data/acdc/fold0 --set schedule.iterations=4');
       const acdcRun = readdirSync(join(project, 'runs')).find((d) => d.startsWith('acdc-supervised-'))!;
-      expect(readFileSync(join(project, 'runs', acdcRun, 'metrics.csv'), 'utf8')).toMatch(/^case,label,dice/);
+      const inRun = readFileSync(join(project, 'runs', acdcRun, 'metrics.csv'), 'utf8').trim().split('\n');
+      expect(inRun[0]).toMatch(/^case,label,dice/);
+      await shell(`npm run infer -- runs/${acdcRun} --data data/acdc/fold0/test_volumes.csv --out predictions-acdc/ --slice-wise`);
+      await shell('npm run eval -- --cases data/acdc/fold0/test_volumes.csv --seg predictions-acdc/ --classes 4 --out metrics-acdc.csv');
+      // The volumes predicted slice by slice by infer and scored by eval: the run's own per-volume table, row for row.
+      const afterwards = readFileSync(join(project, 'metrics-acdc.csv'), 'utf8').trim().split('\n');
+      const dice = (lines: string[]) => new Map(lines.slice(1).map((l) => l.split(',')).filter((r) => r[0] !== 'mean' && r[0] !== 'std').map((r) => [`${r[0]}/${r[1]}`, Number(r[2])]));
+      const [a, b] = [dice(inRun), dice(afterwards)];
+      expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
+      expect(a.size).toBeGreaterThan(0);
+      for (const [key, value] of a) expect(b.get(key), key).toBeCloseTo(value, 5);
     });
   });
 });

@@ -27,6 +27,7 @@ const usage = `usage: npm run infer -- <run dir | checkpoint.json> [more ...] --
   --flip AXES            test-time augmentation: mirror these spatial axes (e.g. 0,1), every combination averaged
   --three-views          test-time augmentation for 3D: also predict the volume with its axes swapped
   --multiscale           average the probabilities of all outputs of a deeply supervised network, upsampled to full size
+  --slice-wise           a 2D network on volumes: each volume predicted slice by slice (e.g. an acdc-* run on test_volumes.csv)
   --largest-component M  keep only the largest connected component: per-class or union
   --fill-holes           fill background enclosed by a class
   --probabilities        also write <case>_probabilities.nii.gz (float32, one component per class)
@@ -62,6 +63,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         flip: { type: 'string' },
         'three-views': { type: 'boolean', default: false },
         multiscale: { type: 'boolean', default: false },
+        'slice-wise': { type: 'boolean', default: false },
         'largest-component': { type: 'string' },
         'fill-holes': { type: 'boolean', default: false },
         probabilities: { type: 'boolean', default: false },
@@ -98,6 +100,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw new MicflowError('invalid-argument', '--overlap, --batch and --weighting apply to sliding windows; give --window too');
   }
   const flips = integerList(values.flip, '--flip');
+  if (values['slice-wise'] && window) throw new MicflowError('invalid-argument', '--slice-wise predicts whole slices: give either --slice-wise or --window, not both');
   let caseRange: { start: number; end: number } | undefined;
   if (values.cases !== undefined) {
     const match = /^(\d+):(\d+)$/.exec(values.cases);
@@ -146,6 +149,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       slidingWindow: window ? { windowSize: window, overlap, batchSize: batch, weighting: weighting as 'gaussian' | 'constant' | undefined } : undefined,
       testTimeAugmentation: flips || values['three-views'] ? { flipAxes: flips, threeViews: values['three-views'] } : undefined,
       multiscale: values.multiscale,
+      sliceWise: values['slice-wise'],
       keepLargestComponent: largest as 'per-class' | 'union' | undefined,
       fillHoles: values['fill-holes'],
       probabilities: values.probabilities,
@@ -166,7 +170,7 @@ function jobArguments(positionals: readonly string[], values: Record<string, str
   for (const flag of ['checkpoint', 'net', 'window', 'overlap', 'batch', 'weighting', 'flip', 'largest-component', 'backend']) {
     if (typeof values[flag] === 'string') args.push(`--${flag}`, values[flag] as string);
   }
-  for (const flag of ['three-views', 'multiscale', 'fill-holes', 'probabilities']) if (values[flag] === true) args.push(`--${flag}`);
+  for (const flag of ['three-views', 'multiscale', 'slice-wise', 'fill-holes', 'probabilities']) if (values[flag] === true) args.push(`--${flag}`);
   for (const file of (values.module as string[] | undefined) ?? []) args.push('--module', resolve(file));
   return args;
 }

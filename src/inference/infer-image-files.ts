@@ -21,6 +21,7 @@ import { predictSlidingWindow, type SlidingWindowOptions } from './sliding-windo
 import { withTestTimeAugmentation, type TestTimeAugmentationOptions } from './test-time-augmentation.js';
 import type { TrainedModel } from './trained-model.js';
 import { predictWholeImageProbabilities } from './whole-image-inference.js';
+import { sliceWiseLogits } from './slice-wise-logits.js';
 
 export interface InferImageFilesOptions {
   /** One model, or several whose probabilities are averaged (an ensemble of checkpoints or runs). */
@@ -35,6 +36,8 @@ export interface InferImageFilesOptions {
   readonly testTimeAugmentation?: TestTimeAugmentationOptions;
   /** Average the probabilities of all of a deeply supervised network's outputs (PyMIC's multi_pred_avg). */
   readonly multiscale?: boolean;
+  /** A 2D network on volumes: each volume predicted slice by slice (see {@link sliceWiseLogits}); 2D images as usual. */
+  readonly sliceWise?: boolean;
   readonly keepLargestComponent?: 'per-class' | 'union';
   readonly fillHoles?: boolean;
   /** Also write `<case>_probabilities.nii.gz` (float32, one component per class, the input's geometry). */
@@ -71,10 +74,12 @@ export async function inferImageFiles(options: InferImageFilesOptions): Promise<
   const cases = listed.slice(range.start, range.end);
   await mkdir(options.outDirectory, { recursive: true });
   const members: ProbabilityPredictor[] = options.models.map((model) => {
-    const logits = options.multiscale ? multiscaleAverageLogits(model.network.network) : networkLogits(model.network.network);
+    const perImage = options.multiscale ? multiscaleAverageLogits(model.network.network) : networkLogits(model.network.network);
+    const logits = options.sliceWise ? sliceWiseLogits(perImage) : perImage;
+    const divisor = options.sizeDivisor ?? 16;
     const base: ProbabilityPredictor = options.slidingWindow
       ? (image) => predictSlidingWindow(logits, image, options.slidingWindow!)
-      : (image) => predictWholeImageProbabilities(logits, image, options.sizeDivisor ?? 16);
+      : (image) => predictWholeImageProbabilities(logits, image, options.sliceWise && image.shape.length === 4 ? [1, divisor, divisor] : divisor);
     return options.testTimeAugmentation ? withTestTimeAugmentation(base, options.testTimeAugmentation) : base;
   });
   const written: string[] = [];
