@@ -1,6 +1,7 @@
 import { pipeline, stage, type PipelineDefinition } from '../src/graph/pipeline-definition.js';
 import { brainMr2d } from './shared/brain-mr-2d.js';
-import { type DataProfile2D, scribbleConventionsOf, unetSizeOf } from './shared/data-profile.js';
+import type { DataProfile2D } from './shared/data-profile.js';
+import { dualBranchScribbleNodes } from './shared/dual-branch-scribble-nodes.js';
 
 /**
  * Dual-branch network with dynamically mixed pseudo labels (Luo, Hu, Liao, Zhai, Song, Wang, Zhang,
@@ -22,7 +23,6 @@ import { type DataProfile2D, scribbleConventionsOf, unetSizeOf } from './shared/
  * evaluation nodes as scribble-pce.
  */
 export function scribbleDmplsPipeline(profile: DataProfile2D): PipelineDefinition {
-  const conventions = scribbleConventionsOf(profile);
   return pipeline({
     name: `${profile.prefix}scribble-dmpls`,
     description: 'Dual-branch U-Net: partial CE per branch plus Dice against dynamically mixed argmax pseudo labels',
@@ -30,16 +30,7 @@ export function scribbleDmplsPipeline(profile: DataProfile2D): PipelineDefinitio
     data: profile.data,
     schedule: { iterations: profile.iterations, seed: 1 },
     nodes: {
-      ...profile.trainBranch({
-        source: 'train', batch: 'batch', dataset: { csv: 'train_scribble.csv', ...conventions.dataset },
-        crop: conventions.crop,
-      }),
-      scribble: stage('PartialLabelMask', { unannotatedValue: conventions.unannotatedValue }, { label: 'batch.label' }),
-      net: stage('DualBranchUNet2D', unetSizeOf(profile)),
-      predict: stage('ForwardHeads', { heads: 2 }, { net: 'net', image: 'batch.image' }),
-      pce1: stage('CrossEntropyLoss', {}, { prediction: 'predict.logits', label: 'scribble.label', mask: 'scribble.mask' }),
-      pce2: stage('CrossEntropyLoss', {}, { prediction: 'predict.logits1', label: 'scribble.label', mask: 'scribble.mask' }),
-      mix: stage('DynamicMixPseudoLabel', {}, { first: 'predict.prob', second: 'predict.prob1' }),
+      ...dualBranchScribbleNodes(profile),
       pseudo1: stage('DiceLoss', {}, { prediction: 'predict.logits', label: 'mix.label' }),
       pseudo2: stage('DiceLoss', {}, { prediction: 'predict.logits1', label: 'mix.label' }),
       rampup: stage('SigmoidRampup', { start: 0, end: profile.rampupEnd, max: 0.05 }),

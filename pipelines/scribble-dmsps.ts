@@ -1,6 +1,7 @@
 import { pipeline, stage, type PipelineDefinition } from '../src/graph/pipeline-definition.js';
 import { brainMr2d } from './shared/brain-mr-2d.js';
-import { classCountOf, type DataProfile2D, scribbleConventionsOf, unetSizeOf } from './shared/data-profile.js';
+import { classCountOf, type DataProfile2D } from './shared/data-profile.js';
+import { dualBranchScribbleNodes } from './shared/dual-branch-scribble-nodes.js';
 
 /**
  * DMSPS: dynamically mixed soft pseudo-label supervision with uncertainty-filtered seed expansion (Han, Luo, Xie, Liao,
@@ -33,7 +34,6 @@ import { classCountOf, type DataProfile2D, scribbleConventionsOf, unetSizeOf } f
  * evaluation nodes as scribble-pce.
  */
 export function scribbleDmspsPipeline(profile: DataProfile2D): PipelineDefinition {
-  const conventions = scribbleConventionsOf(profile);
   return pipeline({
     name: `${profile.prefix}scribble-dmsps`,
     description: 'Dual-branch U-Net: partial CE, soft dynamically mixed pseudo labels and uncertainty-filtered expanded seeds',
@@ -41,16 +41,7 @@ export function scribbleDmspsPipeline(profile: DataProfile2D): PipelineDefinitio
     data: profile.data,
     schedule: { iterations: profile.iterations, seed: 1 },
     nodes: {
-      ...profile.trainBranch({
-        source: 'train', batch: 'batch', dataset: { csv: 'train_scribble.csv', ...conventions.dataset },
-        crop: conventions.crop,
-      }),
-      scribble: stage('PartialLabelMask', { unannotatedValue: conventions.unannotatedValue }, { label: 'batch.label' }),
-      net: stage('DualBranchUNet2D', unetSizeOf(profile)),
-      predict: stage('ForwardHeads', { heads: 2 }, { net: 'net', image: 'batch.image' }),
-      pce1: stage('CrossEntropyLoss', {}, { prediction: 'predict.logits', label: 'scribble.label', mask: 'scribble.mask' }),
-      pce2: stage('CrossEntropyLoss', {}, { prediction: 'predict.logits1', label: 'scribble.label', mask: 'scribble.mask' }),
-      mix: stage('DynamicMixPseudoLabel', {}, { first: 'predict.prob', second: 'predict.prob1' }),
+      ...dualBranchScribbleNodes(profile),
       soft1: stage('SoftCrossEntropyLoss', {}, { prediction: 'predict.logits', target: 'mix.prob' }),
       soft2: stage('SoftCrossEntropyLoss', {}, { prediction: 'predict.logits1', target: 'mix.prob' }),
       uncertainty: stage('PredictiveEntropy', {}, { prob: 'predict.meanProb' }),

@@ -1,6 +1,7 @@
 import { pipeline, stage, type PipelineDefinition } from '../src/graph/pipeline-definition.js';
 import { brainMr2d } from './shared/brain-mr-2d.js';
-import { type DataProfile2D, scribbleConventionsOf, unetSizeOf } from './shared/data-profile.js';
+import type { DataProfile2D } from './shared/data-profile.js';
+import { scribbleRegulariserNodes } from './shared/scribble-regulariser-nodes.js';
 
 /**
  * Scribble supervision with the gated CRF loss (Obukhov, Georgoulis, Dai, Van Gool, "Gated CRF loss for weakly
@@ -18,32 +19,21 @@ import { type DataProfile2D, scribbleConventionsOf, unetSizeOf } from './shared/
  * scribble-pce.
  */
 export function scribbleGatedcrfPipeline(profile: DataProfile2D): PipelineDefinition {
-  const conventions = scribbleConventionsOf(profile);
   return pipeline({
     name: `${profile.prefix}scribble-gatedcrf`,
     description: 'Scribble supervision: partial cross-entropy plus the gated CRF loss (ramped)',
     reference: 'Obukhov et al. Gated CRF Loss for Weakly Supervised Semantic Image Segmentation. arXiv:1906.04651, 2019',
     data: profile.data,
     schedule: { iterations: profile.iterations, seed: 1 },
-    nodes: {
-      ...profile.trainBranch({
-        source: 'train', batch: 'batch', dataset: { csv: 'train_scribble.csv', ...conventions.dataset },
-        crop: conventions.crop,
-      }),
-      scribble: stage('PartialLabelMask', { unannotatedValue: conventions.unannotatedValue }, { label: 'batch.label' }),
-      net: stage('UNet2D', unetSizeOf(profile)),
-      predict: stage('Forward', {}, { net: 'net', image: 'batch.image' }),
-      pce: stage('CrossEntropyLoss', {}, { prediction: 'predict.logits', label: 'scribble.label', mask: 'scribble.mask' }),
-      crf: stage(
+    nodes: scribbleRegulariserNodes(
+      profile,
+      'crf',
+      stage(
         'GatedCRFLoss',
         { kernels: [{ weight: 1, xy: 5, image: 0.1 }, { weight: 1, xy: 3 }], radius: 5 },
         { prediction: 'predict.logits', image: 'batch.image' },
       ),
-      rampup: stage('SigmoidRampup', { start: 0, end: profile.rampupEnd, max: 0.1 }),
-      loss: stage('WeightedSum', {}, { terms: ['pce', 'crf'], weights: [1, 'rampup'] }),
-      optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
-      ...profile.validationAndTestNodes({ net: 'net' }),
-    },
+    ),
   });
 }
 

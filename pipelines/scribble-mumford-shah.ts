@@ -1,6 +1,7 @@
 import { pipeline, stage, type PipelineDefinition } from '../src/graph/pipeline-definition.js';
 import { brainMr2d } from './shared/brain-mr-2d.js';
-import { type DataProfile2D, scribbleConventionsOf, unetSizeOf } from './shared/data-profile.js';
+import type { DataProfile2D } from './shared/data-profile.js';
+import { scribbleRegulariserNodes } from './shared/scribble-regulariser-nodes.js';
 
 /**
  * Scribble supervision with the Mumford-Shah loss (Kim & Ye, "Mumford-Shah loss functional for image segmentation with
@@ -17,28 +18,13 @@ import { type DataProfile2D, scribbleConventionsOf, unetSizeOf } from './shared/
  * scribble-pce.
  */
 export function scribbleMumfordShahPipeline(profile: DataProfile2D): PipelineDefinition {
-  const conventions = scribbleConventionsOf(profile);
   return pipeline({
     name: `${profile.prefix}scribble-mumford-shah`,
     description: 'Scribble supervision: partial cross-entropy plus the Mumford-Shah loss on the image (ramped)',
     reference: 'Kim & Ye. Mumford-Shah Loss Functional for Image Segmentation With Deep Learning. IEEE TIP 2019',
     data: profile.data,
     schedule: { iterations: profile.iterations, seed: 1 },
-    nodes: {
-      ...profile.trainBranch({
-        source: 'train', batch: 'batch', dataset: { csv: 'train_scribble.csv', ...conventions.dataset },
-        crop: conventions.crop,
-      }),
-      scribble: stage('PartialLabelMask', { unannotatedValue: conventions.unannotatedValue }, { label: 'batch.label' }),
-      net: stage('UNet2D', unetSizeOf(profile)),
-      predict: stage('Forward', {}, { net: 'net', image: 'batch.image' }),
-      pce: stage('CrossEntropyLoss', {}, { prediction: 'predict.logits', label: 'scribble.label', mask: 'scribble.mask' }),
-      mumfordShah: stage('MumfordShahLoss', { penalty: 'l1', lambda: 1 }, { prediction: 'predict.logits', image: 'batch.image' }),
-      rampup: stage('SigmoidRampup', { start: 0, end: profile.rampupEnd, max: 0.1 }),
-      loss: stage('WeightedSum', {}, { terms: ['pce', 'mumfordShah'], weights: [1, 'rampup'] }),
-      optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
-      ...profile.validationAndTestNodes({ net: 'net' }),
-    },
+    nodes: scribbleRegulariserNodes(profile, 'mumfordShah', stage('MumfordShahLoss', { penalty: 'l1', lambda: 1 }, { prediction: 'predict.logits', image: 'batch.image' })),
   });
 }
 

@@ -1,6 +1,7 @@
 import { pipeline, stage, type PipelineDefinition } from '../src/graph/pipeline-definition.js';
 import { brainMr2d } from './shared/brain-mr-2d.js';
-import { type DataProfile2D, scribbleConventionsOf, unetSizeOf } from './shared/data-profile.js';
+import type { DataProfile2D } from './shared/data-profile.js';
+import { scribbleTrainingNodes } from './shared/scribble-nodes.js';
 
 /**
  * Scribble-supervised baseline: partial cross-entropy, i.e. cross-entropy over the annotated (scribbled) pixels only
@@ -18,7 +19,6 @@ import { type DataProfile2D, scribbleConventionsOf, unetSizeOf } from './shared/
  * masks, as every other 2D pipeline.
  */
 export function scribblePcePipeline(profile: DataProfile2D): PipelineDefinition {
-  const conventions = scribbleConventionsOf(profile);
   return pipeline({
     name: `${profile.prefix}scribble-pce`,
     description: 'Scribble supervision baseline: partial cross-entropy on the annotated pixels only',
@@ -26,14 +26,7 @@ export function scribblePcePipeline(profile: DataProfile2D): PipelineDefinition 
     data: profile.data,
     schedule: { iterations: profile.iterations, seed: 1 },
     nodes: {
-      ...profile.trainBranch({
-        source: 'train', batch: 'batch', dataset: { csv: 'train_scribble.csv', ...conventions.dataset },
-        crop: conventions.crop,
-      }),
-      scribble: stage('PartialLabelMask', { unannotatedValue: conventions.unannotatedValue }, { label: 'batch.label' }),
-      net: stage('UNet2D', unetSizeOf(profile)),
-      predict: stage('Forward', {}, { net: 'net', image: 'batch.image' }),
-      pce: stage('CrossEntropyLoss', {}, { prediction: 'predict.logits', label: 'scribble.label', mask: 'scribble.mask' }),
+      ...scribbleTrainingNodes(profile),
       loss: stage('WeightedSum', {}, { terms: ['pce'], weights: [1] }),
       optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
       ...profile.validationAndTestNodes({ net: 'net' }),

@@ -1,6 +1,7 @@
 import { pipeline, stage, type PipelineDefinition } from '../src/graph/pipeline-definition.js';
 import { brainMr2d } from './shared/brain-mr-2d.js';
-import { classCountOf, type DataProfile2D, scribbleConventionsOf, unetSizeOf } from './shared/data-profile.js';
+import { classCountOf, type DataProfile2D, unetSizeOf } from './shared/data-profile.js';
+import { scribbleBatchNodes } from './shared/scribble-batch-nodes.js';
 
 /**
  * USTM, uncertainty-aware self-ensembling with transformation consistency (Liu, Yuan, Gao, He, Wang, Tang, Tang, Shen,
@@ -27,7 +28,6 @@ import { classCountOf, type DataProfile2D, scribbleConventionsOf, unetSizeOf } f
  * scribble-pce (validation and test use the student).
  */
 export function scribbleUstmPipeline(profile: DataProfile2D): PipelineDefinition {
-  const conventions = scribbleConventionsOf(profile);
   const classes = classCountOf(profile);
   return pipeline({
     name: `${profile.prefix}scribble-ustm`,
@@ -36,11 +36,7 @@ export function scribbleUstmPipeline(profile: DataProfile2D): PipelineDefinition
     data: profile.data,
     schedule: { iterations: profile.iterations, seed: 1 },
     nodes: {
-      ...profile.trainBranch({
-        source: 'train', batch: 'batch', dataset: { csv: 'train_scribble.csv', ...conventions.dataset },
-        crop: conventions.crop,
-      }),
-      scribble: stage('PartialLabelMask', { unannotatedValue: conventions.unannotatedValue }, { label: 'batch.label' }),
+      ...scribbleBatchNodes(profile),
       student: stage('UNet2D', unetSizeOf(profile)),
       teacher: stage('EmaCopy', { decay: 0.99 }, { of: 'student' }),
       noisyS: stage('InputNoise', { std: 0.1, clip: 0.2 }, { x: 'batch.image' }),
