@@ -1,6 +1,7 @@
 import { pipeline, stage, type PipelineDefinition } from '../src/graph/pipeline-definition.js';
 import { brainMr2d } from './shared/brain-mr-2d.js';
-import { type DataProfile2D, unetSizeOf } from './shared/data-profile.js';
+import type { DataProfile2D } from './shared/data-profile.js';
+import { noisyLabelNodes } from './shared/noisy-label-nodes.js';
 
 /**
  * Generalized cross-entropy for noisy labels (Zhang & Sabuncu, "Generalized cross entropy loss for training deep
@@ -19,15 +20,7 @@ export function noisyGcePipeline(profile: DataProfile2D): PipelineDefinition {
     reference: 'Zhang & Sabuncu. Generalized Cross Entropy Loss for Training Deep Neural Networks with Noisy Labels. NeurIPS 2018',
     data: profile.data,
     schedule: { iterations: profile.iterations, seed: 1 },
-    nodes: {
-      ...profile.trainBranch({ source: 'train', batch: 'batch', dataset: { csv: 'train_noisy.csv' }, crop: { foregroundRatio: 0.8 } }),
-      net: stage('UNet2D', unetSizeOf(profile)),
-      predict: stage('Forward', {}, { net: 'net', image: 'batch.image' }),
-      gce: stage('GeneralizedCrossEntropyLoss', { q: 0.5 }, { prediction: 'predict.logits', label: 'batch.label' }),
-      loss: stage('WeightedSum', {}, { terms: ['gce'], weights: [1] }),
-      optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
-      ...profile.validationAndTestNodes({ net: 'net' }),
-    },
+    nodes: noisyLabelNodes(profile, 'gce', stage('GeneralizedCrossEntropyLoss', { q: 0.5 }, { prediction: 'predict.logits', label: 'batch.label' })),
   });
 }
 

@@ -1,6 +1,7 @@
 import { pipeline, stage, type PipelineDefinition } from '../src/graph/pipeline-definition.js';
 import { brainMr2d } from './shared/brain-mr-2d.js';
-import { type DataProfile2D, unetSizeOf } from './shared/data-profile.js';
+import type { DataProfile2D } from './shared/data-profile.js';
+import { noisyLabelNodes } from './shared/noisy-label-nodes.js';
 
 /**
  * Noise-robust Dice loss (Wang et al., "A noise-robust framework for automatic segmentation of COVID-19 pneumonia
@@ -19,15 +20,7 @@ export function noisyNrdicePipeline(profile: DataProfile2D): PipelineDefinition 
     reference: 'Wang et al. A Noise-Robust Framework for Automatic Segmentation of COVID-19 Pneumonia Lesions From CT Images. IEEE TMI 2020',
     data: profile.data,
     schedule: { iterations: profile.iterations, seed: 1 },
-    nodes: {
-      ...profile.trainBranch({ source: 'train', batch: 'batch', dataset: { csv: 'train_noisy.csv' }, crop: { foregroundRatio: 0.8 } }),
-      net: stage('UNet2D', unetSizeOf(profile)),
-      predict: stage('Forward', {}, { net: 'net', image: 'batch.image' }),
-      nrdice: stage('NoiseRobustDiceLoss', { gamma: 1.5 }, { prediction: 'predict.logits', label: 'batch.label' }),
-      loss: stage('WeightedSum', {}, { terms: ['nrdice'], weights: [1] }),
-      optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
-      ...profile.validationAndTestNodes({ net: 'net' }),
-    },
+    nodes: noisyLabelNodes(profile, 'nrdice', stage('NoiseRobustDiceLoss', { gamma: 1.5 }, { prediction: 'predict.logits', label: 'batch.label' })),
   });
 }
 

@@ -1,6 +1,7 @@
 import { pipeline, stage, type PipelineDefinition } from '../src/graph/pipeline-definition.js';
 import { brainMr2d } from './shared/brain-mr-2d.js';
-import { type DataProfile2D, iterationAt, unetSizeOf } from './shared/data-profile.js';
+import { type DataProfile2D, iterationAt } from './shared/data-profile.js';
+import { noisyLabelNodes } from './shared/noisy-label-nodes.js';
 
 /**
  * Confident learning with spatial label smoothing regularisation (M. Zhang, J. Gao et al., "Characterizing label
@@ -28,16 +29,12 @@ export function noisySlsrPipeline(profile: DataProfile2D): PipelineDefinition {
     reference: 'Zhang, Gao et al. Characterizing Label Errors: Confident Learning for Noisy-Labeled Image Segmentation. MICCAI 2020',
     data: profile.data,
     schedule: { iterations: profile.iterations, seed: 1 },
-    nodes: {
-      ...profile.trainBranch({ source: 'train', batch: 'batch', dataset: { csv: 'train_noisy.csv' }, crop: { foregroundRatio: 0.8 } }),
-      net: stage('UNet2D', unetSizeOf(profile)),
-      predict: stage('Forward', {}, { net: 'net', image: 'batch.image' }),
-      confident: stage('ConfidentLearningMask', { start: confidentFrom }, { prob: 'predict.prob', label: 'batch.label' }),
-      slsr: stage('SLSRLoss', { epsilon: 0.25 }, { prediction: 'predict.logits', label: 'batch.label', noisyMask: 'confident.mask' }),
-      loss: stage('WeightedSum', {}, { terms: ['slsr'], weights: [1] }),
-      optimise: stage('Adam', { lr: 1e-3 }, { loss: 'loss', nets: ['net'] }),
-      ...profile.validationAndTestNodes({ net: 'net' }),
-    },
+    nodes: noisyLabelNodes(
+      profile,
+      'slsr',
+      stage('SLSRLoss', { epsilon: 0.25 }, { prediction: 'predict.logits', label: 'batch.label', noisyMask: 'confident.mask' }),
+      { confident: stage('ConfidentLearningMask', { start: confidentFrom }, { prob: 'predict.prob', label: 'batch.label' }) },
+    ),
   });
 }
 
