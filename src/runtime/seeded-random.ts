@@ -89,6 +89,26 @@ export class SeededRandom {
     return out;
   }
 
+  /**
+   * Fills `out` with a scaled dropout keep mask from the next `out.length` draws: `out[i]` is 0 where the draw is below
+   * `threshold` (a probability p as p · 2³², so a uniform below p) and `keepValue` elsewhere. The draws and their
+   * order are {@link fillUint32}'s, so the mask and the generator's next state are the same whether the native addon
+   * computes it (see {@link useNativeKeepMask}; a mask of millions of elements costs ~50 ms in JavaScript) or not.
+   */
+  fillKeepMask(out: Float32Array, threshold: number, keepValue: number): Float32Array {
+    if (nativeKeepMask) {
+      nativeKeepMask(this.state, out, threshold, keepValue);
+      return out;
+    }
+    const draws = new Uint32Array(Math.min(out.length, 1 << 16));
+    for (let start = 0; start < out.length; start += draws.length) {
+      const chunk = Math.min(draws.length, out.length - start);
+      this.fillUint32(chunk === draws.length ? draws : draws.subarray(0, chunk));
+      for (let i = 0; i < chunk; i++) out[start + i] = draws[i] < threshold ? 0 : keepValue;
+    }
+    return out;
+  }
+
   /** Uniform in [0, 1) with 32 bits of resolution. */
   uniform(): number {
     return this.nextUint32() / 4294967296;
@@ -142,6 +162,22 @@ export class SeededRandom {
     }
     return out;
   }
+}
+
+/**
+ * A native computation of {@link SeededRandom.fillKeepMask}: the same xoshiro128** draws from `state` (four words,
+ * advanced in place), thresholded into `out`.
+ */
+export type NativeKeepMask = (state: Uint32Array, out: Float32Array, threshold: number, keepValue: number) => void;
+
+let nativeKeepMask: NativeKeepMask | undefined;
+
+/**
+ * Makes {@link SeededRandom.fillKeepMask} run in native code (the oneDNN addon registers its `keepMask` when the
+ * native backend is registered); `undefined` goes back to JavaScript. Masks and streams are the same either way.
+ */
+export function useNativeKeepMask(implementation: NativeKeepMask | undefined): void {
+  nativeKeepMask = implementation;
 }
 
 /** A generator's place in its stream, as plain JSON. */

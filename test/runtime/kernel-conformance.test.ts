@@ -424,6 +424,11 @@ describe('kernel conformance', () => {
         batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5, { leakyReluAlpha: 0.3 }).y],
       ['batchNormTraining with fused ReLU on odd 4D', [[2, 5, 3, 4], [4], [4]], (x, g, b) =>
         batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5, { leakyReluAlpha: 0 }).y],
+      // Large enough that the native kernels split rows over threads and sum them in many 64-row float blocks.
+      ['batchNormTraining with fused LeakyReLU(0.01) on 2x40x48x24 (threads, row blocks)', [[2, 40, 48, 24], [24], [24]], (x, g, b) =>
+        batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5, { leakyReluAlpha: 0.01 }).y],
+      ['batchNormTraining on 3x33x35x16 (threads, row blocks, no activation)', [[3, 33, 35, 16], [16], [16]], (x, g, b) =>
+        batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D).y],
       ['batchNormInference on odd 4D (running mean and variance differentiated too)', [[3, 5, 7, 3], [3], [3], [3], [3]], (x, g, b, m, v) =>
         batchNormInference(x, g as tf.Tensor1D, b as tf.Tensor1D, m as tf.Tensor1D, tf.add(tf.abs(v), 0.5) as tf.Tensor1D)],
       ['maxPool2x2 on odd 2x7x5x3', [[2, 7, 5, 3]], (x) => maxPool2x2(x as tf.Tensor4D)],

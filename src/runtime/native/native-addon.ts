@@ -84,6 +84,11 @@ export interface NativeAddon {
   threads(): number;
   onednnVersion(): string;
   /** The version of this interface the addon was built with (absent before version 2); see NATIVE_ADDON_INTERFACE. */
+  /**
+   * out[i] = (draw_i < threshold ? 0 : keepValue) for the next out.length draws of xoshiro128** from `state` (4 words,
+   * advanced in place): the draws SeededRandom.fillUint32 would make, in its order.
+   */
+  keepMask(state: Uint32Array, out: Float32Array, threshold: number, keepValue: number): void;
   interfaceVersion?(): number;
 }
 
@@ -91,7 +96,7 @@ export interface NativeAddon {
  * The addon interface this code calls (native/micflow_native.cc's kInterfaceVersion). An addon built from an older
  * source would silently ignore arguments added since (e.g. the fused activation of channelAffine), so it is refused.
  */
-export const NATIVE_ADDON_INTERFACE = 5;
+export const NATIVE_ADDON_INTERFACE = 6;
 
 export type NativeAddonLoad = { loaded: true; addon: NativeAddon; path: string } | { loaded: false; reason: string };
 

@@ -9,17 +9,8 @@ import type { SeededRandom } from '../seeded-random.js';
  * every backend.
  */
 export function dropoutMask(size: number, p: number, random: SeededRandom): Float32Array {
-  const mask = new Float32Array(size);
-  const keepValue = 1 / (1 - p);
-  // uniform() < p  <=>  nextUint32() < p * 2^32; drawn in bulk, in chunks so the scratch array stays small.
-  const threshold = p * 4294967296;
-  const draws = new Uint32Array(Math.min(size, 1 << 16));
-  for (let start = 0; start < size; start += draws.length) {
-    const chunk = Math.min(draws.length, size - start);
-    random.fillUint32(chunk === draws.length ? draws : draws.subarray(0, chunk));
-    for (let i = 0; i < chunk; i++) mask[start + i] = draws[i] < threshold ? 0 : keepValue;
-  }
-  return mask;
+  // uniform() < p  <=>  nextUint32() < p * 2^32.
+  return random.fillKeepMask(new Float32Array(size), p * 4294967296, 1 / (1 - p));
 }
 
 /**
