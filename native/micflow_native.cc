@@ -1051,6 +1051,23 @@ napi_value AxisMapJs(napi_env env, napi_callback_info info) {
 //   x' = x - (lr / correction1) * m' / (sqrt(v') / sqrt(correction2) + eps),
 // with correction_i = 1 - beta_i^step. Constants are rounded to float32 as tfjs rounds scalars, and the operations run
 // in the order of micflow's Adam stage (src/stages/optimisers/adam.ts), so both give the same values.
+// The update over elements [from, to), vectorised (the square root is IEEE-exact in vector form too, so every
+// ISA gives the same values).
+MICFLOW_VECTOR_CLONES
+void adamRange(const float* __restrict x, const float* __restrict g, const float* m, const float* v, int64_t from, int64_t to,
+               bool decays, float decay, float b1, float b2, float c1, float c2, float rootCorrection2, float epsilon,
+               float stepSize, float* xOut, float* mOut, float* vOut) {
+#pragma GCC ivdep
+  for (int64_t i = from; i < to; i++) {
+    float gi = decays ? g[i] + x[i] * decay : g[i];
+    float mi = m[i] * b1 + gi * c1;
+    float vi = v[i] * b2 + (gi * gi) * c2;
+    mOut[i] = mi;
+    vOut[i] = vi;
+    xOut[i] = x[i] - (mi / (__builtin_sqrtf(vi) / rootCorrection2 + epsilon)) * stepSize;
+  }
+}
+
 napi_value AdamUpdateJs(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     auto a = args(env, info, 14);
@@ -1067,14 +1084,11 @@ napi_value AdamUpdateJs(napi_env env, napi_callback_info info) {
     const float decay = float(weightDecay), b1 = float(beta1), b2 = float(beta2), c1 = float(1 - beta1), c2 = float(1 - beta2);
     const float rootCorrection2 = float(std::sqrt(correction2)), epsilon = float(eps), stepSize = float(lr / correction1);
     const bool decays = weightDecay > 0;
-#pragma omp parallel for schedule(static) if (n > 65536)
-    for (int64_t i = 0; i < int64_t(n); i++) {
-      float gi = decays ? g[i] + x[i] * decay : g[i];
-      float mi = m[i] * b1 + gi * c1;
-      float vi = v[i] * b2 + (gi * gi) * c2;
-      mOut[i] = mi;
-      vOut[i] = vi;
-      xOut[i] = x[i] - (mi / (std::sqrt(vi) / rootCorrection2 + epsilon)) * stepSize;
+#pragma omp parallel if (n > 65536)
+    {
+      int t = omp_get_thread_num(), nt = omp_get_num_threads();
+      int64_t from = int64_t(n) * t / nt, to = int64_t(n) * (t + 1) / nt;
+      adamRange(x, g, m, v, from, to, decays, decay, b1, b2, c1, c2, rootCorrection2, epsilon, stepSize, xOut, mOut, vOut);
     }
   });
 }
