@@ -1093,6 +1093,54 @@ napi_value AdamUpdateJs(napi_env env, napi_callback_info info) {
   });
 }
 
+// The sum of squares of x[from, to), in float over blocks of 4096 elements and in double across blocks.
+MICFLOW_VECTOR_CLONES
+double squaresRange(const float* __restrict x, int64_t from, int64_t to) {
+  double total = 0;
+  for (int64_t b = from; b < to; b += 4096) {
+    int64_t e = std::min(to, b + 4096);
+    float block = 0.f;
+    for (int64_t i = b; i < e; i++) block += x[i] * x[i];
+    total += block;
+  }
+  return total;
+}
+
+// sumOfSquares(arrays): the sum of x^2 over every element of every Float32Array in the JS array `arrays`, in double
+// (one call for all of a network's gradients: the global norm the tick checks for non-finite values and clipping).
+napi_value SumOfSquaresJs(napi_env env, napi_callback_info info) {
+  napi_value result = nullptr;
+  guarded(env, [&] {
+    auto a = args(env, info, 1);
+    uint32_t count;
+    check(env, napi_get_array_length(env, a[0], &count), "array of Float32Arrays expected");
+    std::vector<std::pair<const float*, int64_t>> parts;
+    for (uint32_t i = 0; i < count; i++) {
+      napi_value e;
+      check(env, napi_get_element(env, a[0], i, &e), "array element");
+      size_t n;
+      const float* x = typed<float>(env, e, &n);
+      parts.emplace_back(x, int64_t(n));
+    }
+    double total = 0;
+    for (const auto& [x, n] : parts) {
+      if (n > 65536) {
+        double sum = 0;
+#pragma omp parallel reduction(+ : sum)
+        {
+          int t = omp_get_thread_num(), nt = omp_get_num_threads();
+          sum += squaresRange(x, n * t / nt, n * (t + 1) / nt);
+        }
+        total += sum;
+      } else {
+        total += squaresRange(x, 0, n);
+      }
+    }
+    check(env, napi_create_double(env, total, &result), "result");
+  });
+  return result;
+}
+
 napi_value SetThreadsJs(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     auto a = args(env, info, 1);
@@ -1145,7 +1193,7 @@ napi_value KeepMaskJs(napi_env env, napi_callback_info info) {
 // The version of this file's JavaScript interface, checked by src/runtime/native/native-addon.ts (NATIVE_ADDON_INTERFACE)
 // so that an addon built from an older source is refused instead of called with arguments it ignores. Bump it with
 // every change of a function's arguments.
-constexpr int32_t kInterfaceVersion = 6;
+constexpr int32_t kInterfaceVersion = 7;
 
 napi_value InterfaceVersionJs(napi_env env, napi_callback_info) {
   napi_value v;
@@ -1184,6 +1232,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"setThreads", nullptr, SetThreadsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, ThreadsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"onednnVersion", nullptr, VersionJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sumOfSquares", nullptr, SumOfSquaresJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"keepMask", nullptr, KeepMaskJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"interfaceVersion", nullptr, InterfaceVersionJs, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

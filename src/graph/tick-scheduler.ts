@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Observable } from 'rxjs';
 import { MicflowError } from '../errors/micflow-error.js';
 import type { IterationEvent, RunEvent, RunInterruptedEvent } from '../events/run-event.js';
+import { sumOfSquares } from '../runtime/ops/sum-of-squares.js';
 import { LossSpikeMonitor } from './loss-spike-monitor.js';
 import type { CompiledNodes } from './compile-nodes.js';
 import { nodeOutputSpecs } from './node-output-specs.js';
@@ -165,7 +166,7 @@ export function scheduleTicks(compiled: CompiledNodes, run: RunContext): TickSch
           const { value, grads } = tf.variableGrads(() => lossOf(plan, batches, iteration, reported), plan.variables as tf.Variable[]);
           try {
             const gradients = Object.values(grads);
-            const normSquared = tf.tidy(() => (gradients.length ? tf.addN(gradients.map((g) => tf.sum(tf.square(g)))) : tf.scalar(0)));
+            const normSquared = sumOfSquares(gradients);
             const [values, norm] = await Promise.all([Promise.all(reported.map(([, t]) => t.data())), normSquared.data()]);
             normSquared.dispose();
             reported.forEach(([key], i) => (terms[key] = values[i][0]));

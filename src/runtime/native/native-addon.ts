@@ -89,6 +89,8 @@ export interface NativeAddon {
    * advanced in place): the draws SeededRandom.fillUint32 would make, in its order.
    */
   keepMask(state: Uint32Array, out: Float32Array, threshold: number, keepValue: number): void;
+  /** The sum of x² over every element of every array, accumulated in double. */
+  sumOfSquares(arrays: Float32Array[]): number;
   interfaceVersion?(): number;
 }
 
@@ -96,7 +98,7 @@ export interface NativeAddon {
  * The addon interface this code calls (native/micflow_native.cc's kInterfaceVersion). An addon built from an older
  * source would silently ignore arguments added since (e.g. the fused activation of channelAffine), so it is refused.
  */
-export const NATIVE_ADDON_INTERFACE = 6;
+export const NATIVE_ADDON_INTERFACE = 7;
 
 export type NativeAddonLoad = { loaded: true; addon: NativeAddon; path: string } | { loaded: false; reason: string };
 

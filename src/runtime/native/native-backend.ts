@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from './native-addon.js';
 import { useNativeKeepMask } from '../seeded-random.js';
+import { kernelTimeProfileFromEnvironment } from './kernel-time-profile.js';
 import { NATIVE_CHANNEL_AFFINE, nativeKernels, nativeOnlyKernels } from './native-kernels.js';
 
 /** The tfjs backend name of micflow's oneDNN backend. */
@@ -98,12 +99,22 @@ export function registerNativeBackend(addon: NativeAddon): void {
   // Dropout masks are drawn in the addon from then on, on every backend: the same draws, about 7x faster.
   useNativeKeepMask((state, out, threshold, keepValue) => addon.keepMask(state, out, threshold, keepValue));
   const natives = new Map(nativeKernels);
+  const profile = kernelTimeProfileFromEnvironment();
   for (const config of tf.getKernelsForBackend('cpu')) {
     const native = natives.get(config.kernelName);
     const cpuKernel = config.kernelFunc;
-    const kernelFunc: tf.KernelFunc = native
+    let kernelFunc: tf.KernelFunc = native
       ? (args) => native(args as Parameters<typeof native>[0], addon) ?? cpuKernel(args)
       : cpuKernel;
+    if (profile && native) {
+      // Native kernels and their cpu fallbacks are told apart in the table.
+      let fellBack = false;
+      const timedCpu = (args: Parameters<tf.KernelFunc>[0]) => ((fellBack = true), cpuKernel(args));
+      const timed = profile.wrap(config.kernelName, (args) => ((fellBack = false), native(args as Parameters<typeof native>[0], addon) ?? timedCpu(args)), () => fellBack);
+      kernelFunc = timed;
+    } else if (profile) {
+      kernelFunc = profile.wrap(config.kernelName, cpuKernel, () => true);
+    }
     tf.registerKernel({ ...config, backendName: NATIVE_BACKEND_NAME, kernelFunc });
   }
   tf.registerGradient(channelAffineGradient);
@@ -111,7 +122,9 @@ export function registerNativeBackend(addon: NativeAddon): void {
     tf.registerKernel({
       kernelName,
       backendName: NATIVE_BACKEND_NAME,
-      kernelFunc: (args) => native(args as Parameters<typeof native>[0], addon) as tf.TensorInfo | tf.TensorInfo[],
+      kernelFunc: ((kernelFunc: tf.KernelFunc) => (profile ? profile.wrap(kernelName, kernelFunc) : kernelFunc))(
+        (args) => native(args as Parameters<typeof native>[0], addon) as tf.TensorInfo | tf.TensorInfo[],
+      ),
     });
   }
 }

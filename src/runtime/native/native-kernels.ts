@@ -672,6 +672,21 @@ export const adamUpdate: NativeKernel = ({ inputs, backend, attrs = {} }, addon)
 };
 
 /**
+ * Kernel name of the native-only sum of squares over any number of float32 tensors (inputs named t0, t1, ...): a
+ * float32 scalar, accumulated in double in one addon call. Not differentiable (no gradient is registered).
+ */
+export const NATIVE_SUM_OF_SQUARES = 'MicflowSumOfSquares';
+
+export const sumOfSquaresKernel: NativeKernel = ({ inputs, backend }, addon) => {
+  const tensors = Object.values(inputs);
+  if (!allFloat(...tensors)) throw new Error(`${NATIVE_SUM_OF_SQUARES}: needs float32 tensors`);
+  const total = addon.sumOfSquares(tensors.map((t) => values(backend, t)));
+  const out = output(backend, []);
+  out.data[0] = total;
+  return out.info;
+};
+
+/**
  * Kernel name of the native-only sparse linear map along one axis: input {x} (float32), attrs {axis, outSize, taps,
  * index (Int32Array), weight (Float32Array)}; row r of the map has `taps` (index, weight) pairs at r * taps. The output
  * has x's shape with `axis` resized to outSize. See src/runtime/ops/separable-linear-map.ts.
@@ -712,6 +727,7 @@ export const nativeOnlyKernels: ReadonlyArray<[string, NativeKernel]> = [
   [NATIVE_ADAM_UPDATE, adamUpdate],
   [NATIVE_CONV_BACKPROP_FILTER_BIAS, convBackpropFilterBias],
   [NATIVE_AXIS_MAP, axisMap],
+  [NATIVE_SUM_OF_SQUARES, sumOfSquaresKernel],
 ];
 
 /** The kernels the native backend runs itself, by tfjs kernel name. */

@@ -6,6 +6,7 @@ import { MicflowError } from '../../errors/micflow-error.js';
 import { OptimiserStage, type StageState } from '../../graph/stage.js';
 import { storedTensorOf, tensorOfStored } from '../../graph/training-state.js';
 import { adamUpdate, type AdamMoments } from '../../runtime/ops/adam-update.js';
+import { sumOfSquares } from '../../runtime/ops/sum-of-squares.js';
 
 const params = z
   .object({
@@ -92,7 +93,7 @@ export class Adam extends OptimiserStage<AdamParams> {
     if (max === null) return undefined;
     const present = variables.map((v) => gradients[v.name]).filter((g): g is tf.Tensor => g !== undefined);
     if (!present.length) return undefined;
-    const norm = tf.tidy(() => tf.sqrt(tf.addN(present.map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
+    const norm = tf.tidy(() => tf.sqrt(sumOfSquares(present)).dataSync()[0]);
     return norm > max ? max / (norm + 1e-6) : undefined;
   }
 
