@@ -19,16 +19,19 @@ export class KernelTimeProfile {
   private readonly rows = new Map<string, KernelTimeEntry>();
   private readonly childTime: number[] = [];
 
-  /** With `byShape`, rows are kernel name and first input's shape. */
-  constructor(private readonly byShape = false) {}
+  /** With `byShape`, rows are kernel name and first input's shape; `now` is the clock (milliseconds). */
+  constructor(
+    private readonly byShape = false,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   /** `kernelFunc` with its calls timed under `kernelName`. */
   wrap(kernelName: string, kernelFunc: tf.KernelFunc, describe: (result: unknown) => boolean = () => false): tf.KernelFunc {
     return (args) => {
       this.childTime.push(0);
-      const start = performance.now();
+      const start = this.now();
       const result = kernelFunc(args);
-      const total = performance.now() - start;
+      const total = this.now() - start;
       const children = this.childTime.pop() ?? 0;
       if (this.childTime.length > 0) this.childTime[this.childTime.length - 1] += total;
       const fellBack = describe(result);
