@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { RunEvent } from '../events/run-event.js';
 import { MicflowError } from '../errors/micflow-error.js';
 import { loadPipelineModule } from '../run/load-pipeline-module.js';
+import { assertEvaluationDimensions, type FirstCaseCache } from '../run/check-evaluation-dimensions.js';
 import { prepareExperimentJob, runExperimentJob, type ExperimentJobResult } from './experiment-job.js';
 import { writeExperimentRecord, type ExperimentJob, type ExperimentRecord } from './experiment-record.js';
 import { planExperimentJobs, type LoadedExperimentSpec } from './experiment-spec.js';
@@ -65,10 +66,23 @@ export async function planExperiment(loaded: LoadedExperimentSpec, overrides: Ex
     ...(codeVersion() ? { code: codeVersion() } : {}),
     jobs,
   };
-  for (const job of jobs) await prepareExperimentJob(record, job);
+  // Before any job is queued or trained: every job's graph validates, and its networks meet test (and validation)
+  // cases of their dimensionality (one header per list; a 2D network on volumes without sliceWise would otherwise fail
+  // only after training).
+  const firstCases: FirstCaseCache = new Map();
+  for (const job of jobs) {
+    const prepared = await prepareExperimentJob(record, job);
+    await assertEvaluationDimensions(prepared.validated, resolve(prepared.definition.data), `${displayPath(loaded.file)}: method ${job.method}`, firstCases);
+  }
   mkdirSync(directory, { recursive: true });
   writeExperimentRecord(record);
   return record;
+}
+
+/** A file as messages show it: relative to the working folder when inside it. */
+function displayPath(file: string): string {
+  const shown = relative(process.cwd(), file);
+  return shown && !shown.startsWith('..') ? shown : file;
 }
 
 /** Runs every job of an experiment here, one after the other (what `npm run experiment` does without --queue). */
