@@ -20,6 +20,7 @@ import { startDashboardProcess, type DashboardProcess } from '../dashboard/dashb
 import { checkDashboardAccess } from '../dashboard/dashboard-server.js';
 import { formatDataCheckReport } from '../graph/data-check.js';
 import { checkPipelineData } from '../run/check-pipeline-data.js';
+import { assertEvaluationDimensions } from '../run/check-evaluation-dimensions.js';
 
 const usage = `usage: npm run pipeline -- <name> [--set key=value ...] [--data DIR] [--backend NAME] [--out DIR] [--module FILE ...] [--dashboard [PORT]]
        npm run pipeline -- --resume RUN_DIR [--backend NAME] [--dashboard [PORT]]
@@ -129,6 +130,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     source: loaded.file,
   };
   const prepared = preparePipelineRun(loaded.definition, options);
+  // Cheap (one image header per evaluated list), and a mismatch would otherwise surface only after training.
+  await assertEvaluationDimensions(prepared.validated, resolve(prepared.definition.data), displayPath(loaded.file));
   if (values['check-data']) {
     const report = await checkPipelineData(prepared.validated, resolve(prepared.definition.data));
     process.stdout.write(`${formatDataCheckReport(report)}\n`);
@@ -146,6 +149,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   const signals = stopOnSignals();
   const started = await startPipelineRun(prepared, { ...options, ...driving, stopRequested: signals.requested });
   return follow(started, { append: false }, signals, dashboard);
+}
+
+/** A file as messages show it: relative to the working folder when inside it. */
+function displayPath(file: string): string {
+  const shown = relative(process.cwd(), file);
+  return shown && !shown.startsWith('..') ? shown : file;
 }
 
 /** `--dashboard` takes an optional port: `--dashboard 7000` becomes `--dashboard=7000`, a bare `--dashboard` `--dashboard=`. */

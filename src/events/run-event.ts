@@ -95,6 +95,15 @@ export interface EvaluationEvent {
   readonly classDiceStd: readonly number[];
   readonly meanForegroundDice: number;
   readonly tablePath: string | undefined;
+  /** The same scores after post-processing the predictions (EvaluateSegmentation's `postprocess`), when it was asked for. */
+  readonly postprocessed?: {
+    /** e.g. 'largest-component-per-class'. */
+    readonly mode: string;
+    readonly classDice: readonly number[];
+    readonly classDiceStd: readonly number[];
+    readonly meanForegroundDice: number;
+    readonly tablePath: string | undefined;
+  };
 }
 
 /** One evaluated case, as soon as it is done: every metric per label (see src/metrics/segmentation-metrics.ts). */
@@ -104,6 +113,8 @@ export interface CaseMetricsEvent {
   readonly case: string;
   /** Per label: its value and each metric (NaN where undefined, e.g. a distance with an empty side). */
   readonly labels: ReadonlyArray<Readonly<Record<string, number>>>;
+  /** The same after post-processing the prediction, when the evaluation has a `postprocess`. */
+  readonly postprocessedLabels?: ReadonlyArray<Readonly<Record<string, number>>>;
 }
 
 export interface RunFinishedEvent {

@@ -7,8 +7,9 @@ import { runDirectoryWriters } from '../observers/run-directory-writers.js';
 import { loadPipelineModule } from '../run/load-pipeline-module.js';
 import { preparePipelineRun, startPipelineRun, type PreparedPipelineRun, type StartedPipelineRun } from '../run/pipeline-run.js';
 import { resumePipelineRun } from '../run/resume-pipeline-run.js';
+import { postprocessedTableName } from '../stages/hooks/evaluate-segmentation.js';
 import { readMeanRows, withTestEvaluation } from './method-comparison.js';
-import { meanOfDefined, type MethodRunResult } from './method-run-result.js';
+import { meanOfDefined, type MethodRunResult, type PostprocessedScores } from './method-run-result.js';
 import { runDirectoryOf, type ExperimentJob, type ExperimentRecord } from './experiment-record.js';
 
 /** A job's row of the table: the run's test scores, and how the job went. */
@@ -25,7 +26,7 @@ export const JOB_RESULT_FILE = 'result.json';
 /** The job's run as it would start now: its pipeline module, scored on the test split, with the job's overrides. */
 export async function prepareExperimentJob(record: ExperimentRecord, job: ExperimentJob): Promise<PreparedPipelineRun> {
   const loaded = await loadPipelineModule(job.pipeline, dirname(job.pipeline));
-  const definition = withTestEvaluation(job.method, loaded.definition, record.classNames);
+  const definition = withTestEvaluation(job.method, loaded.definition, record.classNames, record.postprocess);
   return preparePipelineRun(definition, { set: job.set, data: record.data, modules: loaded.modules, source: loaded.file });
 }
 
@@ -50,7 +51,7 @@ export async function runExperimentJob(record: ExperimentRecord, job: Experiment
   if (existsSync(resultPath)) return JSON.parse(readFileSync(resultPath, 'utf8')) as ExperimentJobResult;
   const prepared = await prepareExperimentJob(record, job);
   const latest = join(runDirectory, 'checkpoints', 'latest.json');
-  const finished = readStatus(runDirectory) === 'finished' && existsSync(join(runDirectory, 'metrics.csv'));
+  const finished = readStatus(runDirectory) === 'finished' && existsSync(join(runDirectory, evaluationOf(runDirectory).table));
   let resumedAfter: number | undefined;
   if (!finished) {
     let started: StartedPipelineRun;
@@ -98,17 +99,38 @@ function readStatus(runDirectory: string): string | undefined {
   }
 }
 
-function resultOf(record: ExperimentRecord, job: ExperimentJob, runDirectory: string, resumedAfter: number | undefined): ExperimentJobResult {
-  const means = readMeanRows(join(runDirectory, 'metrics.csv'));
-  const labels = record.classNames.slice(1).map((_, i) => i + 1);
-  const dice = labels.map((l) => means.get(l)?.dice ?? Number.NaN);
-  const hd95 = labels.map((l) => means.get(l)?.hd95 ?? Number.NaN);
-  let backend = record.backend ?? 'unknown';
+/** What the run's test evaluation wrote, from its config.json: the per-case table and the post-processing, if any. */
+function evaluationOf(runDirectory: string): { backend?: string; table: string; postprocess: string } {
   try {
-    backend = (JSON.parse(readFileSync(join(runDirectory, 'config.json'), 'utf8')) as { backend?: string }).backend ?? backend;
+    const config = JSON.parse(readFileSync(join(runDirectory, 'config.json'), 'utf8')) as {
+      backend?: string;
+      nodes?: { evaluate?: { params?: { table?: unknown; postprocess?: unknown } } };
+    };
+    const params = config.nodes?.evaluate?.params ?? {};
+    return {
+      backend: config.backend,
+      table: typeof params.table === 'string' ? params.table : 'metrics.csv',
+      postprocess: typeof params.postprocess === 'string' ? params.postprocess : 'none',
+    };
   } catch {
-    // the run's config is the authority; without it the requested backend stands
+    // the run's config is the authority; without it, the defaults
+    return { table: 'metrics.csv', postprocess: 'none' };
   }
+}
+
+function resultOf(record: ExperimentRecord, job: ExperimentJob, runDirectory: string, resumedAfter: number | undefined): ExperimentJobResult {
+  const evaluation = evaluationOf(runDirectory);
+  const labels = record.classNames.slice(1).map((_, i) => i + 1);
+  const scores = (table: string) => {
+    const means = readMeanRows(join(runDirectory, table));
+    const dice = labels.map((l) => means.get(l)?.dice ?? Number.NaN);
+    const hd95 = labels.map((l) => means.get(l)?.hd95 ?? Number.NaN);
+    return { dice, hd95, meanDice: meanOfDefined(dice), meanHd95: meanOfDefined(hd95) };
+  };
+  const raw = scores(evaluation.table);
+  const postprocessedTable = join(runDirectory, postprocessedTableName(evaluation.table));
+  const postprocessed: PostprocessedScores | undefined =
+    evaluation.postprocess !== 'none' && existsSync(postprocessedTable) ? scores(postprocessedTableName(evaluation.table)) : undefined;
   return {
     job: job.id,
     row: job.row,
@@ -116,12 +138,10 @@ function resultOf(record: ExperimentRecord, job: ExperimentJob, runDirectory: st
     seed: job.seed,
     ...(job.fold === undefined ? {} : { fold: job.fold }),
     runDirectory,
-    backend,
+    backend: evaluation.backend ?? record.backend ?? 'unknown',
     code: record.code,
-    dice,
-    hd95,
-    meanDice: meanOfDefined(dice),
-    meanHd95: meanOfDefined(hd95),
+    ...raw,
+    ...(postprocessed ? { postprocess: evaluation.postprocess, postprocessed } : {}),
     ...(resumedAfter === undefined ? {} : { resumedAfter }),
   };
 }

@@ -171,7 +171,7 @@ export function startExperimentWorker(url: string, options: ExperimentWorkerOpti
   );
   worker.on('completed', (job) => {
     const value = job.returnvalue as ExperimentJobResult | { written: number };
-    log(`${job.id}: completed, ${'written' in value ? `${value.written} predictions written` : `mean foreground Dice ${value.meanDice.toFixed(4)}`}`);
+    log(`${job.id}: completed, ${'written' in value ? `${value.written} predictions written` : `mean foreground Dice ${value.meanDice?.toFixed(4)}${value.postprocessed ? ` (+LCC ${value.postprocessed.meanDice?.toFixed(4)})` : ''}`}`);
   });
   worker.on('failed', (job, error) => log(`${job?.id ?? '?'}: failed (attempt ${job?.attemptsMade ?? '?'}): ${error.message.split('\n')[0]}`));
   worker.on('error', (error) => log(`worker: ${error.message}`));

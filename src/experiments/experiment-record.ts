@@ -2,6 +2,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { MicflowError } from '../errors/micflow-error.js';
+import { POSTPROCESS_MODES } from '../stages/hooks/evaluate-segmentation.js';
 
 export const EXPERIMENT_RECORD_FILE = 'experiment.json';
 
@@ -40,6 +41,8 @@ export const experimentRecordSchema = z
     backend: z.string().optional(),
     data: z.string().optional(),
     latestEvery: z.number().int().positive(),
+    /** The spec's `postprocess`, set on every job's EvaluateSegmentation (absent: each pipeline's own; older records). */
+    postprocess: z.enum(POSTPROCESS_MODES).optional(),
     /** `git describe --always --dirty` of the code that planned it. */
     code: z.string().optional(),
     jobs: z.array(jobSchema).min(1),

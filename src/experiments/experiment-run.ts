@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { RunEvent } from '../events/run-event.js';
 import { MicflowError } from '../errors/micflow-error.js';
 import { loadPipelineModule } from '../run/load-pipeline-module.js';
+import { assertEvaluationDimensions, type FirstCaseCache } from '../run/check-evaluation-dimensions.js';
 import { prepareExperimentJob, runExperimentJob, type ExperimentJobResult } from './experiment-job.js';
 import { writeExperimentRecord, type ExperimentJob, type ExperimentRecord } from './experiment-record.js';
 import { planExperimentJobs, type LoadedExperimentSpec } from './experiment-spec.js';
@@ -61,13 +62,27 @@ export async function planExperiment(loaded: LoadedExperimentSpec, overrides: Ex
     ...(overrides.backend ? { backend: overrides.backend } : {}),
     ...(spec.data ? { data: resolve(dirname(loaded.file), '..', spec.data) } : {}),
     latestEvery: spec.latestEvery,
+    ...(spec.postprocess ? { postprocess: spec.postprocess } : {}),
     ...(codeVersion() ? { code: codeVersion() } : {}),
     jobs,
   };
-  for (const job of jobs) await prepareExperimentJob(record, job);
+  // Before any job is queued or trained: every job's graph validates, and its networks meet test (and validation)
+  // cases of their dimensionality (one header per list; a 2D network on volumes without sliceWise would otherwise fail
+  // only after training).
+  const firstCases: FirstCaseCache = new Map();
+  for (const job of jobs) {
+    const prepared = await prepareExperimentJob(record, job);
+    await assertEvaluationDimensions(prepared.validated, resolve(prepared.definition.data), `${displayPath(loaded.file)}: method ${job.method}`, firstCases);
+  }
   mkdirSync(directory, { recursive: true });
   writeExperimentRecord(record);
   return record;
+}
+
+/** A file as messages show it: relative to the working folder when inside it. */
+function displayPath(file: string): string {
+  const shown = relative(process.cwd(), file);
+  return shown && !shown.startsWith('..') ? shown : file;
 }
 
 /** Runs every job of an experiment here, one after the other (what `npm run experiment` does without --queue). */
@@ -105,15 +120,28 @@ export function writeExperimentResults(record: ExperimentRecord, results: readon
   return readFileSync(table, 'utf8').trimEnd();
 }
 
-/** The progress table of an experiment on the queue: one line per job. */
+/** A score as the standings show it; a result read back from JSON has null where the run had NaN. */
+function formatScore(value: number | null): string {
+  return typeof value === 'number' && !Number.isNaN(value) ? value.toFixed(4) : '-';
+}
+
+/** The progress table of an experiment on the queue: one line per job (score: test Dice, and +LCC when post-processed). */
 export function formatJobStandings(standings: readonly JobStanding[]): string {
   const width = Math.max(3, ...standings.map((s) => s.job.length));
   const count = (state: JobStanding['state']) => standings.filter((s) => s.state === state).length;
+  // A finished job's test score, and beside it the score after post-processing when it has one ("-" when its
+  // neighbours have one and it does not, e.g. a result from before).
+  const anyLcc = standings.some((s) => s.result?.postprocessed);
+  const scoreOf = (s: JobStanding) => {
+    if (!s.result) return s.validation !== undefined ? `valid ${s.validation.toFixed(4)}` : '';
+    const lcc = s.result.postprocessed ? formatScore(s.result.postprocessed.meanDice) : '-';
+    return `test ${formatScore(s.result.meanDice)}${anyLcc ? `  +LCC ${lcc}` : ''}`;
+  };
+  const scoreWidth = Math.max(12, ...standings.map((s) => scoreOf(s).length));
   const lines = standings.map((s) => {
     const progress = s.iterations ? `${s.iteration ?? 0}/${s.iterations}` : '';
-    const score = s.result ? `test ${s.result.meanDice.toFixed(4)}` : s.validation !== undefined ? `valid ${s.validation.toFixed(4)}` : '';
     const notes = [s.attempts > 1 ? `attempt ${s.attempts}` : '', s.resumedAfter !== undefined ? `resumed after ${s.resumedAfter}` : '', s.failure ? s.failure.split('\n')[0] : ''].filter(Boolean).join('; ');
-    return `  ${s.job.padEnd(width)}  ${s.state.padEnd(9)}  ${progress.padEnd(11)}  ${score.padEnd(12)}  ${notes}`.trimEnd();
+    return `  ${s.job.padEnd(width)}  ${s.state.padEnd(9)}  ${progress.padEnd(11)}  ${scoreOf(s).padEnd(scoreWidth)}  ${notes}`.trimEnd();
   });
   const summary = `${count('completed')}/${standings.length} completed, ${count('active')} running, ${count('waiting') + count('retrying')} waiting, ${count('failed')} failed`;
   return [`  ${'job'.padEnd(width)}  state      iteration    score`, ...lines, summary].join('\n');

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { MicflowError } from '../errors/micflow-error.js';
 import { moduleLoadProblem } from '../run/load-pipeline-module.js';
+import { POSTPROCESS_MODES } from '../stages/hooks/evaluate-segmentation.js';
 
 const setList = z.array(z.string().regex(/^[^=]+=/, 'a --set override: key=value')).default([]);
 
@@ -52,6 +53,12 @@ export const experimentSpecSchema = z
     variants: z.array(variantSchema).optional().describe('--set variants crossed with every method (default: one variant, no overrides)'),
     set: setList.describe('overrides for every run'),
     data: z.string().optional().describe('the data root for every run (default: each pipeline\'s "data")'),
+    postprocess: z
+      .enum(POSTPROCESS_MODES)
+      .optional()
+      .describe(
+        "also score the test predictions after post-processing, beside the raw scores (the table's +LCC columns): 'largest-component-per-class' (PyMIC's ACDC evaluation; as npm run infer -- --largest-component per-class), 'largest-component-union' (--largest-component union) or 'none'; default: what each pipeline's EvaluateSegmentation says (none unless it sets postprocess)",
+      ),
     latestEvery: z.number().int().positive().default(25).describe('save each run\'s whole state every this many iterations (what a job handed to another worker resumes from)'),
   })
   .strict();
@@ -98,10 +105,17 @@ export async function loadExperimentSpec(nameOrPath: string, specsDirectory: str
     throw new MicflowError(
       'invalid-pipeline',
       `${file}: the experiment spec is invalid`,
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(the default export)'}: ${issue.message}`),
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(the default export)'}: ${issue.message}${keyHelp(issue.path)}`),
     );
   }
   return { name: basename(file, '.ts'), file, spec: parsed.data };
+}
+
+/** " (key: its description)" for a wrong value of a top-level spec key, so the message says what the key expects. */
+function keyHelp(path: readonly PropertyKey[]): string {
+  if (path.length !== 1 || typeof path[0] !== 'string') return '';
+  const description = (experimentSpecSchema.shape as Record<string, z.ZodType | undefined>)[path[0]]?.description;
+  return description ? ` (${path[0]}: ${description})` : '';
 }
 
 /** One combination of an experiment: one pipeline run, one result row. */

@@ -23,6 +23,21 @@ export interface MethodRunResult {
   hd95: number[];
   meanDice: number;
   meanHd95: number;
+  /**
+   * The post-processing the test evaluation also scored with (EvaluateSegmentation's `postprocess`, e.g.
+   * 'largest-component-per-class'); absent when it scored raw predictions only, and in results written before it.
+   */
+  postprocess?: string;
+  /** The same scores after that post-processing (the `+LCC` columns of the table); absent as `postprocess` is. */
+  postprocessed?: PostprocessedScores;
+}
+
+/** Dice and HD95 per foreground class after post-processing, in `classNames` order, with their means. */
+export interface PostprocessedScores {
+  dice: number[];
+  hd95: number[];
+  meanDice: number;
+  meanHd95: number;
 }
 
 /**

@@ -177,6 +177,16 @@ export abstract class HookStage<P = unknown, I extends PortSpecs = PortSpecs> ex
   abstract run(inputs: InputsOf<I>, moment: HookMoment): Observable<RunEvent>;
 }
 
+/** What a dataset's {@link StageClass.firstCaseShape} reports. */
+export interface FirstCaseShape {
+  /** The dataset list (absolute path). */
+  readonly list: string;
+  /** The first case's first image file. */
+  readonly file: string;
+  /** Its spatial shape, slowest axis first ([H, W] or [D, H, W]). */
+  readonly shape: readonly number[];
+}
+
 /** The static side of a stage class: what the registry, the validator and `--list` read. */
 export interface StageClass<P = any> {
   new (context: StageContext<P>): Stage<P>;
@@ -208,6 +218,18 @@ export interface StageClass<P = any> {
    * by default; `--check-data` alone).
    */
   checkData?(params: P, context: DataCheckContext): Promise<DataCheckReport>;
+  /**
+   * Optional, for network stages built from an architecture: the images the network takes, 2 ([N, H, W, C]) or 3
+   * ([N, D, H, W, C]). A network stage without it (EmaCopy, MultiNet) takes the dimensionality of the networks it reads.
+   */
+  readonly spatialDims?: 2 | 3;
+  /** Optional, for sample transforms whose output is always of this dimensionality whatever comes in (RandomSlice: 2). */
+  readonly outputSpatialDims?: 2 | 3;
+  /**
+   * Optional, for datasets: the first case's list, name and spatial shape (slowest axis first), read as cheaply as
+   * possible (an image header where the format has one), for checks before training; undefined when there is none.
+   */
+  firstCaseShape?(params: P, dataRoot: string): Promise<FirstCaseShape | undefined>;
   /** Sample transforms that change label values (LabelConvert…): a dataset upstream of one is not checked against the network's classes. */
   readonly remapsLabels?: boolean;
   /**

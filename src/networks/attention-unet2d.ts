@@ -120,6 +120,7 @@ function applyAttentionGate(gate: AttentionGate, low: tf.Tensor4D, high: tf.Tens
 
 export const attentionUNet2DUnit: NetworkUnit<AttentionUNet2DParams, AttentionUNet2D> = {
   className: AttentionUNet2D.className,
+  spatialDims: 2,
   description: "PyMIC's 2D attention U-Net: skip features scaled by additive attention gates driven by the coarser decoder level",
   reference: 'Oktay, Schlemper et al. Attention U-Net: Learning Where to Look for the Pancreas. MIDL 2018',
   paramsSchema: attentionUNet2DParams,

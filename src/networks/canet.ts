@@ -348,6 +348,7 @@ function applyScaleAttention(block: ScaleAttentionBlock, x: tf.Tensor4D, trainin
 
 export const canetUnit: NetworkUnit<CANetParams, CANet> = {
   className: CANet.className,
+  spatialDims: 2,
   description:
     "PyMIC's CA-Net: U-Net with a non-local block, attention-gated skips (spatial), SE channel attention in the decoder and scale attention over the decoder's multi-scale outputs",
   reference: 'Gu, Wang, Song et al. CA-Net: Comprehensive Attention Convolutional Neural Networks for Explainable Medical Image Segmentation. IEEE TMI 40(2), 2021',

@@ -202,6 +202,7 @@ export class CctUNet2D extends ParameterisedNetwork implements MultiHeadSegmenta
 
 export const cctUNet2DUnit: NetworkUnit<CctUNet2DParams, CctUNet2D> = {
   className: CctUNet2D.className,
+  spatialDims: 2,
   description: 'U-Net with auxiliary decoders on perturbed encoder features (channel dropout, feature drop, feature noise, virtual adversarial perturbation)',
   reference: 'Ouali, Hudelot, Tami. Semi-Supervised Semantic Segmentation With Cross-Consistency Training. CVPR 2020',
   paramsSchema: cctUNet2DParams,

@@ -193,6 +193,7 @@ function applyBridge(bridge: Bridge, x: tf.Tensor4D, training: boolean): tf.Tens
 
 export const coplenetUnit: NetworkUnit<COPLENetParams, COPLENet> = {
   className: COPLENet.className,
+  spatialDims: 2,
   description:
     "PyMIC's COPLENet: U-Net with squeeze-and-excitation conv blocks, residual max+average-pooling down blocks, 1x1 bridges on the skips and an ASPP bottleneck",
   reference: 'Wang, Liu, Li et al. A Noise-Robust Framework for Automatic Segmentation of COVID-19 Pneumonia Lesions From CT Images. IEEE TMI 39(8), 2020',

@@ -124,6 +124,7 @@ export class DualBranchUNet2D extends ParameterisedNetwork implements MultiHeadS
 
 export const dualBranchUNet2DUnit: NetworkUnit<DualBranchUNet2DParams, DualBranchUNet2D> = {
   className: DualBranchUNet2D.className,
+  spatialDims: 2,
   description: "PyMIC's dual-branch U-Net: a shared encoder and two decoders, output averaged or one branch",
   reference: 'Luo et al. Scribble-Supervised Medical Image Segmentation via Dual-Branch Network and Dynamically Mixed Pseudo Labels Supervision. MICCAI 2022',
   paramsSchema: dualBranchUNet2DParams,

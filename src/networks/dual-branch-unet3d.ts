@@ -132,6 +132,7 @@ export class DualBranchUNet3D extends ParameterisedNetwork implements MultiHeadS
 
 export const dualBranchUNet3DUnit: NetworkUnit<DualBranchUNet3DParams, DualBranchUNet3D> = {
   className: DualBranchUNet3D.className,
+  spatialDims: 3,
   description: "PyMIC's 3D dual-branch U-Net: a shared encoder and two decoders on NDHWC volumes, output averaged or one branch",
   reference: 'Luo et al. Scribble-Supervised Medical Image Segmentation via Dual-Branch Network and Dynamically Mixed Pseudo Labels Supervision. MICCAI 2022',
   paramsSchema: dualBranchUNet3DParams,

@@ -129,6 +129,7 @@ export class MultiDecoderUNet2D extends ParameterisedNetwork implements MultiHea
 
 export const multiDecoderUNet2DUnit: NetworkUnit<MultiDecoderUNet2DParams, MultiDecoderUNet2D> = {
   className: MultiDecoderUNet2D.className,
+  spatialDims: 2,
   description: 'U-Net encoder with 2-4 decoders that differ in upsampling (MC-Net); heads for ForwardHeads, first or mean at inference',
   reference: 'Wu et al. Semi-supervised left atrium segmentation with mutual consistency training. MICCAI 2021; Wu et al. MedIA 2022',
   paramsSchema: multiDecoderUNet2DParams,

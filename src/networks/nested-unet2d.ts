@@ -95,6 +95,7 @@ export class NestedUNet2D extends ParameterisedNetwork implements SegmentationNe
 
 export const nestedUNet2DUnit: NetworkUnit<NestedUNet2DParams, NestedUNet2D> = {
   className: NestedUNet2D.className,
+  spatialDims: 2,
   description: "PyMIC's UNet++: nested decoders with dense skip connections between every level",
   reference: 'Zhou, Rahman Siddiquee, Tajbakhsh, Liang. UNet++: A Nested U-Net Architecture for Medical Image Segmentation. DLMIA 2018',
   paramsSchema: nestedUNet2DParams,

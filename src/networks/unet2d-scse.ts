@@ -107,6 +107,7 @@ export class UNet2DScSE extends ParameterisedNetwork implements SegmentationNetw
 
 export const unet2dScSEUnit: NetworkUnit<UNet2DScSEParams, UNet2DScSE> = {
   className: UNet2DScSE.className,
+  spatialDims: 2,
   description: "PyMIC's 2D U-Net with an scSE block (channel and spatial squeeze & excitation) after every conv block",
   reference: "Roy, Navab, Wachinger. Concurrent Spatial and Channel 'Squeeze & Excitation' in Fully Convolutional Networks. MICCAI 2018",
   paramsSchema: unet2dScSEParams,

@@ -150,6 +150,7 @@ export class UNet2D extends ParameterisedNetwork implements MultiHeadSegmentatio
 
 export const unet2dUnit: NetworkUnit<UNet2DParams, UNet2D> = {
   className: UNet2D.className,
+  spatialDims: 2,
   description: "PyMIC's 2D U-Net (conv-BN-LeakyReLU blocks, dropout per level, configurable up-sampling)",
   reference: 'Ronneberger, Fischer, Brox. U-Net. MICCAI 2015',
   paramsSchema: unet2dParams,

@@ -169,6 +169,7 @@ function pool(x: tf.Tensor5D, dim: ConvDimension): tf.Tensor5D {
 
 export const unet2d5Unit: NetworkUnit<UNet2D5Params, UNet2D5> = {
   className: UNet2D5.className,
+  spatialDims: 3,
   description: "PyMIC's 2.5D U-Net: 2D (1x3x3) convolutions in the first levels, 3D deeper, for thick-slice volumes",
   reference: 'Wang et al. Automatic Segmentation of Vestibular Schwannoma from T2-Weighted MRI by Deep Spatial Attention with Hardness-Weighted Loss. MICCAI 2019',
   paramsSchema: unet2d5Params,

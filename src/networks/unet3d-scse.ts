@@ -123,6 +123,7 @@ export class UNet3DScSE extends ParameterisedNetwork implements SegmentationNetw
 
 export const unet3dScSEUnit: NetworkUnit<UNet3DScSEParams, UNet3DScSE> = {
   className: UNet3DScSE.className,
+  spatialDims: 3,
   description: "PyMIC's 3D U-Net with an scSE block (channel and spatial squeeze & excitation) after every conv block, on NDHWC volumes",
   reference: "Roy, Navab, Wachinger. Concurrent Spatial and Channel 'Squeeze & Excitation' in Fully Convolutional Networks. MICCAI 2018",
   paramsSchema: unet3dScSEParams,

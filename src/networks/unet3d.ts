@@ -165,6 +165,7 @@ export class UNet3D extends ParameterisedNetwork implements MultiHeadSegmentatio
 
 export const unet3dUnit: NetworkUnit<UNet3DParams, UNet3D> = {
   className: UNet3D.className,
+  spatialDims: 3,
   description: "PyMIC's 3D U-Net (conv-BN-LeakyReLU blocks, dropout per level, trilinear/nearest/transposed up)",
   reference: 'Çiçek, Abdulkadir, Lienkamp, Brox, Ronneberger. 3D U-Net. MICCAI 2016',
   paramsSchema: unet3dParams,

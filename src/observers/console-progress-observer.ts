@@ -83,8 +83,9 @@ export class ConsoleProgressObserver implements Observer<RunEvent> {
       case 'evaluation':
         this.endLine();
         this.tableStream.write(`${event.node}: ${event.cases} cases, weights ${event.checkpoint}\n`);
-        this.tableStream.write(`${formatEvaluationTable(event.classNames, event.classDice, event.classDiceStd, event.meanForegroundDice)}\n`);
+        this.tableStream.write(`${formatEvaluationTable(event.classNames, event.classDice, event.classDiceStd, event.meanForegroundDice, event.postprocessed)}\n`);
         if (event.tablePath) this.tableStream.write(`per-case table: ${event.tablePath}\n`);
+        if (event.postprocessed?.tablePath) this.tableStream.write(`per-case table after ${event.postprocessed.mode}: ${event.postprocessed.tablePath}\n`);
         break;
       case 'run-resumed':
         this.line(`resumed from ${event.checkpoint} after iteration ${event.iteration} of ${event.iterations}`);
@@ -125,10 +126,31 @@ export class ConsoleProgressObserver implements Observer<RunEvent> {
   }
 }
 
-export function formatEvaluationTable(names: readonly string[], mean: readonly number[], std: readonly number[], meanForeground: number): string {
+/**
+ * The evaluation's Dice per class as a text table; with `postprocessed` (EvaluateSegmentation's `postprocess`) a second
+ * column "Dice +LCC" holds the scores after post-processing, and a line under the table says which.
+ */
+export function formatEvaluationTable(
+  names: readonly string[],
+  mean: readonly number[],
+  std: readonly number[],
+  meanForeground: number,
+  postprocessed?: { readonly mode: string; readonly classDice: readonly number[]; readonly classDiceStd: readonly number[]; readonly meanForegroundDice: number },
+): string {
   const width = Math.max(...names.map((n) => n.length), 'mean foreground'.length);
-  const rows = names.map((n, k) => `  ${n.padEnd(width)}  ${mean[k].toFixed(4)} ± ${std[k].toFixed(4)}`);
-  return [`  ${'class'.padEnd(width)}  Dice`, ...rows, `  ${'mean foreground'.padEnd(width)}  ${meanForeground.toFixed(4)}`].join('\n');
+  const cell = (m: number, s: number) => `${m.toFixed(4)} ± ${s.toFixed(4)}`;
+  if (!postprocessed) {
+    const rows = names.map((n, k) => `  ${n.padEnd(width)}  ${cell(mean[k], std[k])}`);
+    return [`  ${'class'.padEnd(width)}  Dice`, ...rows, `  ${'mean foreground'.padEnd(width)}  ${meanForeground.toFixed(4)}`].join('\n');
+  }
+  const column = cell(0, 0).length;
+  const rows = names.map((n, k) => `  ${n.padEnd(width)}  ${cell(mean[k], std[k])}  ${cell(postprocessed.classDice[k], postprocessed.classDiceStd[k])}`);
+  return [
+    `  ${'class'.padEnd(width)}  ${'Dice'.padEnd(column)}  Dice +LCC`,
+    ...rows,
+    `  ${'mean foreground'.padEnd(width)}  ${meanForeground.toFixed(4).padEnd(column)}  ${postprocessed.meanForegroundDice.toFixed(4)}`,
+    `  (+LCC: ${postprocessed.mode})`,
+  ].join('\n');
 }
 
 export function formatDuration(seconds: number): string {

@@ -27,7 +27,8 @@ export interface TensorBoardEventWriterOptions extends TensorBoardEventFileOptio
  * - each validation: `validation/<node>/mean_foreground_dice` and `validation/<node>/dice/<class>`;
  * - each validation overlay: an image `overlay/<node>/<case>` (grey image, ground truth, prediction side by side);
  * - each evaluation (step = the last iteration): `evaluation/<node>/mean_foreground_dice` and
- *   `evaluation/<node>/dice/<class>`.
+ *   `evaluation/<node>/dice/<class>`, and with post-processing (EvaluateSegmentation's `postprocess`) the same under
+ *   `evaluation/<node>/lcc/`.
  *
  * NaN values (a class absent from every case) are left out. An overlay file that cannot be read is skipped with a
  * warning; the run goes on.
@@ -70,6 +71,7 @@ export class TensorBoardEventWriter implements Observer<RunEvent> {
         break;
       case 'evaluation':
         this.scalars(this.lastIteration, diceScalars('evaluation', event));
+        if (event.postprocessed) this.scalars(this.lastIteration, diceScalars('evaluation', { ...event, ...event.postprocessed, node: `${event.node}/lcc` }));
         break;
       default:
         break;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { comparisonPlotSvg } from '../../src/experiments/comparison-plot.js';
 import { readExperimentRecord } from '../../src/experiments/experiment-record.js';
-import { planExperiment, runExperimentLocally, writeExperimentResults } from '../../src/experiments/experiment-run.js';
+import { formatJobStandings, planExperiment, runExperimentLocally, writeExperimentResults } from '../../src/experiments/experiment-run.js';
+import type { ExperimentJobResult } from '../../src/experiments/experiment-job.js';
 import { experimentSpecSchema, loadExperimentSpec, planExperimentJobs } from '../../src/experiments/experiment-spec.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'micflow-experiment-'));
@@ -62,6 +63,15 @@ describe('experiment specs', () => {
     });
   });
 
+  describe('when a spec gives postprocess a value it does not know', () => {
+    it('should name the key, the values it takes and what it does', async () => {
+      const file = specFile('bad-postprocess', { caption: 'c', classNames, methods: ['supervised'], seeds: [1], iterations: 1, postprocess: 'largest' });
+      const error = (await loadExperimentSpec(file, scratch).catch((e: Error) => e)) as Error;
+      expect(error.message).toContain(`${file}: the experiment spec is invalid`);
+      expect(error.message).toMatch(/postprocess: .*"largest-component-per-class".*\(postprocess: also score the test predictions after post-processing/);
+    });
+  });
+
   describe('when a method names a pipeline that does not exist', () => {
     it('should fail while planning, before the folder is made', async () => {
       const loaded = await loadExperimentSpec(specFile('missing', { caption: 'c', classNames, methods: ['no-such-pipeline'], seeds: [1], iterations: 1 }), scratch);
@@ -85,6 +95,54 @@ describe('experiment specs', () => {
       expect(existsSync(join(out, 'supervised-seed1', 'result.json'))).toBe(true);
       expect(readFileSync(join(out, 'results.svg'), 'utf8')).toBe(comparisonPlotSvg(results, { classNames, caption: record.caption }));
       expect(readFileSync(join(out, 'results.md'), 'utf8')).toMatch(/^one: 1 iteration, seeds 1\n\n\| method \| seeds /);
+    });
+  });
+
+  describe('having run one job with postprocess largest-component-per-class', () => {
+    it('should record raw and post-processed scores and show both in results.md and the standings', async () => {
+      const spec = { caption: 'lcc', classNames, methods: ['supervised'], seeds: [1], iterations: 1, postprocess: 'largest-component-per-class' };
+      const loaded = await loadExperimentSpec(specFile('lcc', spec), scratch);
+      const out = join(scratch, 'lcc-run');
+      const record = await planExperiment(loaded, { out });
+      expect(record.postprocess).toBe('largest-component-per-class');
+      const { results, failures } = await runExperimentLocally(record);
+      expect(failures).toEqual([]);
+      const [result] = results;
+      expect(result.postprocess).toBe('largest-component-per-class');
+      expect(result.postprocessed?.dice).toHaveLength(classNames.length - 1);
+      expect(existsSync(join(out, 'supervised-seed1', 'metrics-lcc.csv'))).toBe(true);
+      const config = JSON.parse(readFileSync(join(out, 'supervised-seed1', 'config.json'), 'utf8')) as { nodes: { evaluate: { params: { postprocess: string } } } };
+      expect(config.nodes.evaluate.params.postprocess).toBe('largest-component-per-class');
+      const table = writeExperimentResults(record, results, failures);
+      expect(table.split('\n')[4]).toMatch(/^\| method \| seeds \| backend \| mean fg Dice \| mean fg Dice \+LCC \| mean fg HD95 \(mm\) \| mean fg HD95 \+LCC \(mm\) \| caudate Dice \| caudate Dice \+LCC \|/);
+      expect(formatJobStandings([{ job: result.job, state: 'completed', attempts: 1, result }])).toMatch(/supervised-seed1 +completed .*test (\d\.\d{4}|-)  \+LCC (\d\.\d{4}|-)/);
+    });
+  });
+
+  describe('having standings of jobs with and without post-processed scores', () => {
+    it('should show test and +LCC Dice, "-" where a job has none', () => {
+      const result = (job: string, meanDice: number, lcc?: number) =>
+        ({
+          job,
+          row: job,
+          method: job,
+          seed: 1,
+          runDirectory: `/runs/${job}`,
+          backend: 'native',
+          dice: [meanDice],
+          hd95: [1],
+          meanDice,
+          meanHd95: 1,
+          ...(lcc === undefined ? {} : { postprocess: 'largest-component-per-class', postprocessed: { dice: [lcc], hd95: [1], meanDice: lcc, meanHd95: 1 } }),
+        }) as ExperimentJobResult;
+      const text = formatJobStandings([
+        { job: 'new', state: 'completed', attempts: 1, result: result('new', 0.5, 0.75) },
+        { job: 'old', state: 'completed', attempts: 1, result: result('old', 0.625) },
+        { job: 'running', state: 'active', attempts: 1, validation: 0.25, iteration: 3, iterations: 10 },
+      ]).split('\n');
+      expect(text[1]).toBe('  new      completed               test 0.5000  +LCC 0.7500');
+      expect(text[2]).toBe('  old      completed               test 0.6250  +LCC -');
+      expect(text[3]).toBe('  running  active     3/10         valid 0.2500');
     });
   });
 });

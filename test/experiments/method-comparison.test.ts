@@ -32,6 +32,16 @@ describe('method comparison', () => {
     });
   });
 
+  describe('when the experiment asks for post-processing', () => {
+    it('should set it on the test evaluation, over what the pipeline says; without it, the pipeline\'s own stands', () => {
+      const lcc = withTestEvaluation('acdc-supervised', acdcSupervised, ['background', 'RV', 'Myo', 'LV'], 'largest-component-per-class').nodes.evaluate;
+      expect(lcc.params).toMatchObject({ sliceWise: true, postprocess: 'largest-component-per-class' });
+      const own = { ...acdcSupervised, nodes: { ...acdcSupervised.nodes, evaluate: { ...acdcSupervised.nodes.evaluate, params: { ...acdcSupervised.nodes.evaluate.params, postprocess: 'largest-component-union' } } } };
+      expect(withTestEvaluation('own', own, ['background', 'RV', 'Myo', 'LV']).nodes.evaluate.params).toMatchObject({ postprocess: 'largest-component-union' });
+      expect(withTestEvaluation('acdc-supervised', acdcSupervised, ['background', 'RV', 'Myo', 'LV']).nodes.evaluate.params).not.toHaveProperty('postprocess');
+    });
+  });
+
   describe('having values with a NaN among them', () => {
     it('should average and spread only the defined ones (population std)', () => {
       expect(meanOfDefined([1, Number.NaN, 3])).toBe(2);
@@ -53,6 +63,42 @@ describe('method comparison', () => {
       expect(lines[4]).toBe('| base | 1, 2 | native | 0.700 ± 0.100 | — | 4.00 ± 1.00 | 0.600 ± 0.100 | 0.800 ± 0.100 |');
       // new − base by seed: 0.6 − 0.6 = 0 and 0.6 − 0.8 = −0.2 → −0.100 ± 0.100, ahead on neither.
       expect(lines[5]).toBe('| new | 1, 2 | wasm, native | 0.600 ± 0.000 | −0.100 ± 0.100 (ahead 0/2) | 1.00 ± 0.00 | 0.600 ± 0.000 | 0.600 ± 0.000 |');
+    });
+  });
+
+  describe('having runs scored raw and after largest-component post-processing', () => {
+    const lcc = (r: MethodRunResult, dice: number[], hd95: number[]): MethodRunResult => ({
+      ...r,
+      postprocess: 'largest-component-per-class',
+      postprocessed: { dice, hd95, meanDice: meanOfDefined(dice), meanHd95: meanOfDefined(hd95) },
+    });
+    const results = [
+      lcc(run('base', 1, [0.5, 0.7], [2, 4]), [0.7, 0.9], [1, 1]),
+      lcc(run('base', 2, [0.7, 0.9], [4, 6]), [0.8, 1.0], [2, 2]),
+      lcc(run('new', 1, [0.6, 0.6], [1, 1], 'wasm'), [0.9, 0.9], [1, 1]),
+      lcc(run('new', 2, [0.6, 0.6], [1, 1]), [0.85, 0.85], [1, 1]),
+    ];
+
+    it('should give every Dice and HD95 column a +LCC twin, with paired differences for both, and say which post-processing', () => {
+      const lines = comparisonTable(results, { classNames: ['background', 'a', 'b'], caption: 'caption' }).split('\n');
+      expect(lines[0]).toBe('caption');
+      expect(lines[2]).toBe('+LCC: scored again after largest-component-per-class (EvaluateSegmentation postprocess); "-": not scored so.');
+      expect(lines[4]).toBe(
+        '| method | seeds | backend | mean fg Dice | Δ vs base (paired) | mean fg Dice +LCC | Δ +LCC vs base (paired) | mean fg HD95 (mm) | mean fg HD95 +LCC (mm) | a Dice | a Dice +LCC | b Dice | b Dice +LCC |',
+      );
+      expect(lines[5]).toBe(`|${Array(13).fill('---').join('|')}|`);
+      // base +LCC: per-seed means 0.8 and 0.9 → 0.850 ± 0.050; HD95 1 and 2 → 1.50 ± 0.50; a 0.7, 0.8; b 0.9, 1.0.
+      expect(lines[6]).toBe('| base | 1, 2 | native | 0.700 ± 0.100 | — | 0.850 ± 0.050 | — | 4.00 ± 1.00 | 1.50 ± 0.50 | 0.600 ± 0.100 | 0.750 ± 0.050 | 0.800 ± 0.100 | 0.950 ± 0.050 |');
+      // new +LCC: 0.9 and 0.85 → 0.875 ± 0.025; minus base's by seed: +0.1 and −0.05 → +0.025 ± 0.075, ahead on seed 1.
+      expect(lines[7]).toBe(
+        '| new | 1, 2 | wasm, native | 0.600 ± 0.000 | −0.100 ± 0.100 (ahead 0/2) | 0.875 ± 0.025 | +0.025 ± 0.075 (ahead 1/2) | 1.00 ± 0.00 | 1.00 ± 0.00 | 0.600 ± 0.000 | 0.875 ± 0.025 | 0.600 ± 0.000 | 0.875 ± 0.025 |',
+      );
+    });
+
+    it('having a method from an earlier result.json without post-processed scores, should show "-" in its +LCC cells', () => {
+      const old = JSON.parse(JSON.stringify([run('old', 1, [0.6, 0.6], [1, 1]), run('old', 2, [0.6, 0.6], [1, 1])])) as MethodRunResult[];
+      const lines = comparisonTable([...results.slice(0, 2), ...old], { classNames: ['background', 'a', 'b'], caption: 'caption' }).split('\n');
+      expect(lines[7]).toBe('| old | 1, 2 | native | 0.600 ± 0.000 | −0.100 ± 0.100 (ahead 0/2) | - | - | 1.00 ± 0.00 | - | 0.600 ± 0.000 | - | 0.600 ± 0.000 | - |');
     });
   });
 

@@ -108,6 +108,36 @@ describe('ConsoleProgressObserver', () => {
     });
   });
 
+  describe('when an evaluation event carries post-processed scores', () => {
+    it('should show them in a "Dice +LCC" column beside the raw Dice, saying which post-processing and where its table is', () => {
+      const table = capture();
+      new ConsoleProgressObserver({ stream: capture().stream, tableStream: table.stream }).next({
+        type: 'evaluation',
+        node: 'test',
+        checkpoint: 'best',
+        cases: 2,
+        classNames: ['caudate'],
+        classDice: [0.5],
+        classDiceStd: [0.1],
+        meanForegroundDice: 0.5,
+        tablePath: 'runs/x/test.csv',
+        postprocessed: { mode: 'largest-component-per-class', classDice: [0.75], classDiceStd: [0.05], meanForegroundDice: 0.75, tablePath: 'runs/x/test-lcc.csv' },
+      });
+      expect(table.text()).toBe(
+        [
+          'test: 2 cases, weights best',
+          '  class            Dice             Dice +LCC',
+          '  caudate          0.5000 ± 0.1000  0.7500 ± 0.0500',
+          '  mean foreground  0.5000           0.7500',
+          '  (+LCC: largest-component-per-class)',
+          'per-case table: runs/x/test.csv',
+          'per-case table after largest-component-per-class: runs/x/test-lcc.csv',
+          '',
+        ].join('\n'),
+      );
+    });
+  });
+
   it('should format durations', () => {
     expect([formatDuration(5), formatDuration(65), formatDuration(3725), formatDuration(Infinity)]).toEqual(['5s', '1m05s', '1h02m', '?']);
   });

@@ -5,9 +5,10 @@ import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
 import type { PortSpecs } from '../../graph/port-spec.js';
 import type { Sample, SampleStream, ExtendedSample } from '../../graph/sample.js';
-import { SampleStreamStage } from '../../graph/stage.js';
+import { SampleStreamStage, type FirstCaseShape } from '../../graph/stage.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
-import { decodeCase, decodedBytes, type DecodedCase } from './decode-case.js';
+import { decodeCase, decodedBytes, spatialShapeOf, type DecodedCase } from './decode-case.js';
+import { readImageSize } from '../../io/read-image-size.js';
 import { DecodedCaseCache } from './decoded-case-cache.js';
 import { DecodeWorkerPool } from './decode-worker-pool.js';
 import { readDatasetList, type DatasetRow } from './dataset-list.js';
@@ -42,6 +43,14 @@ export class CsvDataset extends SampleStreamStage<CsvDatasetParams, typeof csvDa
   /** Every file of the list checked at once, before training (see {@link checkCsvDataset}). */
   static checkData(params: CsvDatasetParams, context: DataCheckContext): Promise<DataCheckReport> {
     return checkCsvDataset(params, context);
+  }
+
+  /** The list's first row's first image and its spatial shape, from the image header where the format has one. */
+  static async firstCaseShape(params: CsvDatasetParams, dataRoot: string): Promise<FirstCaseShape | undefined> {
+    const list = resolve(dataRoot, params.csv);
+    const [first] = await readDatasetList(list, dataRoot, params);
+    if (!first) return undefined;
+    return { list, file: first.images[0], shape: spatialShapeOf({ size: await readImageSize(first.images[0]) }) };
   }
 
   private pool: DecodeWorkerPool | undefined;

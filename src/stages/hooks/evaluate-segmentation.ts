@@ -13,8 +13,24 @@ import { predictWholeImageProbabilities } from '../../inference/whole-image-infe
 import { sliceWiseLogits } from '../../inference/slice-wise-logits.js';
 import { caseMetricsCsv, summariseCaseMetrics, type CaseMetrics } from '../../metrics/case-metrics-table.js';
 import { argmaxChannelsLast } from '../../images/argmax-channels-last.js';
+import { keepLargestComponent } from '../../images/keep-largest-component.js';
 import { LABEL_METRIC_NAMES, evaluateSegmentation } from '../../metrics/segmentation-metrics.js';
 import { SeededRandom } from '../../runtime/seeded-random.js';
+
+/** What EvaluateSegmentation's `postprocess` accepts (and an experiment spec's `postprocess`). */
+export const POSTPROCESS_MODES = ['none', 'largest-component-per-class', 'largest-component-union'] as const;
+export type PostprocessMode = (typeof POSTPROCESS_MODES)[number];
+
+/** The post-processed table's file name beside `table`: `metrics.csv` → `metrics-lcc.csv`. */
+export function postprocessedTableName(table: string): string {
+  return table.replace(/\.csv$/, '-lcc.csv');
+}
+
+/** A prediction after `mode` ({@link keepLargestComponent}, the implementation infer's --largest-component uses). */
+export function postprocessPrediction(prediction: Int32Array, shape: readonly number[], mode: PostprocessMode): Int32Array {
+  if (mode === 'none') return prediction;
+  return keepLargestComponent(prediction, shape, { mode: mode === 'largest-component-union' ? 'union' : 'per-class' });
+}
 
 const params = z
   .object({
@@ -50,6 +66,12 @@ const params = z
       .regex(/^[\w.-]+\.csv$/)
       .default('metrics.csv')
       .describe("File name of the per-case table in the run directory (a .csv name); its hd95 column is medpy's pooled HD95, hd95Pymic PyMIC's (the larger directed one)"),
+    postprocess: z
+      .enum(POSTPROCESS_MODES)
+      .default('none')
+      .describe(
+        "Also score every case after post-processing its prediction (the raw scores stay in `table`): 'largest-component-per-class' keeps each foreground class's largest connected component (PyMIC's ACDC evaluation), 'largest-component-union' the largest component of all foreground, as `npm run infer -- --largest-component per-class|union` (face connectivity, on the whole 2D image or 3D volume); the post-processed table is `<table>` with `-lcc` before `.csv`; 'none': raw only",
+      ),
   })
   .strict()
   .refine((p) => !(p.sliceWise && p.window), { message: 'sliceWise predicts whole slices: give either sliceWise or window, not both', path: ['sliceWise'] });
@@ -69,7 +91,10 @@ const evaluateSegmentationOutputs = {} as const satisfies PortSpecs;
  * larger of the two directed 95th percentiles (order statistics, no interpolation), for comparison with PyMIC's
  * evaluation; the two differ by several mm when one side has stray islands. Cases are evaluated one at a
  * time and each case's rows are appended to `<table>.partial` in the run directory as soon as it is done; at the end the
- * table with mean and std rows replaces it and one evaluation event reports the mean Dice per label.
+ * table with mean and std rows replaces it and one evaluation event reports the mean Dice per label. With `postprocess`,
+ * every prediction is also scored after keeping its largest connected component(s) (the same keepLargestComponent that
+ * `npm run infer -- --largest-component` applies): those rows go to a second table (`metrics-lcc.csv` beside
+ * `metrics.csv`) and the evaluation event carries both scores, raw first.
  */
 export class EvaluateSegmentation extends HookStage<z.infer<typeof params>, typeof evaluateSegmentationInputs> {
   static readonly className = 'EvaluateSegmentation';
@@ -87,59 +112,87 @@ export class EvaluateSegmentation extends HookStage<z.infer<typeof params>, type
   override run(inputs: InputsOf<typeof evaluateSegmentationInputs>, moment: HookMoment): Observable<RunEvent> {
     const net = inputs.net;
     const stream = inputs.samples;
+    const postprocess = this.params.postprocess;
     const cases: CaseMetrics[] = [];
+    const postprocessedCases: CaseMetrics[] = [];
     let checkpoint = `current (iteration ${moment.iteration})`;
     const directory = this.context.run.runDirectory;
     const tablePath = directory ? join(directory, this.params.table) : undefined;
+    const postprocessedTablePath = directory && postprocess !== 'none' ? join(directory, postprocessedTableName(this.params.table)) : undefined;
     const random = new SeededRandom(0);
+    const header = `${['case', 'label', ...LABEL_METRIC_NAMES].join(',')}\n`;
+    const appendRows = (path: string | undefined, evaluated: CaseMetrics) =>
+      path ? appendFile(`${path}.partial`, caseMetricsCsv([evaluated], []).split('\n').slice(1).join('\n')) : undefined;
+    const writeTable = async (path: string | undefined, evaluated: readonly CaseMetrics[]) => {
+      if (!path) return;
+      await writeFile(`${path}.partial`, caseMetricsCsv(evaluated, summariseCaseMetrics(evaluated)));
+      await rename(`${path}.partial`, path);
+    };
 
     const start = defer(async () => {
       const store = this.context.run.checkpoints;
       if (this.params.checkpoint === 'best' && store.has('best')) checkpoint = `best (iteration ${store.restore('best', [net.network])})`;
-      if (tablePath) await writeFile(`${tablePath}.partial`, `${['case', 'label', ...LABEL_METRIC_NAMES].join(',')}\n`);
+      if (tablePath) await writeFile(`${tablePath}.partial`, header);
+      if (postprocessedTablePath) await writeFile(`${postprocessedTablePath}.partial`, header);
     });
     // One case at a time: the next case is read only once this one's rows are on disk.
     const perCase = from(Array.from({ length: stream.size }, (_, i) => i)).pipe(
       concatMap((index) =>
         stream.read(index, random.derive('case', index)).pipe(
           map((sample) => this.evaluateSample(net, sample)),
-          concatMap(async (evaluated): Promise<RunEvent> => {
-            cases.push(evaluated);
-            if (tablePath) {
-              const rows = caseMetricsCsv([evaluated], []).split('\n').slice(1).join('\n');
-              await appendFile(`${tablePath}.partial`, rows);
+          concatMap(async ({ raw, postprocessed }): Promise<RunEvent> => {
+            cases.push(raw);
+            await appendRows(tablePath, raw);
+            if (postprocessed) {
+              postprocessedCases.push(postprocessed);
+              await appendRows(postprocessedTablePath, postprocessed);
             }
-            return { type: 'case-metrics', node: this.nodeName, case: evaluated.id, labels: evaluated.labels.map((l) => ({ ...l })) };
+            return {
+              type: 'case-metrics',
+              node: this.nodeName,
+              case: raw.id,
+              labels: raw.labels.map((l) => ({ ...l })),
+              ...(postprocessed ? { postprocessedLabels: postprocessed.labels.map((l) => ({ ...l })) } : {}),
+            };
           }),
         ),
       ),
     );
     const finish = defer(async (): Promise<RunEvent[]> => {
-      const summaries = summariseCaseMetrics(cases);
-      if (tablePath) {
-        await writeFile(`${tablePath}.partial`, caseMetricsCsv(cases, summaries));
-        await rename(`${tablePath}.partial`, tablePath);
-      }
-      const classDice = summaries.map((s) => s.mean.dice);
-      const defined = classDice.filter((v) => !Number.isNaN(v));
+      await writeTable(tablePath, cases);
+      if (postprocess !== 'none') await writeTable(postprocessedTablePath, postprocessedCases);
+      const score = (evaluated: readonly CaseMetrics[]) => {
+        const summaries = summariseCaseMetrics(evaluated);
+        const classDice = summaries.map((s) => s.mean.dice);
+        const defined = classDice.filter((v) => !Number.isNaN(v));
+        return {
+          classNames: summaries.map((s) => this.params.classNames?.[s.label] ?? `label${s.label}`),
+          classDice,
+          classDiceStd: summaries.map((s) => s.std.dice),
+          meanForegroundDice: defined.reduce((a, b) => a + b, 0) / Math.max(defined.length, 1),
+        };
+      };
+      const raw = score(cases);
+      const after = postprocess === 'none' ? undefined : score(postprocessedCases);
       return [
         {
           type: 'evaluation',
           node: this.nodeName,
           checkpoint,
           cases: cases.length,
-          classNames: summaries.map((s) => this.params.classNames?.[s.label] ?? `label${s.label}`),
-          classDice,
-          classDiceStd: summaries.map((s) => s.std.dice),
-          meanForegroundDice: defined.reduce((a, b) => a + b, 0) / Math.max(defined.length, 1),
+          ...raw,
           tablePath,
+          ...(after
+            ? { postprocessed: { mode: postprocess, classDice: after.classDice, classDiceStd: after.classDiceStd, meanForegroundDice: after.meanForegroundDice, tablePath: postprocessedTablePath } }
+            : {}),
         },
       ];
     }).pipe(mergeMap((events) => events));
     return concat(start.pipe(mergeMap(() => [])), perCase, finish);
   }
 
-  private evaluateSample(net: NetworkState, sample: Sample): CaseMetrics {
+  /** The case's metrics on the raw prediction and, with `postprocess`, on the post-processed one. */
+  private evaluateSample(net: NetworkState, sample: Sample): { raw: CaseMetrics; postprocessed?: CaseMetrics } {
     if (!sample.label) throw new MicflowError('invalid-data', `${this.nodeName}: ${sample.origin} has no label to evaluate against`);
     const logits = networkLogits(net.network);
     const probabilities = this.params.window
@@ -152,9 +205,11 @@ export class EvaluateSegmentation extends HookStage<z.infer<typeof params>, type
     const shape = sample.label.shape;
     const spacing = sample.spacing && sample.spacing.length === shape.length ? sample.spacing : shape.map(() => 1);
     const labels = this.params.labels ?? Array.from({ length: classes - 1 }, (_, i) => i + 1);
-    return {
+    const score = (predicted: Int32Array): CaseMetrics => ({
       id: sample.id,
-      labels: evaluateSegmentation(prediction, sample.label.data, shape, spacing, labels, { surfaceTolerance: this.params.surfaceTolerance }),
-    };
+      labels: evaluateSegmentation(predicted, sample.label!.data, shape, spacing, labels, { surfaceTolerance: this.params.surfaceTolerance }),
+    });
+    const postprocess = this.params.postprocess;
+    return { raw: score(prediction), ...(postprocess === 'none' ? {} : { postprocessed: score(postprocessPrediction(prediction, shape, postprocess)) }) };
   }
 }

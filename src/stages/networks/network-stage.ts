@@ -19,6 +19,7 @@ export function networkStage<P, N extends SegmentationNetwork>(unit: NetworkUnit
     static readonly className = unit.className;
     static readonly description = unit.description;
     static readonly reference = unit.reference;
+    static readonly spatialDims = unit.spatialDims;
     static readonly paramsSchema = unit.paramsSchema;
     static readonly inputs = networkInputs;
     static readonly outputs = networkOutputs;

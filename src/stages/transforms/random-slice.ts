@@ -27,6 +27,7 @@ export class RandomSlice extends SampleTransformStage<z.infer<typeof params>> {
   static readonly className = 'RandomSlice';
   static readonly description = 'One random 2D slice (optionally through foreground) of a 3D image and label';
   static readonly paramsSchema = params;
+  static readonly outputSpatialDims = 2;
 
   override apply(sample: Sample, random: SeededRandom): Sample {
     if (spatialDimension(sample) !== 3) {

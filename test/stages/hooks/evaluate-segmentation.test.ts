@@ -84,3 +84,85 @@ describe('EvaluateSegmentation', () => {
     expect(Number(shifted[header.indexOf('dice')])).toBeCloseTo(0.75, 6);
   });
 });
+
+/**
+ * A hand-made 16×16 case for post-processing, two channels that a pointwise network turns into classes (channel 0 →
+ * class 1, channel 1 → class 2). Predicted class 1: a 4×4 square (16 px) and a 2×2 island (4 px) far from it; the label
+ * has the square only. Predicted class 2: a 3×3 square (9 px), as in the label.
+ */
+function islandCase(): Sample {
+  const side = 16;
+  const image = new Float32Array(side * side * 2);
+  const label = new Int32Array(side * side);
+  const paint = (rows: [number, number], cols: [number, number], channel: number, inLabel: boolean) => {
+    for (let y = rows[0]; y <= rows[1]; y++) {
+      for (let x = cols[0]; x <= cols[1]; x++) {
+        image[(y * side + x) * 2 + channel] = 1;
+        if (inLabel) label[y * side + x] = channel + 1;
+      }
+    }
+  };
+  paint([1, 4], [1, 4], 0, true); // class 1, 16 px
+  paint([10, 11], [1, 2], 0, false); // class 1 island, 4 px: predicted, not in the label
+  paint([1, 3], [10, 12], 1, true); // class 2, 9 px
+  return { id: 'islands', origin: 'islands.nii.gz', image: { data: image, shape: [side, side, 2] }, label: { data: label, shape: [side, side] }, spacing: [1, 1], random: new SeededRandom(0) };
+}
+
+describe('EvaluateSegmentation with postprocess', () => {
+  const network = new PointwiseNetwork('net3', 2, 3);
+  // Background logit 1 everywhere; class k logit 2 where channel k−1 is 1.
+  network.trainableVariables[0].assign(tf.tensor2d([[0, 2, 0], [0, 0, 2]]));
+  network.trainableVariables[1].assign(tf.tensor1d([1, 0, 0]));
+  afterAll(() => network.dispose());
+  const stream: SampleStream = { size: 1, origin: 'islands', read: () => of(islandCase()) };
+
+  async function evaluate(postprocess: string, directory: string) {
+    const stage = instantiateStage(EvaluateSegmentation, {
+      nodeName: 'evaluate',
+      params: { postprocess, classNames: ['background', 'one', 'two'] },
+      random: new SeededRandom(0),
+      run: { ...inMemoryRunContext(), runDirectory: directory },
+    });
+    return lastValueFrom(stage.run({ net: { node: 'net3', network }, samples: stream }, { iteration: 1, iterations: 1, final: true }).pipe(toArray()));
+  }
+  const diceColumn = (file: string) => {
+    const [header, ...rows] = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(','));
+    return rows.filter((r) => r[0] === 'islands').map((r) => Number(r[header.indexOf('dice')]));
+  };
+
+  it("having an island of class 1, 'largest-component-per-class' should score it away in metrics-lcc.csv and keep the raw table as it was", async () => {
+    const directory = mkdtempSync(join(scratch, 'per-class-'));
+    const events = await evaluate('largest-component-per-class', directory);
+    // Raw: class 1 Dice = 2·16 / (20 + 16) = 8/9; class 2 exact. Per class, the island goes: both 1.
+    expect(diceColumn(join(directory, 'metrics.csv'))).toEqual([Number((8 / 9).toPrecision(6)), 1]);
+    expect(diceColumn(join(directory, 'metrics-lcc.csv'))).toEqual([1, 1]);
+    const [caseEvent, event] = events;
+    if (caseEvent.type !== 'case-metrics' || event.type !== 'evaluation') throw new Error('expected a case, then the evaluation');
+    expect(caseEvent.labels[0].dice).toBeCloseTo(8 / 9, 6);
+    expect(caseEvent.postprocessedLabels?.[0].dice).toBe(1);
+    expect(event.meanForegroundDice).toBeCloseTo((8 / 9 + 1) / 2, 6);
+    expect(event.postprocessed).toMatchObject({ mode: 'largest-component-per-class', meanForegroundDice: 1, tablePath: join(directory, 'metrics-lcc.csv') });
+  });
+
+  it("'largest-component-union' should keep only the largest foreground component, dropping class 2's square too", async () => {
+    const directory = mkdtempSync(join(scratch, 'union-'));
+    const events = await evaluate('largest-component-union', directory);
+    // Components of all foreground: 16 px (class 1), 9 px (class 2), 4 px (island): only the 16 px one stays.
+    expect(diceColumn(join(directory, 'metrics-lcc.csv'))).toEqual([1, 0]);
+    const event = events.at(-1)!;
+    if (event.type !== 'evaluation') throw new Error('expected the evaluation last');
+    expect(event.postprocessed?.classDice).toEqual([1, 0]);
+  });
+
+  it("'none' (the default) should write the raw table alone", async () => {
+    const directory = mkdtempSync(join(scratch, 'none-'));
+    const event = (await evaluate('none', directory)).at(-1)!;
+    expect(existsSync(join(directory, 'metrics-lcc.csv'))).toBe(false);
+    expect(event).toMatchObject({ type: 'evaluation' });
+    expect(event).not.toHaveProperty('postprocessed');
+  });
+
+  it('having an unknown mode, should be refused naming the param', () => {
+    expect(() => instantiateStage(EvaluateSegmentation, { nodeName: 'evaluate', params: { postprocess: 'largest' } })).toThrow(/nodes\.evaluate\.params\.postprocess/);
+  });
+});

@@ -78,6 +78,21 @@ describe('the network stages derived from network units', () => {
     expect(stage.outputs).toBe(networkOutputs);
   });
 
+  it.each(cases)('%s should declare the spatial dimensionality it applies to, as its stage does', (_name, stage, unit, params) => {
+    expect(stage.spatialDims).toBe(unit.spatialDims);
+    const parsed = unit.paramsSchema.parse(params) as { inChannels?: number };
+    const network = unit.create('dims', parsed as never, new SeededRandom(1));
+    try {
+      const side = 16;
+      const shape = [1, ...Array(unit.spatialDims).fill(side), parsed.inChannels ?? 1];
+      const logits = tf.tidy(() => network.apply(tf.zeros(shape) as never, { training: false }));
+      expect(logits.shape.slice(0, -1)).toEqual(shape.slice(0, -1));
+      logits.dispose();
+    } finally {
+      network.dispose();
+    }
+  });
+
   it('should be the networks family with EmaCopy and MultiNet, each registered under its unit name', () => {
     const family = Object.values(stageFamilies.networks);
     expect(family.map((s) => s.className).sort()).toEqual([...derived.map(([, unit]) => unit.className), 'EmaCopy', 'MultiNet'].sort());
