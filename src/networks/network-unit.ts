@@ -15,8 +15,9 @@ export interface NetworkUnit<P, N extends SegmentationNetwork = SegmentationNetw
   /**
    * The images it takes: 2, [N, H, W, C] slices or 2D images; 3, [N, D, H, W, C] volumes (UNet2D5 too: 2.5D convolutions
    * over volumes). Checked against the test cases before a run starts (a 2D network scores volumes only slice-wise).
+   * Optional so that a unit written before it existed still registers; without it that check is skipped.
    */
-  readonly spatialDims: 2 | 3;
+  readonly spatialDims?: 2 | 3;
   /** The paper the architecture comes from. */
   readonly reference: string;
   /** The network's params as a pipeline writes them; its output is what the constructor takes beside name and random. */
