@@ -66,12 +66,13 @@ export class KernelTimeProfile {
 
 /**
  * A profile printed to stderr when the process exits, if MICFLOW_KERNEL_PROFILE is 1 (rows per kernel) or `shapes`
- * (rows per kernel and first input shape); otherwise undefined.
+ * (rows per kernel and first input shape); otherwise undefined. MICFLOW_KERNEL_PROFILE_ROWS sets how many rows print (40).
  */
 export function kernelTimeProfileFromEnvironment(env: NodeJS.ProcessEnv = process.env): KernelTimeProfile | undefined {
   const mode = env.MICFLOW_KERNEL_PROFILE;
   if (mode !== '1' && mode !== 'shapes') return undefined;
   const profile = new KernelTimeProfile(mode === 'shapes');
-  process.once('exit', () => process.stderr.write(`${profile.format()}\n`));
+  const rows = Number(env.MICFLOW_KERNEL_PROFILE_ROWS ?? 40);
+  process.once('exit', () => process.stderr.write(`${profile.format(Number.isInteger(rows) && rows > 0 ? rows : 40)}\n`));
   return profile;
 }
