@@ -104,3 +104,49 @@ export function lossValueCheck(
     ? { same, relative, message: `agree (${shown})` }
     : { same, relative, message: `loss values differ: ${shown} > ${relativeTolerance.toExponential(0)} (not the same loss; no ratio)` };
 }
+
+/**
+ * The 1-minute load average (os.loadavg()[0]) just before one micflow/PyTorch pair started (before the micflow child)
+ * and just after it ended (after the PyTorch run; after the micflow child without --vs-torch). "before" is the other
+ * work on the machine; "after" also holds the pair's own threads, which the average takes about a minute to show.
+ */
+export interface PairLoad {
+  before: number;
+  after: number;
+}
+
+/** Ratios measured at a load average above this, before or after their pair, are flagged. */
+export const LOAD_FLAG_THRESHOLD = 1;
+
+/**
+ * '' when every pair ran at a load average of at most `threshold` before and after it; otherwise a mark naming the
+ * highest load above it, preferring "before" (other work) to "after" (which includes the pair itself):
+ * '⚠ load 1.4 before', and with several pairs how many were above: '⚠ load 1.9 after (2 of 3 pairs)'.
+ */
+export function loadFlag(loads: readonly PairLoad[], threshold = LOAD_FLAG_THRESHOLD): string {
+  const high = loads.filter((l) => l.before > threshold || l.after > threshold);
+  if (high.length === 0) return '';
+  const befores = high.filter((l) => l.before > threshold).map((l) => l.before);
+  const [value, side] = befores.length ? [Math.max(...befores), 'before'] : [Math.max(...high.map((l) => l.after)), 'after'];
+  return `⚠ load ${value.toFixed(1)} ${side}${loads.length > 1 ? ` (${high.length} of ${loads.length} pairs)` : ''}`;
+}
+
+/** A ratio cell with its load mark: '0.92 ⚠ load 1.4 before', or the ratio alone; '-' stays '-'. */
+export function ratioWithLoadFlag(ratio: string, loads: readonly PairLoad[], threshold = LOAD_FLAG_THRESHOLD): string {
+  const flag = ratio === '-' ? '' : loadFlag(loads, threshold);
+  return flag ? `${ratio} ${flag}` : ratio;
+}
+
+/** '0.4→1.3' per pair, in run order: '0.4→1.3, 1.1→1.8'; '-' for none. */
+export function formatPairLoads(loads: readonly PairLoad[]): string {
+  return loads.length ? loads.map((l) => `${l.before.toFixed(1)}→${l.after.toFixed(1)}`).join(', ') : '-';
+}
+
+/** The footnote under a table with flagged ratios. */
+export function loadFootnote(threshold = LOAD_FLAG_THRESHOLD): string {
+  return (
+    `⚠ load X before/after: the 1-minute load average was above ${threshold} before or after that micflow/PyTorch pair; ` +
+    'such ratios flatter micflow, since PyTorch loses more under load. "before" is other work on the machine; "after" ' +
+    "also counts the pair's own threads."
+  );
+}

@@ -3,8 +3,8 @@
  *
  *   npm run bench -- [--rows unet2d,unet3d,loader] [--backends native,wasm] [--steps 10] [--warmup 2]
  *                    [--batch 4] [--size 256] [--batch3d 1] [--size3d 64] [--features3d 8,16,32,64,128]
- *                    [--loader-batches 50] [--crf-batch 4] [--crf-size 64] [--vs-torch] [--repeat 1] [--flatness 50]
- *                    [--json bench-results.json]
+ *                    [--loader-batches 50] [--crf-batch 4] [--crf-size 64] [--vs-torch] [--repeat 1] [--load-threshold 1]
+ *                    [--flatness 50] [--json bench-results.json]
  *
  * Rows:
  * - unet2d: PyMIC's UNet2D (16-32-64-128-256, 1,813,218 parameters), batch 4 of 1x256², 2 classes;
@@ -34,6 +34,17 @@
  * times per network or gatedcrf row and reports the median of the N ratios with their range: on a shared machine the
  * load changes between the two halves of one pair, and alternating shows how much that moves the ratio.
  *
+ * Load: for every pair (each repeat of each network or gatedcrf row; per backend) the bench reads the 1-minute load
+ * average (os.loadavg()[0], the kernel's exponentially damped count of runnable threads, updated every 5 s) just before
+ * that backend's micflow child starts ("before") and just after the pair's PyTorch run ends, or after the child without
+ * --vs-torch ("after"). "before" is what matters: it is the other work on the machine. "after" also counts the pair's
+ * own threads (the bench keeps as many busy as it runs with), so on a 2-core machine it climbs towards 2 during any
+ * pair that lasts a minute. The tables print every pair's before→after, the progress lines print them as they come, the
+ * --json results keep them per row (`load` of the chosen run, `loads` of every pair), and a ratio any of whose pairs
+ * saw a load above --load-threshold (default 1) before or after gets a mark beside it ("⚠ load 1.4 before", preferring
+ * "before"; with --repeat "(2 of 3 pairs)") and a footnote: such ratios flatter micflow, since PyTorch loses more
+ * under load. The load average before and after the whole run is printed too.
+ *
  * --flatness N trains N steps per network row (default row unet2d) and reports live tensors and RSS at steps 1, 10,
  * N/2 and N; growth is flagged (and exits 1): any change of the live tensor count, or RSS growing from step 10 on by
  * more than 5% and 64 MB.
@@ -47,7 +58,22 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { flatnessVerdict, formatDuration, lossValueCheck, markdownTable, median, parameterCountCheck, ratioSummary, type FlatnessSample } from './bench-report.js';
+import {
+  flatnessVerdict,
+  formatDuration,
+  formatPairLoads,
+  LOAD_FLAG_THRESHOLD,
+  loadFlag,
+  loadFootnote,
+  lossValueCheck,
+  markdownTable,
+  median,
+  parameterCountCheck,
+  ratioSummary,
+  ratioWithLoadFlag,
+  type FlatnessSample,
+  type PairLoad,
+} from './bench-report.js';
 import { GATED_CRF_ROW_DEFAULT, gatedCrfRowLabel, timeGatedCrfRow, type GatedCrfRowId, type GatedCrfRowSpec, type GatedCrfTimings } from './gated-crf-row.js';
 import { LOADER_ROWS, loaderRowLabel, measureLoaderRow, type LoaderRowId, type LoaderThroughput } from './loader-row.js';
 import { NETWORK_ROW_DEFAULTS, networkRowLabel, sampleNetworkFlatness, timeNetworkRow, type NetworkRowId, type NetworkRowSpec, type NetworkTimings } from './network-rows.js';
@@ -66,6 +92,8 @@ interface Options {
   crf: GatedCrfRowSpec;
   vsTorch: boolean;
   repeat: number;
+  /** Ratios measured at a 1-minute load average above this (before or after their pair) are flagged. */
+  loadThreshold: number;
   flatness?: number;
   json?: string;
   timeoutSeconds: number;
@@ -82,6 +110,13 @@ function parseOptions(argv: string[]): Options {
     if (v === undefined) return fallback;
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got ${v}`);
+    return n;
+  };
+  const positive = (name: string, fallback: number) => {
+    const v = value(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!(n > 0)) throw new Error(`--${name} must be a positive number, got ${v}`);
     return n;
   };
   const list = (name: string, fallback: number[]) => {
@@ -121,6 +156,7 @@ function parseOptions(argv: string[]): Options {
     crf: { ...GATED_CRF_ROW_DEFAULT, batch: integer('crf-batch', GATED_CRF_ROW_DEFAULT.batch, 1), size: integer('crf-size', GATED_CRF_ROW_DEFAULT.size, 2) },
     vsTorch: argv.includes('--vs-torch'),
     repeat: integer('repeat', 1, 1),
+    loadThreshold: positive('load-threshold', LOAD_FLAG_THRESHOLD),
     flatness,
     json: value('json'),
     timeoutSeconds: integer('timeout', 1800, 1),
@@ -229,6 +265,9 @@ interface GatedCrfRowResult {
   /** With --repeat: the ratio of every micflow/PyTorch pair, and how many pairs ran. */
   ratios?: number[];
   runs?: number;
+  /** The 1-minute load average before and after this run's pair; `loads`: every pair's, in run order. */
+  load?: PairLoad;
+  loads?: PairLoad[];
 }
 
 interface NetworkRowResult {
@@ -246,6 +285,9 @@ interface NetworkRowResult {
   trainRatios?: number[];
   inferenceRatios?: number[];
   runs?: number;
+  /** The 1-minute load average before and after this run's pair; `loads`: every pair's, in run order. */
+  load?: PairLoad;
+  loads?: PairLoad[];
 }
 
 interface LoaderRowResult {
@@ -272,25 +314,62 @@ interface FlatnessRowResult {
  * of the same pair), and the median of the per-pair ratios, all of which are kept.
  */
 function combineRuns(runs: NetworkRowResult[]): NetworkRowResult {
-  if (runs.length === 1) return runs[0];
+  const loads = pairLoads(runs);
+  if (runs.length === 1) return { ...runs[0], loads };
   const ok = runs.filter((r) => r.ok);
   if (ok.length === 0) return runs[0];
   const byTrain = [...ok].sort((a, b) => a.timings!.trainStepMs - b.timings!.trainStepMs);
   const chosen = byTrain[Math.floor(byTrain.length / 2)];
   const trainRatios = ok.flatMap((r) => (r.trainRatio === undefined ? [] : [r.trainRatio]));
   const inferenceRatios = ok.flatMap((r) => (r.inferenceRatio === undefined ? [] : [r.inferenceRatio]));
-  return { ...chosen, trainRatio: median(trainRatios), inferenceRatio: median(inferenceRatios), trainRatios, inferenceRatios, runs: runs.length };
+  return { ...chosen, trainRatio: median(trainRatios), inferenceRatio: median(inferenceRatios), trainRatios, inferenceRatios, runs: runs.length, loads };
 }
 
 /** As combineRuns: the run with the median time, the median of the per-pair ratios; any mismatched pair stays flagged. */
 function combineGatedCrfRuns(runs: GatedCrfRowResult[]): GatedCrfRowResult {
-  if (runs.length === 1) return runs[0];
+  const loads = pairLoads(runs);
+  if (runs.length === 1) return { ...runs[0], loads };
   const ok = runs.filter((r) => r.ok);
   if (ok.length === 0) return runs[0];
   const chosen = [...ok].sort((a, b) => a.timings!.stepMs - b.timings!.stepMs)[Math.floor(ok.length / 2)];
   const ratios = ok.flatMap((r) => (r.ratio === undefined ? [] : [r.ratio]));
   const mismatch = ok.find((r) => r.lossCheck && !r.lossCheck.same);
-  return { ...chosen, lossCheck: mismatch?.lossCheck ?? chosen.lossCheck, ratio: mismatch ? undefined : median(ratios), ratios: mismatch ? undefined : ratios, runs: runs.length };
+  return {
+    ...chosen,
+    lossCheck: mismatch?.lossCheck ?? chosen.lossCheck,
+    ratio: mismatch ? undefined : median(ratios),
+    ratios: mismatch ? undefined : ratios,
+    runs: runs.length,
+    loads,
+  };
+}
+
+/** Every pair's load average, in run order (those whose micflow side ran: their ratios are the ones combined). */
+const pairLoads = (runs: ReadonlyArray<{ ok: boolean; load?: PairLoad }>): PairLoad[] => runs.flatMap((r) => (r.ok && r.load ? [r.load] : []));
+
+const oneMinuteLoad = () => loadavg()[0];
+
+/**
+ * One micflow/PyTorch pair: each backend's micflow child, then (with --vs-torch) the PyTorch run, with the 1-minute
+ * load average read before each backend's child and after the pair (after its child without PyTorch) into `load`.
+ */
+function runPair<R extends { load?: PairLoad }, T>(backends: readonly string[], micflow: (backend: string) => R, torch: (() => T) | undefined): { results: R[]; torch: T | undefined } {
+  const before: number[] = [];
+  const after: number[] = [];
+  const results = backends.map((backend) => {
+    before.push(oneMinuteLoad());
+    const result = micflow(backend);
+    after.push(oneMinuteLoad());
+    return result;
+  });
+  const torchResult = torch?.();
+  const end = oneMinuteLoad();
+  results.forEach((r, i) => (r.load = { before: before[i], after: torch ? end : after[i] }));
+  return { results, torch: torchResult };
+}
+
+function logPairLoads(results: ReadonlyArray<{ backend: string; load?: PairLoad }>, repeat: number, repeats: number): void {
+  for (const r of results) console.log(`    pair ${repeat + 1}/${repeats} (${r.backend}): 1-minute load average ${formatPairLoads(r.load ? [r.load] : [])} before→after`);
 }
 
 const leakFree = (t: { liveTensorsBefore: number; liveTensorsAfter: number }) => t.liveTensorsBefore === t.liveTensorsAfter;
@@ -299,8 +378,11 @@ const ratio = (r: number | undefined, all?: number[]) => (r === undefined ? '-' 
 const batches = (n: number) => `${n} batch${n === 1 ? '' : 'es'}`;
 const mb = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(0)} MB`);
 
-function networkTable(results: NetworkRowResult[], vsTorch: boolean): string {
-  const header = ['row', 'backend', 'parameters', 'train step', 'inference/image', 'peak RSS', 'live tensors before/after', ...(vsTorch ? ['train ratio vs torch', 'inference ratio vs torch'] : [])];
+function networkTable(results: NetworkRowResult[], vsTorch: boolean, threshold: number): string {
+  const header = [
+    'row', 'backend', 'parameters', 'train step', 'inference/image', 'peak RSS', 'live tensors before/after', 'load before→after',
+    ...(vsTorch ? ['train ratio vs torch', 'inference ratio vs torch'] : []),
+  ];
   const lines: string[][] = [];
   for (const rowId of new Set(results.map((r) => r.rowId))) {
     const group = results.filter((r) => r.rowId === rowId);
@@ -308,14 +390,18 @@ function networkTable(results: NetworkRowResult[], vsTorch: boolean): string {
       const t = r.timings;
       lines.push([
         r.row, r.backend, t ? t.parameters.toLocaleString('en-US') : '-', r.ok ? formatDuration(t?.trainStepMs) : `failed: ${r.error}`,
-        formatDuration(t?.inferenceMs), mb(t?.peakRssMb), t ? `${t.liveTensorsBefore}/${t.liveTensorsAfter}` : '-',
-        ...(vsTorch ? (r.parameterMismatch ? ['FLAGGED: ' + r.parameterMismatch, '-'] : [ratio(r.trainRatio, r.trainRatios), ratio(r.inferenceRatio, r.inferenceRatios)]) : []),
+        formatDuration(t?.inferenceMs), mb(t?.peakRssMb), t ? `${t.liveTensorsBefore}/${t.liveTensorsAfter}` : '-', formatPairLoads(r.loads ?? []),
+        ...(vsTorch
+          ? r.parameterMismatch
+            ? ['FLAGGED: ' + r.parameterMismatch, '-']
+            : [ratioWithLoadFlag(ratio(r.trainRatio, r.trainRatios), r.loads ?? [], threshold), ratioWithLoadFlag(ratio(r.inferenceRatio, r.inferenceRatios), r.loads ?? [], threshold)]
+          : []),
       ]);
     }
     const torch = group[0].torch;
     if (!vsTorch || !torch) continue;
-    if ('error' in torch) lines.push([group[0].row, 'pytorch', '-', `failed: ${torch.error}`, '-', '-', '-', '-', '-']);
-    else lines.push([group[0].row, torch.framework, torch.parameters.toLocaleString('en-US'), formatDuration(torch.trainStepMs), formatDuration(torch.inferenceMs), mb(torch.peakRssMb), '-', '1.00', '1.00']);
+    if ('error' in torch) lines.push([group[0].row, 'pytorch', '-', `failed: ${torch.error}`, '-', '-', '-', '-', '-', '-']);
+    else lines.push([group[0].row, torch.framework, torch.parameters.toLocaleString('en-US'), formatDuration(torch.trainStepMs), formatDuration(torch.inferenceMs), mb(torch.peakRssMb), '-', '-', '1.00', '1.00']);
   }
   return markdownTable(header, lines);
 }
@@ -335,21 +421,21 @@ function loaderTable(results: LoaderRowResult[]): string {
   );
 }
 
-function gatedCrfTable(results: GatedCrfRowResult[], vsTorch: boolean): string {
-  const header = ['row', 'backend', 'forward + backward', 'peak RSS', 'live tensors before/after', 'loss', ...(vsTorch ? ['loss vs torch', 'ratio vs torch'] : [])];
+function gatedCrfTable(results: GatedCrfRowResult[], vsTorch: boolean, threshold: number): string {
+  const header = ['row', 'backend', 'forward + backward', 'peak RSS', 'live tensors before/after', 'loss', 'load before→after', ...(vsTorch ? ['loss vs torch', 'ratio vs torch'] : [])];
   const lines: string[][] = results.map((r) => {
     const t = r.timings;
     const live = t ? `${t.liveTensorsBefore}/${t.liveTensorsAfter}${leakFree(t) ? '' : ' FLAGGED: grows'}` : '-';
     const check = r.lossCheck ? (r.lossCheck.same ? `agree (rel. ${r.lossCheck.relative.toExponential(1)})` : `FLAGGED: ${r.lossCheck.message}`) : '-';
     return [
-      r.row, r.backend, r.ok ? formatDuration(t?.stepMs) : `failed: ${r.error}`, mb(t?.peakRssMb), live, t ? t.loss.toPrecision(8) : '-',
-      ...(vsTorch ? [check, ratio(r.ratio, r.ratios)] : []),
+      r.row, r.backend, r.ok ? formatDuration(t?.stepMs) : `failed: ${r.error}`, mb(t?.peakRssMb), live, t ? t.loss.toPrecision(8) : '-', formatPairLoads(r.loads ?? []),
+      ...(vsTorch ? [check, ratioWithLoadFlag(ratio(r.ratio, r.ratios), r.loads ?? [], threshold)] : []),
     ];
   });
   const torch = results[0]?.torch;
   if (vsTorch && torch) {
-    if ('error' in torch) lines.push([results[0].row, 'pytorch', `failed: ${torch.error}`, '-', '-', '-', '-', '-']);
-    else lines.push([results[0].row, torch.framework, formatDuration(torch.stepMs), mb(torch.peakRssMb), '-', torch.loss.toPrecision(8), '-', '1.00']);
+    if ('error' in torch) lines.push([results[0].row, 'pytorch', `failed: ${torch.error}`, '-', '-', '-', '-', '-', '-']);
+    else lines.push([results[0].row, torch.framework, formatDuration(torch.stepMs), mb(torch.peakRssMb), '-', torch.loss.toPrecision(8), '-', '-', '1.00']);
   }
   return markdownTable(header, lines);
 }
@@ -410,16 +496,20 @@ async function main(): Promise<void> {
       // As the network rows: every backend, then PyTorch, alternating with --repeat.
       const runs: GatedCrfRowResult[][] = [];
       for (let repeat = 0; repeat < o.repeat; repeat++) {
-        const rowResults: GatedCrfRowResult[] = [];
-        for (const backend of o.backends) {
-          const outcome = runChild<GatedCrfTimings>(o, 'time', rowId, backend);
-          const result: GatedCrfRowResult = outcome.ok ? { row, backend, ok: true, timings: outcome.result } : { row, backend, ok: false, error: outcome.error };
-          if (result.ok && !leakFree(result.timings!)) gatedCrfFlagged = true;
-          rowResults.push(result);
-          console.log(`  ${row} on ${backend}: ${result.ok ? `forward + backward ${formatDuration(result.timings!.stepMs)}, loss ${result.timings!.loss.toPrecision(8)}` : `failed: ${result.error}`}`);
-        }
-        if (o.vsTorch) {
-          const torch = runTorchGatedCrf(o, threads);
+        const pair = runPair(
+          o.backends,
+          (backend): GatedCrfRowResult => {
+            const outcome = runChild<GatedCrfTimings>(o, 'time', rowId, backend);
+            const result: GatedCrfRowResult = outcome.ok ? { row, backend, ok: true, timings: outcome.result } : { row, backend, ok: false, error: outcome.error };
+            if (result.ok && !leakFree(result.timings!)) gatedCrfFlagged = true;
+            console.log(`  ${row} on ${backend}: ${result.ok ? `forward + backward ${formatDuration(result.timings!.stepMs)}, loss ${result.timings!.loss.toPrecision(8)}` : `failed: ${result.error}`}`);
+            return result;
+          },
+          o.vsTorch ? () => runTorchGatedCrf(o, threads) : undefined,
+        );
+        const rowResults = pair.results;
+        const torch = pair.torch;
+        if (torch) {
           console.log(`  ${row} in PyTorch: ${'error' in torch ? torch.error : `forward + backward ${formatDuration(torch.stepMs)}, loss ${torch.loss.toPrecision(8)}`}`);
           for (const r of rowResults) {
             r.torch = torch;
@@ -432,6 +522,7 @@ async function main(): Promise<void> {
             r.ratio = r.timings!.stepMs / torch.stepMs;
           }
         }
+        logPairLoads(rowResults, repeat, o.repeat);
         runs.push(rowResults);
       }
       gatedCrf.push(...o.backends.map((_, b) => combineGatedCrfRuns(runs.map((run) => run[b]))));
@@ -449,15 +540,19 @@ async function main(): Promise<void> {
     // With --repeat, micflow and PyTorch alternate, so that each ratio compares runs that saw similar load.
     const runs: NetworkRowResult[][] = [];
     for (let repeat = 0; repeat < o.repeat; repeat++) {
-      const rowResults: NetworkRowResult[] = [];
-      for (const backend of o.backends) {
-        const outcome = runChild<NetworkTimings>(o, 'time', rowId, backend);
-        const result: NetworkRowResult = outcome.ok ? { row, rowId, backend, ok: true, timings: outcome.result } : { row, rowId, backend, ok: false, error: outcome.error };
-        rowResults.push(result);
-        console.log(`  ${row} on ${backend}: ${result.ok ? `train ${formatDuration(result.timings!.trainStepMs)}, inference ${formatDuration(result.timings!.inferenceMs)}` : `failed: ${result.error}`}`);
-      }
-      if (o.vsTorch) {
-        const torch = runTorch(o, spec, threads);
+      const pair = runPair(
+        o.backends,
+        (backend): NetworkRowResult => {
+          const outcome = runChild<NetworkTimings>(o, 'time', rowId, backend);
+          const result: NetworkRowResult = outcome.ok ? { row, rowId, backend, ok: true, timings: outcome.result } : { row, rowId, backend, ok: false, error: outcome.error };
+          console.log(`  ${row} on ${backend}: ${result.ok ? `train ${formatDuration(result.timings!.trainStepMs)}, inference ${formatDuration(result.timings!.inferenceMs)}` : `failed: ${result.error}`}`);
+          return result;
+        },
+        o.vsTorch ? () => runTorch(o, spec, threads) : undefined,
+      );
+      const rowResults = pair.results;
+      const torch = pair.torch;
+      if (torch) {
         console.log(`  ${row} in PyTorch: ${'error' in torch ? torch.error : `train ${formatDuration(torch.trainStepMs)}, inference ${formatDuration(torch.inferenceMs)}`}`);
         for (const r of rowResults) {
           r.torch = torch;
@@ -472,16 +567,20 @@ async function main(): Promise<void> {
           r.inferenceRatio = r.timings!.inferenceMs / torch.inferenceMs;
         }
       }
+      logPairLoads(rowResults, repeat, o.repeat);
       runs.push(rowResults);
     }
     network.push(...o.backends.map((_, b) => combineRuns(runs.map((run) => run[b]))));
   }
   const loadAfter = loadavg()[0];
-  if (network.length) console.log('\n' + networkTable(network, o.vsTorch));
+  if (network.length) console.log('\n' + networkTable(network, o.vsTorch, o.loadThreshold));
   if (loader.length) console.log('\n' + loaderTable(loader));
   if (flatness.length) console.log('\n' + flatnessTable(flatness));
-  if (gatedCrf.length) console.log('\n' + gatedCrfTable(gatedCrf, o.vsTorch));
-  console.log(`\nload average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`);
+  if (gatedCrf.length) console.log('\n' + gatedCrfTable(gatedCrf, o.vsTorch, o.loadThreshold));
+  // A footnote when a printed ratio carries a load mark (only ratios measured against PyTorch do).
+  const ratioLoads = o.vsTorch ? [...network, ...gatedCrf].map((r) => r.loads ?? []) : [];
+  if (ratioLoads.some((loads) => loadFlag(loads, o.loadThreshold) !== '')) console.log('\n' + loadFootnote(o.loadThreshold));
+  console.log(`\nload average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after the whole run (per pair: the tables' load column)`);
   const result = {
     date: new Date().toISOString(),
     threads,

@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { flatnessCheckpoints, flatnessVerdict, formatDuration, lossValueCheck, markdownTable, median, parameterCountCheck, ratioSummary } from '../../bench/bench-report.js';
+import {
+  flatnessCheckpoints,
+  flatnessVerdict,
+  formatDuration,
+  formatPairLoads,
+  loadFlag,
+  loadFootnote,
+  lossValueCheck,
+  markdownTable,
+  median,
+  parameterCountCheck,
+  ratioSummary,
+  ratioWithLoadFlag,
+} from '../../bench/bench-report.js';
 import { lcgUniform } from '../../bench/gated-crf-row.js';
 
 describe('bench report helpers', () => {
@@ -30,6 +43,37 @@ describe('bench report helpers', () => {
       expect(ratioSummary([0.9234])).toBe('0.92');
       expect(ratioSummary([1.29, 0.8, 0.85])).toBe('0.85 (0.80–1.29, 3 pairs)');
       expect(ratioSummary([])).toBe('-');
+    });
+  });
+
+  describe('when flagging ratios by the load average around their pairs', () => {
+    it('should leave a ratio alone when every pair ran at load 1 or less, before and after', () => {
+      expect(loadFlag([{ before: 0.3, after: 1 }])).toBe('');
+      expect(ratioWithLoadFlag('0.92', [{ before: 0.3, after: 0.9 }, { before: 1, after: 1 }])).toBe('0.92');
+    });
+
+    it('should mark one pair with the load above 1, before rather than after when both are', () => {
+      expect(loadFlag([{ before: 1.43, after: 0.8 }])).toBe('⚠ load 1.4 before');
+      expect(loadFlag([{ before: 0.5, after: 1.86 }])).toBe('⚠ load 1.9 after');
+      expect(loadFlag([{ before: 1.2, after: 1.9 }])).toBe('⚠ load 1.2 before');
+    });
+
+    it('having several pairs should name the highest load above 1 and how many pairs were above', () => {
+      const loads = [{ before: 0.2, after: 0.7 }, { before: 0.6, after: 1.5 }, { before: 0.4, after: 1.2 }];
+      expect(loadFlag(loads)).toBe('⚠ load 1.5 after (2 of 3 pairs)');
+      expect(ratioWithLoadFlag('0.85 (0.80–1.29, 3 pairs)', loads)).toBe('0.85 (0.80–1.29, 3 pairs) ⚠ load 1.5 after (2 of 3 pairs)');
+      expect(loadFlag([{ before: 0.2, after: 1.7 }, { before: 1.1, after: 1.2 }])).toBe('⚠ load 1.1 before (2 of 2 pairs)');
+    });
+
+    it('should not mark a missing ratio, and should honour another threshold', () => {
+      expect(ratioWithLoadFlag('-', [{ before: 3, after: 3 }])).toBe('-');
+      expect(loadFlag([{ before: 1.5, after: 1.5 }], 2)).toBe('');
+    });
+
+    it('should print every pair as before→after, and a footnote saying which way such ratios err', () => {
+      expect(formatPairLoads([{ before: 0.44, after: 1.26 }, { before: 1.1, after: 1.8 }])).toBe('0.4→1.3, 1.1→1.8');
+      expect(formatPairLoads([])).toBe('-');
+      expect(loadFootnote()).toContain('flatter micflow, since PyTorch loses more under load');
     });
   });
 
