@@ -13,6 +13,18 @@
  *   the median training step (forward, gradients, Adam update, loss read back), the median inference of one image
  *   (eval mode, no tape, argmax read back), the process's peak RSS, and live tensors after the warm-up and after the
  *   last step (equal when nothing leaks; at least one warm-up step runs, the first creates Adam's moment variables);
+ *   and the convolution FLOPs of one training step with what the step reaches: forward 2·N·Cout·spatial_out·Cin·taps
+ *   per conv (all of them, 1x1 up-sampling and output convs included), plus the gradients with respect to the conv
+ *   inputs and to the kernels, each as many FLOPs again (3x forward; the first conv's input gradient, which nobody
+ *   needs, is counted too). The layers are listed from the row's spec (bench/conv-flops.ts) and checked, in the child,
+ *   against the kernel variables of the network it built (names and shapes; a mismatch prints "not counted"). The
+ *   "conv FLOPs / step time" column is those FLOPs over the median training step, in GFLOP/s and as a share of the
+ *   machine's FP32 peak; since the step also runs batch norm, activations, pooling, the losses and Adam, it is a lower
+ *   bound on what the conv layers themselves reach. PyTorch's row divides the same FLOPs (same network: the parameter
+ *   counts are checked) by its own step. Peak = threads (one core each) × the clock /proc/cpuinfo reports ("cpu MHz" of
+ *   the first processor: the nominal or current clock, not a turbo or AVX-512 clock) × FP32 FLOPs per cycle and core
+ *   from the CPU flags: 64 with AVX-512 (avx512f: 2 FMA units × 16 floats × 2), 32 with AVX2 and FMA (2 × 8 × 2); it is
+ *   printed once, with these assumptions, under the table, and kept as `peak` in --json;
  * - loader: samples/s through CsvDataset -> NormalizeWithMeanStd -> RandomFlip -> RandomCrop -> Batch on
  *   fixtures/brain-mr-2d (crop 80², batch 4) and fixtures/brain-mr-3d (crop 32³, batch 2), first epoch (decoding) and
  *   cached; PyTorch has no counterpart in this bench (no reference);
@@ -54,7 +66,7 @@
  * step in reasonable time: native, wasm (cpu takes over ten minutes per UNet2D step; ask for it with --backends cpu).
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +86,7 @@ import {
   type FlatnessSample,
   type PairLoad,
 } from './bench-report.js';
+import { describePeak, formatThroughput, peakFromCpuInfo, type PeakAssumptions } from './conv-flops.js';
 import { GATED_CRF_ROW_DEFAULT, gatedCrfRowLabel, timeGatedCrfRow, type GatedCrfRowId, type GatedCrfRowSpec, type GatedCrfTimings } from './gated-crf-row.js';
 import { LOADER_ROWS, loaderRowLabel, measureLoaderRow, type LoaderRowId, type LoaderThroughput } from './loader-row.js';
 import { NETWORK_ROW_DEFAULTS, networkRowLabel, sampleNetworkFlatness, timeNetworkRow, type NetworkRowId, type NetworkRowSpec, type NetworkTimings } from './network-rows.js';
@@ -378,9 +391,16 @@ const ratio = (r: number | undefined, all?: number[]) => (r === undefined ? '-' 
 const batches = (n: number) => `${n} batch${n === 1 ? '' : 'es'}`;
 const mb = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(0)} MB`);
 
-function networkTable(results: NetworkRowResult[], vsTorch: boolean, threshold: number): string {
+/** The conv FLOPs of a row's training step, e.g. '69.9 GFLOP', or why they are not counted. */
+function convFlopsCell(t: NetworkTimings | undefined): string {
+  if (!t) return '-';
+  if (!t.convFlops) return t.convFlopsProblems?.length ? `not counted: ${t.convFlopsProblems[0]}` : '-';
+  return `${(t.convFlops.total / 1e9).toFixed(1)} GFLOP`;
+}
+
+function networkTable(results: NetworkRowResult[], vsTorch: boolean, threshold: number, peak: PeakAssumptions): string {
   const header = [
-    'row', 'backend', 'parameters', 'train step', 'inference/image', 'peak RSS', 'live tensors before/after', 'load before→after',
+    'row', 'backend', 'parameters', 'train step', 'conv FLOPs/step', 'conv FLOPs / step time', 'inference/image', 'peak RSS', 'live tensors before/after', 'load before→after',
     ...(vsTorch ? ['train ratio vs torch', 'inference ratio vs torch'] : []),
   ];
   const lines: string[][] = [];
@@ -390,7 +410,7 @@ function networkTable(results: NetworkRowResult[], vsTorch: boolean, threshold: 
       const t = r.timings;
       lines.push([
         r.row, r.backend, t ? t.parameters.toLocaleString('en-US') : '-', r.ok ? formatDuration(t?.trainStepMs) : `failed: ${r.error}`,
-        formatDuration(t?.inferenceMs), mb(t?.peakRssMb), t ? `${t.liveTensorsBefore}/${t.liveTensorsAfter}` : '-', formatPairLoads(r.loads ?? []),
+        convFlopsCell(t), formatThroughput(t?.convFlops?.total, t?.trainStepMs, peak.peakFlops), formatDuration(t?.inferenceMs), mb(t?.peakRssMb), t ? `${t.liveTensorsBefore}/${t.liveTensorsAfter}` : '-', formatPairLoads(r.loads ?? []),
         ...(vsTorch
           ? r.parameterMismatch
             ? ['FLAGGED: ' + r.parameterMismatch, '-']
@@ -400,8 +420,15 @@ function networkTable(results: NetworkRowResult[], vsTorch: boolean, threshold: 
     }
     const torch = group[0].torch;
     if (!vsTorch || !torch) continue;
-    if ('error' in torch) lines.push([group[0].row, 'pytorch', '-', `failed: ${torch.error}`, '-', '-', '-', '-', '-', '-']);
-    else lines.push([group[0].row, torch.framework, torch.parameters.toLocaleString('en-US'), formatDuration(torch.trainStepMs), formatDuration(torch.inferenceMs), mb(torch.peakRssMb), '-', '-', '1.00', '1.00']);
+    // PyTorch's twin has the same layers (the parameter counts are checked), so the same conv FLOPs over its time.
+    const flops = group.find((r) => r.timings?.convFlops)?.timings?.convFlops?.total;
+    if ('error' in torch) lines.push([group[0].row, 'pytorch', '-', `failed: ${torch.error}`, '-', '-', '-', '-', '-', '-', '-', '-']);
+    else {
+      lines.push([
+        group[0].row, torch.framework, torch.parameters.toLocaleString('en-US'), formatDuration(torch.trainStepMs), flops ? `${(flops / 1e9).toFixed(1)} GFLOP` : '-',
+        formatThroughput(flops, torch.trainStepMs, peak.peakFlops), formatDuration(torch.inferenceMs), mb(torch.peakRssMb), '-', '-', '1.00', '1.00',
+      ]);
+    }
   }
   return markdownTable(header, lines);
 }
@@ -467,6 +494,7 @@ async function main(): Promise<void> {
     return;
   }
   const threads = Number(process.env.OMP_NUM_THREADS) || availableParallelism();
+  const peak = peakFromCpuInfo(existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '', threads);
   const loadBefore = loadavg()[0];
   const mode = o.flatness ? `flatness check over ${o.flatness} training steps` : `${o.steps} timed steps after ${o.warmup} warm-up`;
   console.log(
@@ -573,7 +601,14 @@ async function main(): Promise<void> {
     network.push(...o.backends.map((_, b) => combineRuns(runs.map((run) => run[b]))));
   }
   const loadAfter = loadavg()[0];
-  if (network.length) console.log('\n' + networkTable(network, o.vsTorch, o.loadThreshold));
+  if (network.length) {
+    console.log('\n' + networkTable(network, o.vsTorch, o.loadThreshold, peak));
+    console.log(
+      `\nconv FLOPs/step: the convolutions of one training step, forward 2·N·Cout·spatial·Cin·taps per conv (1x1 convs included) ` +
+        `plus the gradients w.r.t. inputs and kernels, as many again each (3x forward). conv FLOPs / step time is a lower bound on ` +
+        `what the convs themselves reach (the step also runs batch norm, activations, pooling, losses and Adam). ${describePeak(peak)}.`,
+    );
+  }
   if (loader.length) console.log('\n' + loaderTable(loader));
   if (flatness.length) console.log('\n' + flatnessTable(flatness));
   if (gatedCrf.length) console.log('\n' + gatedCrfTable(gatedCrf, o.vsTorch, o.loadThreshold));
@@ -586,6 +621,7 @@ async function main(): Promise<void> {
     threads,
     ompWaitPolicy: benchEnvironment().OMP_WAIT_POLICY,
     loadAverage: { before: loadBefore, after: loadAfter },
+    peak,
     // The gated CRF row's settings and results only when it ran, so that other runs' JSON stays as it was.
     options: { ...o, child: undefined, crf: o.rows.includes('gatedcrf') ? o.crf : undefined },
     network,
