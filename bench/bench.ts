@@ -1,7 +1,7 @@
 /**
  * `npm run bench` — how fast micflow trains, infers and loads data on each available backend (not a test).
  *
- *   npm run bench -- [--rows unet2d,unet3d,loader] [--backends native,wasm] [--steps 10] [--warmup 2]
+ *   npm run bench -- [--rows unet2d,unet3d,loader|gatedcrf|pipelines|pipeline:NAME] [--backends native,wasm] [--steps 10] [--warmup 2]
  *                    [--batch 4] [--size 256] [--batch3d 1] [--size3d 64] [--features3d 8,16,32,64,128]
  *                    [--loader-batches 50] [--crf-batch 4] [--crf-size 64] [--vs-torch] [--repeat 1] [--load-threshold 1]
  *                    [--flatness 50] [--json bench-results.json]
@@ -33,7 +33,27 @@
  *   logits [4, 64, 64, 5] (--crf-batch, --crf-size), a one-channel image and a pseudo-random 0/1 mask as the gate. Per
  *   backend: the median forward + backward (affinities, loss, tf.variableGrads w.r.t. the logits, loss and gradient
  *   read back), the loss value, peak RSS and live tensors after the warm-up and after the last call (a difference is
- *   flagged and exits 1). Inputs come from a 32-bit LCG that bench/torch_losses.py reproduces (gated-crf-row.ts).
+ *   flagged and exits 1). Inputs come from a 32-bit LCG that bench/torch_losses.py reproduces (gated-crf-row.ts);
+ * - pipelines (only when asked, --rows pipelines: supervised, mean-teacher, cps, coteaching, scribble-gatedcrf; or one
+ *   pipeline as --rows pipeline:NAME, any of pipelines/*.ts): one training tick of the bundled pipeline at its defaults
+ *   (fixtures/brain-mr-2d; 64² crops, batches of 4, U-Nets 8-16-32-64-128 with 5 classes, Adam lr 1e-3 and weight
+ *   decay 1e-5), built as `npm run pipeline -- NAME` builds it but in memory (preparePipelineRun, startPipelineRun with
+ *   no run directory) and driven with the compiled pipeline's `tick` (pipeline-row.ts): --warmup ticks (at least one;
+ *   the first creates Adam's moments and waits for the first decoded batches) then --steps timed ticks. Per backend
+ *   (native alone unless --backends is given): the median s/iteration (IterationEvent.seconds: taking the batches,
+ *   forward passes, losses, gradients and the divergence guard's gradient norm, updates, the EMA copy, the reported
+ *   scalars read back; no validation, checkpoint or evaluation hooks, which a real run adds every 50 iterations and at
+ *   the end), the median data wait within it (IterationEvent.dataSeconds: waiting for the prefetched batch), the
+ *   median s/iteration without the data wait (per tick seconds − dataSeconds; medians taken separately, so they need
+ *   not add up), the start-up (backend, compile, datasets opened: not in any tick), peak RSS, and live tensors after
+ *   the warm-up and after the last tick (growth is flagged and exits 1). With --vs-torch, bench/torch_pipelines.py runs
+ *   the pipeline's PyTorch twin with the settings the micflow child read from the validated pipeline (U-Net params,
+ *   batch sizes, crop, Adam, EMA decay, input noise, gated CRF kernels, ramp-ups: PipelineTwinSpec), the same
+ *   networks (bench/torch_unet.py's UNet2D), losses and optimiser on random tensors of the same shapes: no data
+ *   loading on the PyTorch side, so the ratio is micflow's s/iteration without its data wait over PyTorch's. Both sides
+ *   count the scalars their optimiser trains; when they differ the row is flagged, gets no ratio and exits 1. The
+ *   twins do not compute the guard's gradient norm or read back every reported scalar (PyTorch scripts do not): that is
+ *   work micflow's tick does and the ratio includes. Pipelines without a twin are timed with "no ratio".
  *
  * --vs-torch also runs bench/torch_unet.py (the same architecture, loss and optimiser in PyTorch; Debian's
  * python3-torch via /usr/bin/python3, or $MICFLOW_TORCH_PYTHON) per network row with the same thread count and prints
@@ -43,11 +63,12 @@
  * pairs as micflow defines it, on bit-identical inputs; the two loss values must agree to a relative 1e-4, otherwise
  * the row is flagged, gets no ratio, and the bench exits with status 1. The thread count is OMP_NUM_THREADS's (all
  * cores when unset), passed to PyTorch as torch.set_num_threads. --repeat N runs micflow and PyTorch alternately N
- * times per network or gatedcrf row and reports the median of the N ratios with their range: on a shared machine the
- * load changes between the two halves of one pair, and alternating shows how much that moves the ratio.
+ * times per network, gatedcrf or pipeline row and reports the median of the N ratios with their range: on a shared
+ * machine the load changes between the two halves of one pair, and alternating shows how much that moves the ratio.
  *
- * Load: for every pair (each repeat of each network or gatedcrf row; per backend) the bench reads the 1-minute load
- * average (os.loadavg()[0], the kernel's exponentially damped count of runnable threads, updated every 5 s) just before
+ * Load: for every pair (each repeat of each network, gatedcrf or pipeline row; per backend) the bench reads the
+ * 1-minute load average (os.loadavg()[0], the kernel's exponentially damped count of runnable threads, updated every
+ * 5 s) just before
  * that backend's micflow child starts ("before") and just after the pair's PyTorch run ends, or after the child without
  * --vs-torch ("after"). "before" is what matters: it is the other work on the machine. "after" also counts the pair's
  * own threads (the bench keeps as many busy as it runs with), so on a 2-core machine it climbs towards 2 during any
@@ -89,15 +110,28 @@ import {
 import { describePeak, formatThroughput, peakFromCpuInfo, type PeakAssumptions } from './conv-flops.js';
 import { GATED_CRF_ROW_DEFAULT, gatedCrfRowLabel, timeGatedCrfRow, type GatedCrfRowId, type GatedCrfRowSpec, type GatedCrfTimings } from './gated-crf-row.js';
 import { LOADER_ROWS, loaderRowLabel, measureLoaderRow, type LoaderRowId, type LoaderThroughput } from './loader-row.js';
+import {
+  hasTorchTwin,
+  isPipelineRowId,
+  PIPELINE_ROW_NAMES,
+  pipelineNameOf,
+  pipelineRowLabel,
+  timePipelineRow,
+  type PipelineRowId,
+  type PipelineTimings,
+  type PipelineTwinSpec,
+} from './pipeline-row.js';
 import { NETWORK_ROW_DEFAULTS, networkRowLabel, sampleNetworkFlatness, timeNetworkRow, type NetworkRowId, type NetworkRowSpec, type NetworkTimings } from './network-rows.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RESULT_MARKER = 'MICFLOW-BENCH-RESULT ';
-type RowId = NetworkRowId | LoaderRowId | GatedCrfRowId;
+type RowId = NetworkRowId | LoaderRowId | GatedCrfRowId | PipelineRowId;
 
 interface Options {
   rows: RowId[];
   backends: string[];
+  /** The pipeline rows' backends: --backends when given, else native alone. */
+  pipelineBackends: string[];
   steps: number;
   warmup: number;
   network: Record<NetworkRowId, NetworkRowSpec>;
@@ -141,10 +175,17 @@ function parseOptions(argv: string[]): Options {
   };
   const flatness = value('flatness') === undefined ? undefined : integer('flatness', 50, 2);
   const rowsText = value('rows') ?? (flatness ? 'unet2d' : 'unet2d,unet3d,loader');
-  const rows = rowsText.split(',').filter(Boolean).flatMap((r): RowId[] => (r === 'loader' ? ['loader2d', 'loader3d'] : [r as RowId]));
+  const rows = rowsText
+    .split(',')
+    .filter(Boolean)
+    .flatMap((r): RowId[] => (r === 'loader' ? ['loader2d', 'loader3d'] : r === 'pipelines' ? PIPELINE_ROW_NAMES.map((n): PipelineRowId => `pipeline:${n}`) : [r as RowId]));
   for (const r of rows) {
+    if (isPipelineRowId(r)) {
+      if (!existsSync(resolve(here, '..', 'pipelines', `${pipelineNameOf(r)}.ts`))) throw new Error(`--rows: no pipeline ${pipelineNameOf(r)} in pipelines/ (${r})`);
+      continue;
+    }
     if (!(r in NETWORK_ROW_DEFAULTS) && !(r in LOADER_ROWS) && r !== 'gatedcrf') {
-      throw new Error(`--rows: unknown row ${r} (known: unet2d, unet3d, loader, loader2d, loader3d, gatedcrf)`);
+      throw new Error(`--rows: unknown row ${r} (known: unet2d, unet3d, loader, loader2d, loader3d, gatedcrf, pipelines, pipeline:NAME)`);
     }
   }
   const features3d = list('features3d', NETWORK_ROW_DEFAULTS.unet3d.features);
@@ -153,6 +194,7 @@ function parseOptions(argv: string[]): Options {
   return {
     rows,
     backends: (value('backends') ?? 'native,wasm').split(',').filter(Boolean),
+    pipelineBackends: (value('backends') ?? 'native').split(',').filter(Boolean),
     steps: integer('steps', 10, 1),
     warmup: integer('warmup', 2),
     network: {
@@ -179,7 +221,13 @@ function parseOptions(argv: string[]): Options {
 
 const isNetworkRow = (row: RowId): row is NetworkRowId => row in NETWORK_ROW_DEFAULTS;
 const rowLabel = (o: Options, row: RowId) =>
-  isNetworkRow(row) ? networkRowLabel(o.network[row]) : row === 'gatedcrf' ? gatedCrfRowLabel(o.crf) : loaderRowLabel(LOADER_ROWS[row]);
+  isPipelineRowId(row)
+    ? pipelineRowLabel(row)
+    : isNetworkRow(row)
+      ? networkRowLabel(o.network[row])
+      : row === 'gatedcrf'
+        ? gatedCrfRowLabel(o.crf)
+        : loaderRowLabel(LOADER_ROWS[row]);
 
 // ------------------------------------------------------------------------------------------------------------------
 // Child side: one row on one backend, one result line on stdout.
@@ -190,6 +238,7 @@ async function runChildWork(o: Options): Promise<unknown> {
     if (!isNetworkRow(row)) throw new Error(`--flatness applies to network rows, not ${row}`);
     return sampleNetworkFlatness(o.network[row], backend, o.flatness ?? 50);
   }
+  if (isPipelineRowId(row)) return timePipelineRow(pipelineNameOf(row), backend, o.steps, o.warmup, resolve(here, '..'));
   if (isNetworkRow(row)) return timeNetworkRow(o.network[row], backend, o.steps, o.warmup);
   if (row === 'gatedcrf') return timeGatedCrfRow(o.crf, backend, o.steps, o.warmup);
   return measureLoaderRow(LOADER_ROWS[row], backend, o.loaderBatches, resolve(here, '..'));
@@ -263,6 +312,37 @@ function runTorchGatedCrf(o: Options, threads: number): TorchLossTimings | { err
     '--batch', String(spec.batch), '--size', String(spec.size), '--classes', String(spec.classes), '--radius', String(spec.radius),
     '--kernels', JSON.stringify(spec.kernels), '--steps', String(o.steps), '--warmup', String(o.warmup), '--threads', String(threads),
   ]);
+}
+
+interface TorchPipelineTimings {
+  framework: string;
+  method: string;
+  parameters: number;
+  iterationMs: number;
+  peakRssMb: number;
+}
+
+/** bench/torch_pipelines.py: the pipeline's training iteration in PyTorch, from the settings micflow's child read. */
+function runTorchPipeline(o: Options, twin: PipelineTwinSpec, threads: number): TorchPipelineTimings | { error: string } {
+  return runPythonScript<TorchPipelineTimings>(o, 'torch_pipelines.py', ['--spec', JSON.stringify(twin), '--steps', String(o.steps), '--warmup', String(o.warmup), '--threads', String(threads)]);
+}
+
+interface PipelineRowResult {
+  row: string;
+  pipeline: string;
+  backend: string;
+  ok: boolean;
+  error?: string;
+  timings?: PipelineTimings;
+  /** PyTorch's twin, or why there is none. */
+  torch?: TorchPipelineTimings | { error: string };
+  parameterMismatch?: string;
+  /** micflow's tick without its data wait / PyTorch's iteration (no data loading); with --repeat every pair's. */
+  ratio?: number;
+  ratios?: number[];
+  runs?: number;
+  load?: PairLoad;
+  loads?: PairLoad[];
 }
 
 interface GatedCrfRowResult {
@@ -350,6 +430,25 @@ function combineGatedCrfRuns(runs: GatedCrfRowResult[]): GatedCrfRowResult {
   return {
     ...chosen,
     lossCheck: mismatch?.lossCheck ?? chosen.lossCheck,
+    ratio: mismatch ? undefined : median(ratios),
+    ratios: mismatch ? undefined : ratios,
+    runs: runs.length,
+    loads,
+  };
+}
+
+/** As combineRuns: the run with the median tick without data wait, the median of the per-pair ratios. */
+function combinePipelineRuns(runs: PipelineRowResult[]): PipelineRowResult {
+  const loads = pairLoads(runs);
+  if (runs.length === 1) return { ...runs[0], loads };
+  const ok = runs.filter((r) => r.ok);
+  if (ok.length === 0) return { ...runs[0], loads };
+  const chosen = [...ok].sort((a, b) => a.timings!.computeSeconds - b.timings!.computeSeconds)[Math.floor(ok.length / 2)];
+  const mismatch = ok.find((r) => r.parameterMismatch);
+  const ratios = ok.flatMap((r) => (r.ratio === undefined ? [] : [r.ratio]));
+  return {
+    ...chosen,
+    parameterMismatch: mismatch?.parameterMismatch,
     ratio: mismatch ? undefined : median(ratios),
     ratios: mismatch ? undefined : ratios,
     runs: runs.length,
@@ -467,6 +566,38 @@ function gatedCrfTable(results: GatedCrfRowResult[], vsTorch: boolean, threshold
   return markdownTable(header, lines);
 }
 
+const secondsCell = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : `${v.toFixed(3)} s`);
+
+function pipelineTable(results: PipelineRowResult[], vsTorch: boolean, threshold: number): string {
+  const header = [
+    'row', 'backend', 'parameters', 's/iteration', 'of which data wait', 's/iteration without data wait', 'start-up', 'peak RSS',
+    'live tensors before/after', 'load before→after', ...(vsTorch ? ['ratio vs torch (without data wait)'] : []),
+  ];
+  const lines: string[][] = [];
+  for (const pipeline of new Set(results.map((r) => r.pipeline))) {
+    const group = results.filter((r) => r.pipeline === pipeline);
+    for (const r of group) {
+      const t = r.timings;
+      const live = t ? `${t.liveTensorsBefore}/${t.liveTensorsAfter}${leakFree(t) ? '' : ' FLAGGED: grows'}` : '-';
+      const torchCell = r.parameterMismatch
+        ? `FLAGGED: ${r.parameterMismatch}`
+        : r.torch && 'error' in r.torch
+          ? `no ratio: ${r.torch.error}`
+          : ratioWithLoadFlag(ratio(r.ratio, r.ratios), r.loads ?? [], threshold);
+      lines.push([
+        r.row, r.backend, t ? t.parameters.toLocaleString('en-US') : '-', r.ok ? secondsCell(t?.iterationSeconds) : `failed: ${r.error}`,
+        secondsCell(t?.dataWaitSeconds), secondsCell(t?.computeSeconds), secondsCell(t?.startupSeconds), mb(t?.peakRssMb), live,
+        formatPairLoads(r.loads ?? []), ...(vsTorch ? [torchCell] : []),
+      ]);
+    }
+    const torch = group[0].torch;
+    if (!vsTorch || !torch || 'error' in torch) continue;
+    const iteration = torch.iterationMs / 1000;
+    lines.push([group[0].row, torch.framework, torch.parameters.toLocaleString('en-US'), secondsCell(iteration), 'none (random tensors)', secondsCell(iteration), '-', mb(torch.peakRssMb), '-', '-', '1.00']);
+  }
+  return markdownTable(header, lines);
+}
+
 function flatnessTable(results: FlatnessRowResult[]): string {
   const header = ['row', 'backend', 'step', 'live tensors', 'RSS', 'verdict'];
   const lines: string[][] = [];
@@ -499,13 +630,16 @@ async function main(): Promise<void> {
   const mode = o.flatness ? `flatness check over ${o.flatness} training steps` : `${o.steps} timed steps after ${o.warmup} warm-up`;
   console.log(
     `micflow bench: ${mode}, ${threads} threads, OMP_WAIT_POLICY=${benchEnvironment().OMP_WAIT_POLICY}, ` +
-      `backends ${o.backends.join(', ')}, load average ${loadBefore.toFixed(1)} (timings scale with other work on the machine)`,
+      `backends ${o.rows.every(isPipelineRowId) ? o.pipelineBackends.join(', ') : o.backends.join(', ')}` +
+      `${o.rows.some(isPipelineRowId) && !o.rows.every(isPipelineRowId) ? ` (pipeline rows: ${o.pipelineBackends.join(', ')})` : ''}, load average ${loadBefore.toFixed(1)} (timings scale with other work on the machine)`,
   );
   const network: NetworkRowResult[] = [];
   const loader: LoaderRowResult[] = [];
   const flatness: FlatnessRowResult[] = [];
   const gatedCrf: GatedCrfRowResult[] = [];
+  const pipelines: PipelineRowResult[] = [];
   let flagged = false;
+  let pipelinesFlagged = false;
   let gatedCrfFlagged = false;
   for (const rowId of o.rows) {
     const row = rowLabel(o, rowId);
@@ -518,6 +652,55 @@ async function main(): Promise<void> {
         flatness.push(result);
         console.log(`  ${row} on ${backend}: ${result.ok ? (result.flat ? 'flat' : `FLAGGED: ${result.problems!.join('; ')}`) : `failed: ${result.error}`}`);
       }
+      continue;
+    }
+    if (isPipelineRowId(rowId)) {
+      // As the network rows: every backend, then PyTorch's twin (from the settings the first micflow child read).
+      const name = pipelineNameOf(rowId);
+      const runs: PipelineRowResult[][] = [];
+      for (let repeat = 0; repeat < o.repeat; repeat++) {
+        let twin: PipelineTwinSpec | undefined;
+        const pair = runPair(
+          o.pipelineBackends,
+          (backend): PipelineRowResult => {
+            const outcome = runChild<PipelineTimings>(o, 'time', rowId, backend);
+            const result: PipelineRowResult = outcome.ok ? { row, pipeline: name, backend, ok: true, timings: outcome.result } : { row, pipeline: name, backend, ok: false, error: outcome.error };
+            if (result.ok) {
+              const t = result.timings!;
+              twin ??= t.twin;
+              if (!leakFree(t)) pipelinesFlagged = true;
+              console.log(`  ${row} on ${backend}: ${secondsCell(t.iterationSeconds)}/iteration, ${secondsCell(t.computeSeconds)} without the data wait, live tensors ${t.liveTensorsBefore}/${t.liveTensorsAfter}`);
+            } else console.log(`  ${row} on ${backend}: failed: ${result.error}`);
+            return result;
+          },
+          o.vsTorch
+            ? () =>
+                !hasTorchTwin(name)
+                  ? { error: `no PyTorch twin of ${name}` }
+                  : twin
+                    ? runTorchPipeline(o, twin, threads)
+                    : { error: 'micflow failed, so the twin has no settings to read' }
+            : undefined,
+        );
+        const torch = pair.torch;
+        if (torch) {
+          console.log(`  ${row} in PyTorch: ${'error' in torch ? torch.error : `${secondsCell(torch.iterationMs / 1000)}/iteration`}`);
+          for (const r of pair.results) {
+            r.torch = torch;
+            if (!r.ok || 'error' in torch) continue;
+            const check = parameterCountCheck(r.timings!.parameters, torch.parameters);
+            if (!check.same) {
+              r.parameterMismatch = check.message;
+              pipelinesFlagged = true;
+              continue;
+            }
+            r.ratio = (r.timings!.computeSeconds * 1000) / torch.iterationMs;
+          }
+        }
+        logPairLoads(pair.results, repeat, o.repeat);
+        runs.push(pair.results);
+      }
+      pipelines.push(...o.pipelineBackends.map((_, b) => combinePipelineRuns(runs.map((run) => run[b]))));
       continue;
     }
     if (rowId === 'gatedcrf') {
@@ -612,8 +795,17 @@ async function main(): Promise<void> {
   if (loader.length) console.log('\n' + loaderTable(loader));
   if (flatness.length) console.log('\n' + flatnessTable(flatness));
   if (gatedCrf.length) console.log('\n' + gatedCrfTable(gatedCrf, o.vsTorch, o.loadThreshold));
+  if (pipelines.length) {
+    console.log('\n' + pipelineTable(pipelines, o.vsTorch, o.loadThreshold));
+    console.log(
+      `\npipelines: median of ${o.steps} timed training ticks after ${Math.max(1, o.warmup)} warm-up (compiled pipeline's tick: batches, forward passes, ` +
+        `losses, gradients, updates, EMA, reported scalars read back; no validation or checkpoint hooks); "data wait" is the tick's own ` +
+        `dataSeconds (waiting for prefetched batches), included in s/iteration. PyTorch's twins train on random tensors of the same shapes ` +
+        `(no data loading), so the ratio compares micflow without its data wait.`,
+    );
+  }
   // A footnote when a printed ratio carries a load mark (only ratios measured against PyTorch do).
-  const ratioLoads = o.vsTorch ? [...network, ...gatedCrf].map((r) => r.loads ?? []) : [];
+  const ratioLoads = o.vsTorch ? [...network, ...gatedCrf, ...pipelines].map((r) => r.loads ?? []) : [];
   if (ratioLoads.some((loads) => loadFlag(loads, o.loadThreshold) !== '')) console.log('\n' + loadFootnote(o.loadThreshold));
   console.log(`\nload average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after the whole run (per pair: the tables' load column)`);
   const result = {
@@ -628,11 +820,16 @@ async function main(): Promise<void> {
     loader,
     flatness,
     ...(gatedCrf.length ? { gatedCrf } : {}),
+    ...(pipelines.length ? { pipelines } : {}),
   };
   if (o.json) writeFileSync(o.json, JSON.stringify(result, null, 2));
   console.log('\n' + JSON.stringify(result));
   if (flagged) {
     console.log('\nbench: FLAGGED rows above (parameter counts differ, or tensors / RSS grow)');
+    process.exitCode = 1;
+  }
+  if (pipelinesFlagged) {
+    console.log('\nbench: FLAGGED pipeline rows above (live tensors grow between ticks, or the PyTorch twin trains a different number of parameters)');
     process.exitCode = 1;
   }
   if (gatedCrfFlagged) {
