@@ -142,11 +142,16 @@ export function formatPairLoads(loads: readonly PairLoad[]): string {
   return loads.length ? loads.map((l) => `${l.before.toFixed(1)}→${l.after.toFixed(1)}`).join(', ') : '-';
 }
 
-/** The footnote under a table with flagged ratios. */
+/**
+ * The footnote under a table with flagged ratios. Which way load moves a ratio is not settled: the README's
+ * Performance section (and the CHANGELOG's earlier UNet2D ratios, 0.92 at load ≈3.5 and 1.46 at ≈6) record micflow
+ * losing more than PyTorch under load, so the note says the ratio is not comparable rather than which way it errs.
+ */
 export function loadFootnote(threshold = LOAD_FLAG_THRESHOLD): string {
   return (
-    `⚠ load X before/after: the 1-minute load average was above ${threshold} before or after that micflow/PyTorch pair; ` +
-    'such ratios flatter micflow, since PyTorch loses more under load. "before" is other work on the machine; "after" ' +
-    "also counts the pair's own threads."
+    `⚠ load X before/after: the 1-minute load average was above ${threshold} before or after that micflow/PyTorch pair, ` +
+    'so the ratio is not comparable with quiet ones: load slows the two sides by different amounts (the measurements in ' +
+    "the README's Performance section had micflow losing more, i.e. a higher ratio under load; it is not measured here " +
+    'which way this pair erred). "before" is other work on the machine; "after" also counts the pair\'s own threads.'
   );
 }

@@ -75,8 +75,9 @@
  * pair that lasts a minute. The tables print every pair's before→after, the progress lines print them as they come, the
  * --json results keep them per row (`load` of the chosen run, `loads` of every pair), and a ratio any of whose pairs
  * saw a load above --load-threshold (default 1) before or after gets a mark beside it ("⚠ load 1.4 before", preferring
- * "before"; with --repeat "(2 of 3 pairs)") and a footnote: such ratios flatter micflow, since PyTorch loses more
- * under load. The load average before and after the whole run is printed too.
+ * "before"; with --repeat "(2 of 3 pairs)") and a footnote: such a ratio is not comparable with quiet ones, since load
+ * slows the two sides by different amounts (the README's earlier measurements had micflow losing more under load; the
+ * bench does not measure which way a given pair erred). The load average before and after the whole run is printed too.
  *
  * --flatness N trains N steps per network row (default row unet2d) and reports live tensors and RSS at steps 1, 10,
  * N/2 and N; growth is flagged (and exits 1): any change of the live tensor count, or RSS growing from step 10 on by

@@ -70,10 +70,11 @@ describe('bench report helpers', () => {
       expect(loadFlag([{ before: 1.5, after: 1.5 }], 2)).toBe('');
     });
 
-    it('should print every pair as before→after, and a footnote saying which way such ratios err', () => {
+    it('should print every pair as before→after, and a footnote with the threshold saying such ratios are not comparable', () => {
       expect(formatPairLoads([{ before: 0.44, after: 1.26 }, { before: 1.1, after: 1.8 }])).toBe('0.4→1.3, 1.1→1.8');
       expect(formatPairLoads([])).toBe('-');
-      expect(loadFootnote()).toContain('flatter micflow, since PyTorch loses more under load');
+      expect(loadFootnote()).toMatch(/^⚠ load X before\/after: the 1-minute load average was above 1 before or after that micflow\/PyTorch pair, so the ratio is not comparable with quiet ones/);
+      expect(loadFootnote(2)).toContain('was above 2 before or after');
     });
   });
 
