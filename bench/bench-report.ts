@@ -113,6 +113,44 @@ export function lossValueCheck(
 export interface PairLoad {
   before: number;
   after: number;
+  /**
+   * Cores kept busy by other processes during the pair, on average (see {@link otherCores}); absent where /proc is
+   * not readable. Unlike the load average it leaves out the bench's own processes, including the pairs before this one.
+   */
+  otherCores?: number;
+}
+
+/** Clock ticks from /proc/stat's first line (all CPUs) and from /proc/self/stat (this process and its waited-for children). */
+export interface CpuSample {
+  /** user + nice + system + idle + iowait + irq + softirq + steal. */
+  total: number;
+  /** total − idle − iowait: time any process (or another guest: steal) had a CPU. */
+  busy: number;
+  /** utime + stime + cutime + cstime of the bench's own process: its children's once they have been waited for. */
+  own: number;
+}
+
+/** A {@link CpuSample} from the text of /proc/stat and /proc/self/stat; undefined when either does not parse. */
+export function parseCpuSample(procStat: string, selfStat: string): CpuSample | undefined {
+  const cpu = /^cpu\s+(.*)$/m.exec(procStat)?.[1].trim().split(/\s+/).map(Number);
+  // Fields after the command name, which is in parentheses and may hold spaces: field 3 (state) is index 0.
+  const fields = selfStat.slice(selfStat.lastIndexOf(')') + 1).trim().split(/\s+/).map(Number);
+  if (!cpu || cpu.length < 8 || cpu.slice(0, 8).some((v) => !Number.isFinite(v)) || fields.length < 15) return undefined;
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = cpu;
+  const total = user + nice + system + idle + iowait + irq + softirq + steal;
+  const own = fields[11] + fields[12] + fields[13] + fields[14];
+  return Number.isFinite(own) ? { total, busy: total - idle - iowait, own } : undefined;
+}
+
+/**
+ * Cores busy with other work between two samples: (Δbusy − Δown) / Δtotal × cores, at least 0. Δown holds the
+ * bench and the children it ran in between (their CPU time is added to its own once they exit), so what is left is
+ * the rest of the machine (and steal, time other guests took from this VM).
+ */
+export function otherCores(before: CpuSample, after: CpuSample, cores: number): number | undefined {
+  const total = after.total - before.total;
+  if (!(total > 0)) return undefined;
+  return Math.max(0, ((after.busy - before.busy - (after.own - before.own)) / total) * cores);
 }
 
 /** Ratios measured at a load average above this, before or after their pair, are flagged. */
@@ -137,9 +175,10 @@ export function ratioWithLoadFlag(ratio: string, loads: readonly PairLoad[], thr
   return flag ? `${ratio} ${flag}` : ratio;
 }
 
-/** '0.4→1.3' per pair, in run order: '0.4→1.3, 1.1→1.8'; '-' for none. */
+/** '0.4→1.3' per pair, in run order, with the other work's cores when known: '0.4→1.3 (others 0.2), 1.1→1.8'; '-' for none. */
 export function formatPairLoads(loads: readonly PairLoad[]): string {
-  return loads.length ? loads.map((l) => `${l.before.toFixed(1)}→${l.after.toFixed(1)}`).join(', ') : '-';
+  const one = (l: PairLoad) => `${l.before.toFixed(1)}→${l.after.toFixed(1)}${l.otherCores === undefined ? '' : ` (others ${l.otherCores.toFixed(1)})`}`;
+  return loads.length ? loads.map(one).join(', ') : '-';
 }
 
 /**
@@ -152,6 +191,8 @@ export function loadFootnote(threshold = LOAD_FLAG_THRESHOLD): string {
     `⚠ load X before/after: the 1-minute load average was above ${threshold} before or after that micflow/PyTorch pair, ` +
     'so the ratio is not comparable with quiet ones: load slows the two sides by different amounts (the measurements in ' +
     "the README's Performance section had micflow losing more, i.e. a higher ratio under load; it is not measured here " +
-    'which way this pair erred). "before" is other work on the machine; "after" also counts the pair\'s own threads.'
+    'which way this pair erred). Both load figures count the bench\'s own threads too ("after" this pair\'s, "before" the ' +
+    "decay of the pairs just run: the average takes about a minute to forget them); \"others\" is the cores other " +
+    'processes kept busy during the pair.'
   );
 }

@@ -70,11 +70,16 @@
  * 1-minute load average (os.loadavg()[0], the kernel's exponentially damped count of runnable threads, updated every
  * 5 s) just before
  * that backend's micflow child starts ("before") and just after the pair's PyTorch run ends, or after the child without
- * --vs-torch ("after"). "before" is what matters: it is the other work on the machine. "after" also counts the pair's
- * own threads (the bench keeps as many busy as it runs with), so on a 2-core machine it climbs towards 2 during any
- * pair that lasts a minute. The tables print every pair's before→after, the progress lines print them as they come, the
+ * --vs-torch ("after"). "before" is meant as the other work on the machine, but the average forgets with a time
+ * constant of a minute, so in a sequence of pairs it still holds the bench's own previous pairs (back to back on a
+ * 2-core machine it starts every pair after the first near 2 even when nothing else runs); "after" also counts the
+ * pair's own threads, climbing towards their count during any pair that lasts a minute. Hence a third figure, "others":
+ * the cores other processes kept busy during the pair, on average, from /proc/stat's busy ticks (steal included) minus
+ * the ticks of the bench and the children it waited for (/proc/self/stat utime + stime + cutime + cstime), over the
+ * machine's ticks in that time (bench-report.ts otherCores). The tables print every pair's before→after (others), the
+ * progress lines print them as they come, the
  * --json results keep them per row (`load` of the chosen run, `loads` of every pair), and a ratio any of whose pairs
- * saw a load above --load-threshold (default 1) before or after gets a mark beside it ("⚠ load 1.4 before", preferring
+ * saw a 1-minute load average above --load-threshold (default 1) before or after gets a mark beside it ("⚠ load 1.4 before", preferring
  * "before"; with --repeat "(2 of 3 pairs)") and a footnote: such a ratio is not comparable with quiet ones, since load
  * slows the two sides by different amounts (the README's earlier measurements had micflow losing more under load; the
  * bench does not measure which way a given pair erred). The load average before and after the whole run is printed too.
@@ -102,9 +107,12 @@ import {
   lossValueCheck,
   markdownTable,
   median,
+  otherCores,
   parameterCountCheck,
+  parseCpuSample,
   ratioSummary,
   ratioWithLoadFlag,
+  type CpuSample,
   type FlatnessSample,
   type PairLoad,
 } from './bench-report.js';
@@ -462,6 +470,15 @@ const pairLoads = (runs: ReadonlyArray<{ ok: boolean; load?: PairLoad }>): PairL
 
 const oneMinuteLoad = () => loadavg()[0];
 
+/** The machine's and the bench's CPU clock ticks now (undefined without a readable /proc). */
+function cpuSample(): CpuSample | undefined {
+  try {
+    return parseCpuSample(readFileSync('/proc/stat', 'utf8'), readFileSync('/proc/self/stat', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * One micflow/PyTorch pair: each backend's micflow child, then (with --vs-torch) the PyTorch run, with the 1-minute
  * load average read before each backend's child and after the pair (after its child without PyTorch) into `load`.
@@ -469,15 +486,25 @@ const oneMinuteLoad = () => loadavg()[0];
 function runPair<R extends { load?: PairLoad }, T>(backends: readonly string[], micflow: (backend: string) => R, torch: (() => T) | undefined): { results: R[]; torch: T | undefined } {
   const before: number[] = [];
   const after: number[] = [];
+  const cpuBefore: Array<CpuSample | undefined> = [];
+  const cpuAfter: Array<CpuSample | undefined> = [];
   const results = backends.map((backend) => {
     before.push(oneMinuteLoad());
+    cpuBefore.push(cpuSample());
     const result = micflow(backend);
     after.push(oneMinuteLoad());
+    cpuAfter.push(cpuSample());
     return result;
   });
   const torchResult = torch?.();
   const end = oneMinuteLoad();
-  results.forEach((r, i) => (r.load = { before: before[i], after: torch ? end : after[i] }));
+  const cpuEnd = cpuSample();
+  results.forEach((r, i) => {
+    const from = cpuBefore[i];
+    const to = torch ? cpuEnd : cpuAfter[i];
+    const others = from && to ? otherCores(from, to, availableParallelism()) : undefined;
+    r.load = { before: before[i], after: torch ? end : after[i], ...(others === undefined ? {} : { otherCores: others }) };
+  });
   return { results, torch: torchResult };
 }
 

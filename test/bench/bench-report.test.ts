@@ -9,7 +9,9 @@ import {
   lossValueCheck,
   markdownTable,
   median,
+  otherCores,
   parameterCountCheck,
+  parseCpuSample,
   ratioSummary,
   ratioWithLoadFlag,
 } from '../../bench/bench-report.js';
@@ -68,6 +70,26 @@ describe('bench report helpers', () => {
     it('should not mark a missing ratio, and should honour another threshold', () => {
       expect(ratioWithLoadFlag('-', [{ before: 3, after: 3 }])).toBe('-');
       expect(loadFlag([{ before: 1.5, after: 1.5 }], 2)).toBe('');
+    });
+
+    it('should print the cores other processes kept busy beside the load, when known', () => {
+      expect(formatPairLoads([{ before: 3, after: 2.8, otherCores: 0.43 }, { before: 2.8, after: 2.6 }])).toBe('3.0→2.8 (others 0.4), 2.8→2.6');
+    });
+
+    it('should read the machine-wide and own CPU ticks from /proc/stat and /proc/self/stat, a command name with spaces too', () => {
+      const procStat = 'cpu  100 5 20 800 10 1 2 12 0 0\ncpu0 50 2 10 400 5 0 1 6 0 0\n';
+      const selfStat = '4242 (node bench (x)) S 1 2 3 0 -1 4194304 10 0 0 0 30 7 40 3 20 0 1 0 100 300 40';
+      expect(parseCpuSample(procStat, selfStat)).toEqual({ total: 950, busy: 140, own: 80 });
+      expect(parseCpuSample('nothing', selfStat)).toBeUndefined();
+      expect(parseCpuSample(procStat, '1 (x) S 1')).toBeUndefined();
+    });
+
+    it('should count as other work what the machine was busy with beyond the bench and its children', () => {
+      const before = { total: 1000, busy: 300, own: 100 };
+      // 2 cores over 1000 ticks in all: 600 busy ticks, 450 of them the bench's: 150 / 1000 of the machine = 0.3 cores.
+      expect(otherCores(before, { total: 2000, busy: 900, own: 550 }, 2)).toBeCloseTo(0.3, 10);
+      expect(otherCores(before, { total: 2000, busy: 400, own: 300 }, 2)).toBe(0); // rounding between the two files
+      expect(otherCores(before, before, 2)).toBeUndefined();
     });
 
     it('should print every pair as before→after, and a footnote with the threshold saying such ratios are not comparable', () => {
