@@ -104,3 +104,95 @@ export function lossValueCheck(
     ? { same, relative, message: `agree (${shown})` }
     : { same, relative, message: `loss values differ: ${shown} > ${relativeTolerance.toExponential(0)} (not the same loss; no ratio)` };
 }
+
+/**
+ * The 1-minute load average (os.loadavg()[0]) just before one micflow/PyTorch pair started (before the micflow child)
+ * and just after it ended (after the PyTorch run; after the micflow child without --vs-torch). "before" is the other
+ * work on the machine; "after" also holds the pair's own threads, which the average takes about a minute to show.
+ */
+export interface PairLoad {
+  before: number;
+  after: number;
+  /**
+   * Cores kept busy by other processes during the pair, on average (see {@link otherCores}); absent where /proc is
+   * not readable. Unlike the load average it leaves out the bench's own processes, including the pairs before this one.
+   */
+  otherCores?: number;
+}
+
+/** Clock ticks from /proc/stat's first line (all CPUs) and from /proc/self/stat (this process and its waited-for children). */
+export interface CpuSample {
+  /** user + nice + system + idle + iowait + irq + softirq + steal. */
+  total: number;
+  /** total − idle − iowait: time any process (or another guest: steal) had a CPU. */
+  busy: number;
+  /** utime + stime + cutime + cstime of the bench's own process: its children's once they have been waited for. */
+  own: number;
+}
+
+/** A {@link CpuSample} from the text of /proc/stat and /proc/self/stat; undefined when either does not parse. */
+export function parseCpuSample(procStat: string, selfStat: string): CpuSample | undefined {
+  const cpu = /^cpu\s+(.*)$/m.exec(procStat)?.[1].trim().split(/\s+/).map(Number);
+  // Fields after the command name, which is in parentheses and may hold spaces: field 3 (state) is index 0.
+  const fields = selfStat.slice(selfStat.lastIndexOf(')') + 1).trim().split(/\s+/).map(Number);
+  if (!cpu || cpu.length < 8 || cpu.slice(0, 8).some((v) => !Number.isFinite(v)) || fields.length < 15) return undefined;
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = cpu;
+  const total = user + nice + system + idle + iowait + irq + softirq + steal;
+  const own = fields[11] + fields[12] + fields[13] + fields[14];
+  return Number.isFinite(own) ? { total, busy: total - idle - iowait, own } : undefined;
+}
+
+/**
+ * Cores busy with other work between two samples: (Δbusy − Δown) / Δtotal × cores, at least 0. Δown holds the
+ * bench and the children it ran in between (their CPU time is added to its own once they exit), so what is left is
+ * the rest of the machine (and steal, time other guests took from this VM).
+ */
+export function otherCores(before: CpuSample, after: CpuSample, cores: number): number | undefined {
+  const total = after.total - before.total;
+  if (!(total > 0)) return undefined;
+  return Math.max(0, ((after.busy - before.busy - (after.own - before.own)) / total) * cores);
+}
+
+/** Ratios measured at a load average above this, before or after their pair, are flagged. */
+export const LOAD_FLAG_THRESHOLD = 1;
+
+/**
+ * '' when every pair ran at a load average of at most `threshold` before and after it; otherwise a mark naming the
+ * highest load above it, preferring "before" (other work) to "after" (which includes the pair itself):
+ * '⚠ load 1.4 before', and with several pairs how many were above: '⚠ load 1.9 after (2 of 3 pairs)'.
+ */
+export function loadFlag(loads: readonly PairLoad[], threshold = LOAD_FLAG_THRESHOLD): string {
+  const high = loads.filter((l) => l.before > threshold || l.after > threshold);
+  if (high.length === 0) return '';
+  const befores = high.filter((l) => l.before > threshold).map((l) => l.before);
+  const [value, side] = befores.length ? [Math.max(...befores), 'before'] : [Math.max(...high.map((l) => l.after)), 'after'];
+  return `⚠ load ${value.toFixed(1)} ${side}${loads.length > 1 ? ` (${high.length} of ${loads.length} pairs)` : ''}`;
+}
+
+/** A ratio cell with its load mark: '0.92 ⚠ load 1.4 before', or the ratio alone; '-' stays '-'. */
+export function ratioWithLoadFlag(ratio: string, loads: readonly PairLoad[], threshold = LOAD_FLAG_THRESHOLD): string {
+  const flag = ratio === '-' ? '' : loadFlag(loads, threshold);
+  return flag ? `${ratio} ${flag}` : ratio;
+}
+
+/** '0.4→1.3' per pair, in run order, with the other work's cores when known: '0.4→1.3 (others 0.2), 1.1→1.8'; '-' for none. */
+export function formatPairLoads(loads: readonly PairLoad[]): string {
+  const one = (l: PairLoad) => `${l.before.toFixed(1)}→${l.after.toFixed(1)}${l.otherCores === undefined ? '' : ` (others ${l.otherCores.toFixed(1)})`}`;
+  return loads.length ? loads.map(one).join(', ') : '-';
+}
+
+/**
+ * The footnote under a table with flagged ratios. Which way load moves a ratio is not settled: the README's
+ * Performance section (and the CHANGELOG's earlier UNet2D ratios, 0.92 at load ≈3.5 and 1.46 at ≈6) record micflow
+ * losing more than PyTorch under load, so the note says the ratio is not comparable rather than which way it errs.
+ */
+export function loadFootnote(threshold = LOAD_FLAG_THRESHOLD): string {
+  return (
+    `⚠ load X before/after: the 1-minute load average was above ${threshold} before or after that micflow/PyTorch pair, ` +
+    'so the ratio is not comparable with quiet ones: load slows the two sides by different amounts (the measurements in ' +
+    "the README's Performance section had micflow losing more, i.e. a higher ratio under load; it is not measured here " +
+    'which way this pair erred). Both load figures count the bench\'s own threads too ("after" this pair\'s, "before" the ' +
+    "decay of the pairs just run: the average takes about a minute to forget them); \"others\" is the cores other " +
+    'processes kept busy during the pair.'
+  );
+}

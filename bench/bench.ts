@@ -1,10 +1,10 @@
 /**
  * `npm run bench` — how fast micflow trains, infers and loads data on each available backend (not a test).
  *
- *   npm run bench -- [--rows unet2d,unet3d,loader] [--backends native,wasm] [--steps 10] [--warmup 2]
+ *   npm run bench -- [--rows unet2d,unet3d,loader|gatedcrf|pipelines|pipeline:NAME] [--backends native,wasm] [--steps 10] [--warmup 2]
  *                    [--batch 4] [--size 256] [--batch3d 1] [--size3d 64] [--features3d 8,16,32,64,128]
- *                    [--loader-batches 50] [--crf-batch 4] [--crf-size 64] [--vs-torch] [--repeat 1] [--flatness 50]
- *                    [--json bench-results.json]
+ *                    [--loader-batches 50] [--crf-batch 4] [--crf-size 64] [--vs-torch] [--repeat 1] [--load-threshold 1]
+ *                    [--flatness 50] [--json bench-results.json]
  *
  * Rows:
  * - unet2d: PyMIC's UNet2D (16-32-64-128-256, 1,813,218 parameters), batch 4 of 1x256², 2 classes;
@@ -13,6 +13,18 @@
  *   the median training step (forward, gradients, Adam update, loss read back), the median inference of one image
  *   (eval mode, no tape, argmax read back), the process's peak RSS, and live tensors after the warm-up and after the
  *   last step (equal when nothing leaks; at least one warm-up step runs, the first creates Adam's moment variables);
+ *   and the convolution FLOPs of one training step with what the step reaches: forward 2·N·Cout·spatial_out·Cin·taps
+ *   per conv (all of them, 1x1 up-sampling and output convs included), plus the gradients with respect to the conv
+ *   inputs and to the kernels, each as many FLOPs again (3x forward; the first conv's input gradient, which nobody
+ *   needs, is counted too). The layers are listed from the row's spec (bench/conv-flops.ts) and checked, in the child,
+ *   against the kernel variables of the network it built (names and shapes; a mismatch prints "not counted"). The
+ *   "conv FLOPs / step time" column is those FLOPs over the median training step, in GFLOP/s and as a share of the
+ *   machine's FP32 peak; since the step also runs batch norm, activations, pooling, the losses and Adam, it is a lower
+ *   bound on what the conv layers themselves reach. PyTorch's row divides the same FLOPs (same network: the parameter
+ *   counts are checked) by its own step. Peak = threads (one core each) × the clock /proc/cpuinfo reports ("cpu MHz" of
+ *   the first processor: the nominal or current clock, not a turbo or AVX-512 clock) × FP32 FLOPs per cycle and core
+ *   from the CPU flags: 64 with AVX-512 (avx512f: 2 FMA units × 16 floats × 2), 32 with AVX2 and FMA (2 × 8 × 2); it is
+ *   printed once, with these assumptions, under the table, and kept as `peak` in --json;
  * - loader: samples/s through CsvDataset -> NormalizeWithMeanStd -> RandomFlip -> RandomCrop -> Batch on
  *   fixtures/brain-mr-2d (crop 80², batch 4) and fixtures/brain-mr-3d (crop 32³, batch 2), first epoch (decoding) and
  *   cached; PyTorch has no counterpart in this bench (no reference);
@@ -21,7 +33,27 @@
  *   logits [4, 64, 64, 5] (--crf-batch, --crf-size), a one-channel image and a pseudo-random 0/1 mask as the gate. Per
  *   backend: the median forward + backward (affinities, loss, tf.variableGrads w.r.t. the logits, loss and gradient
  *   read back), the loss value, peak RSS and live tensors after the warm-up and after the last call (a difference is
- *   flagged and exits 1). Inputs come from a 32-bit LCG that bench/torch_losses.py reproduces (gated-crf-row.ts).
+ *   flagged and exits 1). Inputs come from a 32-bit LCG that bench/torch_losses.py reproduces (gated-crf-row.ts);
+ * - pipelines (only when asked, --rows pipelines: supervised, mean-teacher, cps, coteaching, scribble-gatedcrf; or one
+ *   pipeline as --rows pipeline:NAME, any of pipelines/*.ts): one training tick of the bundled pipeline at its defaults
+ *   (fixtures/brain-mr-2d; 64² crops, batches of 4, U-Nets 8-16-32-64-128 with 5 classes, Adam lr 1e-3 and weight
+ *   decay 1e-5), built as `npm run pipeline -- NAME` builds it but in memory (preparePipelineRun, startPipelineRun with
+ *   no run directory) and driven with the compiled pipeline's `tick` (pipeline-row.ts): --warmup ticks (at least one;
+ *   the first creates Adam's moments and waits for the first decoded batches) then --steps timed ticks. Per backend
+ *   (native alone unless --backends is given): the median s/iteration (IterationEvent.seconds: taking the batches,
+ *   forward passes, losses, gradients and the divergence guard's gradient norm, updates, the EMA copy, the reported
+ *   scalars read back; no validation, checkpoint or evaluation hooks, which a real run adds every 50 iterations and at
+ *   the end), the median data wait within it (IterationEvent.dataSeconds: waiting for the prefetched batch), the
+ *   median s/iteration without the data wait (per tick seconds − dataSeconds; medians taken separately, so they need
+ *   not add up), the start-up (backend, compile, datasets opened: not in any tick), peak RSS, and live tensors after
+ *   the warm-up and after the last tick (growth is flagged and exits 1). With --vs-torch, bench/torch_pipelines.py runs
+ *   the pipeline's PyTorch twin with the settings the micflow child read from the validated pipeline (U-Net params,
+ *   batch sizes, crop, Adam, EMA decay, input noise, gated CRF kernels, ramp-ups: PipelineTwinSpec), the same
+ *   networks (bench/torch_unet.py's UNet2D), losses and optimiser on random tensors of the same shapes: no data
+ *   loading on the PyTorch side, so the ratio is micflow's s/iteration without its data wait over PyTorch's. Both sides
+ *   count the scalars their optimiser trains; when they differ the row is flagged, gets no ratio and exits 1. The
+ *   twins do not compute the guard's gradient norm or read back every reported scalar (PyTorch scripts do not): that is
+ *   work micflow's tick does and the ratio includes. Pipelines without a twin are timed with "no ratio".
  *
  * --vs-torch also runs bench/torch_unet.py (the same architecture, loss and optimiser in PyTorch; Debian's
  * python3-torch via /usr/bin/python3, or $MICFLOW_TORCH_PYTHON) per network row with the same thread count and prints
@@ -31,8 +63,26 @@
  * pairs as micflow defines it, on bit-identical inputs; the two loss values must agree to a relative 1e-4, otherwise
  * the row is flagged, gets no ratio, and the bench exits with status 1. The thread count is OMP_NUM_THREADS's (all
  * cores when unset), passed to PyTorch as torch.set_num_threads. --repeat N runs micflow and PyTorch alternately N
- * times per network or gatedcrf row and reports the median of the N ratios with their range: on a shared machine the
- * load changes between the two halves of one pair, and alternating shows how much that moves the ratio.
+ * times per network, gatedcrf or pipeline row and reports the median of the N ratios with their range: on a shared
+ * machine the load changes between the two halves of one pair, and alternating shows how much that moves the ratio.
+ *
+ * Load: for every pair (each repeat of each network, gatedcrf or pipeline row; per backend) the bench reads the
+ * 1-minute load average (os.loadavg()[0], the kernel's exponentially damped count of runnable threads, updated every
+ * 5 s) just before
+ * that backend's micflow child starts ("before") and just after the pair's PyTorch run ends, or after the child without
+ * --vs-torch ("after"). "before" is meant as the other work on the machine, but the average forgets with a time
+ * constant of a minute, so in a sequence of pairs it still holds the bench's own previous pairs (back to back on a
+ * 2-core machine it starts every pair after the first near 2 even when nothing else runs); "after" also counts the
+ * pair's own threads, climbing towards their count during any pair that lasts a minute. Hence a third figure, "others":
+ * the cores other processes kept busy during the pair, on average, from /proc/stat's busy ticks (steal included) minus
+ * the ticks of the bench and the children it waited for (/proc/self/stat utime + stime + cutime + cstime), over the
+ * machine's ticks in that time (bench-report.ts otherCores). The tables print every pair's before→after (others), the
+ * progress lines print them as they come, the
+ * --json results keep them per row (`load` of the chosen run, `loads` of every pair), and a ratio any of whose pairs
+ * saw a 1-minute load average above --load-threshold (default 1) before or after gets a mark beside it ("⚠ load 1.4 before", preferring
+ * "before"; with --repeat "(2 of 3 pairs)") and a footnote: such a ratio is not comparable with quiet ones, since load
+ * slows the two sides by different amounts (the README's earlier measurements had micflow losing more under load; the
+ * bench does not measure which way a given pair erred). The load average before and after the whole run is printed too.
  *
  * --flatness N trains N steps per network row (default row unet2d) and reports live tensors and RSS at steps 1, 10,
  * N/2 and N; growth is flagged (and exits 1): any change of the live tensor count, or RSS growing from step 10 on by
@@ -43,22 +93,54 @@
  * step in reasonable time: native, wasm (cpu takes over ten minutes per UNet2D step; ask for it with --backends cpu).
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { flatnessVerdict, formatDuration, lossValueCheck, markdownTable, median, parameterCountCheck, ratioSummary, type FlatnessSample } from './bench-report.js';
+import {
+  flatnessVerdict,
+  formatDuration,
+  formatPairLoads,
+  LOAD_FLAG_THRESHOLD,
+  loadFlag,
+  loadFootnote,
+  lossValueCheck,
+  markdownTable,
+  median,
+  otherCores,
+  parameterCountCheck,
+  parseCpuSample,
+  ratioSummary,
+  ratioWithLoadFlag,
+  type CpuSample,
+  type FlatnessSample,
+  type PairLoad,
+} from './bench-report.js';
+import { describePeak, formatThroughput, peakFromCpuInfo, type PeakAssumptions } from './conv-flops.js';
 import { GATED_CRF_ROW_DEFAULT, gatedCrfRowLabel, timeGatedCrfRow, type GatedCrfRowId, type GatedCrfRowSpec, type GatedCrfTimings } from './gated-crf-row.js';
 import { LOADER_ROWS, loaderRowLabel, measureLoaderRow, type LoaderRowId, type LoaderThroughput } from './loader-row.js';
+import {
+  hasTorchTwin,
+  isPipelineRowId,
+  PIPELINE_ROW_NAMES,
+  pipelineNameOf,
+  pipelineRowLabel,
+  timePipelineRow,
+  type PipelineRowId,
+  type PipelineTimings,
+  type PipelineTwinSpec,
+} from './pipeline-row.js';
 import { NETWORK_ROW_DEFAULTS, networkRowLabel, sampleNetworkFlatness, timeNetworkRow, type NetworkRowId, type NetworkRowSpec, type NetworkTimings } from './network-rows.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RESULT_MARKER = 'MICFLOW-BENCH-RESULT ';
-type RowId = NetworkRowId | LoaderRowId | GatedCrfRowId;
+type RowId = NetworkRowId | LoaderRowId | GatedCrfRowId | PipelineRowId;
 
 interface Options {
   rows: RowId[];
   backends: string[];
+  /** The pipeline rows' backends: --backends when given, else native alone. */
+  pipelineBackends: string[];
   steps: number;
   warmup: number;
   network: Record<NetworkRowId, NetworkRowSpec>;
@@ -66,6 +148,8 @@ interface Options {
   crf: GatedCrfRowSpec;
   vsTorch: boolean;
   repeat: number;
+  /** Ratios measured at a 1-minute load average above this (before or after their pair) are flagged. */
+  loadThreshold: number;
   flatness?: number;
   json?: string;
   timeoutSeconds: number;
@@ -84,6 +168,13 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got ${v}`);
     return n;
   };
+  const positive = (name: string, fallback: number) => {
+    const v = value(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!(n > 0)) throw new Error(`--${name} must be a positive number, got ${v}`);
+    return n;
+  };
   const list = (name: string, fallback: number[]) => {
     const v = value(name);
     if (v === undefined) return fallback;
@@ -93,10 +184,17 @@ function parseOptions(argv: string[]): Options {
   };
   const flatness = value('flatness') === undefined ? undefined : integer('flatness', 50, 2);
   const rowsText = value('rows') ?? (flatness ? 'unet2d' : 'unet2d,unet3d,loader');
-  const rows = rowsText.split(',').filter(Boolean).flatMap((r): RowId[] => (r === 'loader' ? ['loader2d', 'loader3d'] : [r as RowId]));
+  const rows = rowsText
+    .split(',')
+    .filter(Boolean)
+    .flatMap((r): RowId[] => (r === 'loader' ? ['loader2d', 'loader3d'] : r === 'pipelines' ? PIPELINE_ROW_NAMES.map((n): PipelineRowId => `pipeline:${n}`) : [r as RowId]));
   for (const r of rows) {
+    if (isPipelineRowId(r)) {
+      if (!existsSync(resolve(here, '..', 'pipelines', `${pipelineNameOf(r)}.ts`))) throw new Error(`--rows: no pipeline ${pipelineNameOf(r)} in pipelines/ (${r})`);
+      continue;
+    }
     if (!(r in NETWORK_ROW_DEFAULTS) && !(r in LOADER_ROWS) && r !== 'gatedcrf') {
-      throw new Error(`--rows: unknown row ${r} (known: unet2d, unet3d, loader, loader2d, loader3d, gatedcrf)`);
+      throw new Error(`--rows: unknown row ${r} (known: unet2d, unet3d, loader, loader2d, loader3d, gatedcrf, pipelines, pipeline:NAME)`);
     }
   }
   const features3d = list('features3d', NETWORK_ROW_DEFAULTS.unet3d.features);
@@ -105,6 +203,7 @@ function parseOptions(argv: string[]): Options {
   return {
     rows,
     backends: (value('backends') ?? 'native,wasm').split(',').filter(Boolean),
+    pipelineBackends: (value('backends') ?? 'native').split(',').filter(Boolean),
     steps: integer('steps', 10, 1),
     warmup: integer('warmup', 2),
     network: {
@@ -121,6 +220,7 @@ function parseOptions(argv: string[]): Options {
     crf: { ...GATED_CRF_ROW_DEFAULT, batch: integer('crf-batch', GATED_CRF_ROW_DEFAULT.batch, 1), size: integer('crf-size', GATED_CRF_ROW_DEFAULT.size, 2) },
     vsTorch: argv.includes('--vs-torch'),
     repeat: integer('repeat', 1, 1),
+    loadThreshold: positive('load-threshold', LOAD_FLAG_THRESHOLD),
     flatness,
     json: value('json'),
     timeoutSeconds: integer('timeout', 1800, 1),
@@ -130,7 +230,13 @@ function parseOptions(argv: string[]): Options {
 
 const isNetworkRow = (row: RowId): row is NetworkRowId => row in NETWORK_ROW_DEFAULTS;
 const rowLabel = (o: Options, row: RowId) =>
-  isNetworkRow(row) ? networkRowLabel(o.network[row]) : row === 'gatedcrf' ? gatedCrfRowLabel(o.crf) : loaderRowLabel(LOADER_ROWS[row]);
+  isPipelineRowId(row)
+    ? pipelineRowLabel(row)
+    : isNetworkRow(row)
+      ? networkRowLabel(o.network[row])
+      : row === 'gatedcrf'
+        ? gatedCrfRowLabel(o.crf)
+        : loaderRowLabel(LOADER_ROWS[row]);
 
 // ------------------------------------------------------------------------------------------------------------------
 // Child side: one row on one backend, one result line on stdout.
@@ -141,6 +247,7 @@ async function runChildWork(o: Options): Promise<unknown> {
     if (!isNetworkRow(row)) throw new Error(`--flatness applies to network rows, not ${row}`);
     return sampleNetworkFlatness(o.network[row], backend, o.flatness ?? 50);
   }
+  if (isPipelineRowId(row)) return timePipelineRow(pipelineNameOf(row), backend, o.steps, o.warmup, resolve(here, '..'));
   if (isNetworkRow(row)) return timeNetworkRow(o.network[row], backend, o.steps, o.warmup);
   if (row === 'gatedcrf') return timeGatedCrfRow(o.crf, backend, o.steps, o.warmup);
   return measureLoaderRow(LOADER_ROWS[row], backend, o.loaderBatches, resolve(here, '..'));
@@ -216,6 +323,37 @@ function runTorchGatedCrf(o: Options, threads: number): TorchLossTimings | { err
   ]);
 }
 
+interface TorchPipelineTimings {
+  framework: string;
+  method: string;
+  parameters: number;
+  iterationMs: number;
+  peakRssMb: number;
+}
+
+/** bench/torch_pipelines.py: the pipeline's training iteration in PyTorch, from the settings micflow's child read. */
+function runTorchPipeline(o: Options, twin: PipelineTwinSpec, threads: number): TorchPipelineTimings | { error: string } {
+  return runPythonScript<TorchPipelineTimings>(o, 'torch_pipelines.py', ['--spec', JSON.stringify(twin), '--steps', String(o.steps), '--warmup', String(o.warmup), '--threads', String(threads)]);
+}
+
+interface PipelineRowResult {
+  row: string;
+  pipeline: string;
+  backend: string;
+  ok: boolean;
+  error?: string;
+  timings?: PipelineTimings;
+  /** PyTorch's twin, or why there is none. */
+  torch?: TorchPipelineTimings | { error: string };
+  parameterMismatch?: string;
+  /** micflow's tick without its data wait / PyTorch's iteration (no data loading); with --repeat every pair's. */
+  ratio?: number;
+  ratios?: number[];
+  runs?: number;
+  load?: PairLoad;
+  loads?: PairLoad[];
+}
+
 interface GatedCrfRowResult {
   row: string;
   backend: string;
@@ -229,6 +367,9 @@ interface GatedCrfRowResult {
   /** With --repeat: the ratio of every micflow/PyTorch pair, and how many pairs ran. */
   ratios?: number[];
   runs?: number;
+  /** The 1-minute load average before and after this run's pair; `loads`: every pair's, in run order. */
+  load?: PairLoad;
+  loads?: PairLoad[];
 }
 
 interface NetworkRowResult {
@@ -246,6 +387,9 @@ interface NetworkRowResult {
   trainRatios?: number[];
   inferenceRatios?: number[];
   runs?: number;
+  /** The 1-minute load average before and after this run's pair; `loads`: every pair's, in run order. */
+  load?: PairLoad;
+  loads?: PairLoad[];
 }
 
 interface LoaderRowResult {
@@ -272,25 +416,100 @@ interface FlatnessRowResult {
  * of the same pair), and the median of the per-pair ratios, all of which are kept.
  */
 function combineRuns(runs: NetworkRowResult[]): NetworkRowResult {
-  if (runs.length === 1) return runs[0];
+  const loads = pairLoads(runs);
+  if (runs.length === 1) return { ...runs[0], loads };
   const ok = runs.filter((r) => r.ok);
   if (ok.length === 0) return runs[0];
   const byTrain = [...ok].sort((a, b) => a.timings!.trainStepMs - b.timings!.trainStepMs);
   const chosen = byTrain[Math.floor(byTrain.length / 2)];
   const trainRatios = ok.flatMap((r) => (r.trainRatio === undefined ? [] : [r.trainRatio]));
   const inferenceRatios = ok.flatMap((r) => (r.inferenceRatio === undefined ? [] : [r.inferenceRatio]));
-  return { ...chosen, trainRatio: median(trainRatios), inferenceRatio: median(inferenceRatios), trainRatios, inferenceRatios, runs: runs.length };
+  return { ...chosen, trainRatio: median(trainRatios), inferenceRatio: median(inferenceRatios), trainRatios, inferenceRatios, runs: runs.length, loads };
 }
 
 /** As combineRuns: the run with the median time, the median of the per-pair ratios; any mismatched pair stays flagged. */
 function combineGatedCrfRuns(runs: GatedCrfRowResult[]): GatedCrfRowResult {
-  if (runs.length === 1) return runs[0];
+  const loads = pairLoads(runs);
+  if (runs.length === 1) return { ...runs[0], loads };
   const ok = runs.filter((r) => r.ok);
   if (ok.length === 0) return runs[0];
   const chosen = [...ok].sort((a, b) => a.timings!.stepMs - b.timings!.stepMs)[Math.floor(ok.length / 2)];
   const ratios = ok.flatMap((r) => (r.ratio === undefined ? [] : [r.ratio]));
   const mismatch = ok.find((r) => r.lossCheck && !r.lossCheck.same);
-  return { ...chosen, lossCheck: mismatch?.lossCheck ?? chosen.lossCheck, ratio: mismatch ? undefined : median(ratios), ratios: mismatch ? undefined : ratios, runs: runs.length };
+  return {
+    ...chosen,
+    lossCheck: mismatch?.lossCheck ?? chosen.lossCheck,
+    ratio: mismatch ? undefined : median(ratios),
+    ratios: mismatch ? undefined : ratios,
+    runs: runs.length,
+    loads,
+  };
+}
+
+/** As combineRuns: the run with the median tick without data wait, the median of the per-pair ratios. */
+function combinePipelineRuns(runs: PipelineRowResult[]): PipelineRowResult {
+  const loads = pairLoads(runs);
+  if (runs.length === 1) return { ...runs[0], loads };
+  const ok = runs.filter((r) => r.ok);
+  if (ok.length === 0) return { ...runs[0], loads };
+  const chosen = [...ok].sort((a, b) => a.timings!.computeSeconds - b.timings!.computeSeconds)[Math.floor(ok.length / 2)];
+  const mismatch = ok.find((r) => r.parameterMismatch);
+  const ratios = ok.flatMap((r) => (r.ratio === undefined ? [] : [r.ratio]));
+  return {
+    ...chosen,
+    parameterMismatch: mismatch?.parameterMismatch,
+    ratio: mismatch ? undefined : median(ratios),
+    ratios: mismatch ? undefined : ratios,
+    runs: runs.length,
+    loads,
+  };
+}
+
+/** Every pair's load average, in run order (those whose micflow side ran: their ratios are the ones combined). */
+const pairLoads = (runs: ReadonlyArray<{ ok: boolean; load?: PairLoad }>): PairLoad[] => runs.flatMap((r) => (r.ok && r.load ? [r.load] : []));
+
+const oneMinuteLoad = () => loadavg()[0];
+
+/** The machine's and the bench's CPU clock ticks now (undefined without a readable /proc). */
+function cpuSample(): CpuSample | undefined {
+  try {
+    return parseCpuSample(readFileSync('/proc/stat', 'utf8'), readFileSync('/proc/self/stat', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One micflow/PyTorch pair: each backend's micflow child, then (with --vs-torch) the PyTorch run, with the 1-minute
+ * load average read before each backend's child and after the pair (after its child without PyTorch) into `load`.
+ */
+function runPair<R extends { load?: PairLoad }, T>(backends: readonly string[], micflow: (backend: string) => R, torch: (() => T) | undefined): { results: R[]; torch: T | undefined } {
+  const before: number[] = [];
+  const after: number[] = [];
+  const cpuBefore: Array<CpuSample | undefined> = [];
+  const cpuAfter: Array<CpuSample | undefined> = [];
+  const results = backends.map((backend) => {
+    before.push(oneMinuteLoad());
+    cpuBefore.push(cpuSample());
+    const result = micflow(backend);
+    after.push(oneMinuteLoad());
+    cpuAfter.push(cpuSample());
+    return result;
+  });
+  const torchResult = torch?.();
+  const end = oneMinuteLoad();
+  const cpuEnd = cpuSample();
+  results.forEach((r, i) => {
+    const from = cpuBefore[i];
+    const to = torch ? cpuEnd : cpuAfter[i];
+    const others = from && to ? otherCores(from, to, availableParallelism()) : undefined;
+    r.load = { before: before[i], after: torch ? end : after[i], ...(others === undefined ? {} : { otherCores: others }) };
+  });
+  return { results, torch: torchResult };
+}
+
+function logPairLoads(results: ReadonlyArray<{ backend: string; load?: PairLoad }>, repeat: number, repeats: number): void {
+  for (const r of results) console.log(`    pair ${repeat + 1}/${repeats} (${r.backend}): 1-minute load average ${formatPairLoads(r.load ? [r.load] : [])} before→after`);
 }
 
 const leakFree = (t: { liveTensorsBefore: number; liveTensorsAfter: number }) => t.liveTensorsBefore === t.liveTensorsAfter;
@@ -299,8 +518,18 @@ const ratio = (r: number | undefined, all?: number[]) => (r === undefined ? '-' 
 const batches = (n: number) => `${n} batch${n === 1 ? '' : 'es'}`;
 const mb = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(0)} MB`);
 
-function networkTable(results: NetworkRowResult[], vsTorch: boolean): string {
-  const header = ['row', 'backend', 'parameters', 'train step', 'inference/image', 'peak RSS', 'live tensors before/after', ...(vsTorch ? ['train ratio vs torch', 'inference ratio vs torch'] : [])];
+/** The conv FLOPs of a row's training step, e.g. '69.9 GFLOP', or why they are not counted. */
+function convFlopsCell(t: NetworkTimings | undefined): string {
+  if (!t) return '-';
+  if (!t.convFlops) return t.convFlopsProblems?.length ? `not counted: ${t.convFlopsProblems[0]}` : '-';
+  return `${(t.convFlops.total / 1e9).toFixed(1)} GFLOP`;
+}
+
+function networkTable(results: NetworkRowResult[], vsTorch: boolean, threshold: number, peak: PeakAssumptions): string {
+  const header = [
+    'row', 'backend', 'parameters', 'train step', 'conv FLOPs/step', 'conv FLOPs / step time', 'inference/image', 'peak RSS', 'live tensors before/after', 'load before→after',
+    ...(vsTorch ? ['train ratio vs torch', 'inference ratio vs torch'] : []),
+  ];
   const lines: string[][] = [];
   for (const rowId of new Set(results.map((r) => r.rowId))) {
     const group = results.filter((r) => r.rowId === rowId);
@@ -308,14 +537,25 @@ function networkTable(results: NetworkRowResult[], vsTorch: boolean): string {
       const t = r.timings;
       lines.push([
         r.row, r.backend, t ? t.parameters.toLocaleString('en-US') : '-', r.ok ? formatDuration(t?.trainStepMs) : `failed: ${r.error}`,
-        formatDuration(t?.inferenceMs), mb(t?.peakRssMb), t ? `${t.liveTensorsBefore}/${t.liveTensorsAfter}` : '-',
-        ...(vsTorch ? (r.parameterMismatch ? ['FLAGGED: ' + r.parameterMismatch, '-'] : [ratio(r.trainRatio, r.trainRatios), ratio(r.inferenceRatio, r.inferenceRatios)]) : []),
+        convFlopsCell(t), formatThroughput(t?.convFlops?.total, t?.trainStepMs, peak.peakFlops), formatDuration(t?.inferenceMs), mb(t?.peakRssMb), t ? `${t.liveTensorsBefore}/${t.liveTensorsAfter}` : '-', formatPairLoads(r.loads ?? []),
+        ...(vsTorch
+          ? r.parameterMismatch
+            ? ['FLAGGED: ' + r.parameterMismatch, '-']
+            : [ratioWithLoadFlag(ratio(r.trainRatio, r.trainRatios), r.loads ?? [], threshold), ratioWithLoadFlag(ratio(r.inferenceRatio, r.inferenceRatios), r.loads ?? [], threshold)]
+          : []),
       ]);
     }
     const torch = group[0].torch;
     if (!vsTorch || !torch) continue;
-    if ('error' in torch) lines.push([group[0].row, 'pytorch', '-', `failed: ${torch.error}`, '-', '-', '-', '-', '-']);
-    else lines.push([group[0].row, torch.framework, torch.parameters.toLocaleString('en-US'), formatDuration(torch.trainStepMs), formatDuration(torch.inferenceMs), mb(torch.peakRssMb), '-', '1.00', '1.00']);
+    // PyTorch's twin has the same layers (the parameter counts are checked), so the same conv FLOPs over its time.
+    const flops = group.find((r) => r.timings?.convFlops)?.timings?.convFlops?.total;
+    if ('error' in torch) lines.push([group[0].row, 'pytorch', '-', `failed: ${torch.error}`, '-', '-', '-', '-', '-', '-', '-', '-']);
+    else {
+      lines.push([
+        group[0].row, torch.framework, torch.parameters.toLocaleString('en-US'), formatDuration(torch.trainStepMs), flops ? `${(flops / 1e9).toFixed(1)} GFLOP` : '-',
+        formatThroughput(flops, torch.trainStepMs, peak.peakFlops), formatDuration(torch.inferenceMs), mb(torch.peakRssMb), '-', '-', '1.00', '1.00',
+      ]);
+    }
   }
   return markdownTable(header, lines);
 }
@@ -335,21 +575,53 @@ function loaderTable(results: LoaderRowResult[]): string {
   );
 }
 
-function gatedCrfTable(results: GatedCrfRowResult[], vsTorch: boolean): string {
-  const header = ['row', 'backend', 'forward + backward', 'peak RSS', 'live tensors before/after', 'loss', ...(vsTorch ? ['loss vs torch', 'ratio vs torch'] : [])];
+function gatedCrfTable(results: GatedCrfRowResult[], vsTorch: boolean, threshold: number): string {
+  const header = ['row', 'backend', 'forward + backward', 'peak RSS', 'live tensors before/after', 'loss', 'load before→after', ...(vsTorch ? ['loss vs torch', 'ratio vs torch'] : [])];
   const lines: string[][] = results.map((r) => {
     const t = r.timings;
     const live = t ? `${t.liveTensorsBefore}/${t.liveTensorsAfter}${leakFree(t) ? '' : ' FLAGGED: grows'}` : '-';
     const check = r.lossCheck ? (r.lossCheck.same ? `agree (rel. ${r.lossCheck.relative.toExponential(1)})` : `FLAGGED: ${r.lossCheck.message}`) : '-';
     return [
-      r.row, r.backend, r.ok ? formatDuration(t?.stepMs) : `failed: ${r.error}`, mb(t?.peakRssMb), live, t ? t.loss.toPrecision(8) : '-',
-      ...(vsTorch ? [check, ratio(r.ratio, r.ratios)] : []),
+      r.row, r.backend, r.ok ? formatDuration(t?.stepMs) : `failed: ${r.error}`, mb(t?.peakRssMb), live, t ? t.loss.toPrecision(8) : '-', formatPairLoads(r.loads ?? []),
+      ...(vsTorch ? [check, ratioWithLoadFlag(ratio(r.ratio, r.ratios), r.loads ?? [], threshold)] : []),
     ];
   });
   const torch = results[0]?.torch;
   if (vsTorch && torch) {
-    if ('error' in torch) lines.push([results[0].row, 'pytorch', `failed: ${torch.error}`, '-', '-', '-', '-', '-']);
-    else lines.push([results[0].row, torch.framework, formatDuration(torch.stepMs), mb(torch.peakRssMb), '-', torch.loss.toPrecision(8), '-', '1.00']);
+    if ('error' in torch) lines.push([results[0].row, 'pytorch', `failed: ${torch.error}`, '-', '-', '-', '-', '-', '-']);
+    else lines.push([results[0].row, torch.framework, formatDuration(torch.stepMs), mb(torch.peakRssMb), '-', torch.loss.toPrecision(8), '-', '-', '1.00']);
+  }
+  return markdownTable(header, lines);
+}
+
+const secondsCell = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : `${v.toFixed(3)} s`);
+
+function pipelineTable(results: PipelineRowResult[], vsTorch: boolean, threshold: number): string {
+  const header = [
+    'row', 'backend', 'parameters', 's/iteration', 'of which data wait', 's/iteration without data wait', 'start-up', 'peak RSS',
+    'live tensors before/after', 'load before→after', ...(vsTorch ? ['ratio vs torch (without data wait)'] : []),
+  ];
+  const lines: string[][] = [];
+  for (const pipeline of new Set(results.map((r) => r.pipeline))) {
+    const group = results.filter((r) => r.pipeline === pipeline);
+    for (const r of group) {
+      const t = r.timings;
+      const live = t ? `${t.liveTensorsBefore}/${t.liveTensorsAfter}${leakFree(t) ? '' : ' FLAGGED: grows'}` : '-';
+      const torchCell = r.parameterMismatch
+        ? `FLAGGED: ${r.parameterMismatch}`
+        : r.torch && 'error' in r.torch
+          ? `no ratio: ${r.torch.error}`
+          : ratioWithLoadFlag(ratio(r.ratio, r.ratios), r.loads ?? [], threshold);
+      lines.push([
+        r.row, r.backend, t ? t.parameters.toLocaleString('en-US') : '-', r.ok ? secondsCell(t?.iterationSeconds) : `failed: ${r.error}`,
+        secondsCell(t?.dataWaitSeconds), secondsCell(t?.computeSeconds), secondsCell(t?.startupSeconds), mb(t?.peakRssMb), live,
+        formatPairLoads(r.loads ?? []), ...(vsTorch ? [torchCell] : []),
+      ]);
+    }
+    const torch = group[0].torch;
+    if (!vsTorch || !torch || 'error' in torch) continue;
+    const iteration = torch.iterationMs / 1000;
+    lines.push([group[0].row, torch.framework, torch.parameters.toLocaleString('en-US'), secondsCell(iteration), 'none (random tensors)', secondsCell(iteration), '-', mb(torch.peakRssMb), '-', '-', '1.00']);
   }
   return markdownTable(header, lines);
 }
@@ -381,17 +653,21 @@ async function main(): Promise<void> {
     return;
   }
   const threads = Number(process.env.OMP_NUM_THREADS) || availableParallelism();
+  const peak = peakFromCpuInfo(existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '', threads);
   const loadBefore = loadavg()[0];
   const mode = o.flatness ? `flatness check over ${o.flatness} training steps` : `${o.steps} timed steps after ${o.warmup} warm-up`;
   console.log(
     `micflow bench: ${mode}, ${threads} threads, OMP_WAIT_POLICY=${benchEnvironment().OMP_WAIT_POLICY}, ` +
-      `backends ${o.backends.join(', ')}, load average ${loadBefore.toFixed(1)} (timings scale with other work on the machine)`,
+      `backends ${o.rows.every(isPipelineRowId) ? o.pipelineBackends.join(', ') : o.backends.join(', ')}` +
+      `${o.rows.some(isPipelineRowId) && !o.rows.every(isPipelineRowId) ? ` (pipeline rows: ${o.pipelineBackends.join(', ')})` : ''}, load average ${loadBefore.toFixed(1)} (timings scale with other work on the machine)`,
   );
   const network: NetworkRowResult[] = [];
   const loader: LoaderRowResult[] = [];
   const flatness: FlatnessRowResult[] = [];
   const gatedCrf: GatedCrfRowResult[] = [];
+  const pipelines: PipelineRowResult[] = [];
   let flagged = false;
+  let pipelinesFlagged = false;
   let gatedCrfFlagged = false;
   for (const rowId of o.rows) {
     const row = rowLabel(o, rowId);
@@ -406,20 +682,73 @@ async function main(): Promise<void> {
       }
       continue;
     }
+    if (isPipelineRowId(rowId)) {
+      // As the network rows: every backend, then PyTorch's twin (from the settings the first micflow child read).
+      const name = pipelineNameOf(rowId);
+      const runs: PipelineRowResult[][] = [];
+      for (let repeat = 0; repeat < o.repeat; repeat++) {
+        let twin: PipelineTwinSpec | undefined;
+        const pair = runPair(
+          o.pipelineBackends,
+          (backend): PipelineRowResult => {
+            const outcome = runChild<PipelineTimings>(o, 'time', rowId, backend);
+            const result: PipelineRowResult = outcome.ok ? { row, pipeline: name, backend, ok: true, timings: outcome.result } : { row, pipeline: name, backend, ok: false, error: outcome.error };
+            if (result.ok) {
+              const t = result.timings!;
+              twin ??= t.twin;
+              if (!leakFree(t)) pipelinesFlagged = true;
+              console.log(`  ${row} on ${backend}: ${secondsCell(t.iterationSeconds)}/iteration, ${secondsCell(t.computeSeconds)} without the data wait, live tensors ${t.liveTensorsBefore}/${t.liveTensorsAfter}`);
+            } else console.log(`  ${row} on ${backend}: failed: ${result.error}`);
+            return result;
+          },
+          o.vsTorch
+            ? () =>
+                !hasTorchTwin(name)
+                  ? { error: `no PyTorch twin of ${name}` }
+                  : twin
+                    ? runTorchPipeline(o, twin, threads)
+                    : { error: 'micflow failed, so the twin has no settings to read' }
+            : undefined,
+        );
+        const torch = pair.torch;
+        if (torch) {
+          console.log(`  ${row} in PyTorch: ${'error' in torch ? torch.error : `${secondsCell(torch.iterationMs / 1000)}/iteration`}`);
+          for (const r of pair.results) {
+            r.torch = torch;
+            if (!r.ok || 'error' in torch) continue;
+            const check = parameterCountCheck(r.timings!.parameters, torch.parameters);
+            if (!check.same) {
+              r.parameterMismatch = check.message;
+              pipelinesFlagged = true;
+              continue;
+            }
+            r.ratio = (r.timings!.computeSeconds * 1000) / torch.iterationMs;
+          }
+        }
+        logPairLoads(pair.results, repeat, o.repeat);
+        runs.push(pair.results);
+      }
+      pipelines.push(...o.pipelineBackends.map((_, b) => combinePipelineRuns(runs.map((run) => run[b]))));
+      continue;
+    }
     if (rowId === 'gatedcrf') {
       // As the network rows: every backend, then PyTorch, alternating with --repeat.
       const runs: GatedCrfRowResult[][] = [];
       for (let repeat = 0; repeat < o.repeat; repeat++) {
-        const rowResults: GatedCrfRowResult[] = [];
-        for (const backend of o.backends) {
-          const outcome = runChild<GatedCrfTimings>(o, 'time', rowId, backend);
-          const result: GatedCrfRowResult = outcome.ok ? { row, backend, ok: true, timings: outcome.result } : { row, backend, ok: false, error: outcome.error };
-          if (result.ok && !leakFree(result.timings!)) gatedCrfFlagged = true;
-          rowResults.push(result);
-          console.log(`  ${row} on ${backend}: ${result.ok ? `forward + backward ${formatDuration(result.timings!.stepMs)}, loss ${result.timings!.loss.toPrecision(8)}` : `failed: ${result.error}`}`);
-        }
-        if (o.vsTorch) {
-          const torch = runTorchGatedCrf(o, threads);
+        const pair = runPair(
+          o.backends,
+          (backend): GatedCrfRowResult => {
+            const outcome = runChild<GatedCrfTimings>(o, 'time', rowId, backend);
+            const result: GatedCrfRowResult = outcome.ok ? { row, backend, ok: true, timings: outcome.result } : { row, backend, ok: false, error: outcome.error };
+            if (result.ok && !leakFree(result.timings!)) gatedCrfFlagged = true;
+            console.log(`  ${row} on ${backend}: ${result.ok ? `forward + backward ${formatDuration(result.timings!.stepMs)}, loss ${result.timings!.loss.toPrecision(8)}` : `failed: ${result.error}`}`);
+            return result;
+          },
+          o.vsTorch ? () => runTorchGatedCrf(o, threads) : undefined,
+        );
+        const rowResults = pair.results;
+        const torch = pair.torch;
+        if (torch) {
           console.log(`  ${row} in PyTorch: ${'error' in torch ? torch.error : `forward + backward ${formatDuration(torch.stepMs)}, loss ${torch.loss.toPrecision(8)}`}`);
           for (const r of rowResults) {
             r.torch = torch;
@@ -432,6 +761,7 @@ async function main(): Promise<void> {
             r.ratio = r.timings!.stepMs / torch.stepMs;
           }
         }
+        logPairLoads(rowResults, repeat, o.repeat);
         runs.push(rowResults);
       }
       gatedCrf.push(...o.backends.map((_, b) => combineGatedCrfRuns(runs.map((run) => run[b]))));
@@ -449,15 +779,19 @@ async function main(): Promise<void> {
     // With --repeat, micflow and PyTorch alternate, so that each ratio compares runs that saw similar load.
     const runs: NetworkRowResult[][] = [];
     for (let repeat = 0; repeat < o.repeat; repeat++) {
-      const rowResults: NetworkRowResult[] = [];
-      for (const backend of o.backends) {
-        const outcome = runChild<NetworkTimings>(o, 'time', rowId, backend);
-        const result: NetworkRowResult = outcome.ok ? { row, rowId, backend, ok: true, timings: outcome.result } : { row, rowId, backend, ok: false, error: outcome.error };
-        rowResults.push(result);
-        console.log(`  ${row} on ${backend}: ${result.ok ? `train ${formatDuration(result.timings!.trainStepMs)}, inference ${formatDuration(result.timings!.inferenceMs)}` : `failed: ${result.error}`}`);
-      }
-      if (o.vsTorch) {
-        const torch = runTorch(o, spec, threads);
+      const pair = runPair(
+        o.backends,
+        (backend): NetworkRowResult => {
+          const outcome = runChild<NetworkTimings>(o, 'time', rowId, backend);
+          const result: NetworkRowResult = outcome.ok ? { row, rowId, backend, ok: true, timings: outcome.result } : { row, rowId, backend, ok: false, error: outcome.error };
+          console.log(`  ${row} on ${backend}: ${result.ok ? `train ${formatDuration(result.timings!.trainStepMs)}, inference ${formatDuration(result.timings!.inferenceMs)}` : `failed: ${result.error}`}`);
+          return result;
+        },
+        o.vsTorch ? () => runTorch(o, spec, threads) : undefined,
+      );
+      const rowResults = pair.results;
+      const torch = pair.torch;
+      if (torch) {
         console.log(`  ${row} in PyTorch: ${'error' in torch ? torch.error : `train ${formatDuration(torch.trainStepMs)}, inference ${formatDuration(torch.inferenceMs)}`}`);
         for (const r of rowResults) {
           r.torch = torch;
@@ -472,32 +806,58 @@ async function main(): Promise<void> {
           r.inferenceRatio = r.timings!.inferenceMs / torch.inferenceMs;
         }
       }
+      logPairLoads(rowResults, repeat, o.repeat);
       runs.push(rowResults);
     }
     network.push(...o.backends.map((_, b) => combineRuns(runs.map((run) => run[b]))));
   }
   const loadAfter = loadavg()[0];
-  if (network.length) console.log('\n' + networkTable(network, o.vsTorch));
+  if (network.length) {
+    console.log('\n' + networkTable(network, o.vsTorch, o.loadThreshold, peak));
+    console.log(
+      `\nconv FLOPs/step: the convolutions of one training step, forward 2·N·Cout·spatial·Cin·taps per conv (1x1 convs included) ` +
+        `plus the gradients w.r.t. inputs and kernels, as many again each (3x forward). conv FLOPs / step time is a lower bound on ` +
+        `what the convs themselves reach (the step also runs batch norm, activations, pooling, losses and Adam). ${describePeak(peak)}.`,
+    );
+  }
   if (loader.length) console.log('\n' + loaderTable(loader));
   if (flatness.length) console.log('\n' + flatnessTable(flatness));
-  if (gatedCrf.length) console.log('\n' + gatedCrfTable(gatedCrf, o.vsTorch));
-  console.log(`\nload average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`);
+  if (gatedCrf.length) console.log('\n' + gatedCrfTable(gatedCrf, o.vsTorch, o.loadThreshold));
+  if (pipelines.length) {
+    console.log('\n' + pipelineTable(pipelines, o.vsTorch, o.loadThreshold));
+    console.log(
+      `\npipelines: median of ${o.steps} timed training ticks after ${Math.max(1, o.warmup)} warm-up (compiled pipeline's tick: batches, forward passes, ` +
+        `losses, gradients, updates, EMA, reported scalars read back; no validation or checkpoint hooks); "data wait" is the tick's own ` +
+        `dataSeconds (waiting for prefetched batches), included in s/iteration. PyTorch's twins train on random tensors of the same shapes ` +
+        `(no data loading), so the ratio compares micflow without its data wait.`,
+    );
+  }
+  // A footnote when a printed ratio carries a load mark (only ratios measured against PyTorch do).
+  const ratioLoads = o.vsTorch ? [...network, ...gatedCrf, ...pipelines].map((r) => r.loads ?? []) : [];
+  if (ratioLoads.some((loads) => loadFlag(loads, o.loadThreshold) !== '')) console.log('\n' + loadFootnote(o.loadThreshold));
+  console.log(`\nload average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after the whole run (per pair: the tables' load column)`);
   const result = {
     date: new Date().toISOString(),
     threads,
     ompWaitPolicy: benchEnvironment().OMP_WAIT_POLICY,
     loadAverage: { before: loadBefore, after: loadAfter },
+    peak,
     // The gated CRF row's settings and results only when it ran, so that other runs' JSON stays as it was.
     options: { ...o, child: undefined, crf: o.rows.includes('gatedcrf') ? o.crf : undefined },
     network,
     loader,
     flatness,
     ...(gatedCrf.length ? { gatedCrf } : {}),
+    ...(pipelines.length ? { pipelines } : {}),
   };
   if (o.json) writeFileSync(o.json, JSON.stringify(result, null, 2));
   console.log('\n' + JSON.stringify(result));
   if (flagged) {
     console.log('\nbench: FLAGGED rows above (parameter counts differ, or tensors / RSS grow)');
+    process.exitCode = 1;
+  }
+  if (pipelinesFlagged) {
+    console.log('\nbench: FLAGGED pipeline rows above (live tensors grow between ticks, or the PyTorch twin trains a different number of parameters)');
     process.exitCode = 1;
   }
   if (gatedCrfFlagged) {

@@ -6,6 +6,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs-core';
 import { flatnessCheckpoints, median, type FlatnessSample } from './bench-report.js';
+import { checkLayersAgainstKernels, trainingStepConvFlops, unetConvLayers, type StepConvFlops } from './conv-flops.js';
 
 export type NetworkRowId = 'unet2d' | 'unet3d';
 
@@ -44,11 +45,19 @@ export interface NetworkTimings {
   peakRssMb: number;
   liveTensorsBefore: number;
   liveTensorsAfter: number;
+  /**
+   * The convolution FLOPs of one training step (conv-flops.ts), counted from the row's spec and checked against the
+   * network's kernel variables; undefined when they disagree (`convFlopsProblems` says how).
+   */
+  convFlops?: StepConvFlops;
+  convFlopsProblems: string[];
 }
 
 interface NetworkRowSession {
   tf: typeof tfTypes;
   parameters: number;
+  convFlops?: StepConvFlops;
+  convFlopsProblems: string[];
   selection: string;
   /** One training step (forward, Dice + CE, gradients, Adam update, loss read back). */
   trainStep(step: number): void;
@@ -84,9 +93,15 @@ async function openSession(spec: NetworkRowSpec, backend: string): Promise<Netwo
   const labels = Int32Array.from({ length: voxels }, () => random.integer(spec.classes));
   const target: tfTypes.Tensor = tf.tidy(() => tf.reshape(tf.oneHot(tf.tensor1d(labels, 'int32'), spec.classes).toFloat(), targetShape));
   const image = tf.slice(x, 0, 1);
+  // The FLOP count of the network actually built: the layer list must name every kernel variable, with its shape.
+  const layers = unetConvLayers({ dims: spec.dims, size: spec.size, features: spec.features, classes: spec.classes });
+  const kernels = net.trainableVariables.filter((v) => v.name.endsWith('/kernel')).map((v) => ({ name: v.name, shape: v.shape }));
+  const convFlopsProblems = checkLayersAgainstKernels(layers, kernels);
   return {
     tf,
     parameters: net.parameterCount(),
+    convFlops: convFlopsProblems.length ? undefined : trainingStepConvFlops(layers, spec.batch),
+    convFlopsProblems,
     selection: runtime.selection.reason,
     trainStep(step: number) {
       const { value, grads } = tf.variableGrads(() => {
@@ -138,6 +153,8 @@ export async function timeNetworkRow(spec: NetworkRowSpec, backend: string, step
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     liveTensorsBefore,
     liveTensorsAfter,
+    convFlops: session.convFlops,
+    convFlopsProblems: session.convFlopsProblems,
   };
 }
 

@@ -1,5 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { flatnessCheckpoints, flatnessVerdict, formatDuration, lossValueCheck, markdownTable, median, parameterCountCheck, ratioSummary } from '../../bench/bench-report.js';
+import {
+  flatnessCheckpoints,
+  flatnessVerdict,
+  formatDuration,
+  formatPairLoads,
+  loadFlag,
+  loadFootnote,
+  lossValueCheck,
+  markdownTable,
+  median,
+  otherCores,
+  parameterCountCheck,
+  parseCpuSample,
+  ratioSummary,
+  ratioWithLoadFlag,
+} from '../../bench/bench-report.js';
 import { lcgUniform } from '../../bench/gated-crf-row.js';
 
 describe('bench report helpers', () => {
@@ -30,6 +45,58 @@ describe('bench report helpers', () => {
       expect(ratioSummary([0.9234])).toBe('0.92');
       expect(ratioSummary([1.29, 0.8, 0.85])).toBe('0.85 (0.80–1.29, 3 pairs)');
       expect(ratioSummary([])).toBe('-');
+    });
+  });
+
+  describe('when flagging ratios by the load average around their pairs', () => {
+    it('should leave a ratio alone when every pair ran at load 1 or less, before and after', () => {
+      expect(loadFlag([{ before: 0.3, after: 1 }])).toBe('');
+      expect(ratioWithLoadFlag('0.92', [{ before: 0.3, after: 0.9 }, { before: 1, after: 1 }])).toBe('0.92');
+    });
+
+    it('should mark one pair with the load above 1, before rather than after when both are', () => {
+      expect(loadFlag([{ before: 1.43, after: 0.8 }])).toBe('⚠ load 1.4 before');
+      expect(loadFlag([{ before: 0.5, after: 1.86 }])).toBe('⚠ load 1.9 after');
+      expect(loadFlag([{ before: 1.2, after: 1.9 }])).toBe('⚠ load 1.2 before');
+    });
+
+    it('having several pairs should name the highest load above 1 and how many pairs were above', () => {
+      const loads = [{ before: 0.2, after: 0.7 }, { before: 0.6, after: 1.5 }, { before: 0.4, after: 1.2 }];
+      expect(loadFlag(loads)).toBe('⚠ load 1.5 after (2 of 3 pairs)');
+      expect(ratioWithLoadFlag('0.85 (0.80–1.29, 3 pairs)', loads)).toBe('0.85 (0.80–1.29, 3 pairs) ⚠ load 1.5 after (2 of 3 pairs)');
+      expect(loadFlag([{ before: 0.2, after: 1.7 }, { before: 1.1, after: 1.2 }])).toBe('⚠ load 1.1 before (2 of 2 pairs)');
+    });
+
+    it('should not mark a missing ratio, and should honour another threshold', () => {
+      expect(ratioWithLoadFlag('-', [{ before: 3, after: 3 }])).toBe('-');
+      expect(loadFlag([{ before: 1.5, after: 1.5 }], 2)).toBe('');
+    });
+
+    it('should print the cores other processes kept busy beside the load, when known', () => {
+      expect(formatPairLoads([{ before: 3, after: 2.8, otherCores: 0.43 }, { before: 2.8, after: 2.6 }])).toBe('3.0→2.8 (others 0.4), 2.8→2.6');
+    });
+
+    it('should read the machine-wide and own CPU ticks from /proc/stat and /proc/self/stat, a command name with spaces too', () => {
+      const procStat = 'cpu  100 5 20 800 10 1 2 12 0 0\ncpu0 50 2 10 400 5 0 1 6 0 0\n';
+      const selfStat = '4242 (node bench (x)) S 1 2 3 0 -1 4194304 10 0 0 0 30 7 40 3 20 0 1 0 100 300 40';
+      expect(parseCpuSample(procStat, selfStat)).toEqual({ total: 950, busy: 140, own: 80 });
+      expect(parseCpuSample('nothing', selfStat)).toBeUndefined();
+      expect(parseCpuSample(procStat, '1 (x) S 1')).toBeUndefined();
+    });
+
+    it('should count as other work what the machine was busy with beyond the bench and its children', () => {
+      const before = { total: 1000, busy: 300, own: 100 };
+      // 2 cores over 1000 ticks in all: 600 busy ticks, 450 of them the bench's: 150 / 1000 of the machine = 0.3 cores.
+      expect(otherCores(before, { total: 2000, busy: 900, own: 550 }, 2)).toBeCloseTo(0.3, 10);
+      expect(otherCores(before, { total: 2000, busy: 400, own: 300 }, 2)).toBe(0); // rounding between the two files
+      expect(otherCores(before, before, 2)).toBeUndefined();
+    });
+
+    it('should print every pair as before→after, and a footnote with the threshold saying such ratios are not comparable', () => {
+      expect(formatPairLoads([{ before: 0.44, after: 1.26 }, { before: 1.1, after: 1.8 }])).toBe('0.4→1.3, 1.1→1.8');
+      expect(formatPairLoads([])).toBe('-');
+      expect(loadFootnote()).toMatch(/^⚠ load X before\/after: the 1-minute load average was above 1 before or after that micflow\/PyTorch pair, so the ratio is not comparable with quiet ones/);
+      expect(loadFootnote(2)).toContain('was above 2 before or after');
     });
   });
 
