@@ -1141,6 +1141,40 @@ napi_value SumOfSquaresJs(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// smallestCountMask(values, rows, pixels, k, mask): per row r of values [rows, pixels], mask[r, i] = 1 for the k[r]
+// smallest values (k a whole float; 0 keeps nothing, >= pixels keeps all), equal values taken in index order: the
+// k-th smallest t comes from a partial sort (nth_element, O(pixels)), every value below t is kept, and of the values
+// equal to t the first k - #below. This is what SmallLossSelection's composite (a full sort, a cumulative count) computes.
+napi_value SmallestCountMaskJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 5);
+    const float* values = typed<float>(env, a[0]);
+    int64_t rows = integer(env, a[1]), pixels = integer(env, a[2]);
+    const float* k = typed<float>(env, a[3]);
+    float* mask = typed<float>(env, a[4]);
+#pragma omp parallel for schedule(dynamic) if (rows > 1 && rows * pixels > 32768)
+    for (int64_t r = 0; r < rows; r++) {
+      const float* v = values + r * pixels;
+      float* m = mask + r * pixels;
+      int64_t want = int64_t(std::min<double>(double(pixels), std::max<double>(0.0, std::floor(double(k[r])))));
+      if (want == 0) {
+        std::fill(m, m + pixels, 0.f);
+        continue;
+      }
+      std::vector<float> copy(v, v + pixels);
+      std::nth_element(copy.begin(), copy.begin() + (want - 1), copy.end());
+      float t = copy[size_t(want - 1)];
+      int64_t below = 0;
+      for (int64_t i = 0; i < pixels; i++) below += v[i] < t;
+      int64_t equalLeft = want - below;
+      for (int64_t i = 0; i < pixels; i++) {
+        bool keep = v[i] < t || (v[i] == t && equalLeft-- > 0);
+        m[i] = keep ? 1.f : 0.f;
+      }
+    }
+  });
+}
+
 napi_value SetThreadsJs(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     auto a = args(env, info, 1);
@@ -1193,7 +1227,7 @@ napi_value KeepMaskJs(napi_env env, napi_callback_info info) {
 // The version of this file's JavaScript interface, checked by src/runtime/native/native-addon.ts (NATIVE_ADDON_INTERFACE)
 // so that an addon built from an older source is refused instead of called with arguments it ignores. Bump it with
 // every change of a function's arguments.
-constexpr int32_t kInterfaceVersion = 7;
+constexpr int32_t kInterfaceVersion = 8;
 
 napi_value InterfaceVersionJs(napi_env env, napi_callback_info) {
   napi_value v;
@@ -1233,6 +1267,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"threads", nullptr, ThreadsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"onednnVersion", nullptr, VersionJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumOfSquares", nullptr, SumOfSquaresJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"smallestCountMask", nullptr, SmallestCountMaskJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"keepMask", nullptr, KeepMaskJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"interfaceVersion", nullptr, InterfaceVersionJs, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

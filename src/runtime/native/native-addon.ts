@@ -91,6 +91,8 @@ export interface NativeAddon {
   keepMask(state: Uint32Array, out: Float32Array, threshold: number, keepValue: number): void;
   /** The sum of x² over every element of every array, accumulated in double. */
   sumOfSquares(arrays: Float32Array[]): number;
+  /** mask [rows, pixels] = 1 for the floor(k[r]) smallest values of each row (ties in index order), else 0. */
+  smallestCountMask(values: Float32Array, rows: number, pixels: number, k: Float32Array, mask: Float32Array): void;
   interfaceVersion?(): number;
 }
 
@@ -98,7 +100,7 @@ export interface NativeAddon {
  * The addon interface this code calls (native/micflow_native.cc's kInterfaceVersion). An addon built from an older
  * source would silently ignore arguments added since (e.g. the fused activation of channelAffine), so it is refused.
  */
-export const NATIVE_ADDON_INTERFACE = 7;
+export const NATIVE_ADDON_INTERFACE = 8;
 
 export type NativeAddonLoad = { loaded: true; addon: NativeAddon; path: string } | { loaded: false; reason: string };
 

@@ -687,6 +687,23 @@ export const sumOfSquaresKernel: NativeKernel = ({ inputs, backend }, addon) => 
 };
 
 /**
+ * Kernel name of the native-only small-loss mask: inputs {values [rows, pixels], k [rows, 1]} (float32), output the
+ * float32 0/1 mask of the floor(k) smallest values per row, equal values in index order (see
+ * src/stages/selection/small-loss-selection.ts). One partial sort per row instead of a full TopK sort in JavaScript.
+ */
+export const NATIVE_SMALLEST_COUNT_MASK = 'MicflowSmallestCountMask';
+
+export const smallestCountMaskKernel: NativeKernel = ({ inputs, backend }, addon) => {
+  const { values: v, k } = inputs;
+  if (!allFloat(v, k) || v.shape.length !== 2 || util.sizeFromShape(k.shape) !== v.shape[0]) {
+    throw new Error(`${NATIVE_SMALLEST_COUNT_MASK}: needs float32 values [rows, pixels] and k [rows, 1]`);
+  }
+  const out = output(backend, v.shape);
+  if (out.data.length) addon.smallestCountMask(values(backend, v), v.shape[0], v.shape[1], values(backend, k), out.data);
+  return out.info;
+};
+
+/**
  * Kernel name of the native-only sparse linear map along one axis: input {x} (float32), attrs {axis, outSize, taps,
  * index (Int32Array), weight (Float32Array)}; row r of the map has `taps` (index, weight) pairs at r * taps. The output
  * has x's shape with `axis` resized to outSize. See src/runtime/ops/separable-linear-map.ts.
@@ -728,6 +745,7 @@ export const nativeOnlyKernels: ReadonlyArray<[string, NativeKernel]> = [
   [NATIVE_CONV_BACKPROP_FILTER_BIAS, convBackpropFilterBias],
   [NATIVE_AXIS_MAP, axisMap],
   [NATIVE_SUM_OF_SQUARES, sumOfSquaresKernel],
+  [NATIVE_SMALLEST_COUNT_MASK, smallestCountMaskKernel],
 ];
 
 /** The kernels the native backend runs itself, by tfjs kernel name. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
 import type { PortSpecs } from '../../graph/port-spec.js';
 import { TensorStage, type InputsOf } from '../../graph/stage.js';
+import { NATIVE_SMALLEST_COUNT_MASK, onNativeBackend } from '../../runtime/native/native-kernels.js';
 import { withoutGradient } from '../../runtime/ops/without-gradient.js';
 
 const params = z
@@ -66,6 +67,15 @@ export function smallestFractionMask(values: tf.Tensor2D, keep: tf.Scalar): tf.T
  * first k − #below in index order (a cumulative count). A row of +Infinity with k = 0 keeps nothing. Call inside tf.tidy.
  */
 export function smallestCountMask(values: tf.Tensor2D, k: tf.Tensor2D): tf.Tensor2D {
+  // On native the same mask in one addon pass per row (a partial sort); the composite below sorts each row fully.
+  if (onNativeBackend() && values.dtype === 'float32' && k.dtype === 'float32') {
+    return tf.engine().runKernel(NATIVE_SMALLEST_COUNT_MASK, { values, k }) as tf.Tensor2D;
+  }
+  return smallestCountMaskComposite(values, k);
+}
+
+/** {@link smallestCountMask} as tensor ops (every backend; the reference the native kernel is tested against). */
+export function smallestCountMaskComposite(values: tf.Tensor2D, k: tf.Tensor2D): tf.Tensor2D {
   const pixels = values.shape[1];
   const ascending = tf.neg(tf.topk(tf.neg(values), pixels).values);
   const kthIndex = tf.cast(tf.maximum(tf.sub(k, 1), 0), 'int32'); // [rows, 1]

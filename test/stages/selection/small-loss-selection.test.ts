@@ -1,8 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instantiateStage } from '../../../src/graph/instantiate-stage.js';
-import { SmallLossSelection } from '../../../src/stages/selection/small-loss-selection.js';
-import { BACKENDS, pseudoRandom, useBackend } from '../../runtime/ops/op-test-helpers.js';
+import { nativeBackendCandidate } from '../../../src/runtime/backend-candidates.js';
+import { SmallLossSelection, smallestCountMask, smallestCountMaskComposite } from '../../../src/stages/selection/small-loss-selection.js';
+import { BACKENDS as OP_BACKENDS, pseudoRandom, useBackend } from '../../runtime/ops/op-test-helpers.js';
+
+const native = await nativeBackendCandidate.load(tf);
+if (!native.available && process.env.MICFLOW_REQUIRE_NATIVE === '1') {
+  throw new Error(`MICFLOW_REQUIRE_NATIVE=1 but the native backend is unavailable: ${native.reason}`);
+}
+/** cpu and wasm run the composite; native its one-pass kernel (MicflowSmallestCountMask). */
+const BACKENDS = [...OP_BACKENDS, ...(native.available ? [native.backendName] : [])];
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -93,6 +101,31 @@ describe('SmallLossSelection', () => {
       });
     });
   }
+
+  describe.skipIf(!native.available)('having the native kernel and the composite', () => {
+    it('when rows hold ties and +Infinity and k runs from 0 to all should give the composite mask on cpu', async () => {
+      const rows = 40;
+      const pixels = 1500; // 60,000 values: split over threads
+      const raw = pseudoRandom(rows * pixels, 9, 0, 30).map(Math.floor);
+      raw.fill(Infinity, 3 * pixels, 3 * pixels + 700); // a row with a run of +Infinity (class scope pads with it)
+      const ks = Float32Array.from({ length: rows }, (_, r) => [0, 1, pixels, pixels + 5, 799, 800][r % 6] ?? 0).map((k, r) => (r >= 6 ? (r * 37) % (pixels + 1) : k));
+      const compute = (fn: typeof smallestCountMask) => tf.tidy(() => Array.from(fn(tf.tensor2d(raw, [rows, pixels]), tf.tensor2d(ks, [rows, 1])).dataSync()));
+      await useBackend('cpu');
+      const reference = compute(smallestCountMaskComposite);
+      await useBackend(native.available ? native.backendName : 'cpu');
+      try {
+        const before = tf.memory().numTensors;
+        const got = compute(smallestCountMask);
+        expect(tf.memory().numTensors).toBe(before);
+        expect(got).toEqual(reference);
+        // k = 0 keeps nothing, k >= pixels keeps the whole row.
+        expect(got.slice(0, pixels).every((v) => v === 0)).toBe(true);
+        expect(got.slice(2 * pixels, 3 * pixels).every((v) => v === 1)).toBe(true);
+      } finally {
+        await useBackend('cpu');
+      }
+    });
+  });
 
   describe('having two maps and the intersection rule (the tri-network)', () => {
     it("should keep the pixels that both maps' selections keep", () => {
