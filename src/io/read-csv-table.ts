@@ -20,6 +20,11 @@ export async function readCsvTable(file: string, requiredColumns: readonly strin
     const code = (error as NodeJS.ErrnoException).code;
     throw new MicflowError('invalid-data', `${file}: cannot read the dataset list (${code === 'ENOENT' ? 'no such file' : code ?? String(error)})`);
   }
+  return parseCsvTable(text, file, requiredColumns);
+}
+
+/** {@link readCsvTable} on text already read (the browser's opened files); `file` names it in messages. */
+export function parseCsvTable(text: string, file: string, requiredColumns: readonly string[]): CsvTable {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const headerIndex = lines.findIndex((l) => l.trim() !== '');
   if (headerIndex < 0) throw new MicflowError('invalid-data', `${file}: the dataset list is empty (no header line)`);
