@@ -2,6 +2,8 @@
 import { MicflowError } from '../../errors/micflow-error.js';
 import type { ImageArray, LabelArray } from '../../images/image-array.js';
 import { toFloat32, type MedicalImage } from '../../io/medical-image.js';
+import type { ExtendedSample } from '../../graph/sample.js';
+import type { SeededRandom } from '../../runtime/seeded-random.js';
 import type { DatasetRow } from './dataset-rows.js';
 
 /** A case decoded into channels-last arrays (see src/graph/sample.ts). */
@@ -148,4 +150,18 @@ function labelValues(image: MedicalImage, file: string, origin: string, expectat
     ints[i] = v;
   }
   return ints;
+}
+
+/** The sample a dataset gives for one decoded row (CsvDataset in Node, OpenedFilesDataset in the browser). */
+export function sampleOfCase(row: DatasetRow, decoded: DecodedCase, random: SeededRandom): ExtendedSample {
+  return {
+    id: row.id,
+    origin: row.origin,
+    image: decoded.image,
+    label: decoded.label,
+    spacing: decoded.spacing,
+    random,
+    ...(decoded.pixelWeight ? { pixelWeight: decoded.pixelWeight } : {}),
+    ...(row.weight !== undefined ? { imageWeight: row.weight } : {}),
+  };
 }

@@ -2,7 +2,7 @@ import { readImage } from '../../io/read-image.js';
 import { assembleCase, type DecodeExpectations, type DecodedCase } from './assemble-case.js';
 import type { DatasetRow } from './dataset-rows.js';
 
-export { assembleCase, decodedBytes, geometryMismatch, spatialShapeOf, type DecodeExpectations, type DecodedCase } from './assemble-case.js';
+export { assembleCase, decodedBytes, sampleOfCase, geometryMismatch, spatialShapeOf, type DecodeExpectations, type DecodedCase } from './assemble-case.js';
 
 /**
  * Reads and checks one row's files (see {@link assembleCase}): every modality and the label/pixel weight must have the
