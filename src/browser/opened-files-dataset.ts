@@ -1,4 +1,5 @@
 import { defer, map, type Observable } from 'rxjs';
+import { MicflowError } from '../errors/micflow-error.js';
 import type { PortSpecs } from '../graph/port-spec.js';
 import type { Sample, SampleStream } from '../graph/sample.js';
 import { SampleStreamStage, type StageClass } from '../graph/stage.js';
@@ -36,7 +37,9 @@ export function openedFilesDataset(files: OpenedFiles): StageClass<CsvDatasetPar
       const table = parseCsvTable(text, csv, datasetListColumns(this.params));
       const rows = datasetRowsOf(table, this.params, (listed) => openedPathOf(listed));
       const missing = rows.flatMap((row) => [...row.images, row.label, row.pixelWeight].filter((f): f is string => !!f && !files.has(f)).map((f) => `${row.origin}: ${f}`));
-      if (missing.length) openedFile(files, missing[0].slice(missing[0].lastIndexOf(': ') + 2), `${missing.length} listed file${missing.length > 1 ? 's' : ''} missing; first:`);
+      if (missing.length) {
+        throw new MicflowError('invalid-data', `${csv}: ${missing.length} listed file${missing.length > 1 ? 's are' : ' is'} not among the ${files.size} opened files`, missing.slice(0, 10));
+      }
       const cache = new DecodedCaseCache<DecodedCase>(this.params.cache ? this.params.cacheMegabytes * 2 ** 20 : 0, decodedBytes);
       const expectations = { classes: this.params.classes, extraLabelValues: this.params.extraLabelValues };
       const read = (file: string) => decodeOpenedImage(file, openedFile(files, file, 'image'));
