@@ -129,4 +129,20 @@ describe.skipIf(!browserAvailable)('pipelines/supervised.ts in a chromium tab', 
     expect(errors).toEqual([]);
     await page.close();
   });
+  it('should train from the page: a data folder chosen in its picker, the pipeline, backend and overrides in its form', { timeout: 60_000 }, async () => {
+    const { page, errors } = await openPage();
+    await page.setInputFiles('#folder', join(projectRoot, DATA));
+    await page.selectOption('#pipeline', 'supervised');
+    await page.selectOption('#backend', 'cpu');
+    await page.fill('#set', CPU_SET.join('\n'));
+    await page.click('#run');
+    await page.waitForFunction("['done', 'failed'].includes(document.getElementById('status').dataset.state)", undefined, { timeout: 50_000 });
+    const log = (await page.textContent('#log')) ?? '';
+    expect(await page.getAttribute('#status', 'data-state'), log).toBe('done');
+    expect(log).toMatch(/^\d+ files opened/);
+    expect(log.match(/^iteration \d\/3 /gm)).toHaveLength(3);
+    expect(log).toContain('backend cpu (requested by backend option); left out: valid, validNormalised, validate, test, testNormalised, evaluate');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
