@@ -14,32 +14,14 @@
  *
  *   node scripts/build-browser.mjs        (npm run build:browser)
  */
-import { builtinModules } from 'node:module';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { bufferUsersOf, nodeFree } from './browser-bundle-guards.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'build', 'browser');
-const nodeOnlyPackages = /^(node:|h5wasm|bullmq|ioredis|@itk-wasm\/|itk-wasm|@tensorflow\/tfjs-node|msgpackr)/;
-const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-
-/** Refuses Node-only imports from micflow's own files (dependencies' browser fields are left to esbuild). */
-const nodeFree = {
-  name: 'node-free',
-  setup(b) {
-    b.onResolve({ filter: /.*/ }, (args) => {
-      if (!args.importer || args.importer.includes(`${join('node_modules')}`)) return undefined;
-      const bare = args.path.split('/').slice(0, args.path.startsWith('@') ? 2 : 1).join('/');
-      if (builtins.has(args.path) || builtins.has(bare) || nodeOnlyPackages.test(args.path)) {
-        return { errors: [{ text: `Node-only import "${args.path}" from ${relative(root, args.importer)}: it cannot go into the browser bundle (see src/stages/node-only-stages.ts and src/browser/)` }] };
-      }
-      return undefined;
-    });
-  },
-};
-
 const started = performance.now();
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -61,13 +43,10 @@ const result = await build({
   sourcemap: false,
   metafile: true,
   logLevel: 'warning',
-  plugins: [nodeFree],
+  plugins: [nodeFree(root)],
 });
 
-// Node's Buffer is a global, not an import: look for it in the micflow sources that went in.
-const bufferUsers = Object.keys(result.metafile.inputs)
-  .filter((file) => !file.includes('node_modules') && /\.(ts|js)$/.test(file))
-  .filter((file) => /(^|[^.\w])Buffer\.(from|alloc|concat|isBuffer)/.test(readFileSync(join(root, file), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')));
+const bufferUsers = bufferUsersOf(result.metafile, root);
 if (bufferUsers.length) {
   console.error(`build:browser: Node's Buffer is used in bundled files: ${bufferUsers.join(', ')}`);
   process.exit(1);
