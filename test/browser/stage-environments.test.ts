@@ -79,4 +79,27 @@ describe('where stages run', () => {
     expect(validatePipeline(definition, registry, { environment: 'node' }).problems).toEqual([]);
     expect(validatePipeline(definition, registry).problems).toEqual([]);
   });
+  it("should refuse in Node's preparePipelineRun a user's stage that runs in the browser only", async () => {
+    const { preparePipelineRun } = await import('../../src/run/pipeline-run.js');
+    const { stageModule } = await import('../../src/graph/stage-registry.js');
+    class ShowsCanvas extends HookStage<Record<string, never>> {
+      static readonly className = 'ShowsCanvas';
+      static readonly description = 'a hook that draws in the page';
+      static readonly paramsSchema = z.object({});
+      static readonly inputs = {};
+      static readonly outputs = {};
+      static readonly runsIn = ['browser'] as const;
+      static readonly runsInReason = 'it draws on a canvas';
+      runsAt() {
+        return true;
+      }
+      run() {
+        return EMPTY;
+      }
+    }
+    const definition = pipeline({ name: 'p', description: 'a canvas', data: '.', schedule: { iterations: 1, seed: 0 }, nodes: { show: stage('ShowsCanvas') } });
+    expect(() => preparePipelineRun(definition, { modules: [stageModule(ShowsCanvas)] })).toThrow(
+      /nodes\.show\.stage: node "show" uses stage ShowsCanvas, which runs in the browser only \(it draws on a canvas\); this pipeline is validated for Node/,
+    );
+  });
 });
