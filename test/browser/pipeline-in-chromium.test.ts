@@ -57,7 +57,7 @@ async function runInNode(definition: PipelineDefinition, set: readonly string[])
   return events.filter((e): e is IterationEvent => e.type === 'iteration');
 }
 
-describe.skipIf(!browserAvailable)('pipelines/supervised.ts in a chromium tab', () => {
+describe.skipIf(!browserAvailable)(`pipelines/supervised.ts in a chromium tab${browserAvailable ? '' : ` (skipped: ${CHROMIUM} is absent; apt-get install chromium)`}`, () => {
   let browser: Browser;
   let server: Server;
   let url: string;
