@@ -11,7 +11,7 @@
  *   floor 5  inference, label-synthesis      prediction over trained networks; scribble and label-noise generators
  *   floor 6  stages, datasets                every stage, by family; importing, splitting and weak-labelling datasets on disk
  *   floor 7  run, observers                  preparing and starting runs; observers of the event stream
- *   floor 8  experiments, dashboard          comparisons over many runs; the live web view of runs
+ *   floor 8  experiments, dashboard, browser comparisons over many runs; the live web view of runs; pipelines in a tab
  *   floor 9  cli                             the commands
  *   pipelines/ may import anything under src/; nothing under src/ imports pipelines/.
  */
@@ -24,7 +24,7 @@ const floors = [
   ['inference', 'label-synthesis'],
   ['stages', 'datasets'],
   ['run', 'observers'],
-  ['experiments', 'dashboard'],
+  ['experiments', 'dashboard', 'browser'],
   ['cli'],
 ];
 

@@ -33,6 +33,7 @@ function readmeCommands(): string[] {
 const plan: Record<string, { readonly how: 'run' | 'skip' | 'substitute'; readonly why?: string }> = {
   'npm ci && npm run pipeline -- supervised': { how: 'substitute', why: 'npm ci is the install this suite runs in; the pipeline command runs as written' },
   'npm test': { how: 'skip', why: 'the suite itself' },
+  'npm run build:browser': { how: 'skip', why: 'test/browser/pipeline-in-chromium.test.ts builds build/browser/ with the same script and trains in it in chromium' },
   'npm run pipeline -- <name> [--set key=value ...] [--data DIR] [--backend NAME] [--out DIR] [--module FILE ...]': { how: 'skip', why: 'a synopsis' },
   'npm run pipeline -- --resume RUN_DIR': { how: 'substitute', why: 'RUN_DIR: the supervised run above, finished, so refused with a message (exit 2)' },
   'npm run pipeline -- --list': { how: 'run' },

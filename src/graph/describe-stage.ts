@@ -101,6 +101,7 @@ function rangeOf(schema: JsonSchema): string {
 export function describeStage(stageClass: StageClass): string {
   const lines = [`${stageClass.className} (${stageClass.kind}) — ${stageClass.description}`];
   if (stageClass.reference) lines.push(`reference: ${stageClass.reference}`);
+  if (stageClass.runsIn) lines.push(`runs in: ${stageClass.runsIn.map((e) => (e === 'node' ? 'Node' : 'the browser')).join(' and ')} only${stageClass.runsInReason ? ` (${stageClass.runsInReason})` : ''}`);
   const ports = (title: string, specs: PortSpecs, note = '') => {
     lines.push('', `${title}:${note}`);
     const entries = Object.entries(specs);

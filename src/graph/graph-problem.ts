@@ -2,6 +2,7 @@
 export type GraphProblemKind =
   | 'invalid-definition'
   | 'unknown-stage'
+  | 'wrong-environment'
   | 'invalid-params'
   | 'missing-input'
   | 'unexpected-input'

@@ -1,4 +1,5 @@
 import { CheckpointStore } from '../checkpoints/checkpoint-store.js';
+import type { RunCheckpoints } from '../checkpoints/in-memory-checkpoints.js';
 
 /** Facts and services of one pipeline run, shared by all its nodes. */
 export interface RunContext {
@@ -9,7 +10,8 @@ export interface RunContext {
   readonly runDirectory: string | undefined;
   readonly iterations: number;
   readonly seed: number;
-  readonly checkpoints: CheckpointStore;
+  /** The run's snapshots: a CheckpointStore in Node (written to the run directory when there is one), in memory in the browser. */
+  readonly checkpoints: RunCheckpoints;
 }
 
 /** A run that writes nothing: checkpoints stay in memory; data paths resolve against `dataRoot` (default the cwd). */

@@ -1,5 +1,5 @@
 import { ContainerModule, type Container } from 'inversify';
-import type { StageClass } from './stage.js';
+import type { RunEnvironment, StageClass } from './stage.js';
 
 /** DI token under which every stage class is bound (a multi-binding: one binding per class). */
 export const STAGE_CLASS = Symbol.for('micflow.StageClass');
@@ -18,11 +18,21 @@ export function stageModule(...classes: StageClass[]): ContainerModule {
   });
 }
 
+/** A stage that exists but is not loaded where this registry is (the browser bundle leaves Node-only stages out). */
+export interface StageElsewhere {
+  readonly runsIn: readonly RunEnvironment[];
+  readonly reason: string;
+}
+
 /** Looks stage classes up by name among those bound in a container. */
 export class StageRegistry {
   private readonly byName = new Map<string, StageClass>();
 
-  constructor(classes: readonly StageClass[]) {
+  /** `elsewhere`: stages known by name that cannot be loaded here, so that validation says why instead of "unknown". */
+  constructor(
+    classes: readonly StageClass[],
+    private readonly elsewhere: Readonly<Record<string, StageElsewhere>> = {},
+  ) {
     for (const stageClass of classes) {
       const existing = this.byName.get(stageClass.className);
       if (existing && existing !== stageClass) {
@@ -39,6 +49,11 @@ export class StageRegistry {
 
   get(name: string): StageClass | undefined {
     return this.byName.get(name);
+  }
+
+  /** Where a stage that is not loaded here runs, and why; undefined for loaded and unknown names. */
+  elsewhereOf(name: string): StageElsewhere | undefined {
+    return this.byName.has(name) ? undefined : this.elsewhere[name];
   }
 
   names(): string[] {

@@ -24,6 +24,9 @@ import type { StageContext } from './stage-context.js';
  */
 export type StageKind = 'samples' | 'feeder' | 'network' | 'tensor' | 'optimiser' | 'hook' | 'probe';
 
+/** Where a pipeline runs: Node (the CLI, workers) or a browser tab (the bundle built from src/browser). */
+export type RunEnvironment = 'node' | 'browser';
+
 /** The value a `network` port carries. */
 export interface NetworkState {
   /** The node that owns the network. */
@@ -204,6 +207,14 @@ export interface StageClass<P = any> {
    */
   readonly evaluates?: 'test' | 'validation';
   readonly paramsSchema: z.ZodType<P>;
+  /**
+   * Optional: the environments the stage runs in; absent, it runs in every one. A stage that needs Node (files on
+   * disk, worker threads, the run directory) declares `['node']` and says why in `runsInReason`; validating a pipeline
+   * for the browser refuses its nodes with that reason (see validatePipeline's `environment`).
+   */
+  readonly runsIn?: readonly RunEnvironment[];
+  /** Why the stage runs only where `runsIn` says, for the validation message. */
+  readonly runsInReason?: string;
   readonly inputs: PortSpecs;
   readonly outputs: PortSpecs;
   /**

@@ -203,7 +203,8 @@ export function scheduleTicks(compiled: CompiledNodes, run: RunContext): TickSch
       dataSeconds,
       seconds: (performance.now() - started) / 1000,
       liveTensors: tf.memory().numTensors,
-      rssBytes: process.memoryUsage.rss(),
+      // A browser tab has no process (and no resident set size to report).
+      ...(typeof process !== 'undefined' && process.memoryUsage ? { rssBytes: process.memoryUsage.rss() } : {}),
     };
   }
 

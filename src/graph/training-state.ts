@@ -1,23 +1,12 @@
 import { createHash } from 'node:crypto';
-import * as tf from '@tensorflow/tfjs-core';
-import { assignVariables, type LoadedCheckpoint, type NodeStateRecord, type StoredTensor, type TrainingState } from '../checkpoints/checkpoint-store.js';
+import { assignVariables, type LoadedCheckpoint, type NodeStateRecord, type TrainingState } from '../checkpoints/checkpoint-store.js';
 import { MicflowError } from '../errors/micflow-error.js';
 import type { SegmentationNetwork } from '../networks/segmentation-network.js';
 import type { CompiledNodes } from './compile-nodes.js';
 import { isStateful, type Stateful } from './stage.js';
 import type { ValidatedPipeline } from './validated-pipeline.js';
 
-/** A tensor's values read back to host memory, as a checkpoint stores them. */
-export async function storedTensorOf(tensor: tf.Tensor): Promise<StoredTensor> {
-  if (tensor.dtype !== 'float32' && tensor.dtype !== 'int32') throw new MicflowError('invalid-argument', `a checkpoint stores float32 or int32 tensors, not ${tensor.dtype}`);
-  const data = await tensor.data();
-  return { shape: [...tensor.shape], dtype: tensor.dtype, data: tensor.dtype === 'int32' ? Int32Array.from(data) : Float32Array.from(data) };
-}
-
-/** A stored tensor as a new tensor (the caller owns it). */
-export function tensorOfStored(stored: StoredTensor): tf.Tensor {
-  return tf.tensor(stored.data, [...stored.shape], stored.dtype);
-}
+export { storedTensorOf, tensorOfStored } from '../checkpoints/stored-tensor.js';
 
 /**
  * A fingerprint of what a run's state depends on: every node's stage, params and wiring, and the seed (the data root

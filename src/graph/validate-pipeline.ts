@@ -3,7 +3,7 @@ import { MicflowError } from '../errors/micflow-error.js';
 import { formatGraphProblem, type GraphProblem } from './graph-problem.js';
 import { nodeNamePattern, pipelineDefinitionSchema, type ParsedPipelineDefinition } from './pipeline-definition.js';
 import type { PortSpec } from './port-spec.js';
-import type { StageClass } from './stage.js';
+import type { RunEnvironment, StageClass } from './stage.js';
 import { editDistance, type StageRegistry } from './stage-registry.js';
 import { describeParams } from './describe-stage.js';
 import type { ResolvedWiring, ValidatedNode, ValidatedPipeline } from './validated-pipeline.js';
@@ -14,11 +14,14 @@ import { placeProbes } from './probe-placement.js';
  * Checks a pipeline definition against the registered stages and collects every problem: malformed definition,
  * unknown stages, params each stage's zod schema rejects, missing and unexpected inputs, references to unknown nodes
  * or ports, port type mismatches, cycles, and nodes whose outputs reach no sink (optimiser or hook).
+ * With an `environment`, a node whose stage does not run there (its `runsIn`, or the registry's `elsewhere` for
+ * stages not loaded here) is refused, naming the node, the stage and why.
  * Returns the problems; `assertValidPipeline` throws them as one error.
  */
 export function validatePipeline(
   raw: unknown,
   registry: StageRegistry,
+  options: ValidationOptions = {},
 ): { pipeline?: ValidatedPipeline; problems: GraphProblem[] } {
   const parsed = pipelineDefinitionSchema.safeParse(raw);
   if (!parsed.success) {
@@ -28,9 +31,14 @@ export function validatePipeline(
   const problems: GraphProblem[] = [];
   const nodes = new Map<string, ValidatedNode>();
 
-  // 1. Stages and params.
+  // 1. Stages (and where they run) and params.
   for (const [name, node] of Object.entries(definition.nodes)) {
     const stageClass = registry.get(node.stage);
+    const notHere = options.environment ? environmentProblem(node.stage, stageClass, registry, options.environment) : undefined;
+    if (notHere) {
+      problems.push({ kind: 'wrong-environment', node: name, key: `nodes.${name}.stage`, message: `node "${name}" uses stage ${node.stage}, which ${notHere}` });
+      continue;
+    }
     if (!stageClass) {
       const hint = registry.closest(node.stage);
       problems.push({
@@ -172,9 +180,22 @@ export function validatePipeline(
   return { pipeline: { definition, nodes, order: order ?? [] }, problems };
 }
 
+export interface ValidationOptions {
+  /** Where the pipeline is to run; stages that cannot run there are refused. Absent: no check (Node's CLI). */
+  readonly environment?: RunEnvironment;
+}
+
+/** Why a stage cannot run in `environment` ("runs in Node only: …"), or undefined when it can (or is unknown). */
+function environmentProblem(name: string, stageClass: StageClass | undefined, registry: StageRegistry, environment: RunEnvironment): string | undefined {
+  const declared = stageClass ? (stageClass.runsIn ? { runsIn: stageClass.runsIn, reason: stageClass.runsInReason } : undefined) : registry.elsewhereOf(name);
+  if (!declared || declared.runsIn.includes(environment)) return undefined;
+  const where = declared.runsIn.map((e) => (e === 'node' ? 'Node' : 'the browser')).join(' and ');
+  return `runs in ${where} only${declared.reason ? ` (${declared.reason})` : ''}; this pipeline is validated for ${environment === 'node' ? 'Node' : 'the browser'}`;
+}
+
 /** Validates and throws one MicflowError listing every problem. */
-export function assertValidPipeline(raw: unknown, registry: StageRegistry, source: string): ValidatedPipeline {
-  const { pipeline, problems } = validatePipeline(raw, registry);
+export function assertValidPipeline(raw: unknown, registry: StageRegistry, source: string, options: ValidationOptions = {}): ValidatedPipeline {
+  const { pipeline, problems } = validatePipeline(raw, registry, options);
   if (!pipeline) {
     throw new MicflowError(
       'invalid-pipeline',

@@ -80,7 +80,7 @@ export function preparePipelineRun(definition: PipelineDefinition, options: Pipe
   let effective = applyOverrides(definition, options.set ?? []);
   if (options.data !== undefined) effective = { ...effective, data: options.data };
   const container = createMicflowContainer(options.modules);
-  const validated = assertValidPipeline(effective, StageRegistry.fromContainer(container), source);
+  const validated = assertValidPipeline(effective, StageRegistry.fromContainer(container), source, { environment: 'node' });
   return { validated, definition: effective, source, container, set: [...(options.set ?? [])], moduleFiles: [...(options.moduleFiles ?? [])] };
 }
 

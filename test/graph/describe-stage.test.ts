@@ -53,5 +53,11 @@ describe('describeStage', () => {
       ]);
       expect(text).toContain('\n  classes: integer ≥ 2; required\n      Number of classes\n');
     });
+
+    it('should say where it runs when it declares runsIn', () => {
+      const NodeOnly = { ...Fake, runsIn: ['node'], runsInReason: 'it writes files' } as unknown as StageClass;
+      expect(describeStage(NodeOnly).split('\n').slice(0, 3)).toEqual(['Fake (tensor) — A stage for the describer', 'reference: Nobody 2026', 'runs in: Node only (it writes files)']);
+      expect(describeStage(Fake)).not.toContain('runs in');
+    });
   });
 });

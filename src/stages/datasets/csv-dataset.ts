@@ -4,10 +4,10 @@ import { defer, map, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
 import type { PortSpecs } from '../../graph/port-spec.js';
-import type { Sample, SampleStream, ExtendedSample } from '../../graph/sample.js';
+import type { Sample, SampleStream } from '../../graph/sample.js';
 import { SampleStreamStage, type FirstCaseShape } from '../../graph/stage.js';
 import type { SeededRandom } from '../../runtime/seeded-random.js';
-import { decodeCase, decodedBytes, spatialShapeOf, type DecodedCase } from './decode-case.js';
+import { decodeCase, decodedBytes, sampleOfCase, spatialShapeOf, type DecodedCase } from './decode-case.js';
 import { readImageSize } from '../../io/read-image-size.js';
 import { DecodedCaseCache } from './decoded-case-cache.js';
 import { DecodeWorkerPool } from './decode-worker-pool.js';
@@ -17,6 +17,7 @@ import { csvDatasetParams, type CsvDatasetParams } from './csv-dataset-params.js
 
 export { csvDatasetParams, type CsvDatasetParams };
 import type { DataCheckContext, DataCheckReport } from '../../graph/data-check.js';
+import { nodeOnlyStages } from '../node-only-stages.js';
 
 
 /** A dataset is a source: it reads its list, not a stream. */
@@ -34,6 +35,8 @@ const csvDatasetOutputs = { samples: { type: 'samples', description: 'one sample
  */
 export class CsvDataset extends SampleStreamStage<CsvDatasetParams, typeof csvDatasetInputs> {
   static readonly className = 'CsvDataset';
+  static readonly runsIn = nodeOnlyStages.CsvDataset.runsIn;
+  static readonly runsInReason = nodeOnlyStages.CsvDataset.reason;
   static readonly description = 'Images (and labels, weights) listed in a PyMIC-style CSV file, 2D or 3D, decoded on demand and cached';
   static readonly reference = 'PyMIC io.nifty_dataset.NiftyDataset';
   static readonly paramsSchema = csvDatasetParams;
@@ -77,18 +80,7 @@ export class CsvDataset extends SampleStreamStage<CsvDatasetParams, typeof csvDa
         origin: csvPath,
         read(index: number, random: SeededRandom): Observable<Sample> {
           const row = rows[index];
-          return defer(() => cache.get(index, () => decode(row))).pipe(
-            map((decoded): ExtendedSample => ({
-              id: row.id,
-              origin: row.origin,
-              image: decoded.image,
-              label: decoded.label,
-              spacing: decoded.spacing,
-              random,
-              ...(decoded.pixelWeight ? { pixelWeight: decoded.pixelWeight } : {}),
-              ...(row.weight !== undefined ? { imageWeight: row.weight } : {}),
-            })),
-          );
+          return defer(() => cache.get(index, () => decode(row))).pipe(map((decoded) => sampleOfCase(row, decoded, random)));
         },
       },
     };

@@ -16,6 +16,7 @@ import { argmaxChannelsLast } from '../../images/argmax-channels-last.js';
 import { keepLargestComponent } from '../../images/keep-largest-component.js';
 import { LABEL_METRIC_NAMES, evaluateSegmentation } from '../../metrics/segmentation-metrics.js';
 import { SeededRandom } from '../../runtime/seeded-random.js';
+import { nodeOnlyStages } from '../node-only-stages.js';
 
 /** What EvaluateSegmentation's `postprocess` accepts (and an experiment spec's `postprocess`). */
 export const POSTPROCESS_MODES = ['none', 'largest-component-per-class', 'largest-component-union'] as const;
@@ -98,6 +99,8 @@ const evaluateSegmentationOutputs = {} as const satisfies PortSpecs;
  */
 export class EvaluateSegmentation extends HookStage<z.infer<typeof params>, typeof evaluateSegmentationInputs> {
   static readonly className = 'EvaluateSegmentation';
+  static readonly runsIn = nodeOnlyStages.EvaluateSegmentation.runsIn;
+  static readonly runsInReason = nodeOnlyStages.EvaluateSegmentation.reason;
   static readonly evaluates = 'test';
   static readonly description = "At the end: per-case Dice, IoU, sensitivity, precision, ASSD, HD95 (medpy's and PyMIC's), RVE, volumes, surface Dice in mm";
   static readonly reference = 'Heimann et al., IEEE TMI 2009 (ASSD); Nikolov et al., arXiv:1809.04430 (surface Dice); Isensee et al., nnU-Net 2021 (sliding windows)';

@@ -6,6 +6,7 @@ import type { RunEvent } from '../../events/run-event.js';
 import type { PortSpecs } from '../../graph/port-spec.js';
 import { HookStage, type HookMoment, type InputsOf } from '../../graph/stage.js';
 import { defaultClassNames, evaluateCases, summariseDice, type CaseDice } from '../../inference/evaluate-cases.js';
+import { nodeOnlyStages } from '../node-only-stages.js';
 
 const params = z
   .object({
@@ -37,6 +38,8 @@ const evaluateOutputs = {} as const satisfies PortSpecs;
  */
 export class Evaluate extends HookStage<z.infer<typeof params>, typeof evaluateInputs> {
   static readonly className = 'Evaluate';
+  static readonly runsIn = nodeOnlyStages.Evaluate.runsIn;
+  static readonly runsInReason = nodeOnlyStages.Evaluate.reason;
   static readonly evaluates = 'test';
   static readonly description = 'At the end: per-case, per-class Dice on a test list, with mean and std rows';
   static readonly paramsSchema = params;

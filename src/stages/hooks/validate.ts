@@ -6,6 +6,7 @@ import { HookStage, type HookMoment, type InputsOf, type StageState } from '../.
 import { join } from 'node:path';
 import { defaultClassNames, evaluateCases, summariseDice } from '../../inference/evaluate-cases.js';
 import { writeValidationOverlay } from '../../io/validation-overlay-file.js';
+import { nodeOnlyStages } from '../node-only-stages.js';
 
 const params = z
   .object({
@@ -43,6 +44,8 @@ const validateOutputs = {} as const satisfies PortSpecs;
  */
 export class Validate extends HookStage<z.infer<typeof params>, typeof validateInputs> {
   static readonly className = 'Validate';
+  static readonly runsIn = nodeOnlyStages.Validate.runsIn;
+  static readonly runsInReason = nodeOnlyStages.Validate.reason;
   static readonly evaluates = 'validation';
   static readonly description = 'Every N iterations: whole-image validation Dice per class, keeps the best checkpoint';
   static readonly paramsSchema = params;

@@ -4,7 +4,7 @@ import type { PortSpecs } from '../../graph/port-spec.js';
 import type { StoredTensor } from '../../checkpoints/checkpoint-store.js';
 import { MicflowError } from '../../errors/micflow-error.js';
 import { OptimiserStage, type StageState } from '../../graph/stage.js';
-import { storedTensorOf, tensorOfStored } from '../../graph/training-state.js';
+import { storedTensorOf, tensorOfStored } from '../../checkpoints/stored-tensor.js';
 import { adamUpdate, type AdamMoments } from '../../runtime/ops/adam-update.js';
 import { sumOfSquares } from '../../runtime/ops/sum-of-squares.js';
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
 import type { PortSpecs } from '../../graph/port-spec.js';
 import { TensorStage, type InputsOf, type StageState, type TickContext } from '../../graph/stage.js';
-import { storedTensorOf, tensorOfStored } from '../../graph/training-state.js';
+import { storedTensorOf, tensorOfStored } from '../../checkpoints/stored-tensor.js';
 import { withoutGradient } from '../../runtime/ops/without-gradient.js';
 import { oneHotFor } from '../losses/label-one-hot.js';
 

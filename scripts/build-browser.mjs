@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+/**
+ * Builds the browser bundle (issue 19) into build/browser/ (gitignored, like everything under build/):
+ *
+ *   micflow.js            src/browser/index.ts: validate, compile and run a pipeline module in a tab
+ *   page.js, index.html   a page that opens a data folder from disk and trains a pipeline on it
+ *   pipelines/<name>.js   every pipelines/*.ts module, as the tab imports it (its default export is the graph)
+ *   chunk-*.js            code shared between them, and each tfjs backend (loaded only when chosen)
+ *   *.wasm                the wasm backend's binaries
+ *
+ * esbuild bundles for the browser platform. Nothing Node-only may get in: a node: import or a Node builtin, or a
+ * Node-only package (h5wasm, bullmq, ioredis, itk-wasm's node builds, tfjs-node), reached from micflow's own code
+ * fails the build naming the importing file, and so does a use of Node's Buffer in a bundled micflow source file.
+ *
+ *   node scripts/build-browser.mjs        (npm run build:browser)
+ */
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { bufferUsersOf, nodeFree } from './browser-bundle-guards.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'build', 'browser');
+const started = performance.now();
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const pipelines = readdirSync(join(root, 'pipelines')).filter((f) => f.endsWith('.ts')).sort();
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: {
+    micflow: 'src/browser/index.ts',
+    page: 'src/browser/page/page.js',
+    ...Object.fromEntries(pipelines.map((f) => [`pipelines/${f.replace(/\.ts$/, '')}`, `pipelines/${f}`])),
+  },
+  outdir: out,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  sourcemap: false,
+  metafile: true,
+  logLevel: 'warning',
+  plugins: [nodeFree(root)],
+});
+
+const bufferUsers = bufferUsersOf(result.metafile, root);
+if (bufferUsers.length) {
+  console.error(`build:browser: Node's Buffer is used in bundled files: ${bufferUsers.join(', ')}`);
+  process.exit(1);
+}
+
+const wasmDir = join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
+for (const file of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, file), join(out, file));
+copyFileSync(join(root, 'src', 'browser', 'page', 'index.html'), join(out, 'index.html'));
+writeFileSync(join(out, 'pipelines.json'), JSON.stringify(pipelines.map((f) => f.replace(/\.ts$/, ''))));
+
+const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+console.log(`build:browser: ${relative(root, out)}/ (${Object.keys(result.metafile.outputs).length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
