@@ -814,29 +814,37 @@ void channelSums(int64_t rows, int64_t channels, int sums, std::vector<double>& 
     for (int64_t i = 0; i < sums * channels; i++) out[i] += partial[size_t(t) * sums * channels + i];
 }
 
-// acc[j] += sum of (x[r, j] - shift[j]), acc[c + j] += sum of its squares, over rows [from, to).
-MICFLOW_VECTOR_CLONES
-void shiftedMomentSums(const float* __restrict x, int64_t from, int64_t to, int64_t c, const float* __restrict shift,
-                       double* __restrict acc) {
+// Two per-channel sums over rows [from, to) in 64-row float blocks: for each block, addRow(r, s1, s2) adds row r's
+// terms to the zeroed float sums s1[c] and s2[c], which are then added to acc[0, c) and acc[c, 2c) in double.
+// Inlined into the multi-versioned callers below, so the row loops vectorise for each ISA.
+template <typename AddRow>
+inline void blockedChannelSums(int64_t from, int64_t to, int64_t c, double* __restrict acc, AddRow addRow) {
   std::vector<float> block(size_t(2 * c));
   float* __restrict s1 = block.data();
   float* __restrict s2 = block.data() + c;
   for (int64_t r0 = from; r0 < to; r0 += kRowBlock) {
     int64_t r1 = std::min(to, r0 + kRowBlock);
     for (int64_t j = 0; j < c; j++) s1[j] = s2[j] = 0.f;
-    for (int64_t r = r0; r < r1; r++) {
-      const float* __restrict p = x + r * c;
-      for (int64_t j = 0; j < c; j++) {
-        float d = p[j] - shift[j];
-        s1[j] += d;
-        s2[j] += d * d;
-      }
-    }
+    for (int64_t r = r0; r < r1; r++) addRow(r, s1, s2);
     for (int64_t j = 0; j < c; j++) {
       acc[j] += s1[j];
       acc[c + j] += s2[j];
     }
   }
+}
+
+// acc[j] += sum of (x[r, j] - shift[j]), acc[c + j] += sum of its squares, over rows [from, to).
+MICFLOW_VECTOR_CLONES
+void shiftedMomentSums(const float* __restrict x, int64_t from, int64_t to, int64_t c, const float* __restrict shift,
+                       double* __restrict acc) {
+  blockedChannelSums(from, to, c, acc, [&](int64_t r, float* __restrict s1, float* __restrict s2) {
+    const float* __restrict p = x + r * c;
+    for (int64_t j = 0; j < c; j++) {
+      float d = p[j] - shift[j];
+      s1[j] += d;
+      s2[j] += d * d;
+    }
+  });
 }
 
 // channelMoments(x, rows, channels, mean, variance): per-channel mean and biased variance. Sums are taken of x minus
@@ -919,36 +927,25 @@ MICFLOW_VECTOR_CLONES
 void batchNormGradientSums(const float* __restrict dy, const float* __restrict y, float alpha, const float* __restrict x,
                            const float* __restrict mean, int64_t from, int64_t to, int64_t c, float* __restrict gOut,
                            double* __restrict acc) {
-  std::vector<float> block(size_t(2 * c));
-  float* __restrict s1 = block.data();
-  float* __restrict s2 = block.data() + c;
-  for (int64_t r0 = from; r0 < to; r0 += kRowBlock) {
-    int64_t r1 = std::min(to, r0 + kRowBlock);
-    for (int64_t j = 0; j < c; j++) s1[j] = s2[j] = 0.f;
-    for (int64_t r = r0; r < r1; r++) {
-      const float* __restrict d = dy + r * c;
-      const float* __restrict p = x + r * c;
-      if (y) {
-        const float* __restrict q = y + r * c;
-        float* __restrict o = gOut + r * c;
-        for (int64_t j = 0; j < c; j++) {
-          float g = leakyReluGradientAt(d[j], q[j], alpha);
-          o[j] = g;
-          s1[j] += g;
-          s2[j] += g * (p[j] - mean[j]);
-        }
-      } else {
-        for (int64_t j = 0; j < c; j++) {
-          s1[j] += d[j];
-          s2[j] += d[j] * (p[j] - mean[j]);
-        }
+  blockedChannelSums(from, to, c, acc, [&](int64_t r, float* __restrict s1, float* __restrict s2) {
+    const float* __restrict d = dy + r * c;
+    const float* __restrict p = x + r * c;
+    if (y) {
+      const float* __restrict q = y + r * c;
+      float* __restrict o = gOut + r * c;
+      for (int64_t j = 0; j < c; j++) {
+        float g = leakyReluGradientAt(d[j], q[j], alpha);
+        o[j] = g;
+        s1[j] += g;
+        s2[j] += g * (p[j] - mean[j]);
+      }
+    } else {
+      for (int64_t j = 0; j < c; j++) {
+        s1[j] += d[j];
+        s2[j] += d[j] * (p[j] - mean[j]);
       }
     }
-    for (int64_t j = 0; j < c; j++) {
-      acc[j] += s1[j];
-      acc[c + j] += s2[j];
-    }
-  }
+  });
 }
 
 // dx[r, j] = g[r, j] * ds[j] + (x[r, j] - mean[j]) * cs[j] + k[j] over rows [from, to); g may be dx itself.
