@@ -1,13 +1,11 @@
-import { defer, map, type Observable } from 'rxjs';
 import { MicflowError } from '../errors/micflow-error.js';
 import type { PortSpecs } from '../graph/port-spec.js';
-import type { Sample, SampleStream } from '../graph/sample.js';
+import type { SampleStream } from '../graph/sample.js';
 import { SampleStreamStage, type StageClass } from '../graph/stage.js';
 import { parseCsvTable } from '../io/parse-csv-table.js';
-import type { SeededRandom } from '../runtime/seeded-random.js';
-import { assembleCase, decodedBytes, sampleOfCase, type DecodedCase } from '../stages/datasets/assemble-case.js';
+import { assembleCase } from '../stages/datasets/assemble-case.js';
+import { cachedCaseSamples } from '../stages/datasets/cached-case-samples.js';
 import { csvDatasetParams, type CsvDatasetParams } from '../stages/datasets/csv-dataset-params.js';
-import { DecodedCaseCache } from '../stages/datasets/decoded-case-cache.js';
 import { datasetListColumns, datasetRowsOf } from '../stages/datasets/dataset-rows.js';
 import { decodeOpenedImage, openedFile, openedPathOf, type OpenedFiles } from './opened-files.js';
 
@@ -40,19 +38,10 @@ export function openedFilesDataset(files: OpenedFiles): StageClass<CsvDatasetPar
       if (missing.length) {
         throw new MicflowError('invalid-data', `${csv}: ${missing.length} listed file${missing.length > 1 ? 's are' : ' is'} not among the ${files.size} opened files`, missing.slice(0, 10));
       }
-      const cache = new DecodedCaseCache<DecodedCase>(this.params.cache ? this.params.cacheMegabytes * 2 ** 20 : 0, decodedBytes);
       const expectations = { classes: this.params.classes, extraLabelValues: this.params.extraLabelValues };
       const read = (file: string) => decodeOpenedImage(file, openedFile(files, file, 'image'));
-      return {
-        samples: {
-          size: rows.length,
-          origin: csv,
-          read(index: number, random: SeededRandom): Observable<Sample> {
-            const row = rows[index];
-            return defer(() => cache.get(index, () => assembleCase(row, expectations, read))).pipe(map((decoded) => sampleOfCase(row, decoded, random)));
-          },
-        },
-      };
+      const cacheBytes = this.params.cache ? this.params.cacheMegabytes * 2 ** 20 : 0;
+      return { samples: cachedCaseSamples(rows, csv, cacheBytes, (row) => assembleCase(row, expectations, read)) };
     }
   };
 }

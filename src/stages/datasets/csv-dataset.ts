@@ -1,15 +1,13 @@
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { defer, map, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { MicflowError } from '../../errors/micflow-error.js';
 import type { PortSpecs } from '../../graph/port-spec.js';
-import type { Sample, SampleStream } from '../../graph/sample.js';
+import type { SampleStream } from '../../graph/sample.js';
 import { SampleStreamStage, type FirstCaseShape } from '../../graph/stage.js';
-import type { SeededRandom } from '../../runtime/seeded-random.js';
-import { decodeCase, decodedBytes, sampleOfCase, spatialShapeOf, type DecodedCase } from './decode-case.js';
+import { decodeCase, spatialShapeOf } from './decode-case.js';
 import { readImageSize } from '../../io/read-image-size.js';
-import { DecodedCaseCache } from './decoded-case-cache.js';
+import { cachedCaseSamples } from './cached-case-samples.js';
 import { DecodeWorkerPool } from './decode-worker-pool.js';
 import { readDatasetList, type DatasetRow } from './dataset-list.js';
 import { checkCsvDataset, missingFiles } from './check-dataset.js';
@@ -70,19 +68,10 @@ export class CsvDataset extends SampleStreamStage<CsvDatasetParams, typeof csvDa
     if (missing.length) {
       throw new MicflowError('invalid-data', `${csvPath}: ${missing.length} listed file${missing.length > 1 ? 's do' : ' does'} not exist`, missing.sort().slice(0, 10));
     }
-    const cache = new DecodedCaseCache<DecodedCase>(this.params.cache ? this.params.cacheMegabytes * 2 ** 20 : 0, decodedBytes);
     const expectations = { classes: this.params.classes, extraLabelValues: this.params.extraLabelValues };
     const pool = this.params.decodeWorkers > 0 ? (this.pool = new DecodeWorkerPool(this.params.decodeWorkers)) : undefined;
     const decode = (row: DatasetRow) => (pool ? pool.decode(row, expectations) : decodeCase(row, expectations));
-    return {
-      samples: {
-        size: rows.length,
-        origin: csvPath,
-        read(index: number, random: SeededRandom): Observable<Sample> {
-          const row = rows[index];
-          return defer(() => cache.get(index, () => decode(row))).pipe(map((decoded) => sampleOfCase(row, decoded, random)));
-        },
-      },
-    };
+    const cacheBytes = this.params.cache ? this.params.cacheMegabytes * 2 ** 20 : 0;
+    return { samples: cachedCaseSamples(rows, csvPath, cacheBytes, decode) };
   }
 }
