@@ -1,28 +1,18 @@
 import { constants } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { MicflowError } from '../errors/micflow-error.js';
-import type { RandomPosition } from '../runtime/seeded-random.js';
+import { checkpointManifestOf, decodeCheckpointFiles, encodeCheckpointFiles, type LoadedCheckpoint } from './checkpoint-files.js';
 import {
   assignVariables,
   InMemoryCheckpoints,
   type CheckpointedNetwork,
-  type NodeStateRecord,
   type StoredTensor,
   type TrainingState,
 } from './in-memory-checkpoints.js';
 
+export type { LoadedCheckpoint } from './checkpoint-files.js';
 export { assignVariables, InMemoryCheckpoints, type CheckpointedNetwork, type NodeStateRecord, type RunCheckpoints, type StoredTensor, type TrainingState } from './in-memory-checkpoints.js';
-
-/** A checkpoint as read from disk. */
-export interface LoadedCheckpoint {
-  readonly tag: string;
-  readonly iteration: number;
-  readonly variables: ReadonlyMap<string, StoredTensor>;
-  /** Present in checkpoints written with the training state (format version 2 with nodes). */
-  readonly state?: TrainingState;
-}
 
 /** The file operations a checkpoint write uses; tests substitute failing ones. */
 export interface CheckpointFileSystem {
@@ -58,24 +48,6 @@ export const nodeCheckpointFileSystem: CheckpointFileSystem = {
     }
   },
 };
-
-const FORMAT = 'micflow-checkpoint';
-const VERSION = 2;
-
-/** On-disk manifest `<tag>.json`; the values are in the file it names (float32/int32 little-endian, 4 bytes each). */
-interface CheckpointManifest {
-  format: typeof FORMAT;
-  version: 1 | 2;
-  tag: string;
-  iteration: number;
-  /** The value file, beside the manifest (version 2; version 1 used `<tag>.bin`). */
-  values?: string;
-  variables: Array<{ name: string; shape: number[]; offset: number; length: number }>;
-  state?: {
-    run?: Record<string, unknown>;
-    nodes: Record<string, { random?: RandomPosition; values?: unknown; tensors?: Array<{ name: string; shape: number[]; dtype: 'float32' | 'int32'; offset: number; length: number }> }>;
-  };
-}
 
 /**
  * Keeps named snapshots ("best", "latest") of networks' variables (trainable and state, e.g. batch-norm running
@@ -115,43 +87,21 @@ export class CheckpointStore extends InMemoryCheckpoints {
 
   /** Reads a checkpoint (version 1 or 2) with its training state when it has one. */
   static async read(manifestPath: string): Promise<LoadedCheckpoint> {
-    let manifest: CheckpointManifest;
-    let buffer: Buffer;
+    let parsed: unknown;
     try {
-      manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as CheckpointManifest;
+      parsed = JSON.parse(await readFile(manifestPath, 'utf8'));
     } catch (error) {
       throw new MicflowError('invalid-checkpoint', `${manifestPath}: cannot read checkpoint (${(error as Error).message})`);
     }
-    if (manifest.format !== FORMAT || (manifest.version !== 1 && manifest.version !== 2)) {
-      throw new MicflowError('invalid-checkpoint', `${manifestPath}: not a micflow checkpoint (format/version)`);
-    }
-    const valuesPath = join(dirname(manifestPath), manifest.values ?? basename(manifestPath).replace(/\.json$/, '.bin'));
+    const { manifest, valuesName } = checkpointManifestOf(parsed, basename(manifestPath), manifestPath);
+    const valuesPath = join(dirname(manifestPath), valuesName);
+    let buffer: Buffer;
     try {
       buffer = await readFile(valuesPath);
     } catch (error) {
       throw new MicflowError('invalid-checkpoint', `${manifestPath}: cannot read its values ${valuesPath} (${(error as Error).message})`);
     }
-    const words = Math.floor(buffer.byteLength / 4);
-    const aligned = new Uint8Array(words * 4);
-    aligned.set(buffer.subarray(0, words * 4));
-    const slice = (entry: { name: string; offset: number; length: number; dtype?: 'float32' | 'int32' }, what: string) => {
-      if (entry.offset + entry.length > words) throw new MicflowError('invalid-checkpoint', `${manifestPath}: value file is truncated at ${what} ${entry.name}`);
-      const bytes = aligned.slice(entry.offset * 4, (entry.offset + entry.length) * 4).buffer;
-      return entry.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
-    };
-    const variables = new Map<string, StoredTensor>();
-    for (const v of manifest.variables) variables.set(v.name, { shape: v.shape, dtype: 'float32', data: slice(v, 'variable') });
-    let state: TrainingState | undefined;
-    if (manifest.state) {
-      const nodes: Record<string, NodeStateRecord> = {};
-      for (const [node, record] of Object.entries(manifest.state.nodes)) {
-        const tensors: Record<string, StoredTensor> = {};
-        for (const t of record.tensors ?? []) tensors[t.name] = { shape: t.shape, dtype: t.dtype, data: slice(t, `node ${node} tensor`) };
-        nodes[node] = { random: record.random, values: record.values, ...(record.tensors ? { tensors } : {}) };
-      }
-      state = { iteration: manifest.iteration, nodes, run: manifest.state.run };
-    }
-    return { tag: manifest.tag, iteration: manifest.iteration, variables, state };
+    return decodeCheckpointFiles(manifest, buffer, manifestPath);
   }
 }
 
@@ -164,33 +114,9 @@ async function writeCheckpointFiles(
   fileSystem: CheckpointFileSystem,
 ): Promise<string> {
   await mkdir(directory, { recursive: true });
-  const chunks: Array<Float32Array | Int32Array> = [];
-  let offset = 0;
-  const place = (tensor: StoredTensor) => {
-    const at = offset;
-    chunks.push(tensor.data);
-    offset += tensor.data.length;
-    return { offset: at, length: tensor.data.length };
-  };
   const stamp = `${String(iteration).padStart(7, '0')}-${process.pid}-${Date.now().toString(36)}`;
   const valuesName = `${tag}.${stamp}.bin`;
-  const manifest: CheckpointManifest = { format: FORMAT, version: VERSION, tag, iteration, values: valuesName, variables: [] };
-  for (const [name, tensor] of variables) manifest.variables.push({ name, shape: [...tensor.shape], ...place(tensor) });
-  if (state) {
-    manifest.state = { run: state.run ? { ...state.run } : undefined, nodes: {} };
-    for (const [node, record] of Object.entries(state.nodes)) {
-      const tensors = record.tensors
-        ? Object.entries(record.tensors).map(([name, tensor]) => ({ name, shape: [...tensor.shape], dtype: tensor.dtype, ...place(tensor) }))
-        : undefined;
-      manifest.state.nodes[node] = { random: record.random, values: record.values, tensors };
-    }
-  }
-  const all = new Uint8Array(offset * 4);
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), at);
-    at += chunk.byteLength;
-  }
+  const { manifest, values: all } = encodeCheckpointFiles({ tag, iteration, variables, state, valuesName });
   const manifestPath = join(directory, `${tag}.json`);
   const previous = await previousValueFiles(directory, tag);
   const valuesPath = join(directory, valuesName);

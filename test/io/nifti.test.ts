@@ -102,7 +102,7 @@ describe('readNifti', () => {
     for (const [name, edit] of Object.entries(variants)) {
       it(`should agree with itk-wasm for ${name}`, async () => {
         const file = path.join(folder, `${name.replace(/\W+/g, '-')}.nii`);
-        await writeFile(file, edit(encodeNifti(oblique())));
+        await writeFile(file, edit(Buffer.from(encodeNifti(oblique()))));
         expectSameImage(await readNifti(file), await readWithItk(file));
       });
     }
@@ -110,7 +110,7 @@ describe('readNifti', () => {
     it('should agree with itk-wasm on a gzipped big-endian float64 file', async () => {
       const image: MedicalImage = { ...oblique(), data: Float64Array.from({ length: 24 }, (_, i) => Math.sin(i) * 1e3), pixelType: 'float64' };
       const file = path.join(folder, 'be-double.nii.gz');
-      await writeFile(file, gzipSync(toBigEndian(encodeNifti(image), 8)));
+      await writeFile(file, gzipSync(toBigEndian(Buffer.from(encodeNifti(image)), 8)));
       expectSameImage(await readNifti(file), await readWithItk(file));
     });
 
