@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { lastValueFrom, tap } from 'rxjs';
-import { InMemoryCheckpoints } from '../checkpoints/in-memory-checkpoints.js';
+import { assignVariables, InMemoryCheckpoints, type StoredTensor } from '../checkpoints/in-memory-checkpoints.js';
 import type { IterationEvent, RunEvent } from '../events/run-event.js';
 import { compilePipeline } from '../graph/compile-pipeline.js';
 import type { NodeDefinition, PipelineDefinition } from '../graph/pipeline-definition.js';
 import type { RunContext } from '../graph/run-context.js';
+import type { StageClass } from '../graph/stage.js';
 import type { StageRegistry } from '../graph/stage-registry.js';
 import { assertValidPipeline } from '../graph/validate-pipeline.js';
 import { applyOverrides } from '../run/pipeline-overrides.js';
@@ -31,6 +32,16 @@ export interface BrowserRunOptions {
    * pipeline with a Node-only hook is refused at validation, naming it.
    */
   readonly trainingOnly?: boolean;
+  /** Nodes kept under `trainingOnly` although no optimiser reads them (with what they read), e.g. a preview hook. */
+  readonly keep?: readonly string[];
+  /** Stage classes of the caller's own beside the built-ins (a hook that reports to the page, say). */
+  readonly extraStages?: readonly StageClass[];
+  /**
+   * Values every network variable starts from instead of its initialiser, by variable name (a checkpoint's
+   * variables: fine-tuning). Every variable of every network must be there with its shape, or the run stops before
+   * its first iteration, naming what does not fit.
+   */
+  readonly initialWeights?: ReadonlyMap<string, StoredTensor>;
   /** Called with every event of the run as it comes (iterations, warnings, run-finished). */
   readonly onEvent?: (event: RunEvent) => void;
 }
@@ -43,6 +54,8 @@ export interface BrowserRunResult {
   readonly leftOut: readonly string[];
   readonly iterations: readonly IterationEvent[];
   readonly events: readonly RunEvent[];
+  /** The run's checkpoints (a Checkpoint hook's snapshots), in memory. */
+  readonly checkpoints: InMemoryCheckpoints;
 }
 
 /**
@@ -50,7 +63,7 @@ export interface BrowserRunResult {
  * same params and node name, so its randomness and its samples are those of the Node run), and with `trainingOnly`
  * only the nodes training needs.
  */
-export function browserPipelineOf(definition: PipelineDefinition, registry: StageRegistry, options: Pick<BrowserRunOptions, 'set' | 'trainingOnly'> = {}): { definition: PipelineDefinition; leftOut: string[] } {
+export function browserPipelineOf(definition: PipelineDefinition, registry: StageRegistry, options: Pick<BrowserRunOptions, 'set' | 'trainingOnly' | 'keep'> = {}): { definition: PipelineDefinition; leftOut: string[] } {
   const overridden = applyOverrides(definition, options.set ?? []);
   const nodes: Record<string, NodeDefinition> = Object.fromEntries(
     Object.entries(overridden.nodes).map(([name, node]) => [name, node.stage === 'CsvDataset' ? { ...node, stage: OPENED_FILES_DATASET } : node]),
@@ -59,7 +72,7 @@ export function browserPipelineOf(definition: PipelineDefinition, registry: Stag
   const kept = new Set<string>();
   const stack = Object.keys(nodes).filter((name) => {
     const kind = registry.get(nodes[name].stage)?.kind;
-    return kind === 'optimiser' || kind === 'probe';
+    return kind === 'optimiser' || kind === 'probe' || (options.keep ?? []).includes(name);
   });
   while (stack.length) {
     const name = stack.pop()!;
@@ -80,20 +93,29 @@ export function browserPipelineOf(definition: PipelineDefinition, registry: Stag
  * the opened files. Checkpoints stay in memory; nothing is written or uploaded.
  */
 export async function runPipelineInBrowser(options: BrowserRunOptions): Promise<BrowserRunResult> {
-  const registry = browserStageRegistry(options.files);
+  const registry = browserStageRegistry(options.files, options.extraStages);
   const { definition, leftOut } = browserPipelineOf(options.definition, registry, options);
   const validated = assertValidPipeline(definition, registry, `pipeline "${definition.name}" in the browser`, { environment: 'browser' });
   const selection = await selectBackend(tf, browserBackendCandidates, options.backend, 'backend option');
   const { schedule } = validated.definition;
+  const checkpoints = new InMemoryCheckpoints();
   const runContext: RunContext = {
     pipelineName: validated.definition.name,
     dataRoot: '(opened files)',
     runDirectory: undefined,
     iterations: schedule.iterations,
     seed: schedule.seed,
-    checkpoints: new InMemoryCheckpoints(),
+    checkpoints,
   };
   const compiled = await compilePipeline(validated, new SeededRandom(schedule.seed), runContext);
+  if (options.initialWeights) {
+    try {
+      assignVariables(options.initialWeights, [...compiled.networks.values()].map((state) => state.network), 'the initial weights');
+    } catch (error) {
+      compiled.dispose();
+      throw error;
+    }
+  }
   const events: RunEvent[] = [];
   const iterations: IterationEvent[] = [];
   await lastValueFrom(
@@ -106,5 +128,5 @@ export async function runPipelineInBrowser(options: BrowserRunOptions): Promise<
     ),
     { defaultValue: undefined },
   );
-  return { backend: tf.getBackend(), backendReason: selection.reason, leftOut, iterations, events };
+  return { backend: tf.getBackend(), backendReason: selection.reason, leftOut, iterations, events, checkpoints };
 }

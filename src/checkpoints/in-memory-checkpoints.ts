@@ -68,6 +68,11 @@ export class InMemoryCheckpoints implements RunCheckpoints {
     return undefined;
   }
 
+  /** A snapshot's iteration and variables (host copies), or undefined when none was saved under `tag`. */
+  snapshotOf(tag: string): { readonly iteration: number; readonly variables: ReadonlyMap<string, StoredTensor> } | undefined {
+    return this.snapshots.get(tag);
+  }
+
   /** Copies a snapshot back into the networks' variables. Every variable must be present with the same shape. */
   restore(tag: string, networks: readonly CheckpointedNetwork[]): number {
     const snapshot = this.snapshots.get(tag);

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Container, ContainerModule } from 'inversify';
 import type { Observable } from 'rxjs';
 import { CheckpointStore } from '../checkpoints/checkpoint-store.js';
+import { assignVariables, type StoredTensor } from '../checkpoints/in-memory-checkpoints.js';
 import { MicflowError } from '../errors/micflow-error.js';
 import type { RunEvent } from '../events/run-event.js';
 import { compilePipeline, type CompiledPipeline } from '../graph/compile-pipeline.js';
@@ -91,7 +92,7 @@ export function preparePipelineRun(definition: PipelineDefinition, options: Pipe
  */
 export async function startPipelineRun(
   prepared: PreparedPipelineRun,
-  options: Pick<PipelineRunOptions, 'backend' | 'out'> & RunDrivingOptions = {},
+  options: Pick<PipelineRunOptions, 'backend' | 'out'> & RunDrivingOptions & { readonly initialWeights?: ReadonlyMap<string, StoredTensor> } = {},
 ): Promise<StartedPipelineRun> {
   const { definition } = prepared.validated;
   const runtime = await TensorRuntime.create({
@@ -117,6 +118,14 @@ export async function startPipelineRun(
     }
     const runContext = contextOf(prepared.validated, dataRoot, runDirectory);
     const compiled = await compilePipeline(prepared.validated, runtime.random, runContext);
+    if (options.initialWeights) {
+      try {
+        assignVariables(options.initialWeights, networksOf(compiled.nodes), 'the initial weights');
+      } catch (error) {
+        compiled.dispose();
+        throw error;
+      }
+    }
     return driveRun({ compiled, runtime, runContext, startIteration: 0, removeIfNoProgress: true }, options);
   } catch (error) {
     if (runDirectory) removeRunDirectory(runDirectory);
