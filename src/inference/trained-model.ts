@@ -57,17 +57,7 @@ export async function loadTrainedModel(runOrCheckpoint: string, options: LoadTra
   const { runDirectory, checkpointPath } = resolveRunAndCheckpoint(runOrCheckpoint, options.checkpointTag);
   const configPath = join(runDirectory, 'config.json');
   const { validated } = readRunConfig(configPath, StageRegistry.fromContainer(options.container));
-  const kindOf = (name: string) => validated.nodes.get(name)!.stageClass.kind;
-  const networkNodes = validated.order.filter((name) => kindOf(name) === 'network');
-  const evaluationNode = findEvaluationNode(validated, networkNodes, options.networkNode);
-  const networkNode = options.networkNode ?? (evaluationNode ? sourceOf(validated, evaluationNode, 'net') : undefined) ?? (networkNodes.length === 1 ? networkNodes[0] : undefined);
-  if (!networkNode || !networkNodes.includes(networkNode)) {
-    throw new MicflowError(
-      'invalid-argument',
-      `${configPath}: ${options.networkNode ? `no network node "${options.networkNode}"` : 'cannot tell which network to load'}; network nodes: ${networkNodes.join(', ') || 'none'} (choose with --net)`,
-    );
-  }
-  const branch = evaluationNode ? testBranch(validated, evaluationNode, configPath) : undefined;
+  const { networkNode, branch } = trainedModelLayout(validated, configPath, options.networkNode);
 
   const pending = new Map<number, Sample>();
   let nextCase = 0;
@@ -117,6 +107,34 @@ export async function loadTrainedModel(runOrCheckpoint: string, options: LoadTra
   };
 }
 
+/** Which network node of a run's pipeline inference loads, and the test branch that preprocesses its input. */
+export interface TrainedModelLayout {
+  readonly networkNode: string;
+  /** The hook that scores it (whose test branch preprocesses), when the pipeline has one. */
+  readonly evaluationNode?: string;
+  /** The dataset node, the transforms after it in order, and its image columns; absent without an evaluation hook. */
+  readonly branch?: { readonly source: string; readonly transforms: readonly string[]; readonly imageColumns?: readonly string[] };
+}
+
+/**
+ * The network node inference loads (`wanted`, else the one the evaluation hook reads, else the only one) and the test
+ * branch of that hook, read off a validated run config without compiling anything. `configPath` names the file in
+ * messages.
+ */
+export function trainedModelLayout(validated: ValidatedPipeline, configPath: string, wanted?: string): TrainedModelLayout {
+  const kindOf = (name: string) => validated.nodes.get(name)!.stageClass.kind;
+  const networkNodes = validated.order.filter((name) => kindOf(name) === 'network');
+  const evaluationNode = findEvaluationNode(validated, networkNodes, wanted);
+  const networkNode = wanted ?? (evaluationNode ? sourceOf(validated, evaluationNode, 'net') : undefined) ?? (networkNodes.length === 1 ? networkNodes[0] : undefined);
+  if (!networkNode || !networkNodes.includes(networkNode)) {
+    throw new MicflowError(
+      'invalid-argument',
+      `${configPath}: ${wanted ? `no network node "${wanted}"` : 'cannot tell which network to load'}; network nodes: ${networkNodes.join(', ') || 'none'} (choose with --net)`,
+    );
+  }
+  return { networkNode, evaluationNode, branch: evaluationNode ? testBranch(validated, evaluationNode, configPath) : undefined };
+}
+
 /**
  * The sample branch an evaluation hook reads: from its `samples` input upstream through sample-stream nodes that
  * read one stream each (the transforms), to the node that reads none (the dataset).
@@ -158,7 +176,8 @@ function sourceOf(validated: ValidatedPipeline, node: string, port: string): str
   return source?.kind === 'port' ? source.node : undefined;
 }
 
-function resolveRunAndCheckpoint(runOrCheckpoint: string, tag: string | undefined): { runDirectory: string; checkpointPath: string } {
+/** The run directory and checkpoint manifest a run directory (its best, else latest, else only checkpoint) or a manifest names. */
+export function resolveRunAndCheckpoint(runOrCheckpoint: string, tag: string | undefined): { runDirectory: string; checkpointPath: string } {
   const path = resolve(runOrCheckpoint);
   if (!existsSync(path)) throw new MicflowError('invalid-argument', `${runOrCheckpoint}: no such run directory or checkpoint`);
   if (statSync(path).isFile()) {
