@@ -12,7 +12,8 @@
  *   floor 6  stages, datasets                every stage, by family; importing, splitting and weak-labelling datasets on disk
  *   floor 7  run, observers                  preparing and starting runs; observers of the event stream
  *   floor 8  experiments, dashboard, browser comparisons over many runs; the live web view of runs; pipelines in a tab
- *   floor 9  cli                             the commands
+ *   floor 9  studio                          the annotation studio: scribble, fine-tune in a tab's worker, accept
+ *   floor 10 cli                             the commands
  *   pipelines/ may import anything under src/; nothing under src/ imports pipelines/.
  */
 const floors = [
@@ -25,6 +26,7 @@ const floors = [
   ['stages', 'datasets'],
   ['run', 'observers'],
   ['experiments', 'dashboard', 'browser'],
+  ['studio'],
   ['cli'],
 ];
 

@@ -4,6 +4,8 @@
  *
  *   micflow.js            src/browser/index.ts: validate, compile and run a pipeline module in a tab
  *   page.js, index.html   a page that opens a data folder from disk and trains a pipeline on it
+ *   studio.js, studio.html, studio-worker.js
+ *                         the annotation studio (npm run studio): scribble, fine-tune in a worker, accept
  *   pipelines/<name>.js   every pipelines/*.ts module, as the tab imports it (its default export is the graph)
  *   chunk-*.js            code shared between them, and each tfjs backend (loaded only when chosen)
  *   *.wasm                the wasm backend's binaries
@@ -31,6 +33,8 @@ const result = await build({
   entryPoints: {
     micflow: 'src/browser/index.ts',
     page: 'src/browser/page/page.js',
+    studio: 'src/studio/page/studio.js',
+    'studio-worker': 'src/studio/studio-worker.ts',
     ...Object.fromEntries(pipelines.map((f) => [`pipelines/${f.replace(/\.ts$/, '')}`, `pipelines/${f}`])),
   },
   outdir: out,
@@ -55,6 +59,7 @@ if (bufferUsers.length) {
 const wasmDir = join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
 for (const file of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, file), join(out, file));
 copyFileSync(join(root, 'src', 'browser', 'page', 'index.html'), join(out, 'index.html'));
+copyFileSync(join(root, 'src', 'studio', 'page', 'studio.html'), join(out, 'studio.html'));
 writeFileSync(join(out, 'pipelines.json'), JSON.stringify(pipelines.map((f) => f.replace(/\.ts$/, ''))));
 
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);

@@ -59,6 +59,9 @@ const plan: Record<string, { readonly how: 'run' | 'skip' | 'substitute'; readon
   'npm run pipeline -- acdc-supervised --data data/acdc/fold0': { how: 'substitute', why: 'on the synthetic stand-in, 4 iterations (its 2000 take ≈ 5 min)' },
   'npm run infer -- runs/acdc-supervised-<time> --data data/acdc/fold0/test_volumes.csv --out predictions-acdc/ --slice-wise': { how: 'substitute', why: '<time>: the acdc-supervised run above' },
   'npm run eval -- --cases data/acdc/fold0/test_volumes.csv --seg predictions-acdc/ --classes 4 --out metrics-acdc.csv': { how: 'run' },
+  'npm run pipeline -- scribble-pce --set schedule.iterations=100': { how: 'skip', why: 'a 100-iteration run (about a minute); test/studio makes its starting checkpoint the same way, shorter' },
+  'npm run studio -- my-slices --checkpoint runs/scribble-pce-<stamp>': { how: 'skip', why: 'serves until Ctrl-C; test/studio drives the studio server and page in chromium' },
+  'npm run infer -- my-slices/studio-runs/<stamp> --data my-slices/image --out predictions': { how: 'skip', why: 'needs a studio run; test/studio runs npm run infer on the checkpoint it fine-tunes' },
 };
 
 const scratch = mkdtempSync(join(tmpdir(), 'micflow-readme-'));

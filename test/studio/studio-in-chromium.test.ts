@@ -1,0 +1,181 @@
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { lastValueFrom, toArray } from 'rxjs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserStageRegistry } from '../../src/browser/browser-stages.js';
+import { browserPipelineOf } from '../../src/browser/run-pipeline-in-browser.js';
+import type { IterationEvent } from '../../src/events/run-event.js';
+import { readImage } from '../../src/io/read-image.js';
+import { preparePipelineRun, startPipelineRun } from '../../src/run/pipeline-run.js';
+import { scribbleFileOf } from '../../src/studio/studio-files.js';
+import { studioScribblePipeline, type StudioPipelineOptions } from '../../src/studio/studio-pipeline.js';
+import { startStudioServer, type StudioServer } from '../../src/studio/studio-server.js';
+import { readStudioStartingPoint } from '../../src/studio/studio-starting-point.js';
+import supervised from '../../pipelines/supervised.js';
+import { buildBrowserBundle, projectRoot } from '../browser/serve-bundle.js';
+
+/**
+ * The annotation studio end to end (issue 19): `npm run studio`'s server on a temporary folder holding two fixture
+ * slices and a checkpoint trained in Node for two iterations; Debian's chromium driven by playwright-core opens the
+ * page, scribbles are drawn (through the page's own paint function, and one stroke with the mouse), the scribble
+ * pipeline fine-tunes in the tab's worker on webgl (the loss falls, the overlay appears), the same pipeline, seed,
+ * files and starting weights give Node's losses on the cpu backend, an accepted mask is written as a label file, and
+ * the fine-tuned checkpoint runs with `npm run infer`.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const browserAvailable = existsSync(CHROMIUM);
+if (!browserAvailable && process.env.MICFLOW_REQUIRE_BROWSER === '1') throw new Error(`MICFLOW_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing (apt-get install chromium)`);
+
+const FIXTURE = join(projectRoot, 'fixtures', 'brain-mr-2d');
+const IMAGES = ['image/z044.png', 'image/z045.png'];
+const run = promisify(execFile);
+
+/** Stroke points [row, column] per class from a fixture mask: interior pixels of each class, spread over it. */
+async function strokesOf(labelFile: string, perClass: number): Promise<Array<{ k: number; points: number[][] }>> {
+  const label = await readImage(labelFile);
+  const [columns, rows] = label.size;
+  const at = (r: number, c: number) => Number(label.data[r * columns + c]);
+  const out: Array<{ k: number; points: number[][] }> = [];
+  for (let k = 0; k < 5; k++) {
+    const interior: number[][] = [];
+    for (let r = 2; r < rows - 2; r++) {
+      for (let c = 2; c < columns - 2; c++) {
+        if ([-2, 0, 2].every((dr) => [-2, 0, 2].every((dc) => at(r + dr, c + dc) === k))) interior.push([r, c]);
+      }
+    }
+    const step = Math.max(1, Math.floor(interior.length / perClass));
+    out.push({ k, points: interior.filter((_, i) => i % step === 0).slice(0, perClass) });
+  }
+  return out;
+}
+
+interface TrainResult {
+  backend: string;
+  losses: number[];
+  seconds: number[];
+  previews: number;
+  run: string;
+  options: StudioPipelineOptions;
+}
+
+describe.skipIf(!browserAvailable)(`the annotation studio in a chromium tab${browserAvailable ? '' : ` (skipped: ${CHROMIUM} is absent)`}`, () => {
+  let browser: Browser;
+  let server: StudioServer;
+  let page: Page;
+  const errors: string[] = [];
+  const scratch = mkdtempSync(join(tmpdir(), 'micflow-studio-'));
+  const folder = join(scratch, 'folder');
+  let startRun: string;
+
+  beforeAll(async () => {
+    buildBrowserBundle();
+    mkdirSync(join(folder, 'image'), { recursive: true });
+    for (const image of IMAGES) copyFileSync(join(FIXTURE, image), join(folder, image));
+    // The starting checkpoint: two iterations of the supervised pipeline with a narrow U-Net, in Node.
+    const set = ['schedule.iterations=2', 'net.features=[4,8,16,32,64]', 'trainCropped.size=[48,48]', 'evaluate.classNames=["background","caudate","putamen","thalamus","hippocampus"]'];
+    const started = await startPipelineRun(preparePipelineRun(supervised, { set, source: 'studio test' }), { backend: 'cpu', out: join(scratch, 'runs') });
+    await lastValueFrom(started.events.pipe(toArray()));
+    startRun = started.runDirectory!;
+    server = await startStudioServer({ folder, checkpoint: startRun, port: 0, bundleDirectory: join(projectRoot, 'build', 'browser') });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'] });
+    page = await browser.newPage();
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(server.url);
+    await page.waitForFunction('window.studio !== undefined');
+    await page.evaluate('window.studio.ready');
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  /** Crops of 48² keep the tab's cpu and SwiftShader runs short (the page's default fits up to 96²). */
+  const train = async (iterations: number, backend: string) => {
+    const started = performance.now();
+    const result = (await page.evaluate(`window.studio.train({ iterations: ${iterations}, backend: ${JSON.stringify(backend)}, crop: [48, 48] })`)) as TrainResult;
+    console.log(`studio ${backend}: ${iterations} iterations in ${((performance.now() - started) / 1000).toFixed(1)} s (ticks ${result.seconds.map((s) => s.toFixed(2)).join(' ')})`);
+    return result;
+  };
+
+  it('should save scribbles drawn on two images into the folder, and give Node\'s losses for the same pipeline, seed, files and weights on cpu', { timeout: 90_000 }, async () => {
+    for (const image of IMAGES) {
+      await page.evaluate(`window.studio.open(${JSON.stringify(image)})`);
+      for (const { k, points } of await strokesOf(join(FIXTURE, image.replace('image/', 'label/')), 12)) {
+        await page.evaluate(`window.studio.paint(${k}, ${JSON.stringify(points)}, 1.5)`);
+      }
+      await page.evaluate('window.studio.saveScribble()');
+      expect(existsSync(join(folder, scribbleFileOf(image)))).toBe(true);
+    }
+    const tab = await train(3, 'cpu');
+    expect(tab.backend).toBe('cpu');
+    expect(tab.losses).toHaveLength(3);
+
+    // Node: the studio pipeline's training part on the folder as the server wrote it, from the same starting weights.
+    const definition = studioScribblePipeline(tab.options);
+    const { definition: training } = browserPipelineOf(definition, browserStageRegistry(new Map()), { trainingOnly: true });
+    const nodes = Object.fromEntries(Object.keys(training.nodes).map((name) => [name, definition.nodes[name]]));
+    const start = await readStudioStartingPoint({ checkpoint: startRun });
+    const started = await startPipelineRun(preparePipelineRun({ ...definition, data: folder, nodes }, { source: 'studio (Node side)' }), {
+      backend: 'cpu',
+      out: null,
+      initialWeights: start.checkpoint!.variables,
+    });
+    const lossesOf = async (run: Awaited<ReturnType<typeof startPipelineRun>>) =>
+      (await lastValueFrom(run.events.pipe(toArray()))).filter((e): e is IterationEvent => e.type === 'iteration').map((e) => e.terms.loss);
+    const node = await lossesOf(started);
+    expect(node).toHaveLength(3);
+    node.forEach((loss, i) => expect(Math.abs(tab.losses[i] - loss), `iteration ${i + 1}: tab ${tab.losses[i]}, Node ${loss}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(loss))));
+    // ...and the starting weights matter: from the initialiser the first loss is another.
+    const fresh = await lossesOf(await startPipelineRun(preparePipelineRun({ ...definition, data: folder, nodes, schedule: { ...definition.schedule, iterations: 1 } }), { backend: 'cpu', out: null }));
+    expect(Math.abs(fresh[0] - node[0])).toBeGreaterThan(1e-3);
+    expect(errors).toEqual([]);
+  });
+
+  it('should take a mouse stroke, fine-tune 20 iterations on webgl with the loss falling and the overlay appearing, accept the mask and infer with the checkpoint', { timeout: 150_000 }, async () => {
+    // A background stroke with the mouse, class chosen with its button.
+    await page.click('#classes button[data-class="0"]');
+    const box = (await page.locator('#scribble').boundingBox())!;
+    const zoom = (await page.evaluate('window.studio.state.zoom')) as number;
+    await page.mouse.move(box.x + 5 * zoom, box.y + 5 * zoom);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 30 * zoom, box.y + 5 * zoom, { steps: 10 });
+    await page.mouse.up();
+    const stroked = (await page.evaluate(`(() => { const e = window.studio.state.cases.get(window.studio.state.current); return [e.scribble[5 * e.columns + 5], e.scribble[5 * e.columns + 20]]; })()`)) as number[];
+    expect(stroked).toEqual([0, 0]);
+
+    const tab = await train(20, 'webgl');
+    expect(tab.backend).toBe('webgl');
+    expect(tab.losses).toHaveLength(20);
+    expect(tab.losses.every(Number.isFinite)).toBe(true);
+    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+    expect(mean(tab.losses.slice(-5)), `losses ${tab.losses.map((l) => l.toFixed(3)).join(' ')}`).toBeLessThan(mean(tab.losses.slice(0, 5)));
+    expect(tab.previews).toBe(4);
+    const overlayPixels = (await page.evaluate(`(() => { const c = document.getElementById('prediction'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; })()`)) as number;
+    expect(overlayPixels).toBeGreaterThan(0);
+
+    // Accept: the prediction, with the scribbled pixels as drawn, as labels/image/z045.png in the image's geometry.
+    const accepted = (await page.evaluate('window.studio.accept().then((r) => ({ written: r.written, label: Array.from(r.label) }))')) as { written: string; label: number[] };
+    expect(accepted.written).toBe('labels/image/z045.png');
+    const written = await readImage(join(folder, accepted.written));
+    const image = await readImage(join(folder, 'image/z045.png'));
+    expect(written.size).toEqual(image.size);
+    expect(Array.from(written.data as Uint8Array)).toEqual(accepted.label);
+    const scribble = await readImage(join(folder, scribbleFileOf('image/z045.png')));
+    const drawn = Array.from(scribble.data as Uint8Array).flatMap((v, i) => (v < 5 ? [[i, v]] : []));
+    expect(drawn.length).toBeGreaterThan(20);
+    for (const [i, v] of drawn) expect(written.data[i]).toBe(v);
+    expect(existsSync(join(folder, 'studio', 'accepted.csv'))).toBe(true);
+
+    // The fine-tuned checkpoint runs with npm run infer on the folder's images.
+    const out = join(scratch, 'predictions');
+    await run(process.execPath, ['--import', 'tsx', 'src/cli/infer-command.ts', join(folder, tab.run), '--data', join(folder, 'image'), '--out', out, '--backend', 'cpu'], { cwd: projectRoot });
+    expect(readdirSync(out).sort()).toEqual(['z044.png', 'z045.png']);
+    expect(errors).toEqual([]);
+  });
+});
