@@ -13,6 +13,7 @@
  * fails the build naming the importing file, and so does a use of Node's Buffer in a bundled micflow source file.
  *
  *   node scripts/build-browser.mjs        (npm run build:browser)
+ *   node scripts/build-browser.mjs --out DIR
  */
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -21,7 +22,10 @@ import { build } from 'esbuild';
 import { bufferUsersOf, nodeFree } from './browser-bundle-guards.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'build', 'browser');
+// --out DIR builds elsewhere (the browser tests build one bundle each, so that two test files running at once do not
+// delete each other's files mid-run).
+const outArgument = process.argv.indexOf('--out');
+const out = outArgument > 0 ? resolve(process.argv[outArgument + 1]) : join(root, 'build', 'browser');
 const started = performance.now();
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
