@@ -4,6 +4,7 @@
  *
  *   micflow.js            src/browser/index.ts: validate, compile and run a pipeline module in a tab
  *   page.js, index.html   a page that opens a data folder from disk and trains a pipeline on it
+ *   conformance.js        src/browser/conformance-page.ts: the kernel conformance checks, run in a tab on a backend
  *   pipelines/<name>.js   every pipelines/*.ts module, as the tab imports it (its default export is the graph)
  *   chunk-*.js            code shared between them, and each tfjs backend (loaded only when chosen)
  *   *.wasm                the wasm backend's binaries
@@ -35,6 +36,7 @@ const result = await build({
   entryPoints: {
     micflow: 'src/browser/index.ts',
     page: 'src/browser/page/page.js',
+    conformance: 'src/browser/conformance-page.ts',
     ...Object.fromEntries(pipelines.map((f) => [`pipelines/${f.replace(/\.ts$/, '')}`, `pipelines/${f}`])),
   },
   outdir: out,
