@@ -6,7 +6,8 @@
  *   floor 0  errors, events                  what everything may throw or report
  *   floor 1  runtime, images                 the tensor runtime; image arrays and their pure kernels
  *   floor 2  io, networks, losses            reading/writing images; networks and losses over the runtime
- *   floor 3  checkpoints, metrics            variables on disk; segmentation metrics
+ *   floor 3  checkpoints, metrics,           variables on disk; segmentation metrics; kernel conformance checks of a
+ *            conformance                     backend against cpu (Node-free: run by vitest and in a browser tab)
  *   floor 4  graph                           pipeline definitions, validation, the compiler and the tick scheduler
  *   floor 5  inference, label-synthesis      prediction over trained networks; scribble and label-noise generators
  *   floor 6  stages, datasets                every stage, by family; importing, splitting and weak-labelling datasets on disk
@@ -20,7 +21,7 @@ const floors = [
   ['errors', 'events'],
   ['runtime', 'images'],
   ['io', 'networks', 'losses'],
-  ['checkpoints', 'metrics'],
+  ['checkpoints', 'metrics', 'conformance'],
   ['graph'],
   ['inference', 'label-synthesis'],
   ['stages', 'datasets'],

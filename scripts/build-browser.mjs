@@ -6,6 +6,7 @@
  *   page.js, index.html   a page that opens a data folder from disk and trains a pipeline on it
  *   studio.js, studio.html, studio-worker.js
  *                         the annotation studio (npm run studio): scribble, fine-tune in a worker, accept
+ *   conformance.js        src/browser/conformance-page.ts: the kernel conformance checks, run in a tab on a backend
  *   pipelines/<name>.js   every pipelines/*.ts module, as the tab imports it (its default export is the graph)
  *   chunk-*.js            code shared between them, and each tfjs backend (loaded only when chosen)
  *   *.wasm                the wasm backend's binaries
@@ -15,6 +16,7 @@
  * fails the build naming the importing file, and so does a use of Node's Buffer in a bundled micflow source file.
  *
  *   node scripts/build-browser.mjs        (npm run build:browser)
+ *   node scripts/build-browser.mjs --out DIR
  */
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -23,7 +25,10 @@ import { build } from 'esbuild';
 import { bufferUsersOf, nodeFree } from './browser-bundle-guards.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'build', 'browser');
+// --out DIR builds elsewhere (the browser tests build one bundle each, so that two test files running at once do not
+// delete each other's files mid-run).
+const outArgument = process.argv.indexOf('--out');
+const out = outArgument > 0 ? resolve(process.argv[outArgument + 1]) : join(root, 'build', 'browser');
 const started = performance.now();
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -35,6 +40,7 @@ const result = await build({
     page: 'src/browser/page/page.js',
     studio: 'src/studio/page/studio.js',
     'studio-worker': 'src/studio/studio-worker.ts',
+    conformance: 'src/browser/conformance-page.ts',
     ...Object.fromEntries(pipelines.map((f) => [`pipelines/${f.replace(/\.ts$/, '')}`, `pipelines/${f}`])),
   },
   outdir: out,

@@ -11,7 +11,7 @@ import type { PipelineDefinition } from '../../src/graph/pipeline-definition.js'
 import { applyOverrides } from '../../src/run/pipeline-overrides.js';
 import { preparePipelineRun, startPipelineRun } from '../../src/run/pipeline-run.js';
 import supervised from '../../pipelines/supervised.js';
-import { buildBrowserBundle, projectRoot, serveBundle } from './serve-bundle.js';
+import { buildBrowserBundle, projectRoot, removeBrowserBundle, serveBundle } from './serve-bundle.js';
 
 /**
  * The same pipeline module in Node and in a chromium tab (issue 19): Debian's chromium driven by playwright-core, no
@@ -60,11 +60,12 @@ async function runInNode(definition: PipelineDefinition, set: readonly string[])
 describe.skipIf(!browserAvailable)(`pipelines/supervised.ts in a chromium tab${browserAvailable ? '' : ` (skipped: ${CHROMIUM} is absent; apt-get install chromium)`}`, () => {
   let browser: Browser;
   let server: Server;
+  let bundle: string | undefined;
   let url: string;
 
   beforeAll(async () => {
-    buildBrowserBundle();
-    ({ url, server } = await serveBundle());
+    bundle = buildBrowserBundle();
+    ({ url, server } = await serveBundle(bundle));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       // WebGL without a GPU: ANGLE on SwiftShader.
@@ -75,6 +76,7 @@ describe.skipIf(!browserAvailable)(`pipelines/supervised.ts in a chromium tab${b
   afterAll(async () => {
     await browser?.close();
     server?.close();
+    removeBrowserBundle(bundle);
   });
 
   async function openPage(): Promise<{ page: Page; errors: string[] }> {

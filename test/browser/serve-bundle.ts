@@ -1,23 +1,34 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 
-/** The project root, the bundle folder and the MIME types the test server gives. */
+/** The project root and the MIME types the test server gives. */
 export const projectRoot = join(import.meta.dirname, '../..');
-const bundle = join(projectRoot, 'build', 'browser');
 const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm' };
 
-/** Builds build/browser/ (npm run build:browser; about 2 s). */
-export function buildBrowserBundle(): void {
-  execFileSync(process.execPath, [join(projectRoot, 'scripts', 'build-browser.mjs')], { cwd: projectRoot, stdio: 'pipe' });
+/**
+ * Builds the browser bundle (as npm run build:browser does; about 3 s) into a fresh temporary folder of its own, so
+ * that test files building it at the same time do not delete each other's files, and returns the folder.
+ */
+export function buildBrowserBundle(): string {
+  const folder = mkdtempSync(join(tmpdir(), 'micflow-bundle-'));
+  execFileSync(process.execPath, [join(projectRoot, 'scripts', 'build-browser.mjs'), '--out', folder], { cwd: projectRoot, stdio: 'pipe' });
+  return folder;
+}
+
+/** Removes a folder buildBrowserBundle made. */
+export function removeBrowserBundle(folder: string | undefined): void {
+  if (folder) rmSync(folder, { recursive: true, force: true });
 }
 
 /**
- * Serves build/browser/ at / and fixtures/ at /fixtures/ on loopback, on a free port: the tab fetches the fixture
- * files into memory as the folder picker would give them (nothing goes the other way).
+ * Serves the bundle folder `bundle` (from buildBrowserBundle) at / and fixtures/ at /fixtures/ on loopback, on a free
+ * port: the tab fetches the fixture files into memory as the folder picker would give them (nothing goes the other way).
  */
-export async function serveBundle(): Promise<{ url: string; server: Server }> {
+export async function serveBundle(bundle: string): Promise<{ url: string; server: Server }> {
   const server = createServer(async (request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
     const file = path.startsWith('/fixtures/') ? join(projectRoot, path) : join(bundle, path === '/' ? 'index.html' : path);

@@ -16,7 +16,7 @@ import { studioScribblePipeline, type StudioPipelineOptions } from '../../src/st
 import { startStudioServer, type StudioServer } from '../../src/studio/studio-server.js';
 import { readStudioStartingPoint } from '../../src/studio/studio-starting-point.js';
 import supervised from '../../pipelines/supervised.js';
-import { buildBrowserBundle, projectRoot } from '../browser/serve-bundle.js';
+import { buildBrowserBundle, projectRoot, removeBrowserBundle } from '../browser/serve-bundle.js';
 
 /**
  * The annotation studio end to end (issue 19): `npm run studio`'s server on a temporary folder holding two fixture
@@ -70,9 +70,10 @@ describe.skipIf(!browserAvailable)(`the annotation studio in a chromium tab${bro
   const scratch = mkdtempSync(join(tmpdir(), 'micflow-studio-'));
   const folder = join(scratch, 'folder');
   let startRun: string;
+  let bundle: string | undefined;
 
   beforeAll(async () => {
-    buildBrowserBundle();
+    bundle = buildBrowserBundle();
     mkdirSync(join(folder, 'image'), { recursive: true });
     for (const image of IMAGES) copyFileSync(join(FIXTURE, image), join(folder, image));
     // The starting checkpoint: two iterations of the supervised pipeline with a narrow U-Net, in Node.
@@ -80,7 +81,7 @@ describe.skipIf(!browserAvailable)(`the annotation studio in a chromium tab${bro
     const started = await startPipelineRun(preparePipelineRun(supervised, { set, source: 'studio test' }), { backend: 'cpu', out: join(scratch, 'runs') });
     await lastValueFrom(started.events.pipe(toArray()));
     startRun = started.runDirectory!;
-    server = await startStudioServer({ folder, checkpoint: startRun, port: 0, bundleDirectory: join(projectRoot, 'build', 'browser') });
+    server = await startStudioServer({ folder, checkpoint: startRun, port: 0, bundleDirectory: bundle });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'] });
     page = await browser.newPage();
     page.on('pageerror', (error) => errors.push(error.message));
@@ -93,6 +94,7 @@ describe.skipIf(!browserAvailable)(`the annotation studio in a chromium tab${bro
     await browser?.close();
     await server?.close();
     rmSync(scratch, { recursive: true, force: true });
+    removeBrowserBundle(bundle);
   });
 
   /** Crops of 48² keep the tab's cpu and SwiftShader runs short (the page's default fits up to 96²). */
