@@ -13,7 +13,8 @@ export const PREDICTION_PREVIEW = 'PredictionPreview';
 export interface PredictionPreview {
   readonly iteration: number;
   readonly final: boolean;
-  /** The case's id (its image file name). */
+  /** The case's index in the preview stream, and its id (its image file name). */
+  readonly index: number;
   readonly id: string;
   /** Spatial shape of the class map ([rows, columns]). */
   readonly shape: readonly number[];
@@ -25,6 +26,10 @@ export interface PredictionPreview {
 const params = z
   .object({
     every: z.number().int().positive().default(5).describe('Predict the preview case every this many iterations, and after the last one'),
+    finalCases: z
+      .enum(['first', 'all'])
+      .default('first')
+      .describe("After the last iteration predict the first case only, or every case of the stream (a volume's slices, for accepting the whole volume)"),
   })
   .strict();
 
@@ -36,7 +41,8 @@ const previewOutputs = {} as const satisfies PortSpecs;
 
 /**
  * A hook for a page that shows training as it goes (the annotation studio): every N iterations and after the last,
- * the whole-image inference-mode prediction of one case (the one the user is annotating) goes to `onPreview`. The
+ * the whole-image inference-mode prediction of one case (the one the user is annotating) goes to `onPreview`, and
+ * after the last iteration optionally every case of the stream (all slices of a volume). The
  * class is made per run, bound to its callback, and registered beside the built-ins (`extraStages`); it emits no run
  * events and writes nothing.
  */
@@ -54,10 +60,14 @@ export function predictionPreviewStage(onPreview: (preview: PredictionPreview) =
 
     override run(inputs: InputsOf<typeof previewInputs>, moment: HookMoment): Observable<RunEvent> {
       if (inputs.samples.size === 0) return EMPTY;
+      const count = moment.final && this.params.finalCases === 'all' ? inputs.samples.size : 1;
       return defer(async () => {
-        const sample = await lastValueFrom(inputs.samples.read(0, new SeededRandom(0).derive('case', 0)));
-        const { labels, classes } = predictWholeImage(inputs.net.network, sample.image);
-        onPreview({ iteration: moment.iteration, final: moment.final, id: sample.id, shape: sample.image.shape.slice(0, -1), classes, labels });
+        const random = new SeededRandom(0);
+        for (let index = 0; index < count; index++) {
+          const sample = await lastValueFrom(inputs.samples.read(index, random.derive('case', index)));
+          const { labels, classes } = predictWholeImage(inputs.net.network, sample.image);
+          onPreview({ iteration: moment.iteration, final: moment.final, index, id: sample.id, shape: sample.image.shape.slice(0, -1), classes, labels });
+        }
         return [] as RunEvent[];
       }).pipe(concatMap((events) => events));
     }

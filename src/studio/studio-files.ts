@@ -2,6 +2,7 @@ import { MicflowError } from '../errors/micflow-error.js';
 import { encodeNifti } from '../io/encode-nifti.js';
 import type { MedicalImage } from '../io/medical-image.js';
 import { csvText } from '../io/write-csv-table.js';
+import { axialSlices } from '../datasets/volume-slices.js';
 
 /**
  * Where the annotation studio keeps its work inside the user's folder (all paths relative to it, `/` separators),
@@ -9,7 +10,8 @@ import { csvText } from '../io/write-csv-table.js';
  * server), so that a run of the studio pipeline in Node on the folder reads exactly what the tab trained on:
  *
  *   studio/train_scribble.csv        image,label: every image with a scribble, PyMIC's list layout
- *   studio/scribble/<image>.nii      the scribble of an image: class index per pixel, unannotated = class count
+ *   studio/scribble/<image>.nii      the scribble of an image or volume: class index per pixel, unannotated = class count
+ *   studio/slices/…                  a volume's scribbled slices and their scribbles, as 2D files (what 2D training reads)
  *   studio/images.csv                image: every image of the folder (the test branch inference rebuilds)
  *   labels/<image path>              an accepted mask, in the image's own format and geometry
  *   studio/accepted.csv              image,label: every accepted mask, a training list of the corrected labels
@@ -29,7 +31,7 @@ export const STUDIO_VALUES_FILE = 'studio-values.bin';
 /** Folders of the studio's own output, never listed as images to annotate. */
 export const STUDIO_OWN_FOLDERS: readonly string[] = [STUDIO_FOLDER, STUDIO_LABEL_FOLDER, STUDIO_RUNS_FOLDER];
 
-/** Image files the studio opens: PNG and single-file NIfTI-1. */
+/** Image files the studio opens: PNG and single-file NIfTI-1 (2D images and volumes). */
 export const STUDIO_IMAGE_PATTERN = /\.(png|nii|nii\.gz)$/i;
 
 /** The scribble file of an image: `image/z044.png` → `studio/scribble/image__z044.nii`. */
@@ -52,52 +54,128 @@ export function imageList(images: readonly string[]): string {
   return csvText(['image'], [...images].sort().map((image) => [image]));
 }
 
-/** Spatial size of a 2D image (PNG, or a NIfTI with one slice), or a MicflowError naming the file. */
-export function studioImageSize(image: MedicalImage, path: string): [number, number] {
+/** The grid of an image the studio annotates: columns × rows, and the slices of a volume (1 for a 2D image). */
+export interface StudioGrid {
+  readonly columns: number;
+  readonly rows: number;
+  readonly slices: number;
+}
+
+/**
+ * The grid of a single-channel 2D image or 3D volume (trailing singleton axes dropped), or a MicflowError naming the
+ * file. Volumes are annotated and trained on slice by slice: their axial planes (ITK's third axis, as
+ * `npm run dataset -- split --slices axial` slices them).
+ */
+export function studioGridOf(image: Pick<MedicalImage, 'size' | 'components'>, path: string): StudioGrid {
   const size = image.size.slice();
   while (size.length > 2 && size[size.length - 1] === 1) size.pop();
-  if (size.length !== 2) throw new MicflowError('invalid-data', `${path}: the studio annotates 2D images; this one is ${image.size.join('×')} (volumes: slice them first, npm run dataset -- split --slices axial)`);
+  if (size.length < 2 || size.length > 3) throw new MicflowError('invalid-data', `${path}: the studio annotates 2D images and 3D volumes; this one is ${image.size.join('×')}`);
   if (image.components !== 1) throw new MicflowError('invalid-data', `${path}: the studio annotates single-channel images; this one has ${image.components} components per pixel`);
-  return [size[0], size[1]];
+  return { columns: size[0], rows: size[1], slices: size[2] ?? 1 };
 }
+
+/** "112×96", or "48×80×64" for a volume. */
+export const gridText = (grid: StudioGrid): string => `${grid.columns}×${grid.rows}${grid.slices > 1 ? `×${grid.slices}` : ''}`;
+
+/** Pixels of a grid (all slices). */
+export const voxelsOf = (grid: StudioGrid): number => grid.columns * grid.rows * grid.slices;
 
 /**
  * The scribble of an image as NIfTI-1 bytes: uint8 class indices (the unannotated value where nothing was drawn),
- * row-major like the image, with the image's spacing, origin and direction, so it overlays the image for CsvDataset.
+ * in the image's voxel order, with the image's size, spacing, origin and direction, so it overlays the image.
  */
 export function encodeScribble(image: MedicalImage, path: string, values: Uint8Array): Uint8Array {
-  const [columns, rows] = studioImageSize(image, path);
-  if (values.length !== columns * rows) throw new MicflowError('invalid-data', `${path}: a scribble of ${values.length} pixels does not fit the image's ${columns}×${rows}`);
-  return encodeNifti({
-    data: values,
-    size: [...image.size],
-    spacing: [...image.spacing],
-    origin: [...image.origin],
-    direction: [...image.direction],
-    components: 1,
-    pixelType: 'uint8',
-  });
+  const grid = studioGridOf(image, path);
+  if (values.length !== voxelsOf(grid)) throw new MicflowError('invalid-data', `${path}: a scribble of ${values.length} pixels does not fit the image's ${gridText(grid)}`);
+  return encodeNifti({ data: values, size: [...image.size], spacing: [...image.spacing], origin: [...image.origin], direction: [...image.direction], components: 1, pixelType: 'uint8' });
+}
+
+/** The file of slice `k` of a volume the studio derives (`image/v.nii.gz`, 3 → `studio/slices/image__v__z0003.nii`). */
+export function sliceFileOf(imagePath: string, k: number, kind: 'image' | 'scribble' | 'preview'): string {
+  const stem = imagePath.replace(STUDIO_IMAGE_PATTERN, '').replace(/\//g, '__');
+  const z = String(k).padStart(4, '0');
+  return kind === 'preview' ? `${STUDIO_FOLDER}/preview/${stem}__z${z}.nii` : `${STUDIO_FOLDER}/slices/${stem}__z${z}${kind === 'scribble' ? '_scribble' : ''}.nii`;
+}
+
+/** One row of the scribble list and the derived files it needs. */
+export interface StudioTrainingRows {
+  readonly rows: ReadonlyArray<{ readonly image: string; readonly label: string }>;
+  /** Files derived from the image and its scribble (a volume's slices and their scribbles), by path. */
+  readonly files: ReadonlyMap<string, Uint8Array>;
 }
 
 /**
- * The files a fine-tuning run in the tab reads: the images, the scribble files and their list, the images list and
- * the preview list (the case being annotated). Keys are paths relative to the folder (OpenedFiles).
+ * What one scribbled image adds to the training list: a 2D image is one row (the image, its scribble file); a
+ * volume gives one row per slice that holds a stroke, each slice and its scribble written as 2D NIfTI files
+ * (axialSlices: the slice's own place in space) so a 2D network trains on them. The tab and the studio server
+ * build these with this one function, so Node reads the very bytes the tab trained on.
+ */
+export function studioTrainingRows(path: string, image: MedicalImage, scribble: Uint8Array, scribbleBytes: Uint8Array, unannotated: number): StudioTrainingRows {
+  const grid = studioGridOf(image, path);
+  if (scribble.length !== voxelsOf(grid)) throw new MicflowError('invalid-data', `${scribbleFileOf(path)}: ${scribble.length} pixels for the image's ${gridText(grid)}`);
+  if (grid.slices === 1) return { rows: [{ image: path, label: scribbleFileOf(path) }], files: new Map([[scribbleFileOf(path), scribbleBytes]]) };
+  const plane = grid.columns * grid.rows;
+  const slices = axialSlices(image, path);
+  const rows: Array<{ image: string; label: string }> = [];
+  const files = new Map<string, Uint8Array>();
+  slices.forEach((slice, k) => {
+    const values = scribble.subarray(k * plane, (k + 1) * plane);
+    if (values.every((v) => v === unannotated)) return;
+    rows.push({ image: sliceFileOf(path, k, 'image'), label: sliceFileOf(path, k, 'scribble') });
+    files.set(sliceFileOf(path, k, 'image'), encodeNifti(slice));
+    files.set(sliceFileOf(path, k, 'scribble'), encodeNifti({ ...slice, data: Uint8Array.from(values), components: 1, pixelType: 'uint8' }));
+  });
+  return { rows, files };
+}
+
+/** The scribble list of several images' rows (sorted by image, as the server writes it). */
+export function scribbleListOf(rows: ReadonlyArray<{ readonly image: string; readonly label: string }>): string {
+  return csvText(['image', 'label'], [...rows].sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0)).map((r) => [r.image, r.label]));
+}
+
+/** One image of a fine-tuning run in the tab: its bytes as opened, decoded, and its scribble. */
+export interface StudioRunCase {
+  readonly path: string;
+  readonly bytes: Uint8Array;
+  readonly image: MedicalImage;
+  readonly scribble: Uint8Array;
+}
+
+/**
+ * The files a fine-tuning run in the tab reads: the images (2D images as opened; volumes' slices derived), the
+ * scribbles and their list (as {@link studioTrainingRows} makes them, the rows the studio server writes), and the
+ * preview list: the image on screen, or for a volume every slice, the one on screen first. Keys are paths relative
+ * to the folder (OpenedFiles). Returns the preview cases' slice indices in list order too.
  */
 export function studioRunFiles(options: {
-  readonly images: ReadonlyMap<string, Uint8Array>;
-  readonly scribbles: ReadonlyMap<string, Uint8Array>;
-  readonly preview: string;
-}): Map<string, Uint8Array> {
+  readonly scribbled: readonly StudioRunCase[];
+  readonly preview: Omit<StudioRunCase, 'scribble'> & { readonly slice: number };
+  readonly unannotated: number;
+}): { files: Map<string, Uint8Array>; previewSlices: number[] } {
   const encoder = new TextEncoder();
-  const files = new Map<string, Uint8Array>(options.images);
-  const annotated = [...options.scribbles.keys()];
-  if (!annotated.length) throw new MicflowError('invalid-data', 'no image has a scribble yet: draw on at least one image before training');
-  for (const [image, bytes] of options.scribbles) {
-    if (!options.images.has(image)) throw new MicflowError('invalid-data', `scribble of ${image}: the image is not among the opened files`);
-    files.set(scribbleFileOf(image), bytes);
+  const files = new Map<string, Uint8Array>();
+  if (!options.scribbled.length) throw new MicflowError('invalid-data', 'no image has a scribble yet: draw on at least one image before training');
+  const rows: Array<{ image: string; label: string }> = [];
+  for (const c of options.scribbled) {
+    const training = studioTrainingRows(c.path, c.image, c.scribble, encodeScribble(c.image, c.path, c.scribble), options.unannotated);
+    if (studioGridOf(c.image, c.path).slices === 1) files.set(c.path, c.bytes);
+    for (const [path, bytes] of training.files) files.set(path, bytes);
+    rows.push(...training.rows);
   }
-  files.set(STUDIO_SCRIBBLE_LIST, encoder.encode(imageLabelList(annotated, scribbleFileOf)));
-  files.set(STUDIO_IMAGES_LIST, encoder.encode(imageList([...options.images.keys()])));
-  files.set(STUDIO_PREVIEW_LIST, encoder.encode(imageList([options.preview])));
-  return files;
+  if (!rows.length) throw new MicflowError('invalid-data', 'the scribbles hold no stroke: draw on at least one image before training');
+  files.set(STUDIO_SCRIBBLE_LIST, encoder.encode(scribbleListOf(rows)));
+  const { preview } = options;
+  const grid = studioGridOf(preview.image, preview.path);
+  let previewSlices: number[];
+  if (grid.slices === 1) {
+    files.set(preview.path, preview.bytes);
+    files.set(STUDIO_PREVIEW_LIST, encoder.encode(imageList([preview.path])));
+    previewSlices = [0];
+  } else {
+    const slices = axialSlices(preview.image, preview.path);
+    previewSlices = [preview.slice, ...slices.map((_, k) => k).filter((k) => k !== preview.slice)];
+    for (const k of previewSlices) files.set(sliceFileOf(preview.path, k, 'preview'), encodeNifti(slices[k]));
+    files.set(STUDIO_PREVIEW_LIST, encoder.encode(csvText(['image'], previewSlices.map((k) => [sliceFileOf(preview.path, k, 'preview')]))));
+  }
+  return { files, previewSlices };
 }

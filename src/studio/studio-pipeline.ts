@@ -91,7 +91,7 @@ export function studioScribblePipeline(input: StudioPipelineOptions): PipelineDe
 }
 
 /** The nodes of the preview hook the tab adds to the studio graph: the case being annotated, preprocessed as for inference. */
-export function studioPreviewNodes(input: StudioPipelineOptions, previewList: string): Record<string, NodeDefinition> {
+export function studioPreviewNodes(input: StudioPipelineOptions, previewList: string, finalCases: 'first' | 'all' = 'first'): Record<string, NodeDefinition> {
   const options = studioPipelineOptions.parse(input);
   const nodes: Record<string, NodeDefinition> = { previewCase: stage('CsvDataset', { csv: previewList, labelColumn: null }) };
   let last = 'previewCase';
@@ -99,6 +99,6 @@ export function studioPreviewNodes(input: StudioPipelineOptions, previewList: st
     nodes[`previewPre${index}`] = stage(spec.stage, spec.params, { samples: last });
     last = `previewPre${index}`;
   });
-  nodes.preview = stage('PredictionPreview', { every: options.previewEvery }, { net: options.networkNode, samples: last });
+  nodes.preview = stage('PredictionPreview', { every: options.previewEvery, finalCases }, { net: options.networkNode, samples: last });
   return nodes;
 }

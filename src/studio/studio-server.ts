@@ -10,6 +10,7 @@ import { runConfigOf } from '../graph/run-config.js';
 import { StageRegistry } from '../graph/stage-registry.js';
 import { assertValidPipeline } from '../graph/validate-pipeline.js';
 import { parseNifti } from '../io/parse-nifti.js';
+import type { MedicalImage } from '../io/medical-image.js';
 import { readImage, writeImage } from '../io/read-image.js';
 import { createMicflowContainer } from '../run/micflow-container.js';
 import {
@@ -17,6 +18,12 @@ import {
   imageLabelList,
   imageList,
   scribbleFileOf,
+  scribbleListOf,
+  gridText,
+  studioGridOf,
+  studioTrainingRows,
+  voxelsOf,
+  type StudioTrainingRows,
   STUDIO_ACCEPTED_LIST,
   STUDIO_IMAGE_PATTERN,
   STUDIO_IMAGES_LIST,
@@ -24,7 +31,6 @@ import {
   STUDIO_RUNS_FOLDER,
   STUDIO_SCRIBBLE_LIST,
   STUDIO_VALUES_FILE,
-  studioImageSize,
 } from './studio-files.js';
 import { studioPipelineOptions, studioScribblePipeline } from './studio-pipeline.js';
 import { readStudioStartingPoint, type StudioStartingPoint } from './studio-starting-point.js';
@@ -164,23 +170,28 @@ export async function startStudioServer(options: StudioServerOptions): Promise<S
     },
     'PUT /api/scribble': async (request, url) => {
       const image = imageParam(url);
-      const body = await readBody(request);
+      const body = new Uint8Array(await readBody(request));
       const classes = start.model.classNames.length;
-      const scribble = parseNifti(new Uint8Array(body.buffer, body.byteOffset, body.byteLength), scribbleFileOf(image));
+      const scribble = parseNifti(body, scribbleFileOf(image));
       const target = await readImage(join(folder, image));
-      const [columns, rows] = studioImageSize(target, image);
-      const [sc, sr] = studioImageSize(scribble, scribbleFileOf(image));
-      if (sc !== columns || sr !== rows) throw new MicflowError('invalid-data', `scribble of ${image} is ${sc}×${sr}; the image is ${columns}×${rows}`);
+      const grid = studioGridOf(target, image);
+      const drawn = studioGridOf(scribble, scribbleFileOf(image));
+      if (drawn.columns !== grid.columns || drawn.rows !== grid.rows || drawn.slices !== grid.slices) {
+        throw new MicflowError('invalid-data', `scribble of ${image} is ${gridText(drawn)}; the image is ${gridText(grid)}`);
+      }
       for (const value of scribble.data as Iterable<number>) {
         if (!Number.isInteger(value) || value < 0 || value > classes) throw new MicflowError('invalid-data', `scribble of ${image} holds ${value}; values are classes 0..${classes - 1} or ${classes} (unannotated)`);
       }
+      const training = rowsOf(image, target, scribble, body);
       await writeAtomically(join(folder, scribbleFileOf(image)), body);
+      await replaceDerivedFiles(image, training);
       await writeLists();
-      return { type: TYPES['.json'], body: JSON.stringify({ written: scribbleFileOf(image) }) };
+      return { type: TYPES['.json'], body: JSON.stringify({ written: scribbleFileOf(image), rows: training.rows.length }) };
     },
     'DELETE /api/scribble': async (_request, url) => {
       const image = imageParam(url);
       await rm(join(folder, scribbleFileOf(image)), { force: true });
+      await replaceDerivedFiles(image, undefined);
       await writeLists();
       return { type: TYPES['.json'], body: JSON.stringify({ removed: scribbleFileOf(image) }) };
     },
@@ -188,8 +199,8 @@ export async function startStudioServer(options: StudioServerOptions): Promise<S
       const image = imageParam(url);
       const body = await readBody(request);
       const target = await readImage(join(folder, image));
-      const [columns, rows] = studioImageSize(target, image);
-      if (body.length !== columns * rows) throw new MicflowError('invalid-data', `label of ${image}: ${body.length} bytes for a ${columns}×${rows} image (one class index per pixel)`);
+      const grid = studioGridOf(target, image);
+      if (body.length !== voxelsOf(grid)) throw new MicflowError('invalid-data', `label of ${image}: ${body.length} bytes for a ${gridText(grid)} image (one class index per pixel)`);
       const classes = start.model.classNames.length;
       const worst = body.reduce((m, v) => Math.max(m, v), 0);
       if (worst >= classes) throw new MicflowError('invalid-data', `label of ${image} holds class ${worst}; the classes are 0..${classes - 1}`);
@@ -224,8 +235,27 @@ export async function startStudioServer(options: StudioServerOptions): Promise<S
     },
   };
 
+  /** Each scribbled image's rows of the scribble list (and for a volume, the slice files they name). */
+  const trainingRows = new Map<string, StudioTrainingRows>();
+  function rowsOf(image: string, target: MedicalImage, scribble: MedicalImage, bytes: Uint8Array): StudioTrainingRows {
+    return studioTrainingRows(image, target, Uint8Array.from(scribble.data as Iterable<number>), bytes, start.model.classNames.length);
+  }
+  for (const image of scribbled()) {
+    const bytes = new Uint8Array(readFileSync(join(folder, scribbleFileOf(image))));
+    trainingRows.set(image, rowsOf(image, await readImage(join(folder, image)), parseNifti(bytes, scribbleFileOf(image)), bytes));
+  }
+
+  /** Writes an image's derived files (a volume's slices) and removes the ones it no longer has. */
+  async function replaceDerivedFiles(image: string, training: StudioTrainingRows | undefined): Promise<void> {
+    const previous = trainingRows.get(image);
+    for (const [path, bytes] of training?.files ?? []) if (path !== scribbleFileOf(image)) await writeAtomically(join(folder, path), bytes);
+    for (const path of previous?.files.keys() ?? []) if (!training?.files.has(path) && path !== scribbleFileOf(image)) await rm(join(folder, path), { force: true });
+    if (training) trainingRows.set(image, training);
+    else trainingRows.delete(image);
+  }
+
   async function writeLists(): Promise<void> {
-    await writeAtomically(join(folder, STUDIO_SCRIBBLE_LIST), imageLabelList(scribbled(), scribbleFileOf));
+    await writeAtomically(join(folder, STUDIO_SCRIBBLE_LIST), scribbleListOf([...trainingRows.values()].flatMap((t) => t.rows)));
     await writeAtomically(join(folder, STUDIO_IMAGES_LIST), imageList(images));
   }
 

@@ -19,6 +19,8 @@ export interface StudioTrainRequest {
   /** The run's files (studioRunFiles), as [path, bytes] pairs. */
   readonly files: ReadonlyArray<readonly [string, Uint8Array]>;
   readonly backend?: BrowserBackendName;
+  /** Predict every preview case after the last iteration (a volume's slices), not only the first. */
+  readonly previewAllAtEnd?: boolean;
   /** The checkpoint to start from (manifest and value file); absent, the network starts from its initialiser. */
   readonly initial?: { readonly manifest: unknown; readonly values: Uint8Array };
 }
@@ -46,7 +48,7 @@ interface WorkerScope {
 export async function runStudioRequest(request: StudioTrainRequest, post: WorkerScope['postMessage']): Promise<void> {
   try {
     const definition = studioScribblePipeline(request.options);
-    const preview = studioPreviewNodes(request.options, STUDIO_PREVIEW_LIST);
+    const preview = studioPreviewNodes(request.options, STUDIO_PREVIEW_LIST, request.previewAllAtEnd ? 'all' : 'first');
     const initialWeights = request.initial
       ? decodeCheckpointFiles(checkpointManifestOf(request.initial.manifest, 'initial.json', 'the starting checkpoint').manifest, request.initial.values, 'the starting checkpoint').variables
       : undefined;

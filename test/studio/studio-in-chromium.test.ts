@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -31,14 +31,16 @@ const browserAvailable = existsSync(CHROMIUM);
 if (!browserAvailable && process.env.MICFLOW_REQUIRE_BROWSER === '1') throw new Error(`MICFLOW_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing (apt-get install chromium)`);
 
 const FIXTURE = join(projectRoot, 'fixtures', 'brain-mr-2d');
+const FIXTURE_3D = join(projectRoot, 'fixtures', 'brain-mr-3d');
 const IMAGES = ['image/z044.png', 'image/z045.png'];
+const VOLUME = 'volume/colin27-left.nii.gz';
 const run = promisify(execFile);
 
-/** Stroke points [row, column] per class from a fixture mask: interior pixels of each class, spread over it. */
-async function strokesOf(labelFile: string, perClass: number): Promise<Array<{ k: number; points: number[][] }>> {
+/** Stroke points [row, column] per class from a fixture mask (slice `slice` of a volume): interior pixels of each class, spread over it. */
+async function strokesOf(labelFile: string, perClass: number, slice = 0): Promise<Array<{ k: number; points: number[][] }>> {
   const label = await readImage(labelFile);
   const [columns, rows] = label.size;
-  const at = (r: number, c: number) => Number(label.data[r * columns + c]);
+  const at = (r: number, c: number) => Number(label.data[slice * columns * rows + r * columns + c]);
   const out: Array<{ k: number; points: number[][] }> = [];
   for (let k = 0; k < 5; k++) {
     const interior: number[][] = [];
@@ -76,6 +78,8 @@ describe.skipIf(!browserAvailable)(`the annotation studio in a chromium tab${bro
     bundle = buildBrowserBundle();
     mkdirSync(join(folder, 'image'), { recursive: true });
     for (const image of IMAGES) copyFileSync(join(FIXTURE, image), join(folder, image));
+    mkdirSync(join(folder, 'volume'));
+    copyFileSync(join(FIXTURE_3D, 'image/colin27-left.nii.gz'), join(folder, VOLUME));
     // The starting checkpoint: two iterations of the supervised pipeline with a narrow U-Net, in Node.
     const set = ['schedule.iterations=2', 'net.features=[4,8,16,32,64]', 'trainCropped.size=[48,48]', 'evaluate.classNames=["background","caudate","putamen","thalamus","hippocampus"]'];
     const started = await startPipelineRun(preparePipelineRun(supervised, { set, source: 'studio test' }), { backend: 'cpu', out: join(scratch, 'runs') });
@@ -96,6 +100,25 @@ describe.skipIf(!browserAvailable)(`the annotation studio in a chromium tab${bro
     rmSync(scratch, { recursive: true, force: true });
     removeBrowserBundle(bundle);
   });
+
+  const lossesOf = async (run: Awaited<ReturnType<typeof startPipelineRun>>) =>
+    (await lastValueFrom(run.events.pipe(toArray()))).filter((e): e is IterationEvent => e.type === 'iteration').map((e) => e.terms.loss);
+  /** The nodes of the studio pipeline the tab runs (its training part). */
+  const trainingNodesOf = (definition: ReturnType<typeof studioScribblePipeline>) => {
+    const { definition: training } = browserPipelineOf(definition, browserStageRegistry(new Map()), { trainingOnly: true });
+    return Object.fromEntries(Object.keys(training.nodes).map((name) => [name, definition.nodes[name]]));
+  };
+  /** Node: the studio pipeline's training part on the folder as the server wrote it, from the run's starting weights; equal to the tab's losses. */
+  const expectNodeLosses = async (tab: TrainResult, start: string) => {
+    const definition = studioScribblePipeline(tab.options);
+    const weights = (await readStudioStartingPoint({ checkpoint: start })).checkpoint!.variables;
+    const started = await startPipelineRun(preparePipelineRun({ ...definition, data: folder, nodes: trainingNodesOf(definition) }, { source: 'studio (Node side)' }), { backend: 'cpu', out: null, initialWeights: weights });
+    const node = await lossesOf(started);
+    expect(node).toHaveLength(tab.losses.length);
+    node.forEach((loss, i) => expect(Math.abs(tab.losses[i] - loss), `iteration ${i + 1}: tab ${tab.losses[i]}, Node ${loss}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(loss))));
+    return node;
+  };
+  let lastRun: string;
 
   /** Crops of 48² keep the tab's cpu and SwiftShader runs short (the page's default fits up to 96²). */
   const train = async (iterations: number, backend: string) => {
@@ -118,23 +141,10 @@ describe.skipIf(!browserAvailable)(`the annotation studio in a chromium tab${bro
     expect(tab.backend).toBe('cpu');
     expect(tab.losses).toHaveLength(3);
 
-    // Node: the studio pipeline's training part on the folder as the server wrote it, from the same starting weights.
-    const definition = studioScribblePipeline(tab.options);
-    const { definition: training } = browserPipelineOf(definition, browserStageRegistry(new Map()), { trainingOnly: true });
-    const nodes = Object.fromEntries(Object.keys(training.nodes).map((name) => [name, definition.nodes[name]]));
-    const start = await readStudioStartingPoint({ checkpoint: startRun });
-    const started = await startPipelineRun(preparePipelineRun({ ...definition, data: folder, nodes }, { source: 'studio (Node side)' }), {
-      backend: 'cpu',
-      out: null,
-      initialWeights: start.checkpoint!.variables,
-    });
-    const lossesOf = async (run: Awaited<ReturnType<typeof startPipelineRun>>) =>
-      (await lastValueFrom(run.events.pipe(toArray()))).filter((e): e is IterationEvent => e.type === 'iteration').map((e) => e.terms.loss);
-    const node = await lossesOf(started);
-    expect(node).toHaveLength(3);
-    node.forEach((loss, i) => expect(Math.abs(tab.losses[i] - loss), `iteration ${i + 1}: tab ${tab.losses[i]}, Node ${loss}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(loss))));
+    const node = await expectNodeLosses(tab, startRun);
     // ...and the starting weights matter: from the initialiser the first loss is another.
-    const fresh = await lossesOf(await startPipelineRun(preparePipelineRun({ ...definition, data: folder, nodes, schedule: { ...definition.schedule, iterations: 1 } }), { backend: 'cpu', out: null }));
+    const definition = studioScribblePipeline(tab.options);
+    const fresh = await lossesOf(await startPipelineRun(preparePipelineRun({ ...definition, data: folder, nodes: trainingNodesOf(definition), schedule: { ...definition.schedule, iterations: 1 } }), { backend: 'cpu', out: null }));
     expect(Math.abs(fresh[0] - node[0])).toBeGreaterThan(1e-3);
     expect(errors).toEqual([]);
   });
@@ -152,6 +162,7 @@ describe.skipIf(!browserAvailable)(`the annotation studio in a chromium tab${bro
     expect(stroked).toEqual([0, 0]);
 
     const tab = await train(20, 'webgl');
+    lastRun = tab.run;
     expect(tab.backend).toBe('webgl');
     expect(tab.losses).toHaveLength(20);
     expect(tab.losses.every(Number.isFinite)).toBe(true);
@@ -178,6 +189,33 @@ describe.skipIf(!browserAvailable)(`the annotation studio in a chromium tab${bro
     const out = join(scratch, 'predictions');
     await run(process.execPath, ['--import', 'tsx', 'src/cli/infer-command.ts', join(folder, tab.run), '--data', join(folder, 'image'), '--out', out, '--backend', 'cpu'], { cwd: projectRoot });
     expect(readdirSync(out).sort()).toEqual(['z044.png', 'z045.png']);
+    expect(errors).toEqual([]);
+  });
+
+  it('should annotate a volume slice by slice: the scribbled slices train as 2D files Node reads alike, and the accepted mask is the whole volume', { timeout: 90_000 }, async () => {
+    expect(await page.evaluate(`window.studio.open(${JSON.stringify(VOLUME)}, 20)`)).toEqual({ columns: 48, rows: 80, slices: 64, slice: 20 });
+    for (const slice of [20, 40]) {
+      await page.evaluate(`window.studio.setSlice(${slice})`);
+      for (const { k, points } of await strokesOf(join(FIXTURE_3D, 'label/colin27-left.nii.gz'), 8, slice)) {
+        await page.evaluate(`window.studio.paint(${k}, ${JSON.stringify(points)}, 1)`);
+      }
+    }
+    await page.evaluate('window.studio.saveScribble()');
+    expect(readFileSync(join(folder, 'studio', 'train_scribble.csv'), 'utf8')).toContain(
+      'studio/slices/volume__colin27-left__z0020.nii,studio/slices/volume__colin27-left__z0020_scribble.nii\nstudio/slices/volume__colin27-left__z0040.nii,',
+    );
+    const slice = await readImage(join(folder, 'studio/slices/volume__colin27-left__z0040.nii'));
+    const volume = await readImage(join(folder, VOLUME));
+    expect(slice.size).toEqual([48, 80, 1]);
+    expect(slice.origin[2]).toBeCloseTo(volume.origin[2] + 40 * volume.spacing[2] * volume.direction[8], 6);
+
+    const tab = await train(3, 'cpu');
+    await expectNodeLosses(tab, join(folder, lastRun));
+    expect(tab.previews).toBe(64); // every slice after the last iteration
+    const accepted = (await page.evaluate('window.studio.accept().then((r) => r.written)')) as string;
+    expect(accepted).toBe('labels/volume/colin27-left.nii.gz');
+    const label = await readImage(join(folder, accepted));
+    expect({ size: label.size, spacing: label.spacing, origin: label.origin, direction: label.direction }).toEqual({ size: volume.size, spacing: volume.spacing, origin: volume.origin, direction: volume.direction });
     expect(errors).toEqual([]);
   });
 });

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImage } from '../../src/io/read-image.js';
 import { parseNifti } from '../../src/io/parse-nifti.js';
-import { encodeScribble, scribbleFileOf, STUDIO_SCRIBBLE_LIST } from '../../src/studio/studio-files.js';
+import { encodeNifti } from '../../src/io/encode-nifti.js';
+import type { MedicalImage } from '../../src/io/medical-image.js';
+import { encodeScribble, scribbleFileOf, sliceFileOf, STUDIO_SCRIBBLE_LIST } from '../../src/studio/studio-files.js';
 import { startStudioServer, studioImagesOf, type StudioServer } from '../../src/studio/studio-server.js';
 
 const FIXTURE = join(import.meta.dirname, '../../fixtures/brain-mr-2d');
@@ -23,6 +25,7 @@ function call(port: number, method: string, path: string, options: { body?: Uint
   });
 }
 const WRITE = { 'x-micflow-studio': '1' };
+const VOLUME: MedicalImage = { data: Float32Array.from({ length: 60 }, (_, i) => i), size: [4, 3, 5], spacing: [1, 1, 2], origin: [0, 0, 10], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], components: 1, pixelType: 'float32' };
 
 describe('the studio server', () => {
   let folder: string;
@@ -36,6 +39,8 @@ describe('the studio server', () => {
     copyFileSync(join(FIXTURE, 'image/z044.png'), join(folder, 'image/z044.png'));
     copyFileSync(join(FIXTURE, 'label/z044.png'), join(folder, 'labels/old.png'));
     writeFileSync(join(folder, 'secret.txt'), 'not for the page');
+    // A 4×3×5 volume, spacing 2 along z.
+    writeFileSync(join(folder, 'image/volume.nii'), encodeNifti(VOLUME));
     bundle = join(folder, '..', `${folder.split('/').pop()}-bundle`);
     mkdirSync(bundle);
     writeFileSync(join(bundle, 'studio.html'), '<!doctype html>');
@@ -49,7 +54,7 @@ describe('the studio server', () => {
 
   describe('having a folder of images', () => {
     it('should list its images but none of the studio\'s own folders', () => {
-      expect(studioImagesOf(folder)).toEqual(['image/z044.png']);
+      expect(studioImagesOf(folder)).toEqual(['image/volume.nii', 'image/z044.png']);
     });
 
     it('when asked for a file that is not an image or a studio file, or outside the folder, should refuse it', async () => {
@@ -97,6 +102,31 @@ describe('the studio server', () => {
       expect(new Uint8Array(readFileSync(file))).toEqual(body);
       expect(Array.from(parseNifti(new Uint8Array(readFileSync(file)), file).data as Uint8Array).slice(8, 12)).toEqual([1, 1, 3, 3]);
       expect(readFileSync(join(folder, STUDIO_SCRIBBLE_LIST), 'utf8')).toBe('image,label\nimage/z044.png,studio/scribble/image__z044.nii\n');
+    });
+
+    it('having a volume, should write its stroked slices as 2D files beside the scribble, listed, and remove a slice whose strokes are erased', async () => {
+      const scribble = (slices: number[]) => encodeScribble(VOLUME, 'image/volume.nii', Uint8Array.from({ length: 60 }, (_, i) => (slices.includes(Math.floor(i / 12)) && i % 12 === 5 ? 2 : 3)));
+      expect((await call(server.port, 'PUT', '/api/scribble?image=image/volume.nii', { body: scribble([1, 3]), headers: WRITE })).status).toBe(200);
+      const list = () => readFileSync(join(folder, STUDIO_SCRIBBLE_LIST), 'utf8');
+      expect(list()).toBe(
+        'image,label\nimage/z044.png,studio/scribble/image__z044.nii\n' +
+          `${sliceFileOf('image/volume.nii', 1, 'image')},${sliceFileOf('image/volume.nii', 1, 'scribble')}\n` +
+          `${sliceFileOf('image/volume.nii', 3, 'image')},${sliceFileOf('image/volume.nii', 3, 'scribble')}\n`,
+      );
+      const slice = parseNifti(new Uint8Array(readFileSync(join(folder, sliceFileOf('image/volume.nii', 3, 'image')))), 'slice');
+      expect(Array.from(slice.data as Float32Array)).toEqual(Array.from({ length: 12 }, (_, i) => 36 + i));
+      expect(slice.origin).toEqual([0, 0, 16]);
+      const labels = parseNifti(new Uint8Array(readFileSync(join(folder, sliceFileOf('image/volume.nii', 3, 'scribble')))), 'slice scribble');
+      expect(Array.from(labels.data as Uint8Array)).toEqual(Array.from({ length: 12 }, (_, i) => (i === 5 ? 2 : 3)));
+
+      expect((await call(server.port, 'PUT', '/api/scribble?image=image/volume.nii', { body: scribble([3]), headers: WRITE })).status).toBe(200);
+      expect(existsSync(join(folder, sliceFileOf('image/volume.nii', 1, 'image')))).toBe(false);
+      expect(existsSync(join(folder, sliceFileOf('image/volume.nii', 1, 'scribble')))).toBe(false);
+      expect(list()).not.toContain('__z0001');
+      expect(list()).toContain('__z0003');
+      expect((await call(server.port, 'DELETE', '/api/scribble?image=image/volume.nii', { headers: WRITE })).status).toBe(200);
+      expect(existsSync(join(folder, sliceFileOf('image/volume.nii', 3, 'image')))).toBe(false);
+      expect(list()).toBe('image,label\nimage/z044.png,studio/scribble/image__z044.nii\n');
     });
 
     it('should refuse a label of the wrong size or with a class out of range, naming the image', async () => {

@@ -3,7 +3,7 @@
 // here, and fine-tuning runs in a Web Worker of this tab (studio-worker.js); the studio server only hands over the
 // folder's files and writes what the page saves (scribbles, accepted masks, fine-tuned checkpoints) into the folder.
 import { decodeOpenedImage } from '../../browser/opened-files.ts';
-import { encodeScribble, scribbleFileOf, studioImageSize, studioRunFiles } from '../studio-files.ts';
+import { encodeScribble, scribbleFileOf, studioGridOf, studioRunFiles } from '../studio-files.ts';
 import { studioScribblePipeline } from '../studio-pipeline.ts';
 
 /** Class colours (0 = background, drawn only as a scribble). */
@@ -14,9 +14,14 @@ const $ = (id) => document.getElementById(id);
 
 const state = {
   session: undefined,
-  /** path → { bytes, image, columns, rows, scribble (Uint8Array, unannotated = classes), prediction (Int32Array | undefined) } */
+  /**
+   * path → { bytes, image, columns, rows, slices, window: [low, high], scribble (Uint8Array over every slice,
+   * unannotated = classes), prediction (Map slice → Int32Array, from one run) }
+   */
   cases: new Map(),
   current: undefined,
+  /** The slice on screen (0 for a 2D image). */
+  slice: 0,
   classIndex: 1,
   zoom: 1,
   training: false,
@@ -53,14 +58,16 @@ async function caseOf(path) {
   if (entry) return entry;
   const bytes = new Uint8Array(await (await fetchOk(`/api/file?path=${encodeURIComponent(path)}`)).arrayBuffer());
   const image = await decodeOpenedImage(path, bytes);
-  const [columns, rows] = studioImageSize(image, path);
-  const scribble = new Uint8Array(columns * rows).fill(classes());
+  const { columns, rows, slices } = studioGridOf(image, path);
+  const scribble = new Uint8Array(columns * rows * slices).fill(classes());
   if (state.session.scribbled.includes(path)) {
     const file = scribbleFileOf(path);
     const saved = await decodeOpenedImage(file, new Uint8Array(await (await fetchOk(`/api/file?path=${encodeURIComponent(file)}`)).arrayBuffer()));
     scribble.set(saved.data);
   }
-  entry = { bytes, image, columns, rows, scribble, prediction: undefined };
+  const sorted = Float32Array.from(image.data, Number).sort();
+  const window = [sorted[Math.floor(sorted.length * 0.01)], sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]];
+  entry = { bytes, image, columns, rows, slices, window, scribble, prediction: new Map() };
   state.cases.set(path, entry);
   return entry;
 }
@@ -69,13 +76,12 @@ function drawImage(entry) {
   const canvas = $('image');
   canvas.width = entry.columns;
   canvas.height = entry.rows;
-  const values = Float32Array.from(entry.image.data, Number);
-  const sorted = Float32Array.from(values).sort();
-  const low = sorted[Math.floor(sorted.length * 0.01)];
-  const high = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))];
+  const plane = entry.columns * entry.rows;
+  const values = entry.image.data.subarray(state.slice * plane, (state.slice + 1) * plane);
+  const [low, high] = entry.window;
   const pixels = new ImageData(entry.columns, entry.rows);
   for (let i = 0; i < values.length; i++) {
-    const g = high > low ? Math.max(0, Math.min(255, ((values[i] - low) / (high - low)) * 255)) : 0;
+    const g = high > low ? Math.max(0, Math.min(255, ((Number(values[i]) - low) / (high - low)) * 255)) : 0;
     pixels.data.set([g, g, g, 255], 4 * i);
   }
   canvas.getContext('2d').putImageData(pixels, 0, 0);
@@ -103,28 +109,46 @@ function redrawOverlays() {
   const entry = state.cases.get(state.current);
   if (!entry) return;
   const show = $('show-prediction').checked;
-  drawLabels('prediction', entry, show ? entry.prediction : undefined, (k) => k === 0, Math.round(($('opacity').value / 100) * 255));
-  drawLabels('scribble', entry, entry.scribble, (k) => k === classes(), 255);
+  const plane = entry.columns * entry.rows;
+  drawLabels('prediction', entry, show ? entry.prediction.get(state.slice) : undefined, (k) => k === 0, Math.round(($('opacity').value / 100) * 255));
+  drawLabels('scribble', entry, entry.scribble.subarray(state.slice * plane, (state.slice + 1) * plane), (k) => k === classes(), 255);
 }
 
-async function open(path) {
+/** Shows an image; for a volume, slice `slice` (default the middle one). */
+async function open(path, slice) {
   const entry = await caseOf(path);
   state.current = path;
+  state.slice = Math.max(0, Math.min(entry.slices - 1, slice ?? Math.floor(entry.slices / 2)));
+  $('slice-control').hidden = entry.slices === 1;
+  $('slice').max = String(entry.slices - 1);
+  $('slice').value = String(state.slice);
+  $('slice-index').textContent = `${state.slice + 1}/${entry.slices}`;
   state.zoom = Math.max(1, Math.floor(512 / Math.max(entry.columns, entry.rows)));
   drawImage(entry);
   redrawOverlays();
   for (const button of $('images').querySelectorAll('button')) button.setAttribute('aria-current', String(button.dataset.path === path));
-  return { columns: entry.columns, rows: entry.rows };
+  return { columns: entry.columns, rows: entry.rows, slices: entry.slices, slice: state.slice };
 }
 
-/** Paints discs of radius `radius` (image pixels) of class `k` (classes() erases) at [row, column] points. */
+/** Shows slice `k` of the volume on screen. */
+function setSlice(k) {
+  const entry = state.cases.get(state.current);
+  state.slice = Math.max(0, Math.min(entry.slices - 1, k));
+  $('slice').value = String(state.slice);
+  $('slice-index').textContent = `${state.slice + 1}/${entry.slices}`;
+  drawImage(entry);
+  redrawOverlays();
+}
+
+/** Paints discs of radius `radius` (image pixels) of class `k` (classes() erases) at [row, column] points of the slice on screen. */
 function paint(k, points, radius = Number($('brush').value)) {
   const entry = state.cases.get(state.current);
   if (!entry) throw new Error('open an image first');
+  const offset = state.slice * entry.columns * entry.rows;
   for (const [r0, c0] of points) {
     for (let r = Math.max(0, Math.floor(r0 - radius)); r <= Math.min(entry.rows - 1, Math.ceil(r0 + radius)); r++) {
       for (let c = Math.max(0, Math.floor(c0 - radius)); c <= Math.min(entry.columns - 1, Math.ceil(c0 + radius)); c++) {
-        if ((r - r0) ** 2 + (c - c0) ** 2 <= radius * radius) entry.scribble[r * entry.columns + c] = k;
+        if ((r - r0) ** 2 + (c - c0) ** 2 <= radius * radius) entry.scribble[offset + r * entry.columns + c] = k;
       }
     }
   }
@@ -171,10 +195,13 @@ async function train({ iterations = Number($('iterations').value), backend = $('
     const annotatedPaths = state.session.scribbled.slice();
     if (!annotatedPaths.length) throw new Error('draw a scribble on at least one image first');
     const entries = await Promise.all(annotatedPaths.map(caseOf));
-    const imageBytes = new Map(annotatedPaths.map((p, i) => [p, entries[i].bytes]));
-    imageBytes.set(state.current, state.cases.get(state.current).bytes);
-    const scribbles = new Map(annotatedPaths.map((p, i) => [p, encodeScribble(entries[i].image, p, entries[i].scribble)]));
-    const files = studioRunFiles({ images: imageBytes, scribbles, preview: state.current });
+    const previewed = state.current;
+    const shown = state.cases.get(previewed);
+    const { files, previewSlices } = studioRunFiles({
+      scribbled: entries.map((e, i) => ({ path: annotatedPaths[i], bytes: e.bytes, image: e.image, scribble: e.scribble })),
+      preview: { path: previewed, bytes: shown.bytes, image: shown.image, slice: state.slice },
+      unannotated: classes(),
+    });
     const options = optionsOf(entries, iterations, crop);
     studioScribblePipeline(options); // the options' own checks, before the worker starts
     let initial;
@@ -183,7 +210,8 @@ async function train({ iterations = Number($('iterations').value), backend = $('
       const values = new Uint8Array(await (await fetchOk('/api/start/values')).arrayBuffer());
       initial = { manifest, values };
     }
-    const previewed = state.current;
+    // The predictions of this run replace the last run's once the first arrives (a volume's every slice at the end).
+    const predictions = new Map();
     const worker = new Worker(new URL('./studio-worker.js', import.meta.url), { type: 'module' });
     const done = await new Promise((resolve, reject) => {
       worker.onerror = (event) => reject(new Error(`the worker failed: ${event.message}`));
@@ -198,14 +226,14 @@ async function train({ iterations = Number($('iterations').value), backend = $('
         }
         if (data.type === 'preview') {
           previews++;
-          const entry = state.cases.get(previewed);
-          entry.prediction = data.labels;
+          predictions.set(previewSlices[data.index], data.labels);
+          shown.prediction = predictions;
           if (state.current === previewed) redrawOverlays();
         }
         if (data.type === 'done') resolve(data);
         if (data.type === 'failed') reject(Object.assign(new Error(data.message), { details: data.details }));
       };
-      worker.postMessage({ type: 'train', options, files: [...files], backend, initial });
+      worker.postMessage({ type: 'train', options, files: [...files], backend, initial, previewAllAtEnd: shown.slices > 1 });
     }).finally(() => worker.terminate());
     setStatus('running', 'saving the checkpoint');
     const header = new TextEncoder().encode(JSON.stringify({ options, backend: done.backend, backendReason: done.backendReason, manifest: done.manifest }));
@@ -228,12 +256,19 @@ async function train({ iterations = Number($('iterations').value), backend = $('
   }
 }
 
-/** Writes the current prediction, with the scribbled pixels as drawn, as the image's label file (labels/…). */
+/**
+ * Writes the prediction, with the scribbled pixels as drawn, as the image's label file (labels/…): for a volume the
+ * prediction of every slice, which the last run made when it ended (it trained while the volume was on screen).
+ */
 async function accept(path = state.current) {
   const entry = state.cases.get(path);
-  if (!entry?.prediction) throw new Error('no prediction of this image yet: train first (the overlay shows the image being annotated)');
-  const label = new Uint8Array(entry.prediction.length);
-  for (let i = 0; i < label.length; i++) label[i] = entry.scribble[i] !== classes() ? entry.scribble[i] : entry.prediction[i];
+  const plane = entry ? entry.columns * entry.rows : 0;
+  if (!entry || entry.prediction.size < entry.slices) {
+    throw new Error(`no prediction of ${entry?.slices > 1 ? 'every slice of ' : ''}this image yet: train while it is on screen first`);
+  }
+  const label = new Uint8Array(plane * entry.slices);
+  for (let k = 0; k < entry.slices; k++) label.set(entry.prediction.get(k), k * plane);
+  for (let i = 0; i < label.length; i++) if (entry.scribble[i] !== classes()) label[i] = entry.scribble[i];
   const { written } = await (await fetchOk(`/api/label?image=${encodeURIComponent(path)}`, { method: 'PUT', headers: WRITE, body: label })).json();
   if (!state.session.accepted.includes(path)) state.session.accepted.push(path);
   renderImageList();
@@ -328,6 +363,7 @@ async function main() {
   renderImageList();
   listenToPointer();
   $('brush').addEventListener('input', () => ($('brush-size').textContent = $('brush').value));
+  $('slice').addEventListener('input', () => setSlice(Number($('slice').value)));
   $('show-prediction').addEventListener('change', redrawOverlays);
   $('opacity').addEventListener('input', redrawOverlays);
   $('train').addEventListener('click', () => train().catch(() => undefined));
@@ -344,4 +380,4 @@ async function main() {
 }
 
 /** What tests and scripts drive (the same functions the buttons and the pointer use). */
-window.studio = { open, paint, saveScribble, train, accept, state, ready: main() };
+window.studio = { open, setSlice, paint, saveScribble, train, accept, state, ready: main() };
