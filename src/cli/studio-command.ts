@@ -7,7 +7,7 @@ import { startStudioServer } from '../studio/studio-server.js';
 import { runCommand } from './report-cli-error.js';
 import { untilStopSignal } from './until-stop-signal.js';
 
-const usage = `usage: npm run studio -- FOLDER [--checkpoint RUN] [--classes background,name,…] [--iterations N] [--port N]
+const usage = `usage: npm run studio -- FOLDER [--list CSV] [--checkpoint RUN] [--classes background,name,…] [--iterations N] [--port N]
 
 The annotation studio: a page on 127.0.0.1 that shows FOLDER's 2D images (PNG, NIfTI), lets you draw scribbles per
 class, fine-tunes a segmentation network on them in a Web Worker of the tab (webgl, wasm or cpu; partial
@@ -16,6 +16,8 @@ cross-entropy, as pipelines/scribble-pce.ts) with the prediction overlay updatin
   labels/<image path>, studio/accepted.csv       accepted masks (the prediction, corrected by the scribbles)
   studio-runs/<stamp>/                           each fine-tuned checkpoint, for npm run infer -- studio-runs/<stamp>
 
+  --list CSV         annotate the images a dataset list names (its image column, paths relative to FOLDER, e.g.
+                     FOLDER/train_unlabelled.csv) instead of every image in FOLDER
   --checkpoint RUN   fine-tune from a run directory or checkpoint manifest of a 2D pipeline (its network, its test
                      branch's preprocessing and its class names); without it a fresh UNet2D needs --classes
   --classes LIST     class names, background first (default: the run's)
@@ -30,6 +32,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       allowPositionals: true,
       options: {
         checkpoint: { type: 'string' },
+        list: { type: 'string' },
         classes: { type: 'string' },
         iterations: { type: 'string' },
         port: { type: 'string' },
@@ -54,6 +57,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const server = await startStudioServer({
     folder: positionals[0],
     checkpoint: values.checkpoint,
+    list: values.list,
     classNames,
     iterations,
     port: dashboardPort(values.port, '--port') ?? 6090,

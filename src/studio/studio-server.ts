@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { checkpointManifestOf, decodeCheckpointFiles, encodeCheckpointFiles } from '../checkpoints/checkpoint-files.js';
 import type { StoredTensor } from '../checkpoints/in-memory-checkpoints.js';
 import { MicflowError } from '../errors/micflow-error.js';
 import { runConfigOf } from '../graph/run-config.js';
 import { StageRegistry } from '../graph/stage-registry.js';
 import { assertValidPipeline } from '../graph/validate-pipeline.js';
+import { parseCsvTable } from '../io/parse-csv-table.js';
 import { parseNifti } from '../io/parse-nifti.js';
 import type { MedicalImage } from '../io/medical-image.js';
 import { readImage, writeImage } from '../io/read-image.js';
@@ -38,6 +39,11 @@ import { readStudioStartingPoint, type StudioStartingPoint } from './studio-star
 export interface StudioServerOptions {
   /** The folder of images to annotate; the studio writes its scribbles, labels and runs inside it. */
   readonly folder: string;
+  /**
+   * A dataset list (CSV with an `image` column, paths relative to `folder`, as a pipeline's data root lists them) whose
+   * images are the ones to annotate; absent, every PNG and NIfTI image of the folder.
+   */
+  readonly list?: string;
   /** A run directory or checkpoint manifest to fine-tune from; absent, a fresh 2D U-Net for `classNames`. */
   readonly checkpoint?: string;
   /** Class names (0 = background); default the starting run's. */
@@ -78,6 +84,32 @@ export function studioImagesOf(folder: string): string[] {
   };
   walk(folder);
   return out.sort();
+}
+
+/**
+ * The images a dataset list names (its `image` column), relative to the folder: each must be a PNG or NIfTI file
+ * inside the folder; a row that is not is refused, naming the list and line.
+ */
+export function studioImagesOfList(folder: string, list: string): string[] {
+  const file = resolve(folder, list);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new MicflowError('invalid-argument', `--list ${list}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  const table = parseCsvTable(text, list, ['image']);
+  const images = new Set<string>();
+  for (const row of table.rows) {
+    const listed = row.values.image;
+    const path = resolve(folder, listed);
+    const rel = relative(folder, path).split(sep).join('/');
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new MicflowError('invalid-data', `${list} line ${row.line}: ${listed} is outside ${folder}; list images relative to the folder`);
+    if (!STUDIO_IMAGE_PATTERN.test(rel)) throw new MicflowError('invalid-data', `${list} line ${row.line}: ${listed} is not a PNG or NIfTI image; the studio opens those`);
+    if (!existsSync(path)) throw new MicflowError('invalid-data', `${list} line ${row.line}: ${listed} does not exist`);
+    images.add(rel);
+  }
+  return [...images].sort();
 }
 
 /** Writes a file through a temporary beside it and a rename, so a failed write leaves the old file or none. */
@@ -121,7 +153,7 @@ export async function startStudioServer(options: StudioServerOptions): Promise<S
   const folder = resolve(options.folder);
   if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new MicflowError('invalid-argument', `${options.folder}: no such folder`);
   if (!existsSync(join(options.bundleDirectory, 'studio.html'))) throw new MicflowError('invalid-argument', `${options.bundleDirectory}: the browser bundle is not built (npm run build:browser)`);
-  const images = studioImagesOf(folder);
+  const images = options.list ? studioImagesOfList(folder, options.list) : studioImagesOf(folder);
   if (!images.length) throw new MicflowError('invalid-data', `${options.folder}: no PNG or NIfTI images to annotate (outside ${STUDIO_OWN_FOLDERS.join('/, ')}/)`);
   let start: StudioStartingPoint = await readStudioStartingPoint(options);
   let startSource = start.checkpoint ? start.checkpoint.path : 'a fresh network';

@@ -8,7 +8,7 @@ import { parseNifti } from '../../src/io/parse-nifti.js';
 import { encodeNifti } from '../../src/io/encode-nifti.js';
 import type { MedicalImage } from '../../src/io/medical-image.js';
 import { encodeScribble, scribbleFileOf, sliceFileOf, STUDIO_SCRIBBLE_LIST } from '../../src/studio/studio-files.js';
-import { startStudioServer, studioImagesOf, type StudioServer } from '../../src/studio/studio-server.js';
+import { startStudioServer, studioImagesOf, studioImagesOfList, type StudioServer } from '../../src/studio/studio-server.js';
 
 const FIXTURE = join(import.meta.dirname, '../../fixtures/brain-mr-2d');
 
@@ -55,6 +55,16 @@ describe('the studio server', () => {
   describe('having a folder of images', () => {
     it('should list its images but none of the studio\'s own folders', () => {
       expect(studioImagesOf(folder)).toEqual(['image/volume.nii', 'image/z044.png']);
+    });
+
+    it('with a dataset list, should take the images it names, and refuse a row outside the folder or not an image, naming the line', () => {
+      writeFileSync(join(folder, 'some.csv'), 'image,label\nimage/z044.png,labels/old.png\n');
+      expect(studioImagesOfList(folder, 'some.csv')).toEqual(['image/z044.png']);
+      writeFileSync(join(folder, 'bad.csv'), 'image\nimage/z044.png\n../elsewhere.png\n');
+      expect(() => studioImagesOfList(folder, 'bad.csv')).toThrow(`bad.csv line 3: ../elsewhere.png is outside ${folder}; list images relative to the folder`);
+      writeFileSync(join(folder, 'bad.csv'), 'image\nsecret.txt\n');
+      expect(() => studioImagesOfList(folder, 'bad.csv')).toThrow('bad.csv line 2: secret.txt is not a PNG or NIfTI image; the studio opens those');
+      expect(() => studioImagesOfList(folder, 'none.csv')).toThrow('--list none.csv: cannot read it (ENOENT)');
     });
 
     it('when asked for a file that is not an image or a studio file, or outside the folder, should refuse it', async () => {
