@@ -27,7 +27,15 @@ export interface StudioTrainRequest {
 
 export type StudioWorkerMessage =
   | { readonly type: 'started'; readonly backend: string; readonly backendReason: string }
-  | { readonly type: 'iteration'; readonly iteration: number; readonly iterations: number; readonly terms: Readonly<Record<string, number>>; readonly seconds: number }
+  | {
+      readonly type: 'iteration';
+      readonly iteration: number;
+      readonly iterations: number;
+      readonly terms: Readonly<Record<string, number>>;
+      readonly seconds: number;
+      /** Tensors alive after the iteration (flat from one iteration to the next: nothing leaks). */
+      readonly liveTensors: number;
+    }
   | ({ readonly type: 'preview' } & PredictionPreview)
   | {
       readonly type: 'done';
@@ -66,7 +74,7 @@ export async function runStudioRequest(request: StudioTrainRequest, post: Worker
           started = true;
           post({ type: 'started', backend: event.backend, backendReason: event.backendReason });
         }
-        if (event.type === 'iteration') post({ type: 'iteration', iteration: event.iteration, iterations: event.iterations, terms: event.terms, seconds: event.seconds });
+        if (event.type === 'iteration') post({ type: 'iteration', iteration: event.iteration, iterations: event.iterations, terms: event.terms, seconds: event.seconds, liveTensors: event.liveTensors });
       },
     });
     const snapshot = result.checkpoints.snapshotOf('studio');

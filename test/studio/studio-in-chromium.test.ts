@@ -59,6 +59,7 @@ interface TrainResult {
   backend: string;
   losses: number[];
   seconds: number[];
+  liveTensors: number[];
   previews: number;
   run: string;
   options: StudioPipelineOptions;
@@ -169,6 +170,8 @@ describe.skipIf(!browserAvailable)(`the annotation studio in a chromium tab${bro
     const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
     expect(mean(tab.losses.slice(-5)), `losses ${tab.losses.map((l) => l.toFixed(3)).join(' ')}`).toBeLessThan(mean(tab.losses.slice(0, 5)));
     expect(tab.previews).toBe(4);
+    // No tensor leaks in the worker: as many live tensors after every iteration (previews included) as after the first.
+    expect(new Set(tab.liveTensors).size, `live tensors ${tab.liveTensors.join(' ')}`).toBe(1);
     const overlayPixels = (await page.evaluate(`(() => { const c = document.getElementById('prediction'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; })()`)) as number;
     expect(overlayPixels).toBeGreaterThan(0);
 

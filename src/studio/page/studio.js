@@ -189,6 +189,7 @@ async function train({ iterations = Number($('iterations').value), backend = $('
   $('log').textContent = '';
   const losses = [];
   const seconds = [];
+  const liveTensors = [];
   let previews = 0;
   try {
     setStatus('running', 'preparing');
@@ -220,6 +221,7 @@ async function train({ iterations = Number($('iterations').value), backend = $('
         if (data.type === 'iteration') {
           losses.push(data.terms.loss);
           seconds.push(data.seconds);
+          liveTensors.push(data.liveTensors);
           setStatus('running', `iteration ${data.iteration}/${data.iterations}`);
           log(`iteration ${data.iteration}/${data.iterations}  loss ${data.terms.loss.toFixed(4)}  ${data.seconds.toFixed(2)} s`);
           drawLosses(losses);
@@ -246,7 +248,7 @@ async function train({ iterations = Number($('iterations').value), backend = $('
     renderStart();
     log(`saved ${run} (npm run infer -- ${run} …)`);
     setStatus('done', `done: ${run}`);
-    return { backend: done.backend, losses, seconds, previews, run, leftOut: done.leftOut, options };
+    return { backend: done.backend, losses, seconds, liveTensors, previews, run, leftOut: done.leftOut, options };
   } catch (error) {
     setStatus('failed', String(error?.message ?? error));
     for (const detail of error?.details ?? []) log(`  ${detail}`);
