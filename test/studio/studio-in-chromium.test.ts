@@ -151,16 +151,30 @@ describe.skipIf(!browserAvailable)(`the annotation studio in a chromium tab${bro
   });
 
   it('should take a mouse stroke, fine-tune 20 iterations on webgl with the loss falling and the overlay appearing, accept the mask and infer with the checkpoint', { timeout: 150_000 }, async () => {
-    // A background stroke with the mouse, class chosen with its button.
-    await page.click('#classes button[data-class="0"]');
+    // A background stroke with the mouse (fast: two pointer events 25 pixels apart, the gap filled), class chosen
+    // with its button; undone with Ctrl+Z, then the class chosen with its key and the stroke drawn again.
     const box = (await page.locator('#scribble').boundingBox())!;
     const zoom = (await page.evaluate('window.studio.state.zoom')) as number;
-    await page.mouse.move(box.x + 5 * zoom, box.y + 5 * zoom);
-    await page.mouse.down();
-    await page.mouse.move(box.x + 30 * zoom, box.y + 5 * zoom, { steps: 10 });
-    await page.mouse.up();
-    const stroked = (await page.evaluate(`(() => { const e = window.studio.state.cases.get(window.studio.state.current); return [e.scribble[5 * e.columns + 5], e.scribble[5 * e.columns + 20]]; })()`)) as number[];
-    expect(stroked).toEqual([0, 0]);
+    const stroke = async () => {
+      await page.mouse.move(box.x + 5 * zoom, box.y + 5 * zoom);
+      await page.mouse.down();
+      await page.mouse.move(box.x + 30 * zoom, box.y + 5 * zoom, { steps: 2 });
+      await page.mouse.up();
+      await page.waitForFunction('document.getElementById("status").dataset.state !== "failed"');
+    };
+    const strokePixels = () => page.evaluate(`(() => { const e = window.studio.state.cases.get(window.studio.state.current); return [5, 12, 20, 30].map((c) => e.scribble[5 * e.columns + c]); })()`) as Promise<number[]>;
+    const before = await strokePixels();
+    await page.click('#classes button[data-class="0"]');
+    await stroke();
+    expect(await strokePixels()).toEqual([0, 0, 0, 0]);
+    await page.keyboard.press('Control+z');
+    expect(await strokePixels()).toEqual(before);
+    expect(before).not.toEqual([0, 0, 0, 0]);
+    await page.keyboard.press('2');
+    expect(await page.evaluate('window.studio.state.classIndex')).toBe(2);
+    await page.keyboard.press('0');
+    await stroke();
+    expect(await strokePixels()).toEqual([0, 0, 0, 0]);
 
     const tab = await train(20, 'webgl');
     lastRun = tab.run;

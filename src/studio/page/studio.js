@@ -322,10 +322,8 @@ function renderClasses() {
     button.dataset.class = String(k);
     if (k < classes()) button.style.background = `rgb(${colourOf(k).join(',')})`;
     button.setAttribute('aria-pressed', String(k === state.classIndex));
-    button.addEventListener('click', () => {
-      state.classIndex = k;
-      renderClasses();
-    });
+    button.title = k < classes() ? `${name} (key ${k})` : 'eraser (key e)';
+    button.addEventListener('click', () => selectClass(k));
     bar.append(button);
   });
 }
@@ -342,19 +340,69 @@ function listenToPointer() {
     const box = layer.getBoundingClientRect();
     return [(event.clientY - box.top) / state.zoom, (event.clientX - box.left) / state.zoom];
   };
+  let last;
   layer.addEventListener('pointerdown', (event) => {
     drawing = true;
     layer.setPointerCapture(event.pointerId);
-    paint(state.classIndex, [at(event)]);
+    remember();
+    last = at(event);
+    paint(state.classIndex, [last]);
   });
   layer.addEventListener('pointermove', (event) => {
-    if (drawing) paint(state.classIndex, [at(event)]);
+    if (!drawing) return;
+    // Points along the segment since the last event, at most half a brush apart, so a fast stroke has no gaps.
+    const next = at(event);
+    const radius = Number($('brush').value);
+    const steps = Math.max(1, Math.ceil(Math.hypot(next[0] - last[0], next[1] - last[1]) / Math.max(0.5, radius / 2)));
+    paint(state.classIndex, Array.from({ length: steps }, (_, i) => [last[0] + ((i + 1) / steps) * (next[0] - last[0]), last[1] + ((i + 1) / steps) * (next[1] - last[1])]));
+    last = next;
   });
   layer.addEventListener('pointerup', () => {
     if (!drawing) return;
     drawing = false;
     saveScribble().catch((e) => setStatus('failed', e.message));
   });
+}
+
+/** Keeps the current image's scribble before a stroke or a clear, for undo (the last 20). */
+function remember() {
+  const entry = state.cases.get(state.current);
+  if (!entry) return;
+  entry.undo = [...(entry.undo ?? []).slice(-19), entry.scribble.slice()];
+}
+
+/** Takes back the last stroke (or clear) of the current image, and saves the scribble. */
+async function undo() {
+  const entry = state.cases.get(state.current);
+  const previous = entry?.undo?.pop();
+  if (!previous) return false;
+  entry.scribble.set(previous);
+  redrawOverlays();
+  await saveScribble();
+  return true;
+}
+
+/** Keys: 0–9 a class, e the eraser, [ and ] the brush, ↑/↓ the slice, Ctrl+Z undo. */
+function listenToKeys() {
+  document.addEventListener('keydown', (event) => {
+    if (event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement) return;
+    const report = (e) => setStatus('failed', e.message);
+    if ((event.ctrlKey || event.metaKey) && event.key === 'z') undo().catch(report);
+    else if (/^[0-9]$/.test(event.key) && Number(event.key) < classes()) selectClass(Number(event.key));
+    else if (event.key === 'e') selectClass(classes());
+    else if (event.key === '[' || event.key === ']') {
+      $('brush').value = String(Number($('brush').value) + (event.key === ']' ? 1 : -1));
+      $('brush-size').textContent = $('brush').value;
+    } else if ((event.key === 'ArrowUp' || event.key === 'ArrowDown') && state.cases.get(state.current)?.slices > 1) {
+      setSlice(state.slice + (event.key === 'ArrowUp' ? 1 : -1));
+    } else return;
+    event.preventDefault();
+  });
+}
+
+function selectClass(k) {
+  state.classIndex = k;
+  renderClasses();
 }
 
 async function main() {
@@ -364,6 +412,8 @@ async function main() {
   renderStart();
   renderImageList();
   listenToPointer();
+  listenToKeys();
+  $('undo').addEventListener('click', () => undo().catch((e) => setStatus('failed', e.message)));
   $('brush').addEventListener('input', () => ($('brush-size').textContent = $('brush').value));
   $('slice').addEventListener('input', () => setSlice(Number($('slice').value)));
   $('show-prediction').addEventListener('change', redrawOverlays);
@@ -373,6 +423,7 @@ async function main() {
   $('clear').addEventListener('click', () => {
     const entry = state.cases.get(state.current);
     if (!entry) return;
+    remember();
     entry.scribble.fill(classes());
     redrawOverlays();
     saveScribble().catch((e) => setStatus('failed', e.message));
@@ -382,4 +433,4 @@ async function main() {
 }
 
 /** What tests and scripts drive (the same functions the buttons and the pointer use). */
-window.studio = { open, setSlice, paint, saveScribble, train, accept, state, ready: main() };
+window.studio = { open, setSlice, paint, saveScribble, undo, train, accept, state, ready: main() };
