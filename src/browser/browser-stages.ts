@@ -3,6 +3,8 @@ import { StageRegistry } from '../graph/stage-registry.js';
 import * as batching from '../stages/batching/index.js';
 import * as forward from '../stages/forward/index.js';
 import { Checkpoint } from '../stages/hooks/checkpoint.js';
+import { Evaluate } from '../stages/hooks/evaluate.js';
+import { Validate } from '../stages/hooks/validate.js';
 import * as losses from '../stages/losses/index.js';
 import * as networks from '../stages/networks/index.js';
 import { nodeOnlyStages } from '../stages/node-only-stages.js';
@@ -26,6 +28,8 @@ export const browserStageClasses: readonly StageClass[] = [
   ...Object.values(batching),
   ...Object.values(forward),
   Checkpoint,
+  Evaluate,
+  Validate,
   ...Object.values(losses),
   ...Object.values(networks),
   ...Object.values(optimisers),

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { lastValueFrom, tap } from 'rxjs';
 import { assignVariables, InMemoryCheckpoints, type StoredTensor } from '../checkpoints/in-memory-checkpoints.js';
 import type { IterationEvent, RunEvent } from '../events/run-event.js';
+import { InMemoryRunFiles } from '../io/run-files.js';
 import { compilePipeline } from '../graph/compile-pipeline.js';
 import type { NodeDefinition, PipelineDefinition } from '../graph/pipeline-definition.js';
 import type { RunContext } from '../graph/run-context.js';
@@ -54,8 +55,10 @@ export interface BrowserRunResult {
   readonly leftOut: readonly string[];
   readonly iterations: readonly IterationEvent[];
   readonly events: readonly RunEvent[];
-  /** The run's checkpoints (a Checkpoint hook's snapshots), in memory. */
+  /** The run's checkpoints (a Checkpoint hook's snapshots, Validate's best), in memory. */
   readonly checkpoints: InMemoryCheckpoints;
+  /** The files its stages wrote (Evaluate's table, Validate's overlays), in memory. */
+  readonly files: InMemoryRunFiles;
 }
 
 /**
@@ -99,6 +102,7 @@ export async function runPipelineInBrowser(options: BrowserRunOptions): Promise<
   const selection = await selectBackend(tf, browserBackendCandidates, options.backend, 'backend option');
   const { schedule } = validated.definition;
   const checkpoints = new InMemoryCheckpoints();
+  const files = new InMemoryRunFiles();
   const runContext: RunContext = {
     pipelineName: validated.definition.name,
     dataRoot: '(opened files)',
@@ -106,6 +110,7 @@ export async function runPipelineInBrowser(options: BrowserRunOptions): Promise<
     iterations: schedule.iterations,
     seed: schedule.seed,
     checkpoints,
+    files,
   };
   const compiled = await compilePipeline(validated, new SeededRandom(schedule.seed), runContext);
   if (options.initialWeights) {
@@ -128,5 +133,5 @@ export async function runPipelineInBrowser(options: BrowserRunOptions): Promise<
     ),
     { defaultValue: undefined },
   );
-  return { backend: tf.getBackend(), backendReason: selection.reason, leftOut, iterations, events, checkpoints };
+  return { backend: tf.getBackend(), backendReason: selection.reason, leftOut, iterations, events, checkpoints, files };
 }

@@ -1,6 +1,6 @@
 import { concatMap, from, map, type Observable } from 'rxjs';
 import { MicflowError } from '../errors/micflow-error.js';
-import { validationOverlayOf, type ValidationOverlay } from '../io/validation-overlay-file.js';
+import { validationOverlayOf, type ValidationOverlay } from '../io/validation-overlay.js';
 import type { SampleStream } from '../graph/sample.js';
 import { classwiseDice } from '../metrics/dice-score.js';
 import type { SegmentationNetwork } from '../networks/segmentation-network.js';

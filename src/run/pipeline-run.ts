@@ -4,6 +4,7 @@ import type { Container, ContainerModule } from 'inversify';
 import type { Observable } from 'rxjs';
 import { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import { assignVariables, type StoredTensor } from '../checkpoints/in-memory-checkpoints.js';
+import { runDirectoryFiles } from '../io/run-directory-files.js';
 import { MicflowError } from '../errors/micflow-error.js';
 import type { RunEvent } from '../events/run-event.js';
 import { compilePipeline, type CompiledPipeline } from '../graph/compile-pipeline.js';
@@ -142,6 +143,7 @@ export function contextOf(validated: ValidatedPipeline, dataRoot: string, runDir
     iterations: validated.definition.schedule.iterations,
     seed: validated.definition.schedule.seed,
     checkpoints: new CheckpointStore(runDirectory ? join(runDirectory, 'checkpoints') : undefined),
+    files: runDirectoryFiles(runDirectory),
   };
 }
 

@@ -11,7 +11,5 @@ export const nodeOnlyStages = {
     runsIn: ['node'],
     reason: 'it reads its CSV list and images from disk; in the browser, runPipelineInBrowser reads them from the opened files instead',
   },
-  Evaluate: { runsIn: ['node'], reason: 'it writes its per-case table and summary to the run directory' },
   EvaluateSegmentation: { runsIn: ['node'], reason: 'it writes its per-case metrics table and summary to the run directory' },
-  Validate: { runsIn: ['node'], reason: 'it writes validation overlays to the run directory' },
 } as const satisfies Readonly<Record<string, StageElsewhere>>;

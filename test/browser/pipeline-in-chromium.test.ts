@@ -106,6 +106,31 @@ describe.skipIf(!browserAvailable)(`pipelines/supervised.ts in a chromium tab${b
     await page.close();
   });
 
+  it('should run the whole pipeline in the tab, validation and evaluation included, scoring as Node does (their files in memory)', { timeout: 90_000 }, async () => {
+    const { page, errors } = await openPage();
+    const set = [...CPU_SET, 'validate.every=2'];
+    const tab = (await page.evaluate(`(async () => {
+      const files = await window.micflow.openedFilesFromUrls(new URL('/${DATA}/', location.href), ${JSON.stringify(dataFiles)});
+      const result = await window.micflow.run('supervised', { files, backend: 'cpu', set: ${JSON.stringify(set)} });
+      return { leftOut: result.leftOut, scores: result.events.filter((e) => e.type === 'validation' || e.type === 'evaluation'),
+        files: [...result.files.files.keys()], overlays: [...result.files.overlays.keys()], table: result.files.files.get('evaluation.csv') };
+    })()`)) as { leftOut: string[]; scores: Array<{ type: string; iteration?: number; classDice: number[]; tablePath?: string }>; files: string[]; overlays: string[]; table: string };
+    const started = await startPipelineRun(preparePipelineRun(supervised, { set, source: 'pipelines/supervised.ts' }), { backend: 'cpu', out: null });
+    const node = (await lastValueFrom(started.events.pipe(toArray()))).filter((e) => e.type === 'validation' || e.type === 'evaluation') as unknown as Array<{ type: string; iteration?: number; classDice: number[] }>;
+    expect(tab.leftOut).toEqual([]);
+    expect(tab.scores.map((e) => `${e.type} ${e.iteration ?? ''}`)).toEqual(['validation 2', 'validation 3', 'evaluation ']);
+    expect(node.map((e) => `${e.type} ${e.iteration ?? ''}`)).toEqual(['validation 2', 'validation 3', 'evaluation ']);
+    for (const [i, event] of node.entries()) {
+      event.classDice.forEach((dice, k) => expect(Math.abs(tab.scores[i].classDice[k] - dice), `${event.type} ${event.iteration ?? ''} class ${k}`).toBeLessThanOrEqual(1e-5));
+    }
+    expect(tab.scores[2].tablePath).toBe('memory:evaluation.csv');
+    expect(tab.files).toEqual(['evaluation.csv']);
+    expect(tab.table.split('\n')[0]).toBe('case,dice_background,dice_caudate,dice_putamen,dice_thalamus,dice_hippocampus,dice_mean_foreground');
+    expect(tab.overlays).toEqual(['overlays/validate/000002-0.mfov', 'overlays/validate/000002-1.mfov', 'overlays/validate/000003-0.mfov', 'overlays/validate/000003-1.mfov']);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('should train on webgl in the tab, the loss falling over a short run', { timeout: 60_000 }, async () => {
     const { page, errors } = await openPage();
     const tab = await runInTab(page, 'supervised', 'webgl', WEBGL_SET);

@@ -10,6 +10,7 @@ import { StageRegistry } from '../../src/graph/stage-registry.js';
 import { validatePipeline } from '../../src/graph/validate-pipeline.js';
 import { builtInStageClasses } from '../../src/stages/built-in-stages.js';
 import { nodeOnlyStages } from '../../src/stages/node-only-stages.js';
+import supervised3d from '../../pipelines/supervised-3d.js';
 import supervised from '../../pipelines/supervised.js';
 
 describe('where stages run', () => {
@@ -26,18 +27,23 @@ describe('where stages run', () => {
   describe('validating pipelines/supervised.ts for the browser', () => {
     const registry = browserStageRegistry(new Map());
 
-    it('should refuse its Node-only hooks with one message each naming the node, the stage and why', () => {
-      const { definition } = browserPipelineOf(supervised, registry);
+    it('should accept the whole pipeline, Validate and Evaluate included (their files stay in memory)', () => {
+      const { definition, leftOut } = browserPipelineOf(supervised, registry);
+      expect(leftOut).toEqual([]);
+      expect(validatePipeline(definition, registry, { environment: 'browser' }).problems).toEqual([]);
+    });
+
+    it('should refuse a Node-only hook (pipelines/supervised-3d.ts: EvaluateSegmentation) with one message naming the node, the stage and why', () => {
+      const { definition } = browserPipelineOf(supervised3d, registry);
       const { problems } = validatePipeline(definition, registry, { environment: 'browser' });
       expect(problems.map((p) => `${p.key}: ${p.message}`)).toEqual([
-        'nodes.validate.stage: node "validate" uses stage Validate, which runs in Node only (it writes validation overlays to the run directory); this pipeline is validated for the browser',
-        'nodes.evaluate.stage: node "evaluate" uses stage Evaluate, which runs in Node only (it writes its per-case table and summary to the run directory); this pipeline is validated for the browser',
+        'nodes.evaluate.stage: node "evaluate" uses stage EvaluateSegmentation, which runs in Node only (it writes its per-case metrics table and summary to the run directory); this pipeline is validated for the browser',
       ]);
     });
 
     it('should refuse CsvDataset when a definition reaches the validator unchanged', () => {
       const { problems } = validatePipeline(supervised, registry, { environment: 'browser' });
-      expect(problems.filter((p) => p.kind === 'wrong-environment').map((p) => p.node)).toEqual(['train', 'valid', 'validate', 'test', 'evaluate']);
+      expect(problems.filter((p) => p.kind === 'wrong-environment').map((p) => p.node)).toEqual(['train', 'valid', 'test']);
       expect(problems.find((p) => p.node === 'train')?.message).toMatch(/uses stage CsvDataset, which runs in Node only \(it reads its CSV list and images from disk/);
     });
 
@@ -49,9 +55,9 @@ describe('where stages run', () => {
     });
 
     it('should stop runPipelineInBrowser at validation, before choosing a backend', async () => {
-      const error = await runPipelineInBrowser({ definition: supervised, files: new Map(), backend: 'webgpu' }).catch((e: unknown) => e);
+      const error = await runPipelineInBrowser({ definition: supervised3d, files: new Map(), backend: 'webgpu' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MicflowError);
-      expect((error as MicflowError).message).toMatch(/pipeline "supervised" in the browser: 2 problems in the pipeline graph/);
+      expect((error as MicflowError).message).toMatch(/pipeline "supervised-3d" in the browser: 1 problem in the pipeline graph/);
     });
   });
 

@@ -1,12 +1,9 @@
-import { writeFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
 import { concatMap, defer, lastValueFrom, toArray, type Observable } from 'rxjs';
 import { z } from 'zod';
 import type { RunEvent } from '../../events/run-event.js';
 import type { PortSpecs } from '../../graph/port-spec.js';
 import { HookStage, type HookMoment, type InputsOf } from '../../graph/stage.js';
 import { defaultClassNames, evaluateCases, summariseDice, type CaseDice } from '../../inference/evaluate-cases.js';
-import { nodeOnlyStages } from '../node-only-stages.js';
 
 const params = z
   .object({
@@ -38,8 +35,6 @@ const evaluateOutputs = {} as const satisfies PortSpecs;
  */
 export class Evaluate extends HookStage<z.infer<typeof params>, typeof evaluateInputs> {
   static readonly className = 'Evaluate';
-  static readonly runsIn = nodeOnlyStages.Evaluate.runsIn;
-  static readonly runsInReason = nodeOnlyStages.Evaluate.reason;
   static readonly evaluates = 'test';
   static readonly description = 'At the end: per-case, per-class Dice on a test list, with mean and std rows';
   static readonly paramsSchema = params;
@@ -62,13 +57,8 @@ export class Evaluate extends HookStage<z.infer<typeof params>, typeof evaluateI
       const cases = await lastValueFrom(evaluateCases(net.network, inputs.samples, this.nodeName).pipe(toArray()));
       const summary = summariseDice(cases);
       const classNames = defaultClassNames(summary.mean.length, this.params.classNames);
-      const directory = this.context.run.runDirectory;
-      let tablePath: string | undefined;
-      if (directory) {
-        tablePath = join(directory, this.params.table);
-        await writeFile(`${tablePath}.partial`, diceTable(cases, classNames, summary));
-        await rename(`${tablePath}.partial`, tablePath);
-      }
+      const files = this.context.run.files;
+      const tablePath = files?.kept ? await files.write(this.params.table, diceTable(cases, classNames, summary)) : undefined;
       return [
         {
           type: 'evaluation',

@@ -3,10 +3,7 @@ import { z } from 'zod';
 import type { RunEvent } from '../../events/run-event.js';
 import type { PortSpecs } from '../../graph/port-spec.js';
 import { HookStage, type HookMoment, type InputsOf, type StageState } from '../../graph/stage.js';
-import { join } from 'node:path';
 import { defaultClassNames, evaluateCases, summariseDice } from '../../inference/evaluate-cases.js';
-import { writeValidationOverlay } from '../../io/validation-overlay-file.js';
-import { nodeOnlyStages } from '../node-only-stages.js';
 
 const params = z
   .object({
@@ -44,8 +41,6 @@ const validateOutputs = {} as const satisfies PortSpecs;
  */
 export class Validate extends HookStage<z.infer<typeof params>, typeof validateInputs> {
   static readonly className = 'Validate';
-  static readonly runsIn = nodeOnlyStages.Validate.runsIn;
-  static readonly runsInReason = nodeOnlyStages.Validate.reason;
   static readonly evaluates = 'validation';
   static readonly description = 'Every N iterations: whole-image validation Dice per class, keeps the best checkpoint';
   static readonly paramsSchema = params;
@@ -77,19 +72,19 @@ export class Validate extends HookStage<z.infer<typeof params>, typeof validateI
     {
       const started = performance.now();
       const net = inputs.net;
-      const runDirectory = this.context.run.runDirectory;
-      const overlayCases = runDirectory === undefined ? 0 : this.params.overlays;
+      const files = this.context.run.files;
+      const overlayCases = files?.kept ? this.params.overlays : 0;
       const cases = await lastValueFrom(evaluateCases(net.network, inputs.samples, this.nodeName, overlayCases).pipe(toArray()));
       const summary = summariseDice(cases);
       const classNames = defaultClassNames(summary.mean.length, this.params.classNames);
       const best = summary.meanForeground > this.best;
       const events: RunEvent[] = [];
-      cases.forEach((c, index) => {
-        if (!c.overlay || runDirectory === undefined) return;
+      for (const [index, c] of cases.entries()) {
+        if (!c.overlay || !files?.kept) continue;
         const file = `overlays/${this.nodeName}/${String(moment.iteration).padStart(6, '0')}-${index}.mfov`;
-        writeValidationOverlay(join(runDirectory, file), c.overlay);
+        await files.writeValidationOverlay(file, c.overlay);
         events.push({ type: 'validation-overlay', node: this.nodeName, iteration: moment.iteration, case: c.id, origin: c.origin, shape: c.overlay.shape, classNames, file });
-      });
+      }
       if (best) {
         this.best = summary.meanForeground;
         this.bestIteration = moment.iteration;
