@@ -68,10 +68,10 @@ export const KNOWN_DEFECTS: Record<BackendUnderTest, readonly KnownDefect[]> = {
     },
     {
       kernel: 'Select',
-      cases: ['Select of rank 5', 'batchNormTraining with fused LeakyReLU(0.3) on 5D'],
+      cases: ['Select of rank 5'],
       defect: 'unsupported',
       thrown: 'Where for rank 5 is not yet supported',
-      why: "webgl's Select stops at rank 4; batchNormTraining's fused LeakyReLU gradient selects on the rank-5 activation, so 5D batch norm with a leaky activation cannot be differentiated on webgl",
+      why: "webgl's Select stops at rank 4; micflow's LeakyRelu gradient (register-gradients.ts), which 5D batch norm with a leaky activation and the 3D networks differentiate through, selects on flat views instead",
     },
   ],
   native: [
