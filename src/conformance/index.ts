@@ -12,13 +12,16 @@
  * checks show it per backend).
  *
  * Known webgl defects (tfjs 4.22, chromium's WebGL 2 over SwiftShader, float32 textures):
- * - PadV2 of rank 5: the packed pad shader does not compile ("Failed to compile fragment shader"), so slice's
- *   gradient of a rank-5 tensor throws, and with it maxPool3d2x2x2's on odd-sized volumes (it crops first);
- * - Reverse of rank 5: "not yet supported", so conv3dSame's gradient (it flips the kernel) throws on every case;
- * - Select of rank 5: "not yet supported", so batchNormTraining's fused LeakyReLU gradient on 5D throws;
+ * - PadV2 of rank 5: the packed pad shader does not compile ("Failed to compile fragment shader"), and with it
+ *   slice's gradient of a rank-5 tensor;
+ * - Reverse of rank 5: "not yet supported";
+ * - Select of rank 5: "not yet supported", and with it tfjs's own LeakyRelu gradient of a rank-5 tensor;
  * - AvgPoolGrad/AvgPool3DGrad with 'same' padding: agree with cpu, disagree with finite differences of their own
  *   forward (errors 0.22, 0.24, 0.79), as on cpu and wasm.
- * These are pinned as throwing or disagreeing; micflow's 2D ops and losses conform on webgl, its 3D training does not.
+ * These are pinned as throwing or disagreeing. micflow's ops run none of them: conv3dSame flips its kernel as rank 3
+ * and pads through padVolume (two pads of rank <= 4), maxPool3d2x2x2 crops a rank-4 view, and micflow's LeakyRelu
+ * gradient (register-gradients.ts) selects on flat views. So its 2D and 3D ops and losses conform on webgl, the 3D ones
+ * also against finite differences (op-gradient-checks.ts), and 3D networks train there.
  */
 import '../runtime/register-gradients.js';
 import type { ConformanceCheck } from './conformance-check.js';

@@ -52,26 +52,29 @@ export const KNOWN_DEFECTS: Record<BackendUnderTest, readonly KnownDefect[]> = {
     // Found on chromium's WebGL 2 over SwiftShader with float32 textures (test/browser/webgl-conformance-in-chromium.test.ts).
     { kernel: 'AvgPoolGrad', cases: SAME_PADDED_AVG_POOLS, defect: 'disagrees with finite differences', why: AVG_POOL_GRAD_WHY },
     { kernel: 'AvgPool3DGrad', cases: SAME_PADDED_AVG_POOLS, defect: 'disagrees with finite differences', why: AVG_POOL_GRAD_WHY },
+    // Rank-5 PadV2, Reverse and Select stay tfjs defects; micflow's 3D ops no longer run them (conv3dSame flips its
+    // kernel as rank 3 and pads through padVolume, maxPool3d2x2x2 crops a rank-4 view, LeakyRelu's gradient selects
+    // on flat views), and their checks pass on webgl.
     {
       kernel: 'PadV2',
-      cases: ['PadV2 of rank 5', 'maxPool3d2x2x2 on odd 2x5x4x3x2', 'maxPool3d2x2x2 over tied windows'],
+      cases: ['PadV2 of rank 5'],
       defect: 'unsupported',
       thrown: 'Failed to compile fragment shader',
-      why: "the packed pad shader compares ivec5 coordinates with lessThan, which GLSL has no overload for, so any rank-5 pad fails to compile; slice's gradient pads, so maxPool3d2x2x2 of an odd-sized volume (it crops first) cannot be differentiated on webgl",
+      why: "the packed pad shader compares ivec5 coordinates with lessThan, which GLSL has no overload for, so any rank-5 pad (also slice's gradient of a rank-5 tensor) fails to compile; micflow's 3D ops pad and crop rank-4 or rank-3 views instead (padVolume, maxPool3d2x2x2)",
     },
     {
       kernel: 'Reverse',
-      cases: ['Reverse of rank 5 over the spatial axes', 'conv3dSame 3x3x3 on 2x3x5x4x2', 'conv3dSame 3x1x3 on 1x4x3x5x3', 'conv3dSame 1x1x1 on 2x3x2x4x3'],
+      cases: ['Reverse of rank 5 over the spatial axes'],
       defect: 'unsupported',
       thrown: 'Reverse of rank-5 tensor is not yet supported',
-      why: "webgl's Reverse stops at rank 4; conv3dSame's input gradient flips its rank-5 kernel, so 3D convolutions cannot be differentiated on webgl",
+      why: "webgl's Reverse stops at rank 4; conv3dSame's input gradient flips its kernel as [kd·kh·kw, cin, cout] (rank 3) instead",
     },
     {
       kernel: 'Select',
-      cases: ['Select of rank 5', 'batchNormTraining with fused LeakyReLU(0.3) on 5D'],
+      cases: ['Select of rank 5'],
       defect: 'unsupported',
       thrown: 'Where for rank 5 is not yet supported',
-      why: "webgl's Select stops at rank 4; batchNormTraining's fused LeakyReLU gradient selects on the rank-5 activation, so 5D batch norm with a leaky activation cannot be differentiated on webgl",
+      why: "webgl's Select stops at rank 4; micflow's LeakyRelu gradient (register-gradients.ts), which 5D batch norm with a leaky activation and the 3D networks differentiate through, selects on flat views instead",
     },
   ],
   native: [

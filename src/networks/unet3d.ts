@@ -44,7 +44,7 @@ export type UNet3DArgs = UNet3DParams & NetworkInstanceArgs;
  *   stride-2 transposed conv; concat [skip, up]; ConvBlock without dropout);
  * - a 1x1x1 conv to class logits, and with deep supervision one more on each of the three coarser decoder outputs.
  * Weights start as PyTorch's defaults, drawn from SeededRandom. Built on micflow's 3D ops, whose gradients are correct
- * on cpu and wasm.
+ * on cpu, wasm, native and webgl (src/conformance; on webgl it trains in a tab, test/browser).
  *
  * `apply` follows the SegmentationNetwork interface, which is typed for NHWC: pass NDHWC volumes cast to Tensor4D
  * (or call {@link UNet3D.applyVolume}); the result is NDHWC logits.

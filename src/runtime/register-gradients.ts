@@ -11,6 +11,9 @@
  *   backend reads transposed operands in place) it multiplies with transpose flags and copies nothing.
  * - Tile: tfjs's gradient sums slices with one loop nest per rank and throws above rank 4 (so 5D NDHWC volumes could
  *   not be tiled under a gradient); this one works for every rank, see {@link tileGradient}.
+ * - LeakyRelu: tfjs's gradient selects between dy and α·dy on the input's own shape, and the webgl backend's Select
+ *   stops at rank 4 ("Where for rank 5 is not yet supported"), so no NDHWC activation could be differentiated there;
+ *   this one selects on flat views, see {@link leakyReluGradient}.
  * Kernels whose tfjs gradient is broken or missing on some backend (Conv2D's filter gradient on wasm, MaxPool, resize,
  * batch norm, conv3dTranspose) are not differentiated through tfjs at all: src/runtime/ops defines micflow's own ops
  * with custom gradients.
@@ -75,6 +78,17 @@ export function tileGradient(dy: tf.Tensor, xShape: readonly number[], reps: rea
   return tf.reshape(g, xShape as number[]);
 }
 
+/**
+ * Gradient of y = leakyRelu(x, α) with respect to x: dy where x > 0, α·dy elsewhere, the very values of tfjs's own
+ * gradient (the same comparison, multiply and select), computed on rank-1 views of x and dy so that every backend's
+ * Select takes it whatever the rank (reshapes move no data on cpu, wasm and native).
+ */
+export function leakyReluGradient(dy: tf.Tensor, x: tf.Tensor, alpha: number): tf.Tensor {
+  const flatDy = tf.reshape(dy, [dy.size]);
+  const flatX = tf.reshape(x, [x.size]);
+  return tf.reshape(tf.where(tf.greater(flatX, 0), flatDy, tf.mul(flatDy, alpha)), x.shape);
+}
+
 /** Gradients micflow registers over tfjs's own (see the module comment for why each). */
 export const micflowGradientOverrides: readonly tf.GradConfig[] = [
   {
@@ -106,6 +120,14 @@ export const micflowGradientOverrides: readonly tf.GradConfig[] = [
     gradFunc: (dy, saved, attrs) => {
       const [x] = saved as Saved;
       return { x: () => tileGradient(dy as tf.Tensor, x.shape, attrs.reps as number[]) };
+    },
+  },
+  {
+    kernelName: tf.LeakyRelu,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved as Saved;
+      return { x: () => leakyReluGradient(dy as tf.Tensor, x, attrs.alpha as number) };
     },
   },
 ];

@@ -7,7 +7,8 @@
  *
  * Known wasm defects (tfjs 4.22) are pinned as known-failing cases: if one starts passing, the test says so. micflow
  * avoids them: it differentiates convolutions, pooling, resizing and batch norm through its own ops in
- * src/runtime/ops, whose gradients use only kernels that conform.
+ * src/runtime/ops, whose gradients use only kernels that conform (on webgl too, where rank-5 PadV2, Reverse and
+ * Select do not work).
  *
  * Set MICFLOW_REQUIRE_NATIVE=1 (CI does) to fail instead of skipping the native backend when its addon is missing.
  */

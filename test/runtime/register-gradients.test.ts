@@ -90,6 +90,25 @@ describe('registered gradients', () => {
       }
     });
 
+    describe(`when differentiating leakyRelu on ${backend}`, () => {
+      for (const [shape, alpha] of [[[7], 0.2], [[2, 3, 4, 3, 2], 0.01], [[1, 2, 3, 2, 2, 3], 0.3]] as Array<[number[], number]>) {
+        it(`should give dy where x > 0 and alpha·dy elsewhere for a rank-${shape.length} input, alpha ${alpha}`, async () => {
+          await tf.setBackend(backend);
+          const random = new SeededRandom(shape.length);
+          const count = shape.reduce((p, d) => p * d, 1);
+          const xValues = random.normalArray(count);
+          xValues[0] = 0; // the kink: tfjs's gradient takes the alpha side there
+          const w = random.normalArray(count);
+          const before = tf.memory().numTensors;
+          const dx = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(x, alpha), tf.tensor(w, shape))))(tf.tensor(xValues, shape)));
+          expect(dx.shape).toEqual(shape);
+          expect(Array.from(dx.dataSync())).toEqual(Array.from(w, (wi, i) => (xValues[i] > 0 ? Math.fround(wi) : Math.fround(Math.fround(wi) * Math.fround(alpha)))));
+          dx.dispose();
+          expect(tf.memory().numTensors).toBe(before);
+        });
+      }
+    });
+
     describe(`when differentiating matMul with every transpose flag on ${backend}`, () => {
       it('should match the hand-computed gradients', async () => {
         await tf.setBackend(backend);

@@ -47,7 +47,8 @@ export const BATCH_NORM_EPSILON = 1e-5;
  * (see {@link nativeBatchNormTraining}); elsewhere they are tfjs elementwise ops and reductions.
  *
  * With `activation`, `y` is leakyRelu(BN(x), activation.leakyReluAlpha), differentiated as that composition: fused
- * into the batch norm's own passes on native, tf.leakyRelu after it elsewhere.
+ * into the batch norm's own passes on native, tf.leakyRelu after it elsewhere, whose gradient is micflow's
+ * (register-gradients.ts: it selects on flat views, so webgl, whose Select stops at rank 4, differentiates 5D too).
  */
 export function batchNormTraining<T extends tf.Tensor>(
   x: T,

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../register-gradients.js';
 import { MicflowError } from '../../errors/micflow-error.js';
 import { NATIVE_CONV_BACKPROP_FILTER_BIAS, NATIVE_FUSED_CONV3D } from '../native/native-kernels.js';
+import { padVolume } from './pad-volume.js';
 
 /**
  * 3D convolution, NDHWC, stride 1, odd kernel [kd, kh, kw, cin, cout], 'same' zero padding, plus bias — PyTorch's
@@ -16,6 +17,9 @@ import { NATIVE_CONV_BACKPROP_FILTER_BIAS, NATIVE_FUSED_CONV3D } from '../native
  *  - dW[a, b, c] = sum over n, d, h, w of xpad[n, d + a, h + b, w + c, :]^T dy[n, d, h, w, :], one matMul per shift
  *    with dy transposed once, explicitly (wasm's matMul with transpose flags is slow);
  *  - db is the sum of dy over N, D, H, W.
+ * No kernel of rank 5 but Conv3D, Slice and Transpose, which conform on every backend: tfjs 4.22's webgl backend has
+ * no Reverse of rank 5 and cannot compile a PadV2 of rank 5, so the kernel is flipped as [kd·kh·kw, cin, cout] (one
+ * reversal of the flattened spatial index flips all three spatial axes at once) and x is padded by padVolume.
  */
 export function conv3dSame(x: tf.Tensor5D, kernel: tf.Tensor5D, bias: tf.Tensor1D): tf.Tensor5D {
   const [kd, kh, kw, cin, cout] = kernel.shape;
@@ -45,8 +49,7 @@ const conv3dSameOp = tf.customGrad((...args) => {
         const [dw, db] = tf.engine().runKernel(NATIVE_CONV_BACKPROP_FILTER_BIAS, { x: xs, dy }, { ...SAME_STRIDE_1, filterShape: ks.shape } as unknown as tf.NamedAttrMap) as tf.Tensor[];
         return [dx, dw, db];
       }
-      const flipped = tf.transpose(tf.reverse(ks, [0, 1, 2]), [0, 1, 2, 4, 3]) as tf.Tensor5D;
-      return [convolve(dy, flipped), kernelGradient(xs, dy, ks.shape), tf.sum(dy, [0, 1, 2, 3])];
+      return [convolve(dy, flippedKernel(ks)), kernelGradient(xs, dy, ks.shape), tf.sum(dy, [0, 1, 2, 3])];
     },
   };
 });
@@ -60,6 +63,15 @@ const SAME_STRIDE_1 = { strides: [1, 1, 1], pad: 'same', dilations: [1, 1, 1], d
 function usesNativeKernels(kernel: tf.Tensor5D): boolean {
   const [kd, kh, kw] = kernel.shape;
   return (kd > 1 || kh > 1 || kw > 1) && tf.getKernel(NATIVE_FUSED_CONV3D, tf.getBackend()) !== undefined;
+}
+
+/** The kernel flipped in all three spatial axes with input and output channels swapped: [kd, kh, kw, cout, cin]. */
+function flippedKernel(kernel: tf.Tensor5D): tf.Tensor5D {
+  const [kd, kh, kw, cin, cout] = kernel.shape;
+  const taps = tf.reshape(kernel, [kd * kh * kw, cin, cout]);
+  // Tap (a, b, c) sits at a·kh·kw + b·kw + c; reversing that index gives tap (kd-1-a, kh-1-b, kw-1-c).
+  const flipped = kd * kh * kw > 1 ? tf.reverse(taps, 0) : taps;
+  return tf.reshape(tf.transpose(flipped, [0, 2, 1]), [kd, kh, kw, cout, cin]);
 }
 
 /** 'same' convolution; a 1x1x1 kernel is one matMul (cheaper than Conv3D and the same on every backend). */
@@ -83,7 +95,7 @@ function kernelGradient(x: tf.Tensor5D, dy: tf.Tensor5D, kernelShape: [number, n
   const pd = (kd - 1) / 2;
   const ph = (kh - 1) / 2;
   const pw = (kw - 1) / 2;
-  const xpad = tf.pad(x, [[0, 0], [pd, pd], [ph, ph], [pw, pw], [0, 0]]);
+  const xpad = padVolume(x, [[0, 0], [pd, pd], [ph, ph], [pw, pw], [0, 0]]);
   const perShift: tf.Tensor2D[] = [];
   for (let a = 0; a < kd; a++) {
     for (let b = 0; b < kh; b++) {

@@ -7,7 +7,7 @@ import { nativeMaxPool } from './native-max-pool.js';
 /**
  * 2x2x2 max pooling with stride 2, NDHWC, as PyTorch's nn.MaxPool3d(2): odd sizes drop the last slice / row / column.
  *
- * Built from reshape, slice and tf.maximum (rank 3 throughout) rather than the MaxPool3D kernel, which is wrong on
+ * Built from reshape, slice and tf.maximum (rank 4 at most) rather than the MaxPool3D kernel, which is wrong on
  * wasm, and rather than one reshape to rank 8, whose broadcast gradients wasm's XNNPACK (rank <= 6) computes as zeros.
  * Pairs are compared along width, then height, then depth; tf.maximum sends the gradient of a tie to its first
  * argument, so among equal maxima the first in (d, h, w) window order wins, as in PyTorch. On the native backend it is
@@ -22,7 +22,9 @@ export function maxPool3d2x2x2(x: tf.Tensor5D): tf.Tensor5D {
   }
   if (onNativeBackend()) return nativeMaxPool(x);
   return tf.tidy(() => {
-    const cropped = d % 2 || h % 2 || w % 2 ? tf.slice(x, [0, 0, 0, 0, 0], [n, 2 * dOut, 2 * hOut, 2 * wOut, c]) : x;
+    // The crop is a slice of the [N, D, H, W·C] view (the first 2·Wo·C values of a row are its first 2·Wo columns):
+    // a rank-5 slice's gradient is a rank-5 PadV2, which tfjs 4.22's webgl backend cannot compile.
+    const cropped = d % 2 || h % 2 || w % 2 ? tf.slice(tf.reshape(x, [n, d, h, w * c]), [0, 0, 0, 0], [n, 2 * dOut, 2 * hOut, 2 * wOut * c]) : x;
     const pairMax = (t: tf.Tensor, groups: number, inner: number) => {
       const paired = tf.reshape(t, [groups, 2, inner]);
       return tf.maximum(tf.slice(paired, [0, 0, 0], [groups, 1, inner]), tf.slice(paired, [0, 1, 0], [groups, 1, inner]));
