@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { padVolume, type VolumePaddings } from '../runtime/ops/pad-volume.js';
 import type { ImageArray } from '../images/image-array.js';
 import { MicflowError } from '../errors/micflow-error.js';
 import type { BatchLogits } from './network-logits.js';
@@ -20,7 +21,11 @@ export function predictWholeImageProbabilities(logits: BatchLogits, image: Image
   // tf.tidy returns the logits tensor only: handed a typed array, it would walk every element looking for tensors.
   const output = tf.tidy(() => {
     let x = tf.tensor(image.data, [1, ...spatial, channels], 'float32');
-    if (padding.some((p) => p > 0)) x = tf.pad(x, [[0, 0], ...padding.map((p): [number, number] => [0, p]), [0, 0]]);
+    if (padding.some((p) => p > 0)) {
+      const paddings: Array<[number, number]> = [[0, 0], ...padding.map((p): [number, number] => [0, p]), [0, 0]];
+      // A volume pads through padVolume: webgl has no rank-5 pad (src/runtime/ops/pad-volume.ts).
+      x = x.rank === 5 ? padVolume(x, paddings as unknown as VolumePaddings) : tf.pad(x, paddings);
+    }
     const result = logits(x);
     const expected = [1, ...spatial.map((s, i) => s + padding[i])];
     if (result.rank !== expected.length + 1 || expected.some((s, i) => result.shape[i] !== s)) {
