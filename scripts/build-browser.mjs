@@ -10,6 +10,8 @@
  *   pipelines/<name>.js   every pipelines/*.ts module, as the tab imports it (its default export is the graph)
  *   chunk-*.js            code shared between them, and each tfjs backend (loaded only when chosen)
  *   *.wasm                the wasm backend's binaries
+ *   itk-wasm/             itk-wasm's pipeline worker and, in pipelines/, the pipelines the tab reads DICOM, MetaImage
+ *                         and NRRD with (src/browser/itk-wasm-files.json lists them): served from here, never a CDN
  *
  * esbuild bundles for the browser platform. Nothing Node-only may get in: a node: import or a Node builtin, or a
  * Node-only package (h5wasm, bullmq, ioredis, itk-wasm's node builds, tfjs-node), reached from micflow's own code
@@ -18,7 +20,7 @@
  *   node scripts/build-browser.mjs        (npm run build:browser)
  *   node scripts/build-browser.mjs --out DIR
  */
-import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -64,9 +66,30 @@ if (bufferUsers.length) {
 
 const wasmDir = join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
 for (const file of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, file), join(out, file));
+const itkWasmFiles = JSON.parse(readFileSync(join(root, 'src', 'browser', 'itk-wasm-files.json'), 'utf8'));
+const itkBytes = copyItkWasm(join(out, itkWasmFiles.folder));
 copyFileSync(join(root, 'src', 'browser', 'page', 'index.html'), join(out, 'index.html'));
 copyFileSync(join(root, 'src', 'studio', 'page', 'studio.html'), join(out, 'studio.html'));
 writeFileSync(join(out, 'pipelines.json'), JSON.stringify(pipelines.map((f) => f.replace(/\.ts$/, ''))));
 
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-console.log(`build:browser: ${relative(root, out)}/ (${Object.keys(result.metafile.outputs).length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(`build:browser: ${relative(root, out)}/ (${Object.keys(result.metafile.outputs).length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB; itk-wasm/ ${(itkBytes / 2 ** 20).toFixed(1)} MiB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+/**
+ * Copies itk-wasm's prebuilt pipeline worker (one self-contained module: itk-wasm fetches it and starts it from a
+ * blob: URL, where no relative import would resolve) and the pipelines itk-wasm-files.json lists (each a .js and a
+ * .wasm.zst) into `folder`; returns the bytes copied.
+ */
+function copyItkWasm(folder) {
+  mkdirSync(join(folder, 'pipelines'), { recursive: true });
+  const copies = [[join(root, 'node_modules', 'itk-wasm', 'dist', 'pipeline', 'web-workers', 'bundles', 'itk-wasm-pipeline.min.worker.js'), join(folder, itkWasmFiles.worker)]];
+  for (const [pkg, names] of Object.entries(itkWasmFiles.pipelines)) {
+    for (const name of names) for (const ending of ['.js', '.wasm.zst']) copies.push([join(root, 'node_modules', pkg, 'dist', 'pipelines', name + ending), join(folder, 'pipelines', name + ending)]);
+  }
+  let copied = 0;
+  for (const [from, to] of copies) {
+    copyFileSync(from, to);
+    copied += statSync(to).size;
+  }
+  return copied;
+}

@@ -4,5 +4,6 @@
  */
 export { browserBackendCandidates, setBrowserWasmPaths, type BrowserBackendName } from './browser-backends.js';
 export { browserStageClasses, browserStageRegistry } from './browser-stages.js';
-export { decodeOpenedImage, openedFilesOf, openedPathOf, type OpenedFiles } from './opened-files.js';
+export { itkWasmFormatOf, setItkWasmPaths } from './itk-wasm-images.js';
+export { decodeOpenedImage, isOpened, openedFilesOf, openedFolderSlices, openedPathOf, type OpenedFiles } from './opened-files.js';
 export { browserPipelineOf, runPipelineInBrowser, type BrowserRunOptions, type BrowserRunResult } from './run-pipeline-in-browser.js';

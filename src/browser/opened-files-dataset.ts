@@ -7,7 +7,7 @@ import { assembleCase } from '../stages/datasets/assemble-case.js';
 import { cachedCaseSamples } from '../stages/datasets/cached-case-samples.js';
 import { csvDatasetParams, type CsvDatasetParams } from '../stages/datasets/csv-dataset-params.js';
 import { datasetListColumns, datasetRowsOf } from '../stages/datasets/dataset-rows.js';
-import { decodeOpenedImage, openedFile, openedPathOf, type OpenedFiles } from './opened-files.js';
+import { decodeOpenedImage, isOpened, openedFile, openedPathOf, type OpenedFiles } from './opened-files.js';
 
 const inputs = {} as const satisfies PortSpecs;
 const outputs = { samples: { type: 'samples', description: 'one sample per CSV row' } } as const satisfies PortSpecs;
@@ -34,12 +34,12 @@ export function openedFilesDataset(files: OpenedFiles): StageClass<CsvDatasetPar
       const text = new TextDecoder().decode(openedFile(files, csv, `node "${this.nodeName}": dataset list`));
       const table = parseCsvTable(text, csv, datasetListColumns(this.params));
       const rows = datasetRowsOf(table, this.params, (listed) => openedPathOf(listed));
-      const missing = rows.flatMap((row) => [...row.images, row.label, row.pixelWeight].filter((f): f is string => !!f && !files.has(f)).map((f) => `${row.origin}: ${f}`));
+      const missing = rows.flatMap((row) => [...row.images, row.label, row.pixelWeight].filter((f): f is string => !!f && !isOpened(files, f)).map((f) => `${row.origin}: ${f}`));
       if (missing.length) {
         throw new MicflowError('invalid-data', `${csv}: ${missing.length} listed file${missing.length > 1 ? 's are' : ' is'} not among the ${files.size} opened files`, missing.slice(0, 10));
       }
       const expectations = { classes: this.params.classes, extraLabelValues: this.params.extraLabelValues };
-      const read = (file: string) => decodeOpenedImage(file, openedFile(files, file, 'image'));
+      const read = (file: string) => decodeOpenedImage(file, files);
       const cacheBytes = this.params.cache ? this.params.cacheMegabytes * 2 ** 20 : 0;
       return { samples: cachedCaseSamples(rows, csv, cacheBytes, (row) => assembleCase(row, expectations, read)) };
     }

@@ -2,6 +2,7 @@ import { MicflowError } from '../errors/micflow-error.js';
 import { decodePng, isPngFile } from '../io/decode-png.js';
 import type { MedicalImage } from '../io/medical-image.js';
 import { isNiftiFile, parseNifti } from '../io/parse-nifti.js';
+import { decodeDicomSeries, decodeItkWasmImage } from './itk-wasm-images.js';
 
 /**
  * Files a user opened, by their path relative to the data root with `/` separators (`train.csv`, `image/z044.png`):
@@ -41,10 +42,43 @@ async function decompress(bytes: Uint8Array, format: 'deflate' | 'gzip'): Promis
 }
 
 /**
- * Decodes an opened image by its name: PNG (the Node reader's decoder, inflated by DecompressionStream) and
- * single-file NIfTI-1 (.nii, .nii.gz). Other formats (DICOM, MetaImage, NRRD…) are not read in the browser yet.
+ * The slices of the DICOM series in opened folder `folder`, as Node's readDicomSeries takes a folder: every file
+ * directly in it whose name does not start with ".", in name order (files in its subfolders are not slices).
+ * Undefined when no opened file is under `folder` at all.
  */
-export async function decodeOpenedImage(path: string, bytes: Uint8Array): Promise<MedicalImage> {
+export function openedFolderSlices(files: OpenedFiles, folder: string): { name: string; bytes: Uint8Array }[] | undefined {
+  const prefix = `${openedPathOf(folder)}/`;
+  if (prefix === '/') return undefined;
+  const under = [...files.keys()].filter((key) => key.startsWith(prefix));
+  if (!under.length) return undefined;
+  return under
+    .map((key) => key.slice(prefix.length))
+    .filter((name) => !name.includes('/') && !name.startsWith('.'))
+    .sort()
+    .map((name) => ({ name, bytes: files.get(prefix + name)! }));
+}
+
+/** Whether `path` names an opened file or an opened folder (a DICOM series), as a CSV list may name either. */
+export function isOpened(files: OpenedFiles, path: string): boolean {
+  return files.has(openedPathOf(path)) || openedFolderSlices(files, path) !== undefined;
+}
+
+/**
+ * Decodes an opened image: PNG (the Node reader's decoder, inflated by DecompressionStream), single-file NIfTI-1
+ * (.nii, .nii.gz), and with itk-wasm's browser build DICOM (.dcm, or any file starting like DICOM), MetaImage (.mha)
+ * and NRRD (.nrrd), the same pipelines as Node's reader (src/browser/itk-wasm-images.ts). Given the opened files
+ * instead of one file's bytes, `path` may also name a folder: its files are read as one DICOM series, as Node's
+ * readImage reads a folder, so a CSV list naming `dicom/case1/` works in both.
+ */
+export async function decodeOpenedImage(path: string, source: Uint8Array | OpenedFiles): Promise<MedicalImage> {
+  if (!(source instanceof Uint8Array)) {
+    const bytes = source.get(openedPathOf(path));
+    if (bytes) return decodeOpenedImage(path, bytes);
+    const slices = openedFolderSlices(source, path);
+    if (!slices) openedFile(source, path, 'image');
+    return decodeDicomSeries(path, slices!);
+  }
+  const bytes = source;
   if (isPngFile(path)) return decodePng(bytes, path, (compressed) => decompress(compressed, 'deflate'));
   if (isNiftiFile(path)) {
     let raw = bytes;
@@ -57,7 +91,9 @@ export async function decodeOpenedImage(path: string, bytes: Uint8Array): Promis
     }
     return parseNifti(raw, path);
   }
-  throw new MicflowError('invalid-data', `Could not read image file ${path}: in the browser micflow reads PNG and NIfTI-1 (.nii, .nii.gz) only so far`);
+  const decoded = await decodeItkWasmImage(path, bytes);
+  if (decoded) return decoded;
+  throw new MicflowError('invalid-data', `Could not read image file ${path}: in the browser micflow reads PNG, NIfTI-1 (.nii, .nii.gz), DICOM (.dcm, a folder of slices), MetaImage (.mha) and NRRD (.nrrd)`);
 }
 
 /** A browser FileList (or array of File) as opened files, keyed by their path under the folder the user chose. */

@@ -2,7 +2,8 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readImageDicomFileSeriesNode } from '@itk-wasm/dicom';
 import { MicflowError } from '../errors/micflow-error.js';
-import { identityDirection, type ComponentType, type MedicalImage, type PixelData } from './medical-image.js';
+import type { MedicalImage, PixelData } from './medical-image.js';
+import { medicalImageOfItk } from './medical-image-of-itk.js';
 
 /**
  * Reads a DICOM series — a folder of slice files, or the files themselves — as one volume with @itk-wasm/dicom
@@ -30,14 +31,5 @@ export async function readDicomSeries(folderOrFiles: string | readonly string[])
     throw new MicflowError('invalid-data', `Could not read DICOM series ${where}: unreadable or not one series.`, [error instanceof Error ? error.message : String(error)]);
   }
   if (!image.data) throw new MicflowError('invalid-data', `DICOM series ${where} has no pixel data.`);
-  const dimension = image.imageType.dimension;
-  return {
-    data: image.data as PixelData,
-    size: Array.from(image.size),
-    spacing: Array.from(image.spacing),
-    origin: Array.from(image.origin),
-    direction: image.direction ? Array.from(image.direction as ArrayLike<number>, (v) => v + 0) : identityDirection(dimension),
-    components: image.imageType.components,
-    pixelType: image.imageType.componentType as ComponentType,
-  };
+  return medicalImageOfItk({ ...image, data: image.data as PixelData });
 }

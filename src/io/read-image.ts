@@ -3,7 +3,8 @@ import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readImageNode, writeImageNode } from '@itk-wasm/image-io';
 import { MicflowError } from '../errors/micflow-error.js';
-import { identityDirection, pixelCount, type ComponentType, type MedicalImage, type PixelData } from './medical-image.js';
+import { pixelCount, type ComponentType, type MedicalImage, type PixelData } from './medical-image.js';
+import { medicalImageOfItk } from './medical-image-of-itk.js';
 import { readDicomSeries } from './read-dicom-series.js';
 import { isNiftiFile, readNifti, UnsupportedNiftiVariant } from './read-nifti.js';
 import { isPngFile, readPng, UnsupportedPngVariant } from './read-png.js';
@@ -77,19 +78,7 @@ export async function readImage(file: string): Promise<MedicalImage> {
   }
   if (!image.data) throw new MicflowError('invalid-data', `Image file ${file} has no pixel data.`);
 
-  const dimension = image.imageType.dimension;
-  return {
-    data: image.data as PixelData,
-    size: Array.from(image.size),
-    spacing: Array.from(image.spacing),
-    origin: Array.from(image.origin),
-    // `+ 0` turns the -0 some readers produce into 0.
-    direction: image.direction
-      ? Array.from(image.direction as ArrayLike<number>, (v) => v + 0)
-      : identityDirection(dimension),
-    components: image.imageType.components,
-    pixelType: image.imageType.componentType as ComponentType,
-  };
+  return medicalImageOfItk({ ...image, data: image.data as PixelData });
 }
 
 function checkWritable(file: string, image: MedicalImage): void {

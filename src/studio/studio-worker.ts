@@ -6,6 +6,7 @@
  * at the end the fine-tuned checkpoint as the files `npm run infer` reads (or the error, with its details).
  */
 import { type BrowserBackendName, setBrowserWasmPaths } from '../browser/browser-backends.js';
+import { setItkWasmPaths } from '../browser/itk-wasm-images.js';
 import { runPipelineInBrowser } from '../browser/run-pipeline-in-browser.js';
 import { checkpointManifestOf, decodeCheckpointFiles, encodeCheckpointFiles, type CheckpointManifest } from '../checkpoints/checkpoint-files.js';
 import { MicflowError } from '../errors/micflow-error.js';
@@ -90,6 +91,7 @@ export async function runStudioRequest(request: StudioTrainRequest, post: Worker
 const scope = globalThis as unknown as WorkerScope & { importScripts?: unknown };
 if (typeof scope.importScripts === 'function') {
   setBrowserWasmPaths(new URL('./', import.meta.url).href);
+  setItkWasmPaths(new URL('./', import.meta.url).href);
   scope.addEventListener('message', (event) => {
     if (event.data?.type === 'train') void runStudioRequest(event.data, (message, transfer) => scope.postMessage(message, transfer));
   });

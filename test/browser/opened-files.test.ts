@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { concat, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { openedFilesDataset } from '../../src/browser/opened-files-dataset.js';
-import { decodeOpenedImage, openedPathOf } from '../../src/browser/opened-files.js';
+import { itkWasmFormatOf } from '../../src/browser/itk-wasm-images.js';
+import { decodeOpenedImage, isOpened, openedFolderSlices, openedPathOf } from '../../src/browser/opened-files.js';
 import { inMemoryRunContext } from '../../src/graph/run-context.js';
 import type { SampleStreamStage } from '../../src/graph/stage.js';
 import { readNifti } from '../../src/io/read-nifti.js';
@@ -29,7 +30,33 @@ describe('opened files (the browser data source), run in Node', () => {
   });
 
   it('should name the formats it reads when given another', async () => {
-    await expect(decodeOpenedImage('scan.dcm', new Uint8Array(4))).rejects.toThrow(/scan\.dcm: in the browser micflow reads PNG and NIfTI-1 \(\.nii, \.nii\.gz\) only so far/);
+    await expect(decodeOpenedImage('scan.tif', new Uint8Array(4))).rejects.toThrow(/scan\.tif: in the browser micflow reads PNG, NIfTI-1 \(\.nii, \.nii\.gz\), DICOM \(\.dcm, a folder of slices\), MetaImage \(\.mha\) and NRRD \(\.nrrd\)$/);
+  });
+
+  it('should pick the itk-wasm reader by ending as Node does, and DICOM by its preamble', () => {
+    const part10 = new Uint8Array(200);
+    part10.set([0x44, 0x49, 0x43, 0x4d], 128);
+    expect(['a.dcm', 'a.DCM', 'a.mha', 'a.mhd', 'a.nrrd', 'a.nhdr', 'a.tif'].map((f) => itkWasmFormatOf(f, new Uint8Array(200)))).toEqual(['dicom', 'dicom', 'meta', 'meta', 'nrrd', 'nrrd', undefined]);
+    expect(itkWasmFormatOf('series/IM0001', part10)).toBe('dicom');
+  });
+
+  it('should fetch nothing when the page has not said where itk-wasm is served, and say so', async () => {
+    await expect(decodeOpenedImage('scan.dcm', new Uint8Array(4))).rejects.toThrow(/^Could not read image file scan\.dcm: itk-wasm's pipelines have no location in this page \(call setItkWasmPaths/);
+  });
+
+  it('should refuse a detached MetaImage or NRRD header, naming the data file', async () => {
+    const header = (text: string) => new TextEncoder().encode(text);
+    await expect(decodeOpenedImage('ct.mhd', header('ObjectType = Image\nNDims = 3\nElementDataFile = ct.raw\n'))).rejects.toThrow(/^Could not read image file ct\.mhd: its pixels are in another file \(ct\.raw\)/);
+    await expect(decodeOpenedImage('ct.nhdr', header('NRRD0004\ntype: short\ndata file: ct.raw.gz\n'))).rejects.toThrow(/^Could not read image file ct\.nhdr: its pixels are in another file \(ct\.raw\.gz\)/);
+  });
+
+  it("should take a folder's own files as a DICOM series' slices, as Node's readDicomSeries does", () => {
+    const files = new Map(['ct/b.dcm', 'ct/a.dcm', 'ct/.hidden', 'ct/sub/c.dcm', 'ctx/d.dcm', 'only-sub/x/y.dcm'].map((k) => [k, new Uint8Array([k.length])]));
+    expect(openedFolderSlices(files, 'ct/')?.map((s) => s.name)).toEqual(['a.dcm', 'b.dcm']);
+    expect(openedFolderSlices(files, './ct')?.[0].bytes).toEqual(new Uint8Array([8]));
+    expect(openedFolderSlices(files, 'only-sub')).toEqual([]);
+    expect(openedFolderSlices(files, 'nothing')).toBeUndefined();
+    expect(['ct', 'ct/', 'ct/a.dcm', 'only-sub', 'c', 'nothing'].map((p) => isOpened(files, p))).toEqual([true, true, true, true, false, false]);
   });
 
   it('should key paths relative to the data root and refuse absolute ones', () => {

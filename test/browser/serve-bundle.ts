@@ -27,11 +27,17 @@ export function removeBrowserBundle(folder: string | undefined): void {
 /**
  * Serves the bundle folder `bundle` (from buildBrowserBundle) at / and fixtures/ at /fixtures/ on loopback, on a free
  * port: the tab fetches the fixture files into memory as the folder picker would give them (nothing goes the other way).
+ * `data` is a folder of a test's own served at /data/; `served` collects every path asked for, in order.
  */
-export async function serveBundle(bundle: string): Promise<{ url: string; server: Server }> {
+export async function serveBundle(bundle: string, options: { data?: string; served?: string[] } = {}): Promise<{ url: string; server: Server }> {
   const server = createServer(async (request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    const file = path.startsWith('/fixtures/') ? join(projectRoot, path) : join(bundle, path === '/' ? 'index.html' : path);
+    options.served?.push(path);
+    const file = path.startsWith('/fixtures/')
+      ? join(projectRoot, path)
+      : options.data && path.startsWith('/data/')
+        ? join(options.data, path.slice('/data/'.length))
+        : join(bundle, path === '/' ? 'index.html' : path);
     try {
       const body = await readFile(file);
       response.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readImageNode, writeImageNode } from '@itk-wasm/image-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { geometryDifferences } from '../../src/io/image-geometry.js';
 import { readImage } from '../../src/io/read-image.js';
+import { encodeDicomSeries, obliqueDirection } from './dicom-test-writer.js';
 
 let folder: string;
 let series: string;
@@ -70,6 +72,17 @@ describe('readImage on a folder', () => {
       expect(volume.spacing.map((v) => Number(v.toFixed(4)))).toEqual([0.5, 0.75, 2.5]);
       expect(volume.origin.map((v) => Number(v.toFixed(4)))).toEqual([5, -3, 10]);
       expect(volume.direction).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1]);
+    });
+  });
+  describe('having an oblique series written by the test DICOM writer', () => {
+    it('should read the geometry it was written with, in LPS', async () => {
+      const geometry = { size: [3, 2, 4] as [number, number, number], spacing: [0.6, 1.3, 3], origin: [-7, 2.5, 30] as [number, number, number], direction: obliqueDirection(40, -25) };
+      const oblique = path.join(folder, 'oblique');
+      await mkdir(oblique);
+      for (const [name, bytes] of encodeDicomSeries({ ...geometry, spacing: geometry.spacing as [number, number, number] }, (i, j, k) => k * 10 + j * 3 + i - 20)) await writeFile(path.join(oblique, name), bytes);
+      const volume = await readImage(oblique);
+      expect(geometryDifferences(volume, { ...volume, ...geometry })).toEqual([]);
+      expect(Array.from(volume.data as Int16Array).filter((_, i) => i % 6 === 0)).toEqual([-20, -10, 0, 10]);
     });
   });
   describe('having an empty folder', () => {

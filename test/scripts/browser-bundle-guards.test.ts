@@ -18,8 +18,9 @@ function plant(name: string, files: Record<string, string>): string {
   return root;
 }
 
-const bundle = (root: string, entry: string) =>
-  build({ absWorkingDir: root, entryPoints: [entry], bundle: true, write: false, format: 'esm', platform: 'browser', metafile: true, logLevel: 'silent', plugins: [nodeFree(root)] });
+const bundle = (root: string, entry: string, nodePaths: string[] = []) =>
+  build({ absWorkingDir: root, entryPoints: [entry], bundle: true, write: false, format: 'esm', platform: 'browser', metafile: true, logLevel: 'silent', plugins: [nodeFree(root)], nodePaths });
+const failureTexts = async (result: Promise<unknown>) => ((await result.catch((e: unknown) => e)) as { errors?: { text: string }[] }).errors?.map((e) => e.text) ?? [];
 
 describe('the browser bundle guards (scripts/browser-bundle-guards.mjs)', () => {
   it('should fail the build on Node-only imports, naming each and the file', async () => {
@@ -30,6 +31,21 @@ describe('the browser bundle guards (scripts/browser-bundle-guards.mjs)', () => 
     const failure = (await bundle(root, 'src/a.ts').catch((e: unknown) => e)) as { errors?: { text: string }[] };
     expect(failure.errors?.map((e) => e.text).sort()).toEqual(
       ['node:fs', 'path', 'h5wasm'].map((m) => `Node-only import "${m}" from src/b.ts: it cannot go into the browser bundle (see src/stages/node-only-stages.ts and src/browser/)`).sort(),
+    );
+  });
+
+  it("should let itk-wasm's browser packages in by their roots only, as their browser builds", async () => {
+    const modules = [join(projectRoot, 'node_modules')];
+    const root = plant('itk-wasm', {
+      'src/ok.ts': "import { gdcmReadImage } from '@itk-wasm/image-io';\nimport { readImageDicomFileSeries } from '@itk-wasm/dicom';\nexport const ok = [gdcmReadImage, readImageDicomFileSeries];\n",
+      'src/node-function.ts': "import { readImageNode } from '@itk-wasm/image-io';\nexport const bad = readImageNode;\n",
+      'src/deep.ts': "import * as io from '@itk-wasm/image-io/dist/index-node.js';\nimport * as itk from 'itk-wasm';\nexport const bad = [io, itk];\n",
+    });
+    const inputs = Object.keys((await bundle(root, 'src/ok.ts', modules)).metafile.inputs).filter((f) => /@itk-wasm\/(image-io|dicom)\/dist\/index(-node)?\.js$/.test(f));
+    expect(inputs.map((f) => f.slice(f.indexOf('@itk-wasm/'))).sort()).toEqual(['@itk-wasm/dicom/dist/index.js', '@itk-wasm/image-io/dist/index.js']);
+    expect(await failureTexts(bundle(root, 'src/node-function.ts', modules))).toEqual([expect.stringMatching(/No matching export in ".*@itk-wasm\/image-io\/dist\/index\.js" for import "readImageNode"/)]);
+    expect((await failureTexts(bundle(root, 'src/deep.ts', modules))).sort()).toEqual(
+      ['@itk-wasm/image-io/dist/index-node.js', 'itk-wasm'].map((m) => `Node-only import "${m}" from src/deep.ts: it cannot go into the browser bundle (see src/stages/node-only-stages.ts and src/browser/)`),
     );
   });
 

@@ -1,8 +1,10 @@
 // The page of build/browser/index.html. Plain JavaScript (the project type-checks against Node's globals, not the
 // DOM's); the engine it drives is src/browser/index.ts.
-import { openedFilesOf, runPipelineInBrowser, setBrowserWasmPaths } from '../index.ts';
+import { decodeOpenedImage, openedFilesOf, runPipelineInBrowser, setBrowserWasmPaths, setItkWasmPaths } from '../index.ts';
 
+// The tfjs wasm backend's binaries and itk-wasm's worker and pipelines are served beside this file: nothing from a CDN.
 setBrowserWasmPaths(new URL('./', import.meta.url).href);
+setItkWasmPaths(new URL('./', import.meta.url).href);
 
 /** A pipeline module of build/browser/pipelines/, as `npm run pipeline -- NAME` loads pipelines/NAME.ts in Node. */
 async function loadPipeline(name) {
@@ -26,7 +28,7 @@ async function run(name, options) {
   return runPipelineInBrowser({ ...options, definition: await loadPipeline(name) });
 }
 
-window.micflow = { loadPipeline, openedFilesFromUrls, openedFilesOf, run, runPipelineInBrowser };
+window.micflow = { decodeOpenedImage, loadPipeline, openedFilesFromUrls, openedFilesOf, run, runPipelineInBrowser };
 
 const $ = (id) => document.getElementById(id);
 const log = (line) => {

@@ -2,6 +2,7 @@
 // (the project type-checks against Node's globals, not the DOM's). The images are decoded here, scribbles are drawn
 // here, and fine-tuning runs in a Web Worker of this tab (studio-worker.js); the studio server only hands over the
 // folder's files and writes what the page saves (scribbles, accepted masks, fine-tuned checkpoints) into the folder.
+import { setItkWasmPaths } from '../../browser/itk-wasm-images.ts';
 import { decodeOpenedImage } from '../../browser/opened-files.ts';
 import { encodeScribble, scribbleFileOf, studioGridOf, studioRunFiles } from '../studio-files.ts';
 import { studioScribblePipeline } from '../studio-pipeline.ts';
@@ -11,6 +12,8 @@ const COLOURS = [[60, 60, 60], [230, 25, 75], [60, 180, 75], [255, 225, 25], [0,
 const colourOf = (k) => COLOURS[k % COLOURS.length];
 const WRITE = { 'x-micflow-studio': '1' };
 const $ = (id) => document.getElementById(id);
+// itk-wasm's worker and pipelines are served beside this file (decodeOpenedImage reads DICOM, MetaImage, NRRD with them).
+setItkWasmPaths(new URL('./', import.meta.url).href);
 
 const state = {
   session: undefined,
