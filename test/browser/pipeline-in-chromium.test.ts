@@ -131,7 +131,7 @@ describe.skipIf(!browserAvailable)(`pipelines/supervised.ts in a chromium tab${b
     await page.close();
   });
 
-  it('should train on webgl in the tab, the loss falling over a short run', { timeout: 60_000 }, async () => {
+  it('should train on webgl in the tab, the loss falling over a short run', { timeout: 120_000 }, async () => {
     const { page, errors } = await openPage();
     const tab = await runInTab(page, 'supervised', 'webgl', WEBGL_SET);
     expect(tab.backend).toBe('webgl');
