@@ -164,18 +164,27 @@ export function studioRunFiles(options: {
   }
   if (!rows.length) throw new MicflowError('invalid-data', 'the scribbles hold no stroke: draw on at least one image before training');
   files.set(STUDIO_SCRIBBLE_LIST, encoder.encode(scribbleListOf(rows)));
-  const { preview } = options;
+  const preview = studioPreviewFiles(options.preview);
+  for (const [path, bytes] of preview.files) files.set(path, bytes);
+  return { files, previewSlices: preview.previewSlices };
+}
+
+/**
+ * The preview list and the files it names: the image on screen, or for a volume every slice (as 2D files), the one
+ * on screen first. Returns the slice index of each row.
+ */
+export function studioPreviewFiles(preview: Omit<StudioRunCase, 'scribble'> & { readonly slice: number }): { files: Map<string, Uint8Array>; previewSlices: number[] } {
+  const encoder = new TextEncoder();
+  const files = new Map<string, Uint8Array>();
   const grid = studioGridOf(preview.image, preview.path);
-  let previewSlices: number[];
   if (grid.slices === 1) {
     files.set(preview.path, preview.bytes);
     files.set(STUDIO_PREVIEW_LIST, encoder.encode(imageList([preview.path])));
-    previewSlices = [0];
-  } else {
-    const slices = axialSlices(preview.image, preview.path);
-    previewSlices = [preview.slice, ...slices.map((_, k) => k).filter((k) => k !== preview.slice)];
-    for (const k of previewSlices) files.set(sliceFileOf(preview.path, k, 'preview'), encodeNifti(slices[k]));
-    files.set(STUDIO_PREVIEW_LIST, encoder.encode(csvText(['image'], previewSlices.map((k) => [sliceFileOf(preview.path, k, 'preview')]))));
+    return { files, previewSlices: [0] };
   }
+  const slices = axialSlices(preview.image, preview.path);
+  const previewSlices = [preview.slice, ...slices.map((_, k) => k).filter((k) => k !== preview.slice)];
+  for (const k of previewSlices) files.set(sliceFileOf(preview.path, k, 'preview'), encodeNifti(slices[k]));
+  files.set(STUDIO_PREVIEW_LIST, encoder.encode(csvText(['image'], previewSlices.map((k) => [sliceFileOf(preview.path, k, 'preview')]))));
   return { files, previewSlices };
 }

@@ -10,6 +10,7 @@ import { setItkWasmPaths } from '../browser/itk-wasm-images.js';
 import { runPipelineInBrowser } from '../browser/run-pipeline-in-browser.js';
 import { checkpointManifestOf, decodeCheckpointFiles, encodeCheckpointFiles, type CheckpointManifest } from '../checkpoints/checkpoint-files.js';
 import { MicflowError } from '../errors/micflow-error.js';
+import { predictStudioCases } from './predict-studio-cases.js';
 import { predictionPreviewStage, type PredictionPreview } from './prediction-preview-stage.js';
 import { STUDIO_PREVIEW_LIST, STUDIO_VALUES_FILE } from './studio-files.js';
 import { studioPreviewNodes, studioScribblePipeline, type StudioPipelineOptions } from './studio-pipeline.js';
@@ -23,6 +24,16 @@ export interface StudioTrainRequest {
   /** Predict every preview case after the last iteration (a volume's slices), not only the first. */
   readonly previewAllAtEnd?: boolean;
   /** The checkpoint to start from (manifest and value file); absent, the network starts from its initialiser. */
+  readonly initial?: { readonly manifest: unknown; readonly values: Uint8Array };
+}
+
+/** Predict the preview cases with the starting weights, without training. */
+export interface StudioPredictRequest {
+  readonly type: 'predict';
+  readonly options: StudioPipelineOptions;
+  /** The preview files (studioPreviewFiles), as [path, bytes] pairs. */
+  readonly files: ReadonlyArray<readonly [string, Uint8Array]>;
+  readonly backend?: BrowserBackendName;
   readonly initial?: { readonly manifest: unknown; readonly values: Uint8Array };
 }
 
@@ -46,11 +57,12 @@ export type StudioWorkerMessage =
       readonly manifest: CheckpointManifest;
       readonly values: Uint8Array;
     }
+  | { readonly type: 'predicted'; readonly backend: string; readonly backendReason: string; readonly cases: number }
   | { readonly type: 'failed'; readonly message: string; readonly details: readonly string[] };
 
 interface WorkerScope {
   postMessage(message: StudioWorkerMessage, transfer?: ArrayBuffer[]): void;
-  addEventListener(type: 'message', listener: (event: { data: StudioTrainRequest }) => void): void;
+  addEventListener(type: 'message', listener: (event: { data: StudioTrainRequest | StudioPredictRequest }) => void): void;
 }
 
 /** Runs one request; every outcome is a message (errors too), never an exception past the worker. */
@@ -58,9 +70,7 @@ export async function runStudioRequest(request: StudioTrainRequest, post: Worker
   try {
     const definition = studioScribblePipeline(request.options);
     const preview = studioPreviewNodes(request.options, STUDIO_PREVIEW_LIST, request.previewAllAtEnd ? 'all' : 'first');
-    const initialWeights = request.initial
-      ? decodeCheckpointFiles(checkpointManifestOf(request.initial.manifest, 'initial.json', 'the starting checkpoint').manifest, request.initial.values, 'the starting checkpoint').variables
-      : undefined;
+    const initialWeights = weightsOf(request.initial);
     let started = false;
     const result = await runPipelineInBrowser({
       definition: { ...definition, nodes: { ...definition.nodes, ...preview } },
@@ -88,11 +98,37 @@ export async function runStudioRequest(request: StudioTrainRequest, post: Worker
   }
 }
 
+/** The variables of a starting checkpoint sent as its manifest and value file. */
+function weightsOf(initial: StudioTrainRequest['initial']) {
+  if (!initial) return undefined;
+  const { manifest } = checkpointManifestOf(initial.manifest, 'initial.json', 'the starting checkpoint');
+  return decodeCheckpointFiles(manifest, initial.values, 'the starting checkpoint').variables;
+}
+
+/** Predicts the preview cases with the starting weights (no training); every outcome is a message. */
+export async function runStudioPrediction(request: StudioPredictRequest, post: WorkerScope['postMessage']): Promise<void> {
+  try {
+    const result = await predictStudioCases({
+      options: request.options,
+      files: new Map(request.files),
+      backend: request.backend,
+      weights: weightsOf(request.initial),
+      onPrediction: (p) => post({ type: 'preview', ...p }, [p.labels.buffer as ArrayBuffer]),
+    });
+    post({ type: 'predicted', ...result });
+  } catch (error) {
+    const details = error instanceof MicflowError ? [...(error.details ?? [])] : [];
+    post({ type: 'failed', message: error instanceof Error ? error.message : String(error), details });
+  }
+}
+
 const scope = globalThis as unknown as WorkerScope & { importScripts?: unknown };
 if (typeof scope.importScripts === 'function') {
   setBrowserWasmPaths(new URL('./', import.meta.url).href);
   setItkWasmPaths(new URL('./', import.meta.url).href);
   scope.addEventListener('message', (event) => {
-    if (event.data?.type === 'train') void runStudioRequest(event.data, (message, transfer) => scope.postMessage(message, transfer));
+    const post: WorkerScope['postMessage'] = (message, transfer) => scope.postMessage(message, transfer);
+    if (event.data?.type === 'train') void runStudioRequest(event.data, post);
+    if (event.data?.type === 'predict') void runStudioPrediction(event.data, post);
   });
 }

@@ -129,6 +129,19 @@ describe.skipIf(!browserAvailable)(`the annotation studio in a chromium tab${bro
     return result;
   };
 
+  it("should predict the image on screen with the starting checkpoint before any scribble, as npm run infer does", { timeout: 60_000 }, async () => {
+    await page.evaluate(`window.studio.open('image/z044.png')`);
+    expect(await page.evaluate(`window.studio.predict({ backend: 'cpu' })`)).toEqual({ backend: 'cpu', cases: 1 });
+    const tab = (await page.evaluate(`Array.from(window.studio.state.cases.get('image/z044.png').prediction.get(0))`)) as number[];
+    const out = join(scratch, 'start-predictions');
+    await run(process.execPath, ['--import', 'tsx', 'src/cli/infer-command.ts', startRun, '--data', join(folder, 'image'), '--out', out, '--backend', 'cpu'], { cwd: projectRoot });
+    const node = Array.from((await readImage(join(out, 'z044.png'))).data as Uint8Array);
+    expect(tab.length).toBe(node.length);
+    const differing = tab.filter((k, i) => k !== node[i]).length;
+    expect(differing, `${differing} of ${node.length} pixels differ`).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
   it('should save scribbles drawn on two images into the folder, and give Node\'s losses for the same pipeline, seed, files and weights on cpu', { timeout: 90_000 }, async () => {
     for (const image of IMAGES) {
       await page.evaluate(`window.studio.open(${JSON.stringify(image)})`);

@@ -4,7 +4,7 @@
 // folder's files and writes what the page saves (scribbles, accepted masks, fine-tuned checkpoints) into the folder.
 import { setItkWasmPaths } from '../../browser/itk-wasm-images.ts';
 import { decodeOpenedImage } from '../../browser/opened-files.ts';
-import { encodeScribble, scribbleFileOf, studioGridOf, studioRunFiles } from '../studio-files.ts';
+import { encodeScribble, scribbleFileOf, studioGridOf, studioPreviewFiles, studioRunFiles } from '../studio-files.ts';
 import { studioScribblePipeline } from '../studio-pipeline.ts';
 
 /** Class colours (0 = background, drawn only as a scribble). */
@@ -208,12 +208,7 @@ async function train({ iterations = Number($('iterations').value), backend = $('
     });
     const options = optionsOf(entries, iterations, crop);
     studioScribblePipeline(options); // the options' own checks, before the worker starts
-    let initial;
-    if (state.session.start) {
-      const manifest = await (await fetchOk('/api/start/manifest')).json();
-      const values = new Uint8Array(await (await fetchOk('/api/start/values')).arrayBuffer());
-      initial = { manifest, values };
-    }
+    const initial = await startingWeights();
     // The predictions of this run replace the last run's once the first arrives (a volume's every slice at the end).
     const predictions = new Map();
     const worker = new Worker(new URL('./studio-worker.js', import.meta.url), { type: 'module' });
@@ -261,6 +256,52 @@ async function train({ iterations = Number($('iterations').value), backend = $('
   }
 }
 
+/** The checkpoint the next run starts from (manifest and value file), or undefined for a fresh network. */
+async function startingWeights() {
+  if (!state.session.start) return undefined;
+  const manifest = await (await fetchOk('/api/start/manifest')).json();
+  const values = new Uint8Array(await (await fetchOk('/api/start/values')).arrayBuffer());
+  return { manifest, values };
+}
+
+/** Predicts the image on screen (every slice of a volume) with the current checkpoint, without training. */
+async function predict({ backend = $('backend').value || undefined } = {}) {
+  if (state.training) throw new Error('already training');
+  state.training = true;
+  try {
+    setStatus('running', 'predicting');
+    const previewed = state.current;
+    const shown = state.cases.get(previewed);
+    const { files, previewSlices } = studioPreviewFiles({ path: previewed, bytes: shown.bytes, image: shown.image, slice: state.slice });
+    // Predicting crops nothing, but the options need a crop.
+    const options = { ...state.session.model, crop: [16, 16] };
+    const initial = await startingWeights();
+    const predictions = new Map();
+    const worker = new Worker(new URL('./studio-worker.js', import.meta.url), { type: 'module' });
+    const done = await new Promise((resolve, reject) => {
+      worker.onerror = (event) => reject(new Error(`the worker failed: ${event.message}`));
+      worker.onmessage = ({ data }) => {
+        if (data.type === 'preview') {
+          predictions.set(previewSlices[data.index], data.labels);
+          shown.prediction = predictions;
+          if (state.current === previewed) redrawOverlays();
+        }
+        if (data.type === 'predicted') resolve(data);
+        if (data.type === 'failed') reject(Object.assign(new Error(data.message), { details: data.details }));
+      };
+      worker.postMessage({ type: 'predict', options, files: [...files], backend, initial });
+    }).finally(() => worker.terminate());
+    setStatus('done', `predicted ${done.cases === 1 ? 'the image' : `${done.cases} slices`} on ${done.backend}`);
+    return { backend: done.backend, cases: done.cases };
+  } catch (error) {
+    setStatus('failed', String(error?.message ?? error));
+    for (const detail of error?.details ?? []) log(`  ${detail}`);
+    throw error;
+  } finally {
+    state.training = false;
+  }
+}
+
 /**
  * Writes the prediction, with the scribbled pixels as drawn, as the image's label file (labels/…): for a volume the
  * prediction of every slice, which the last run made when it ended (it trained while the volume was on screen).
@@ -269,7 +310,7 @@ async function accept(path = state.current) {
   const entry = state.cases.get(path);
   const plane = entry ? entry.columns * entry.rows : 0;
   if (!entry || entry.prediction.size < entry.slices) {
-    throw new Error(`no prediction of ${entry?.slices > 1 ? 'every slice of ' : ''}this image yet: train while it is on screen first`);
+    throw new Error(`no prediction of ${entry?.slices > 1 ? 'every slice of ' : ''}this image yet: press Predict, or train while it is on screen`);
   }
   const label = new Uint8Array(plane * entry.slices);
   for (let k = 0; k < entry.slices; k++) label.set(entry.prediction.get(k), k * plane);
@@ -422,6 +463,7 @@ async function main() {
   $('show-prediction').addEventListener('change', redrawOverlays);
   $('opacity').addEventListener('input', redrawOverlays);
   $('train').addEventListener('click', () => train().catch(() => undefined));
+  $('predict').addEventListener('click', () => predict().catch(() => undefined));
   $('accept').addEventListener('click', () => accept().catch((e) => setStatus('failed', e.message)));
   $('clear').addEventListener('click', () => {
     const entry = state.cases.get(state.current);
@@ -436,4 +478,4 @@ async function main() {
 }
 
 /** What tests and scripts drive (the same functions the buttons and the pointer use). */
-window.studio = { open, setSlice, paint, saveScribble, undo, train, accept, state, ready: main() };
+window.studio = { open, setSlice, paint, saveScribble, undo, predict, train, accept, state, ready: main() };
