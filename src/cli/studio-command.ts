@@ -9,7 +9,8 @@ import { untilStopSignal } from './until-stop-signal.js';
 
 const usage = `usage: npm run studio -- FOLDER [--list CSV] [--checkpoint RUN] [--classes background,name,…] [--iterations N] [--port N]
 
-The annotation studio: a page on 127.0.0.1 that shows FOLDER's 2D images (PNG, NIfTI), lets you draw scribbles per
+The annotation studio: a page on 127.0.0.1 that shows FOLDER's 2D images and volumes (PNG, NIfTI, DICOM .dcm,
+MetaImage .mha, NRRD .nrrd; volumes slice by slice), lets you draw scribbles per
 class, fine-tunes a segmentation network on them in a Web Worker of the tab (webgl, wasm or cpu; partial
 cross-entropy, as pipelines/scribble-pce.ts) with the prediction overlay updating as it trains, and writes into FOLDER:
   studio/scribble/…, studio/train_scribble.csv   the scribbles, as a PyMIC-style scribble list

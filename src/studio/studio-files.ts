@@ -31,17 +31,23 @@ export const STUDIO_VALUES_FILE = 'studio-values.bin';
 /** Folders of the studio's own output, never listed as images to annotate. */
 export const STUDIO_OWN_FOLDERS: readonly string[] = [STUDIO_FOLDER, STUDIO_LABEL_FOLDER, STUDIO_RUNS_FOLDER];
 
-/** Image files the studio opens: PNG and single-file NIfTI-1 (2D images and volumes). */
-export const STUDIO_IMAGE_PATTERN = /\.(png|nii|nii\.gz)$/i;
+/**
+ * Image files the studio opens (2D images and volumes): PNG and single-file NIfTI-1, decoded by micflow's own
+ * readers, and single-file DICOM, MetaImage and NRRD, decoded by itk-wasm (in the tab its browser build).
+ */
+export const STUDIO_IMAGE_PATTERN = /\.(png|nii|nii\.gz|dcm|mha|nrrd)$/i;
 
 /** The scribble file of an image: `image/z044.png` → `studio/scribble/image__z044.nii`. */
 export function scribbleFileOf(imagePath: string): string {
   return `${STUDIO_FOLDER}/scribble/${imagePath.replace(STUDIO_IMAGE_PATTERN, '').replace(/\//g, '__')}.nii`;
 }
 
-/** The accepted label file of an image: `image/z044.png` → `labels/image/z044.png`. */
+/**
+ * The accepted label file of an image, in the image's format (`image/z044.png` → `labels/image/z044.png`), except
+ * that a DICOM image's label is NIfTI (`scan/a.dcm` → `labels/scan/a.nii.gz`): a label map is no DICOM image.
+ */
 export function acceptedLabelFileOf(imagePath: string): string {
-  return `${STUDIO_LABEL_FOLDER}/${imagePath}`;
+  return `${STUDIO_LABEL_FOLDER}/${imagePath.replace(/\.dcm$/i, '.nii.gz')}`;
 }
 
 /** A PyMIC-style image,label list of images and the files beside them. */

@@ -69,7 +69,7 @@ const MAX_BODY_BYTES = 1 << 30;
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm', '.css': 'text/css' };
 const HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
 
-/** Every image of the folder the studio annotates (PNG, NIfTI), relative with `/`, outside the studio's own folders. */
+/** Every image of the folder the studio annotates (PNG, NIfTI, DICOM, MetaImage, NRRD files), relative with `/`, outside the studio's own folders. */
 export function studioImagesOf(folder: string): string[] {
   const out: string[] = [];
   const walk = (directory: string) => {
@@ -87,7 +87,7 @@ export function studioImagesOf(folder: string): string[] {
 }
 
 /**
- * The images a dataset list names (its `image` column), relative to the folder: each must be a PNG or NIfTI file
+ * The images a dataset list names (its `image` column), relative to the folder: each must be an image file the studio opens
  * inside the folder; a row that is not is refused, naming the list and line.
  */
 export function studioImagesOfList(folder: string, list: string): string[] {
@@ -105,7 +105,7 @@ export function studioImagesOfList(folder: string, list: string): string[] {
     const path = resolve(folder, listed);
     const rel = relative(folder, path).split(sep).join('/');
     if (rel.startsWith('..') || isAbsolute(rel)) throw new MicflowError('invalid-data', `${list} line ${row.line}: ${listed} is outside ${folder}; list images relative to the folder`);
-    if (!STUDIO_IMAGE_PATTERN.test(rel)) throw new MicflowError('invalid-data', `${list} line ${row.line}: ${listed} is not a PNG or NIfTI image; the studio opens those`);
+    if (!STUDIO_IMAGE_PATTERN.test(rel)) throw new MicflowError('invalid-data', `${list} line ${row.line}: ${listed} is not an image the studio opens (PNG, NIfTI, DICOM .dcm, MetaImage .mha, NRRD .nrrd)`);
     if (!existsSync(path)) throw new MicflowError('invalid-data', `${list} line ${row.line}: ${listed} does not exist`);
     images.add(rel);
   }
@@ -154,7 +154,7 @@ export async function startStudioServer(options: StudioServerOptions): Promise<S
   if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new MicflowError('invalid-argument', `${options.folder}: no such folder`);
   if (!existsSync(join(options.bundleDirectory, 'studio.html'))) throw new MicflowError('invalid-argument', `${options.bundleDirectory}: the browser bundle is not built (npm run build:browser)`);
   const images = options.list ? studioImagesOfList(folder, options.list) : studioImagesOf(folder);
-  if (!images.length) throw new MicflowError('invalid-data', `${options.folder}: no PNG or NIfTI images to annotate (outside ${STUDIO_OWN_FOLDERS.join('/, ')}/)`);
+  if (!images.length) throw new MicflowError('invalid-data', `${options.folder}: no images to annotate (PNG, NIfTI, .dcm, .mha, .nrrd) (outside ${STUDIO_OWN_FOLDERS.join('/, ')}/)`);
   let start: StudioStartingPoint = await readStudioStartingPoint(options);
   let startSource = start.checkpoint ? start.checkpoint.path : 'a fresh network';
   const registry = StageRegistry.fromContainer(createMicflowContainer());

@@ -224,6 +224,12 @@ describe.skipIf(!browserAvailable)(`the annotation studio in a chromium tab${bro
 
   it('should annotate a volume slice by slice: the scribbled slices train as 2D files Node reads alike, and the accepted mask is the whole volume', { timeout: 90_000 }, async () => {
     expect(await page.evaluate(`window.studio.open(${JSON.stringify(VOLUME)}, 20)`)).toEqual({ columns: 48, rows: 80, slices: 64, slice: 20 });
+    // Zoom by key: one more screen pixel per image pixel; the slider's ↑ key moves a slice.
+    const zoom = (await page.evaluate('window.studio.state.zoom')) as number;
+    await page.keyboard.press('=');
+    expect(await page.evaluate('[window.studio.state.zoom, document.getElementById("image").style.width]')).toEqual([zoom + 1, `${48 * (zoom + 1)}px`]);
+    await page.keyboard.press('ArrowUp');
+    expect(await page.evaluate('window.studio.state.slice')).toBe(21);
     for (const slice of [20, 40]) {
       await page.evaluate(`window.studio.setSlice(${slice})`);
       for (const { k, points } of await strokesOf(join(FIXTURE_3D, 'label/colin27-left.nii.gz'), 8, slice)) {

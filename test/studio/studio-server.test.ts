@@ -3,11 +3,11 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readImage } from '../../src/io/read-image.js';
+import { readImage, writeImage } from '../../src/io/read-image.js';
 import { parseNifti } from '../../src/io/parse-nifti.js';
 import { encodeNifti } from '../../src/io/encode-nifti.js';
 import type { MedicalImage } from '../../src/io/medical-image.js';
-import { encodeScribble, scribbleFileOf, sliceFileOf, STUDIO_SCRIBBLE_LIST } from '../../src/studio/studio-files.js';
+import { acceptedLabelFileOf, encodeScribble, scribbleFileOf, sliceFileOf, STUDIO_SCRIBBLE_LIST } from '../../src/studio/studio-files.js';
 import { startStudioServer, studioImagesOf, studioImagesOfList, type StudioServer } from '../../src/studio/studio-server.js';
 
 const FIXTURE = join(import.meta.dirname, '../../fixtures/brain-mr-2d');
@@ -41,6 +41,8 @@ describe('the studio server', () => {
     writeFileSync(join(folder, 'secret.txt'), 'not for the page');
     // A 4×3×5 volume, spacing 2 along z.
     writeFileSync(join(folder, 'image/volume.nii'), encodeNifti(VOLUME));
+    // A MetaImage volume (itk-wasm's reader and writer, in Node and in the tab).
+    await writeImage(join(folder, 'image/ct.mha'), { ...VOLUME, spacing: [0.5, 0.7, 3], origin: [4, -2, 1] });
     bundle = join(folder, '..', `${folder.split('/').pop()}-bundle`);
     mkdirSync(bundle);
     writeFileSync(join(bundle, 'studio.html'), '<!doctype html>');
@@ -54,7 +56,7 @@ describe('the studio server', () => {
 
   describe('having a folder of images', () => {
     it('should list its images but none of the studio\'s own folders', () => {
-      expect(studioImagesOf(folder)).toEqual(['image/volume.nii', 'image/z044.png']);
+      expect(studioImagesOf(folder)).toEqual(['image/ct.mha', 'image/volume.nii', 'image/z044.png']);
     });
 
     it('with a dataset list, should take the images it names, and refuse a row outside the folder or not an image, naming the line', () => {
@@ -63,7 +65,7 @@ describe('the studio server', () => {
       writeFileSync(join(folder, 'bad.csv'), 'image\nimage/z044.png\n../elsewhere.png\n');
       expect(() => studioImagesOfList(folder, 'bad.csv')).toThrow(`bad.csv line 3: ../elsewhere.png is outside ${folder}; list images relative to the folder`);
       writeFileSync(join(folder, 'bad.csv'), 'image\nsecret.txt\n');
-      expect(() => studioImagesOfList(folder, 'bad.csv')).toThrow('bad.csv line 2: secret.txt is not a PNG or NIfTI image; the studio opens those');
+      expect(() => studioImagesOfList(folder, 'bad.csv')).toThrow('bad.csv line 2: secret.txt is not an image the studio opens (PNG, NIfTI, DICOM .dcm, MetaImage .mha, NRRD .nrrd)');
       expect(() => studioImagesOfList(folder, 'none.csv')).toThrow('--list none.csv: cannot read it (ENOENT)');
     });
 
@@ -146,6 +148,16 @@ describe('the studio server', () => {
       const out = await call(server.port, 'PUT', '/api/label?image=image/z044.png', { body: new Uint8Array(image.size[0] * image.size[1]).fill(3), headers: WRITE });
       expect(JSON.parse(out.text).error).toBe('label of image/z044.png holds class 3; the classes are 0..2');
       expect(existsSync(join(folder, 'labels/image/z044.png'))).toBe(false);
+    });
+
+    it('having a MetaImage volume, should write its accepted label as MetaImage in its geometry; a DICOM image\'s label as NIfTI', async () => {
+      const label = Uint8Array.from({ length: 60 }, (_, i) => i % 3);
+      expect((await call(server.port, 'PUT', '/api/label?image=image/ct.mha', { body: label, headers: WRITE })).status).toBe(200);
+      const written = await readImage(join(folder, 'labels/image/ct.mha'));
+      expect({ size: written.size, spacing: written.spacing, origin: written.origin }).toEqual({ size: [4, 3, 5], spacing: [0.5, 0.7, 3], origin: [4, -2, 1] });
+      expect(Array.from(written.data as Uint8Array)).toEqual(Array.from(label));
+      expect(readFileSync(join(folder, 'studio/accepted.csv'), 'utf8')).toBe('image,label\nimage/ct.mha,labels/image/ct.mha\n');
+      expect(acceptedLabelFileOf('scan/slice 7.DCM')).toBe('labels/scan/slice 7.nii.gz');
     });
 
     it('should refuse an uploaded run whose options do not validate, naming the key, and create no run', async () => {

@@ -127,10 +127,19 @@ async function open(path, slice) {
   $('slice').value = String(state.slice);
   $('slice-index').textContent = `${state.slice + 1}/${entry.slices}`;
   state.zoom = Math.max(1, Math.floor(512 / Math.max(entry.columns, entry.rows)));
+  $('zoom-level').textContent = `${state.zoom}×`;
   drawImage(entry);
   redrawOverlays();
   for (const button of $('images').querySelectorAll('button')) button.setAttribute('aria-current', String(button.dataset.path === path));
   return { columns: entry.columns, rows: entry.rows, slices: entry.slices, slice: state.slice };
+}
+
+/** Zooms the view by whole factors (1 to 16 screen pixels per image pixel). */
+function setZoom(zoom) {
+  const entry = state.cases.get(state.current);
+  state.zoom = Math.max(1, Math.min(16, Math.round(zoom)));
+  $('zoom-level').textContent = `${state.zoom}×`;
+  if (entry) drawImage(entry);
 }
 
 /** Shows slice `k` of the volume on screen. */
@@ -426,7 +435,7 @@ async function undo() {
   return true;
 }
 
-/** Keys: 0–9 a class, e the eraser, [ and ] the brush, ↑/↓ the slice, Ctrl+Z undo. */
+/** Keys: 0–9 a class, e the eraser, [ and ] the brush, ↑/↓ the slice, + and − the zoom, Ctrl+Z undo. */
 function listenToKeys() {
   document.addEventListener('keydown', (event) => {
     if (event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement) return;
@@ -437,6 +446,8 @@ function listenToKeys() {
     else if (event.key === '[' || event.key === ']') {
       $('brush').value = String(Number($('brush').value) + (event.key === ']' ? 1 : -1));
       $('brush-size').textContent = $('brush').value;
+    } else if (event.key === '+' || event.key === '=' || event.key === '-') {
+      setZoom(state.zoom + (event.key === '-' ? -1 : 1));
     } else if ((event.key === 'ArrowUp' || event.key === 'ArrowDown') && state.cases.get(state.current)?.slices > 1) {
       setSlice(state.slice + (event.key === 'ArrowUp' ? 1 : -1));
     } else return;
@@ -460,6 +471,8 @@ async function main() {
   $('undo').addEventListener('click', () => undo().catch((e) => setStatus('failed', e.message)));
   $('brush').addEventListener('input', () => ($('brush-size').textContent = $('brush').value));
   $('slice').addEventListener('input', () => setSlice(Number($('slice').value)));
+  $('zoom-in').addEventListener('click', () => setZoom(state.zoom + 1));
+  $('zoom-out').addEventListener('click', () => setZoom(state.zoom - 1));
   $('show-prediction').addEventListener('change', redrawOverlays);
   $('opacity').addEventListener('input', redrawOverlays);
   $('train').addEventListener('click', () => train().catch(() => undefined));
@@ -478,4 +491,4 @@ async function main() {
 }
 
 /** What tests and scripts drive (the same functions the buttons and the pointer use). */
-window.studio = { open, setSlice, paint, saveScribble, undo, predict, train, accept, state, ready: main() };
+window.studio = { open, setSlice, setZoom, paint, saveScribble, undo, predict, train, accept, state, ready: main() };
