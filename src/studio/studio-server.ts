@@ -1,15 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 import { checkpointManifestOf, decodeCheckpointFiles, encodeCheckpointFiles } from '../checkpoints/checkpoint-files.js';
-import type { StoredTensor } from '../checkpoints/in-memory-checkpoints.js';
 import { MicflowError } from '../errors/micflow-error.js';
 import { runConfigOf } from '../graph/run-config.js';
 import { StageRegistry } from '../graph/stage-registry.js';
 import { assertValidPipeline } from '../graph/validate-pipeline.js';
-import { parseCsvTable } from '../io/parse-csv-table.js';
 import { parseNifti } from '../io/parse-nifti.js';
 import type { MedicalImage } from '../io/medical-image.js';
 import { readImage, writeImage } from '../io/read-image.js';
@@ -26,14 +23,14 @@ import {
   voxelsOf,
   type StudioTrainingRows,
   STUDIO_ACCEPTED_LIST,
-  STUDIO_IMAGE_PATTERN,
   STUDIO_IMAGES_LIST,
   STUDIO_OWN_FOLDERS,
-  STUDIO_RUNS_FOLDER,
   STUDIO_SCRIBBLE_LIST,
-  STUDIO_VALUES_FILE,
 } from './studio-files.js';
+import { studioImagesOf, studioImagesOfList } from './studio-images.js';
 import { studioPipelineOptions, studioScribblePipeline } from './studio-pipeline.js';
+import { writeStudioRun } from './studio-run-directory.js';
+import { writeAtomically } from './write-file-atomically.js';
 import { readStudioStartingPoint, type StudioStartingPoint } from './studio-starting-point.js';
 
 export interface StudioServerOptions {
@@ -68,62 +65,6 @@ export const STUDIO_WRITE_HEADER = 'x-micflow-studio';
 const MAX_BODY_BYTES = 1 << 30;
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm', '.css': 'text/css' };
 const HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
-
-/** Every image of the folder the studio annotates (PNG, NIfTI, DICOM, MetaImage, NRRD files), relative with `/`, outside the studio's own folders. */
-export function studioImagesOf(folder: string): string[] {
-  const out: string[] = [];
-  const walk = (directory: string) => {
-    for (const entry of readdirSync(directory, { withFileTypes: true })) {
-      if (entry.name.startsWith('.')) continue;
-      const path = join(directory, entry.name);
-      const rel = relative(folder, path).split(sep).join('/');
-      if (entry.isDirectory()) {
-        if (!STUDIO_OWN_FOLDERS.includes(rel)) walk(path);
-      } else if (STUDIO_IMAGE_PATTERN.test(entry.name)) out.push(rel);
-    }
-  };
-  walk(folder);
-  return out.sort();
-}
-
-/**
- * The images a dataset list names (its `image` column), relative to the folder: each must be an image file the studio opens
- * inside the folder; a row that is not is refused, naming the list and line.
- */
-export function studioImagesOfList(folder: string, list: string): string[] {
-  const file = resolve(folder, list);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new MicflowError('invalid-argument', `--list ${list}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-  const table = parseCsvTable(text, list, ['image']);
-  const images = new Set<string>();
-  for (const row of table.rows) {
-    const listed = row.values.image;
-    const path = resolve(folder, listed);
-    const rel = relative(folder, path).split(sep).join('/');
-    if (rel.startsWith('..') || isAbsolute(rel)) throw new MicflowError('invalid-data', `${list} line ${row.line}: ${listed} is outside ${folder}; list images relative to the folder`);
-    if (!STUDIO_IMAGE_PATTERN.test(rel)) throw new MicflowError('invalid-data', `${list} line ${row.line}: ${listed} is not an image the studio opens (PNG, NIfTI, DICOM .dcm, MetaImage .mha, NRRD .nrrd)`);
-    if (!existsSync(path)) throw new MicflowError('invalid-data', `${list} line ${row.line}: ${listed} does not exist`);
-    images.add(rel);
-  }
-  return [...images].sort();
-}
-
-/** Writes a file through a temporary beside it and a rename, so a failed write leaves the old file or none. */
-async function writeAtomically(path: string, bytes: Uint8Array | string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = join(dirname(path), `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  try {
-    await writeFile(temporary, bytes);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-}
 
 function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((done, fail) => {
@@ -338,28 +279,4 @@ export async function startStudioServer(options: StudioServerOptions): Promise<S
   };
 }
 
-/**
- * Writes a fine-tuned checkpoint as a run directory `studio-runs/<stamp>/` (config.json, checkpoints/studio.json and
- * its value file), built in a hidden folder beside it and renamed into place: a failed write leaves nothing.
- */
-async function writeStudioRun(folder: string, config: Record<string, unknown>, iteration: number, variables: ReadonlyMap<string, StoredTensor>): Promise<string> {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const runs = join(folder, STUDIO_RUNS_FOLDER);
-  await mkdir(runs, { recursive: true });
-  let name = stamp;
-  for (let n = 2; existsSync(join(runs, name)); n++) name = `${stamp}-${n}`;
-  const partial = join(runs, `.partial-${name}`);
-  try {
-    const { manifest, values } = encodeCheckpointFiles({ tag: 'studio', iteration, variables, valuesName: STUDIO_VALUES_FILE });
-    await mkdir(join(partial, 'checkpoints'), { recursive: true });
-    await writeFile(join(partial, 'config.json'), JSON.stringify(config, null, 2));
-    await writeFile(join(partial, 'checkpoints', STUDIO_VALUES_FILE), values);
-    await writeFile(join(partial, 'checkpoints', 'studio.json'), JSON.stringify(manifest));
-    await rename(partial, join(runs, name));
-  } catch (error) {
-    await rm(partial, { recursive: true, force: true });
-    throw error;
-  }
-  return `${STUDIO_RUNS_FOLDER}/${name}`;
-}
-
+export { studioImagesOf, studioImagesOfList } from './studio-images.js';
