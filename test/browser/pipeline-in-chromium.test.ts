@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserPipelineOf } from '../../src/browser/run-pipeline-in-browser.js';
 import { browserStageRegistry } from '../../src/browser/browser-stages.js';
@@ -11,7 +11,7 @@ import type { PipelineDefinition } from '../../src/graph/pipeline-definition.js'
 import { applyOverrides } from '../../src/run/pipeline-overrides.js';
 import { preparePipelineRun, startPipelineRun } from '../../src/run/pipeline-run.js';
 import supervised from '../../pipelines/supervised.js';
-import { buildBrowserBundle, projectRoot, removeBrowserBundle, serveBundle } from './serve-bundle.js';
+import { buildBrowserBundle, launchChromium, projectRoot, removeBrowserBundle, serveBundle } from './serve-bundle.js';
 
 /**
  * The same pipeline module in Node and in a chromium tab (issue 19): Debian's chromium driven by playwright-core, no
@@ -66,11 +66,7 @@ describe.skipIf(!browserAvailable)(`pipelines/supervised.ts in a chromium tab${b
   beforeAll(async () => {
     bundle = buildBrowserBundle();
     ({ url, server } = await serveBundle(bundle));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // WebGL without a GPU: ANGLE on SwiftShader.
-      args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

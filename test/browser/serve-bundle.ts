@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
 
 /** The project root and the MIME types the test server gives. */
 export const projectRoot = join(import.meta.dirname, '../..');
@@ -49,4 +50,12 @@ export async function serveBundle(bundle: string, options: { data?: string; serv
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   return { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`, server };
+}
+
+/** Debian's chromium, which the browser tests drive through playwright-core (no browser download). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Launches Debian's chromium headless with WebGL on ANGLE's SwiftShader (no GPU here). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'] });
 }

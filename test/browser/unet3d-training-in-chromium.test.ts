@@ -1,9 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBrowserBundle, projectRoot, removeBrowserBundle, serveBundle } from './serve-bundle.js';
+import { buildBrowserBundle, launchChromium, projectRoot, removeBrowserBundle, serveBundle } from './serve-bundle.js';
 
 /**
  * A 3D U-Net trains on webgl in a chromium tab: pipelines/supervised-3d.ts on the bundled brain MR volume
@@ -57,11 +57,7 @@ describe.skipIf(!browserAvailable)(`pipelines/supervised-3d.ts training on webgl
     bundle = buildBrowserBundle();
     let url: string;
     ({ url, server } = await serveBundle(bundle));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // WebGL without a GPU: ANGLE on SwiftShader.
-      args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(url);

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksBackend, conformanceChecks, conformanceGroups, type CheckOutcome } from '../../src/conformance/index.js';
 import { expectConformance } from '../runtime/expect-conformance.js';
-import { buildBrowserBundle, removeBrowserBundle, serveBundle } from './serve-bundle.js';
+import { buildBrowserBundle, launchChromium, removeBrowserBundle, serveBundle } from './serve-bundle.js';
 
 /**
  * Kernel conformance of the webgl backend (issue 19): the checks of src/conformance, the ones
@@ -42,11 +42,7 @@ describe.skipIf(!browserAvailable)(`kernel conformance on webgl in a chromium ta
     bundle = buildBrowserBundle();
     let url: string;
     ({ url, server } = await serveBundle(bundle));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // WebGL without a GPU: ANGLE on SwiftShader.
-      args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(url);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { lastValueFrom, toArray } from 'rxjs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserStageRegistry } from '../../src/browser/browser-stages.js';
 import { browserPipelineOf } from '../../src/browser/run-pipeline-in-browser.js';
@@ -16,7 +16,7 @@ import { studioScribblePipeline, type StudioPipelineOptions } from '../../src/st
 import { startStudioServer, type StudioServer } from '../../src/studio/studio-server.js';
 import { readStudioStartingPoint } from '../../src/studio/studio-starting-point.js';
 import supervised from '../../pipelines/supervised.js';
-import { buildBrowserBundle, projectRoot, removeBrowserBundle } from '../browser/serve-bundle.js';
+import { buildBrowserBundle, launchChromium, projectRoot, removeBrowserBundle } from '../browser/serve-bundle.js';
 
 /**
  * The annotation studio end to end (issue 19): `npm run studio`'s server on a temporary folder holding two fixture
@@ -87,7 +87,7 @@ describe.skipIf(!browserAvailable)(`the annotation studio in a chromium tab${bro
     await lastValueFrom(started.events.pipe(toArray()));
     startRun = started.runDirectory!;
     server = await startStudioServer({ folder, checkpoint: startRun, port: 0, bundleDirectory: bundle });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'] });
+    browser = await launchChromium();
     page = await browser.newPage();
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(server.url);

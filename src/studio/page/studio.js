@@ -218,32 +218,22 @@ async function train({ iterations = Number($('iterations').value), backend = $('
     const options = optionsOf(entries, iterations, crop);
     studioScribblePipeline(options); // the options' own checks, before the worker starts
     const initial = await startingWeights();
-    // The predictions of this run replace the last run's once the first arrives (a volume's every slice at the end).
-    const predictions = new Map();
-    const worker = new Worker(new URL('./studio-worker.js', import.meta.url), { type: 'module' });
-    const done = await new Promise((resolve, reject) => {
-      worker.onerror = (event) => reject(new Error(`the worker failed: ${event.message}`));
-      worker.onmessage = ({ data }) => {
-        if (data.type === 'started') log(`backend ${data.backend} (${data.backendReason})`);
-        if (data.type === 'iteration') {
-          losses.push(data.terms.loss);
-          seconds.push(data.seconds);
-          liveTensors.push(data.liveTensors);
-          setStatus('running', `iteration ${data.iteration}/${data.iterations}`);
-          log(`iteration ${data.iteration}/${data.iterations}  loss ${data.terms.loss.toFixed(4)}  ${data.seconds.toFixed(2)} s`);
-          drawLosses(losses);
-        }
-        if (data.type === 'preview') {
-          previews++;
-          predictions.set(previewSlices[data.index], data.labels);
-          shown.prediction = predictions;
-          if (state.current === previewed) redrawOverlays();
-        }
-        if (data.type === 'done') resolve(data);
-        if (data.type === 'failed') reject(Object.assign(new Error(data.message), { details: data.details }));
-      };
-      worker.postMessage({ type: 'train', options, files: [...files], backend, initial, previewAllAtEnd: shown.slices > 1 });
-    }).finally(() => worker.terminate());
+    const showPrediction = predictionsOf(previewed, previewSlices);
+    const done = await runInWorker({ type: 'train', options, files: [...files], backend, initial, previewAllAtEnd: shown.slices > 1 }, {
+      started: (data) => log(`backend ${data.backend} (${data.backendReason})`),
+      iteration: (data) => {
+        losses.push(data.terms.loss);
+        seconds.push(data.seconds);
+        liveTensors.push(data.liveTensors);
+        setStatus('running', `iteration ${data.iteration}/${data.iterations}`);
+        log(`iteration ${data.iteration}/${data.iterations}  loss ${data.terms.loss.toFixed(4)}  ${data.seconds.toFixed(2)} s`);
+        drawLosses(losses);
+      },
+      preview: (data) => {
+        previews++;
+        showPrediction(data);
+      },
+    });
     setStatus('running', 'saving the checkpoint');
     const header = new TextEncoder().encode(JSON.stringify({ options, backend: done.backend, backendReason: done.backendReason, manifest: done.manifest }));
     const body = new Uint8Array(4 + header.length + done.values.length);
@@ -263,6 +253,38 @@ async function train({ iterations = Number($('iterations').value), backend = $('
   } finally {
     state.training = false;
   }
+}
+
+/**
+ * The handler of one run's predictions of image `path` (preview row i is slice previewSlices[i]): they replace the
+ * last run's once the first arrives (a volume's every slice at the end), and show when the image is on screen.
+ */
+function predictionsOf(path, previewSlices) {
+  const entry = state.cases.get(path);
+  const predictions = new Map();
+  return (data) => {
+    predictions.set(previewSlices[data.index], data.labels);
+    entry.prediction = predictions;
+    if (state.current === path) redrawOverlays();
+  };
+}
+
+/**
+ * Runs one request in a fresh worker (studio-worker.js), handing its messages to `on.started`, `on.iteration` and
+ * `on.preview`; resolves with the last message (`done` or `predicted`), rejects with a `failed` one's message and
+ * details. The worker ends with the request.
+ */
+function runInWorker(request, on) {
+  const worker = new Worker(new URL('./studio-worker.js', import.meta.url), { type: 'module' });
+  return new Promise((resolve, reject) => {
+    worker.onerror = (event) => reject(new Error(`the worker failed: ${event.message}`));
+    worker.onmessage = ({ data }) => {
+      if (data.type === 'done' || data.type === 'predicted') resolve(data);
+      else if (data.type === 'failed') reject(Object.assign(new Error(data.message), { details: data.details }));
+      else on[data.type]?.(data);
+    };
+    worker.postMessage(request);
+  }).finally(() => worker.terminate());
 }
 
 /** The checkpoint the next run starts from (manifest and value file), or undefined for a fresh network. */
@@ -285,21 +307,7 @@ async function predict({ backend = $('backend').value || undefined } = {}) {
     // Predicting crops nothing, but the options need a crop.
     const options = { ...state.session.model, crop: [16, 16] };
     const initial = await startingWeights();
-    const predictions = new Map();
-    const worker = new Worker(new URL('./studio-worker.js', import.meta.url), { type: 'module' });
-    const done = await new Promise((resolve, reject) => {
-      worker.onerror = (event) => reject(new Error(`the worker failed: ${event.message}`));
-      worker.onmessage = ({ data }) => {
-        if (data.type === 'preview') {
-          predictions.set(previewSlices[data.index], data.labels);
-          shown.prediction = predictions;
-          if (state.current === previewed) redrawOverlays();
-        }
-        if (data.type === 'predicted') resolve(data);
-        if (data.type === 'failed') reject(Object.assign(new Error(data.message), { details: data.details }));
-      };
-      worker.postMessage({ type: 'predict', options, files: [...files], backend, initial });
-    }).finally(() => worker.terminate());
+    const done = await runInWorker({ type: 'predict', options, files: [...files], backend, initial }, { preview: predictionsOf(previewed, previewSlices) });
     setStatus('done', `predicted ${done.cases === 1 ? 'the image' : `${done.cases} slices`} on ${done.backend}`);
     return { backend: done.backend, cases: done.cases };
   } catch (error) {
