@@ -163,7 +163,9 @@ async function follow(record: ExperimentRecord, queue: string, pollMilliseconds:
     },
   });
   const results = standings.flatMap((s) => (s.result ? [s.result] : []));
-  const failures = standings.filter((s) => s.state !== 'completed').map((s) => ({ job: s.job, message: s.failure ?? `${s.state} on the queue` }));
+  const failures = standings
+    .filter((s) => s.state !== 'completed' || !s.result)
+    .map((s) => ({ job: s.job, message: s.failure ?? (s.state === 'completed' ? 'completed on the queue without a result' : `${s.state} on the queue`) }));
   process.stderr.write(`${formatJobStandings(standings)}\n`);
   return finish(record, results, failures);
 }

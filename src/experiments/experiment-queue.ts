@@ -92,9 +92,13 @@ export interface JobStanding {
 export async function jobStandings(record: ExperimentRecord, queue: Queue): Promise<JobStanding[]> {
   return Promise.all(
     record.jobs.map(async (job): Promise<JobStanding> => {
-      const queued = (await queue.getJob(queueJobId(record, job.id))) as Job<ExperimentJobData, ExperimentJobResult> | undefined;
+      // The state first, then the job: a job read before its state could complete in between and show as completed
+      // without its result (BullMQ writes the return value and the completed state in one step, so read in this
+      // order a completed job always carries its result).
+      const id = queueJobId(record, job.id);
+      const state = await queue.getJobState(id);
+      const queued = state === 'unknown' ? undefined : ((await queue.getJob(id)) as Job<ExperimentJobData, ExperimentJobResult> | undefined);
       if (!queued) return { job: job.id, state: 'missing', attempts: 0 };
-      const state = await queued.getState();
       const progress = (typeof queued.progress === 'object' ? queued.progress : {}) as Partial<JobStanding>;
       const base = { job: job.id, attempts: queued.attemptsMade, iteration: progress.iteration, iterations: progress.iterations, validation: progress.validation, resumedAfter: progress.resumedAfter };
       if (state === 'completed') return { ...base, state, result: queued.returnvalue };
