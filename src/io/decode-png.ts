@@ -125,7 +125,8 @@ function unfilter(raw: Uint8Array, height: number, rowBytes: number, bytesPerPix
   return out;
 }
 
-function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+/** The bytes of several arrays, one after another, in a new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const part of parts) {

@@ -4,6 +4,7 @@
  * and to group slices into one series (Study/Series/Frame of Reference UIDs). Written by hand so that the tests can
  * give a series any geometry (oblique, non-unit spacing) without a binary fixture or a writer that picks its own UIDs.
  */
+import { concatBytes } from '../../src/io/decode-png.js';
 
 /** Value representations whose length takes 4 bytes after 2 reserved ones (PS3.5 7.1.2); the rest take 2. */
 const LONG_VRS = new Set(['OB', 'OW', 'OF', 'SQ', 'UT', 'UN']);
@@ -44,15 +45,6 @@ function encodeElements(elements: readonly Element[]): Uint8Array[] {
   });
 }
 
-const concat = (parts: readonly Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-};
 
 /** A decimal string (DS) of at most 16 characters, as the standard allows. */
 function ds(value: number): string {
@@ -120,7 +112,7 @@ export function encodeDicomSlice(slice: DicomSlice): Uint8Array {
     [0x0028, 0x0103, 'US', 1],
     [0x7fe0, 0x0010, 'OW', pixels],
   ]);
-  return concat([new Uint8Array(128), Uint8Array.from('DICM', (c) => c.charCodeAt(0)), ...encodeElements([[0x0002, 0x0000, 'UL', metaLength]]), ...meta, ...dataset]);
+  return concatBytes([new Uint8Array(128), Uint8Array.from('DICM', (c) => c.charCodeAt(0)), ...encodeElements([[0x0002, 0x0000, 'UL', metaLength]]), ...meta, ...dataset]);
 }
 
 /** A series' geometry in ITK's terms (LPS; direction row-major, its columns the axes), as a reader should give it. */

@@ -196,14 +196,12 @@ function optionsOf(annotated, iterations, crop) {
  * annotated image).
  */
 async function train({ iterations = Number($('iterations').value), backend = $('backend').value || undefined, crop } = {}) {
-  if (state.training) throw new Error('already training');
-  state.training = true;
-  $('log').textContent = '';
-  const losses = [];
-  const seconds = [];
-  const liveTensors = [];
-  let previews = 0;
-  try {
+  return oneWorkerJob(async () => {
+    $('log').textContent = '';
+    const losses = [];
+    const seconds = [];
+    const liveTensors = [];
+    let previews = 0;
     setStatus('running', 'preparing');
     const annotatedPaths = state.session.scribbled.slice();
     if (!annotatedPaths.length) throw new Error('draw a scribble on at least one image first');
@@ -246,6 +244,18 @@ async function train({ iterations = Number($('iterations').value), backend = $('
     log(`saved ${run} (npm run infer -- ${run} …)`);
     setStatus('done', `done: ${run}`);
     return { backend: done.backend, losses, seconds, liveTensors, previews, run, leftOut: done.leftOut, options };
+  });
+}
+
+/**
+ * Runs `work` (a training or prediction) as the page's only worker job: refused while another runs; a failure is
+ * shown in the status line, its details in the log, and passed on.
+ */
+async function oneWorkerJob(work) {
+  if (state.training) throw new Error('already training');
+  state.training = true;
+  try {
+    return await work();
   } catch (error) {
     setStatus('failed', String(error?.message ?? error));
     for (const detail of error?.details ?? []) log(`  ${detail}`);
@@ -297,9 +307,7 @@ async function startingWeights() {
 
 /** Predicts the image on screen (every slice of a volume) with the current checkpoint, without training. */
 async function predict({ backend = $('backend').value || undefined } = {}) {
-  if (state.training) throw new Error('already training');
-  state.training = true;
-  try {
+  return oneWorkerJob(async () => {
     setStatus('running', 'predicting');
     const previewed = state.current;
     const shown = state.cases.get(previewed);
@@ -310,13 +318,7 @@ async function predict({ backend = $('backend').value || undefined } = {}) {
     const done = await runInWorker({ type: 'predict', options, files: [...files], backend, initial }, { preview: predictionsOf(previewed, previewSlices) });
     setStatus('done', `predicted ${done.cases === 1 ? 'the image' : `${done.cases} slices`} on ${done.backend}`);
     return { backend: done.backend, cases: done.cases };
-  } catch (error) {
-    setStatus('failed', String(error?.message ?? error));
-    for (const detail of error?.details ?? []) log(`  ${detail}`);
-    throw error;
-  } finally {
-    state.training = false;
-  }
+  });
 }
 
 /**
