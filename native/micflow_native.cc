@@ -267,12 +267,94 @@ struct ConvBackwardData {
 };
 std::unordered_map<std::string, std::unique_ptr<ConvBackwardData>> convBackwardDataCache;
 
+// The input gradient of a stride-1 convolution is itself a stride-1 convolution: with x padded by (padL, padR) and
+// taps k·d, dx[i] = Σ_k dy[i + padL − k·d] · W[k] = Σ_k' dy[i − padL' + k'·d] · W[K−1−k'], i.e. dy convolved with the
+// kernel flipped in space and with its in/out channels swapped, padded by padL' = (K−1)·d − padL and
+// padR' = (K−1)·d − padR. On these machines oneDNN 2.6's forward kernels for channels-last tensors (brgconv) are
+// faster than its backward-data kernels for the same layout (jit), so eligible input gradients run as forward
+// convolutions; the others (strides, or pads beyond the kernel's reach) keep the backward-data primitive.
+struct ConvBackwardDataAsForward {
+  dnnl::convolution_forward prim;
+  Port src, weights, dst;
+  std::vector<float> flipped;  // the kernel flipped in space, in/out swapped, in the caller's filter layout
+  std::vector<int64_t> spatial;
+  int64_t in = 0, out = 0;
+};
+std::unordered_map<std::string, std::unique_ptr<ConvBackwardDataAsForward>> convBackwardDataAsForwardCache;
+
+bool inputGradientIsForwardConvolution(const ConvGeometry& g) {
+  size_t spatial = g.src.size() - 2;
+  for (size_t i = 0; i < spatial; i++) {
+    int64_t reach = (g.weights[2 + i] - 1) * (g.dilates[i] + 1);
+    if (g.strides[i] != 1 || g.padL[i] < 0 || g.padR[i] < 0 || g.padL[i] > reach || g.padR[i] > reach) return false;
+  }
+  return true;
+}
+
+// Writes the kernel [spatial..., I, O] (tfjs / HWIO order) flipped in every spatial axis with I and O swapped.
+void flipAndSwapKernel(const float* w, float* out, const std::vector<int64_t>& spatial, int64_t in, int64_t outChannels) {
+  int64_t taps = 1;
+  for (auto s : spatial) taps *= s;
+  int64_t block = in * outChannels;
+  for (int64_t t = 0; t < taps; t++) {
+    const float* from = w + (taps - 1 - t) * block;  // flipping every axis of a row-major index reverses it
+    float* to = out + t * block;
+    for (int64_t i = 0; i < in; i++)
+      for (int64_t o = 0; o < outChannels; o++) to[o * in + i] = from[i * outChannels + o];
+  }
+}
+
 // convBackwardData(dy, dyShape, w, wShape, strides, padL, padR, dilations, dx, dxShape)
 napi_value ConvBackwardDataJs(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     auto a = args(env, info, 10);
     auto dyShape = ints(env, a[1]), wShape = ints(env, a[3]), dxShape = ints(env, a[9]);
     std::string k = key({dyShape, wShape, dxShape, ints(env, a[4]), ints(env, a[5]), ints(env, a[6]), ints(env, a[7])}, "cd");
+    auto& asForward = convBackwardDataAsForwardCache[k];
+    if (!asForward) {
+      auto g = geometry(env, a, 4, dxShape, wShape, dyShape);
+      if (inputGradientIsForwardConvolution(g)) {
+        size_t spatial = g.src.size() - 2;
+        ConvGeometry t;  // the forward convolution dy -> dx
+        t.src = g.dst;
+        t.dst = g.src;
+        t.weights = memory::dims{g.weights[1], g.weights[0]};
+        t.strides = g.strides;
+        t.dilates = g.dilates;
+        for (size_t i = 0; i < spatial; i++) {
+          t.weights.push_back(g.weights[2 + i]);
+          int64_t reach = (g.weights[2 + i] - 1) * (g.dilates[i] + 1);
+          t.padL.push_back(reach - g.padL[i]);
+          t.padR.push_back(reach - g.padR[i]);
+        }
+        auto pd = dnnl::convolution_forward::primitive_desc(t.forwardDesc(false), engine());
+        auto e = std::make_unique<ConvBackwardDataAsForward>();
+        e->prim = dnnl::convolution_forward(pd);
+        size_t r = dxShape.size();
+        e->src.init(memory::desc(t.src, dt::f32, activationTag(r)), pd.src_desc(), true);
+        e->weights.init(memory::desc(t.weights, dt::f32, filterTag(r)), pd.weights_desc(), true);
+        e->dst.init(memory::desc(t.dst, dt::f32, activationTag(r)), pd.dst_desc(), false);
+        e->spatial.assign(wShape.begin(), wShape.end() - 2);
+        e->in = wShape[r - 2];
+        e->out = wShape[r - 1];
+        int64_t taps = 1;
+        for (auto s : e->spatial) taps *= s;
+        e->flipped.resize(size_t(taps * e->in * e->out));
+        asForward = std::move(e);
+      } else {
+        asForward = std::make_unique<ConvBackwardDataAsForward>();  // marks the shape as not eligible
+      }
+    }
+    if (asForward->in > 0) {
+      auto& e = *asForward;
+      flipAndSwapKernel(typed<float>(env, a[2]), e.flipped.data(), e.spatial, e.in, e.out);
+      e.prim.execute(stream(), {{DNNL_ARG_SRC, e.src.in(typed<float>(env, a[0]))},
+                                {DNNL_ARG_WEIGHTS, e.weights.in(e.flipped.data())},
+                                {DNNL_ARG_DST, e.dst.out(typed<float>(env, a[8]))}});
+      e.dst.finish();
+      stream().wait();
+      return;
+    }
     auto& entry = convBackwardDataCache[k];
     if (!entry) {
       auto g = geometry(env, a, 4, dxShape, wShape, dyShape);

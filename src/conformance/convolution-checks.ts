@@ -21,12 +21,18 @@ export const CONV2D_CASES: readonly ConvCase[] = [
   { name: 'batch 3, 6x6, 1x1 kernel', x: [3, 6, 6, 4], filter: [1, 1, 4, 2], strides: [1, 1], pad: 'valid' },
   { name: 'explicit asymmetric padding', x: [2, 5, 7, 2], filter: [3, 3, 2, 2], strides: [1, 1], pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
   { name: 'dilation 2, same', x: [1, 9, 8, 2], filter: [3, 3, 2, 2], strides: [1, 1], pad: 'same', dilations: [2, 2] },
+  // Stride-1 input gradients run as forward convolutions on native: pads 0 and 1 (an even kernel), many channels, and
+  // pads beyond the kernel's reach (which keep the backward-data primitive).
+  { name: 'batch 2, 6x5, 2x2 kernel, stride 1, same', x: [2, 6, 5, 3], filter: [2, 2, 3, 4], strides: [1, 1], pad: 'same' },
+  { name: 'batch 2, 10x9, 3x3, 16 to 32 channels, same', x: [2, 10, 9, 16], filter: [3, 3, 16, 32], strides: [1, 1], pad: 'same' },
+  { name: 'explicit padding beyond the kernel', x: [1, 5, 4, 2], filter: [3, 3, 2, 3], strides: [1, 1], pad: [[0, 0], [3, 1], [0, 4], [0, 0]] },
 ];
 
 export const CONV3D_CASES: readonly ConvCase[] = [
   { name: 'batch 2, 5x4x6, 3x3x3, same', x: [2, 5, 4, 6, 2], filter: [3, 3, 3, 2, 3], strides: [1, 1, 1], pad: 'same' },
   { name: 'batch 1, 6x5x7, 2x3x2 kernel, stride 2x1x2, valid', x: [1, 6, 5, 7, 2], filter: [2, 3, 2, 2, 2], strides: [2, 1, 2], pad: 'valid' },
   { name: 'batch 2, 4x5x3, 1x1x1 kernel', x: [2, 4, 5, 3, 3], filter: [1, 1, 1, 3, 2], strides: [1, 1, 1], pad: 'valid' },
+  { name: 'batch 1, 4x5x3, 2x2x2 kernel, same', x: [1, 4, 5, 3, 2], filter: [2, 2, 2, 2, 3], strides: [1, 1, 1], pad: 'same' },
 ];
 
 const is2D = (c: ConvCase) => c.x.length === 4;
