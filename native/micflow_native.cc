@@ -12,6 +12,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -1270,43 +1271,145 @@ napi_value ThreadsJs(napi_env env, napi_callback_info) {
 // ---------------------------------------------------------------------------------------------------------------
 // Dropout keep masks from micflow's xoshiro128** stream (src/runtime/seeded-random.ts)
 
+// xoshiro128** (Blackman & Vigna 2021) as SeededRandom.nextUint32: one step returns a draw and moves the state.
+inline uint32_t rotl32(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
+inline uint32_t xoshiroStep(uint32_t& s0, uint32_t& s1, uint32_t& s2, uint32_t& s3) {
+  uint32_t draw = rotl32(s1 * 5u, 7) * 9u;
+  uint32_t t = s1 << 9;
+  s2 ^= s0;
+  s3 ^= s1;
+  s1 ^= s2;
+  s0 ^= s3;
+  s2 ^= t;
+  s3 = rotl32(s3, 11);
+  return draw;
+}
+
+// Jump-ahead: xoshiro128**'s state transition is linear over GF(2) on its 128 state bits, so k steps are a 128x128
+// bit matrix M^k. powers[i] holds M^(2^i) as the images of the 128 unit states; the state after k steps is those
+// matrices applied for the set bits of k (at most 64 matrix-vector products of 128 conditional XORs). This lets
+// each thread start its share of a long stream at its own offset and still draw exactly the numbers one sequential
+// pass would, whatever the thread count.
+using XoshiroState = std::array<uint32_t, 4>;
+using XoshiroMatrix = std::array<XoshiroState, 128>;
+
+XoshiroState applyMatrix(const XoshiroMatrix& m, const XoshiroState& v) {
+  XoshiroState out{0, 0, 0, 0};
+  for (int b = 0; b < 128; b++) {
+    if ((v[b >> 5] >> (b & 31)) & 1u)
+      for (int w = 0; w < 4; w++) out[w] ^= m[b][w];
+  }
+  return out;
+}
+
+const std::vector<XoshiroMatrix>& xoshiroPowers() {
+  static const std::vector<XoshiroMatrix> powers = [] {
+    std::vector<XoshiroMatrix> p(64);
+    for (int b = 0; b < 128; b++) {
+      XoshiroState e{0, 0, 0, 0};
+      e[b >> 5] = 1u << (b & 31);
+      xoshiroStep(e[0], e[1], e[2], e[3]);
+      p[0][b] = e;
+    }
+    for (size_t i = 1; i < p.size(); i++)
+      for (int b = 0; b < 128; b++) p[i][b] = applyMatrix(p[i - 1], p[i - 1][b]);
+    return p;
+  }();
+  return powers;
+}
+
+XoshiroState xoshiroJump(XoshiroState s, uint64_t steps) {
+  const auto& powers = xoshiroPowers();
+  for (size_t i = 0; steps != 0; i++, steps >>= 1)
+    if (steps & 1u) s = applyMatrix(powers[i], s);
+  return s;
+}
+
+// Runs body(from, to, state at draw `from`) over [0, n) split among the threads (one thread below 2^16 draws), then
+// leaves `state` (four words, advanced in place) n draws further on.
+template <typename Body>
+void xoshiroRanges(uint32_t* state, int64_t n, Body body) {
+  XoshiroState start{state[0], state[1], state[2], state[3]};
+#pragma omp parallel if (n >= (int64_t(1) << 16))
+  {
+    int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    int64_t from = n * t / nt, to = n * (t + 1) / nt;
+    if (from < to) body(from, to, xoshiroJump(start, uint64_t(from)));
+  }
+  XoshiroState end = xoshiroJump(start, uint64_t(n));
+  std::memcpy(state, end.data(), sizeof(end));
+}
+
+uint32_t* xoshiroStateArgument(napi_env env, napi_value v, const char* what) {
+  size_t length;
+  uint32_t* state = typed<uint32_t>(env, v, &length);
+  if (length != 4) throw JsError(std::string("micflow_native: ") + what + ": the xoshiro128** state has 4 words");
+  return state;
+}
+
 // keepMask(state, out, threshold, keepValue): out[i] = (draw_i < threshold ? 0 : keepValue) for the next out.length
-// 32-bit draws of xoshiro128** (Blackman & Vigna 2021) from `state` (a Uint32Array of 4, advanced in place). The same
-// draws in the same order as SeededRandom.fillUint32, so a mask does not depend on which side computed it; the
-// stream is sequential, so this runs on one thread (about 1 ns per element, against ~7 ns in JavaScript).
+// 32-bit draws of xoshiro128** from `state` (a Uint32Array of 4, advanced in place). The same draws in the same order
+// as SeededRandom.fillUint32, so a mask does not depend on which side computed it, nor on the thread count.
 napi_value KeepMaskJs(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     auto a = args(env, info, 4);
-    size_t stateLength, n;
-    uint32_t* state = typed<uint32_t>(env, a[0], &stateLength);
-    if (stateLength != 4) throw JsError("micflow_native: keepMask: the xoshiro128** state has 4 words");
+    uint32_t* state = xoshiroStateArgument(env, a[0], "keepMask");
+    size_t n;
     float* out = typed<float>(env, a[1], &n);
     double threshold = number(env, a[2]);
     float keep = float(number(env, a[3]));
-    uint32_t s0 = state[0], s1 = state[1], s2 = state[2], s3 = state[3];
-    auto rotl = [](uint32_t x, int k) { return (x << k) | (x >> (32 - k)); };
-    for (size_t i = 0; i < n; i++) {
-      uint32_t draw = rotl(s1 * 5u, 7) * 9u;
-      uint32_t t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = rotl(s3, 11);
-      out[i] = double(draw) < threshold ? 0.f : keep;
-    }
-    state[0] = s0;
-    state[1] = s1;
-    state[2] = s2;
-    state[3] = s3;
+    xoshiroRanges(state, int64_t(n), [&](int64_t from, int64_t to, XoshiroState s) {
+      uint32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+      for (int64_t i = from; i < to; i++) out[i] = double(xoshiroStep(s0, s1, s2, s3)) < threshold ? 0.f : keep;
+    });
+  });
+}
+
+// dropoutForward(state, x, threshold, keepValue, y, kept): the keep mask of keepMask's draws applied in the same pass,
+// y[i] = x[i] · (draw_i < threshold ? 0 : keepValue) — the float32 product tf.mul(x, mask) makes, bit for bit — and
+// kept[i] = 1 where the value was kept (a byte per element for the gradient, a quarter of a float mask's traffic).
+napi_value DropoutForwardJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 6);
+    uint32_t* state = xoshiroStateArgument(env, a[0], "dropoutForward");
+    size_t n, ny, nk;
+    const float* x = typed<float>(env, a[1], &n);
+    double threshold = number(env, a[2]);
+    float keep = float(number(env, a[3]));
+    float* y = typed<float>(env, a[4], &ny);
+    uint8_t* kept = typed<uint8_t>(env, a[5], &nk);
+    if (ny != n || nk != n) throw JsError("micflow_native: dropoutForward: x, y and the mask need one length");
+    xoshiroRanges(state, int64_t(n), [&](int64_t from, int64_t to, XoshiroState s) {
+      uint32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+      for (int64_t i = from; i < to; i++) {
+        bool k = !(double(xoshiroStep(s0, s1, s2, s3)) < threshold);
+        kept[i] = k;
+        y[i] = x[i] * (k ? keep : 0.f);
+      }
+    });
+  });
+}
+
+// maskedScale(dy, kept, keepValue, dx): dx[i] = dy[i] · (kept[i] ? keepValue : 0), dropout's gradient.
+napi_value MaskedScaleJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 4);
+    size_t n, nk, nx;
+    const float* dy = typed<float>(env, a[0], &n);
+    const uint8_t* kept = typed<uint8_t>(env, a[1], &nk);
+    float keep = float(number(env, a[2]));
+    float* dx = typed<float>(env, a[3], &nx);
+    if (nk != n || nx != n) throw JsError("micflow_native: maskedScale: dy, the mask and dx need one length");
+    int64_t total = int64_t(n);
+#pragma omp parallel for schedule(static) if (total > 65536)
+    for (int64_t i = 0; i < total; i++) dx[i] = dy[i] * (kept[i] ? keep : 0.f);
   });
 }
 
 // The version of this file's JavaScript interface, checked by src/runtime/native/native-addon.ts (NATIVE_ADDON_INTERFACE)
 // so that an addon built from an older source is refused instead of called with arguments it ignores. Bump it with
 // every change of a function's arguments.
-constexpr int32_t kInterfaceVersion = 8;
+constexpr int32_t kInterfaceVersion = 9;
 
 napi_value InterfaceVersionJs(napi_env env, napi_callback_info) {
   napi_value v;
@@ -1348,6 +1451,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"sumOfSquares", nullptr, SumOfSquaresJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"smallestCountMask", nullptr, SmallestCountMaskJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"keepMask", nullptr, KeepMaskJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"dropoutForward", nullptr, DropoutForwardJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maskedScale", nullptr, MaskedScaleJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"interfaceVersion", nullptr, InterfaceVersionJs, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

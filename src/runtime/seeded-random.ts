@@ -109,6 +109,15 @@ export class SeededRandom {
     return out;
   }
 
+  /**
+   * Lets native code draw from this stream in place: `draw` gets the four xoshiro128** state words and must leave
+   * them where that many {@link nextUint32} calls would (the addon's dropoutForward does: the same draws as
+   * {@link fillKeepMask}). Returns what `draw` returns.
+   */
+  drawInPlace<T>(draw: (state: Uint32Array) => T): T {
+    return draw(this.state);
+  }
+
   /** Uniform in [0, 1) with 32 bits of resolution. */
   uniform(): number {
     return this.nextUint32() / 4294967296;

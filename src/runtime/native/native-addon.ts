@@ -89,6 +89,14 @@ export interface NativeAddon {
    * advanced in place): the draws SeededRandom.fillUint32 would make, in its order.
    */
   keepMask(state: Uint32Array, out: Float32Array, threshold: number, keepValue: number): void;
+  /**
+   * Dropout in one pass from keepMask's draws: y[i] = x[i] · (draw_i < threshold ? 0 : keepValue), kept[i] = 1 where
+   * kept; `state` advances by x.length draws. Threads start their shares by jump-ahead, so the draws do not depend on
+   * the thread count.
+   */
+  dropoutForward(state: Uint32Array, x: Float32Array, threshold: number, keepValue: number, y: Float32Array, kept: Uint8Array): void;
+  /** dx[i] = dy[i] · (kept[i] ? keepValue : 0): dropout's gradient. */
+  maskedScale(dy: Float32Array, kept: Uint8Array, keepValue: number, dx: Float32Array): void;
   /** The sum of x² over every element of every array, accumulated in double. */
   sumOfSquares(arrays: Float32Array[]): number;
   /** mask [rows, pixels] = 1 for the floor(k[r]) smallest values of each row (ties in index order), else 0. */
@@ -100,7 +108,7 @@ export interface NativeAddon {
  * The addon interface this code calls (native/micflow_native.cc's kInterfaceVersion). An addon built from an older
  * source would silently ignore arguments added since (e.g. the fused activation of channelAffine), so it is refused.
  */
-export const NATIVE_ADDON_INTERFACE = 8;
+export const NATIVE_ADDON_INTERFACE = 9;
 
 export type NativeAddonLoad = { loaded: true; addon: NativeAddon; path: string } | { loaded: false; reason: string };
 

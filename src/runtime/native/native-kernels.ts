@@ -672,6 +672,37 @@ export const adamUpdate: NativeKernel = ({ inputs, backend, attrs = {} }, addon)
 };
 
 /**
+ * Kernel names of the native-only dropout pair. MicflowDropout: input {x} (float32), attrs {state (the Uint32Array of
+ * a SeededRandom's four xoshiro128** words, advanced in place by x.size draws), threshold (p · 2³²), keep (1 / (1 −
+ * p))}; outputs [y, kept]: y = x · mask bit for bit as tf.mul(x, mask) with SeededRandom.fillKeepMask's mask, kept
+ * the bool mask. MicflowMaskedScale: inputs {dy, kept}, attrs {keep}; output dy · (kept ? keep : 0).
+ */
+export const NATIVE_DROPOUT = 'MicflowDropout';
+export const NATIVE_MASKED_SCALE = 'MicflowMaskedScale';
+
+export const dropoutKernel: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
+  const { x } = inputs;
+  const state = attrs.state as unknown as Uint32Array;
+  if (!allFloat(x) || !(state instanceof Uint32Array) || state.length !== 4) {
+    throw new Error(`${NATIVE_DROPOUT}: needs float32 x and the four words of a xoshiro128** state`);
+  }
+  const y = output(backend, x.shape);
+  const kept = output(backend, x.shape, 'bool');
+  addon.dropoutForward(state, values(backend, x), attrs.threshold as number, attrs.keep as number, y.data, kept.data as unknown as Uint8Array);
+  return [y.info, kept.info];
+};
+
+export const maskedScaleKernel: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
+  const { dy, kept } = inputs;
+  if (!allFloat(dy) || kept.dtype !== 'bool' || !util.arraysEqual(dy.shape, kept.shape)) {
+    throw new Error(`${NATIVE_MASKED_SCALE}: needs float32 dy and a bool mask of its shape`);
+  }
+  const dx = output(backend, dy.shape);
+  addon.maskedScale(values(backend, dy), bytes(backend, kept), attrs.keep as number, dx.data);
+  return dx.info;
+};
+
+/**
  * Kernel name of the native-only sum of squares over any number of float32 tensors (inputs named t0, t1, ...): a
  * float32 scalar, accumulated in double in one addon call. Not differentiable (no gradient is registered).
  */
@@ -746,6 +777,8 @@ export const nativeOnlyKernels: ReadonlyArray<[string, NativeKernel]> = [
   [NATIVE_AXIS_MAP, axisMap],
   [NATIVE_SUM_OF_SQUARES, sumOfSquaresKernel],
   [NATIVE_SMALLEST_COUNT_MASK, smallestCountMaskKernel],
+  [NATIVE_DROPOUT, dropoutKernel],
+  [NATIVE_MASKED_SCALE, maskedScaleKernel],
 ];
 
 /** The kernels the native backend runs itself, by tfjs kernel name. */
