@@ -1,7 +1,7 @@
 import { isDefined, meanOfDefined, stdOfDefined, type MethodRunResult } from './method-run-result.js';
 
 /** What the plot reads of a run: results.json's rows qualify, and so do hand-made ones in a test. */
-export type PlottedRun = Pick<MethodRunResult, 'method' | 'seed' | 'meanDice' | 'dice'>;
+export type PlottedRun = Pick<MethodRunResult, 'method' | 'seed' | 'meanDice' | 'dice'> & Partial<Pick<MethodRunResult, 'postprocess' | 'postprocessed'>>;
 
 export interface ComparisonPlotOptions {
   /** Class names by label (index 0 = background); `dice[k]` of a run is class `k + 1`. */
@@ -20,7 +20,9 @@ export interface ComparisonPlotOptions {
  * seeds is a horizontal bar and ± std (population, as in results.md) a vertical whisker, clipped at the axis ends. A
  * dashed line across the panel marks the first method's mean (the baseline). The y axis is Dice over a range fitted to
  * the dots and whiskers, padded, rounded out to ticks and clamped to [0, 1]. With per-class panels, each foreground
- * class gets a smaller panel of the same layout and its own fitted axis, columns aligned with the mean panel.
+ * class gets a smaller panel of the same layout and its own fitted axis, columns aligned with the mean panel. When some
+ * run was also scored after post-processing (`postprocessed`, the table's +LCC columns), a second panel of the same
+ * size under the mean panel plots those mean foreground Dice, headed with the post-processing's name.
  *
  * Values that are not finite numbers (NaN, or null as JSON writes NaN) are left out of the dots and of the mean and std;
  * a method with none left shows "no result" in its column. Same input, same string: nothing random, no clock.
@@ -57,6 +59,11 @@ export function comparisonPlotSvg(results: readonly PlottedRun[], options: Compa
   const panels: { key: string; heading: string; height: number; value: (r: PlottedRun) => unknown }[] = [
     { key: 'mean', heading: 'mean foreground Dice (one dot per seed)', height: MAIN_PANEL_HEIGHT, value: (r) => r.meanDice },
   ];
+  const postprocess = results.find((r) => r.postprocessed !== undefined && isPlottable(r.postprocessed.meanDice))?.postprocess;
+  if (postprocess !== undefined || results.some((r) => isPlottable(r.postprocessed?.meanDice))) {
+    const heading = `mean foreground Dice after ${postprocess ?? 'post-processing'} (one dot per seed)`;
+    panels.push({ key: 'postprocessed-mean', heading, height: MAIN_PANEL_HEIGHT, value: (r) => r.postprocessed?.meanDice });
+  }
   if (perClass) {
     foreground.forEach((name, k) => panels.push({ key: `class-${k + 1}`, heading: `${name} Dice`, height: CLASS_PANEL_HEIGHT, value: (r) => r.dice?.[k] }));
   }

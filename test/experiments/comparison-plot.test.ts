@@ -174,6 +174,36 @@ describe('comparison plot', () => {
     });
   });
 
+  describe('having runs also scored after post-processing (the +LCC columns)', () => {
+    const lcc = (r: PlottedRun, meanDice: number): PlottedRun => ({ ...r, postprocess: 'largest-component-per-class', postprocessed: { meanDice, dice: [meanDice, meanDice], hd95: [1, 1], meanHd95: 1 } });
+    const scored = [lcc(RESULTS[0], 0.8), lcc(RESULTS[1], 0.9), lcc(RESULTS[2], Number.NaN), lcc(RESULTS[3], 0.7)];
+    const plot = comparisonPlotSvg(scored, OPTIONS);
+    const panel = panels(plot).get('postprocessed-mean')!;
+
+    it('should add a panel under the mean panel, headed with the post-processing, with a dot per finite post-processed Dice', () => {
+      expect(wellFormed(plot)).toBe(true);
+      expect([...panels(plot).keys()]).toEqual(['mean', 'postprocessed-mean', 'class-1', 'class-2']);
+      expect(texts(panel, 'panel-heading')[0].text).toBe('mean foreground Dice after largest-component-per-class (one dot per seed)');
+      const { valueAt } = axisOf(panel);
+      const dots = elements(panel, 'circle', 'seed');
+      expect(dots.map((d) => [d['data-method'], d['data-seed'], valueAt(Number(d.cy)).toFixed(6)])).toEqual([
+        ['base', '1', '0.800000'],
+        ['base', '2', '0.900000'],
+        ['a<b&c', '1', '0.700000'],
+      ]);
+      const [bar] = elements(panel, 'line', 'mean').filter((l) => l['data-method'] === 'base');
+      expect(Math.abs(valueAt(Number(bar.y1)) - 0.85)).toBeLessThan(1e-6);
+    });
+
+    it('should leave the raw mean panel as it was', () => {
+      expect(panels(plot).get('mean')).toBe(panels(comparisonPlotSvg(scored.map(({ postprocess, postprocessed, ...raw }) => raw), OPTIONS)).get('mean'));
+    });
+
+    it('should not draw the panel when no run was post-processed', () => {
+      expect(byPanel.has('postprocessed-mean')).toBe(false);
+    });
+  });
+
   describe('having a table path', () => {
     it('should put the plot beside it with .svg for .md', () => {
       expect(plotPathFor('out/results.md')).toBe('out/results.svg');
