@@ -1221,6 +1221,29 @@ napi_value SumOfSquaresJs(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// argMaxRows(x, rows, classes, out): out[r] = the first index of the largest of row r's `classes` values, as tfjs's cpu
+// ArgMax (a value wins only if greater than the best so far, starting from the row's first value; NaN never wins).
+napi_value ArgMaxRowsJs(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 4);
+    const float* x = typed<float>(env, a[0]);
+    int64_t rows = integer(env, a[1]), classes = integer(env, a[2]);
+    int32_t* out = typed<int32_t>(env, a[3]);
+#pragma omp parallel for schedule(static) if (rows * classes > 65536)
+    for (int64_t r = 0; r < rows; r++) {
+      const float* p = x + r * classes;
+      float best = p[0];
+      int32_t index = 0;
+      for (int64_t j = 1; j < classes; j++)
+        if (p[j] > best) {
+          best = p[j];
+          index = int32_t(j);
+        }
+      out[r] = index;
+    }
+  });
+}
+
 // smallestCountMask(values, rows, pixels, k, mask): per row r of values [rows, pixels], mask[r, i] = 1 for the k[r]
 // smallest values (k a whole float; 0 keeps nothing, >= pixels keeps all), equal values taken in index order: the
 // k-th smallest t comes from a partial sort (nth_element, O(pixels)), every value below t is kept, and of the values
@@ -1453,6 +1476,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"keepMask", nullptr, KeepMaskJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"dropoutForward", nullptr, DropoutForwardJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maskedScale", nullptr, MaskedScaleJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"argMaxRows", nullptr, ArgMaxRowsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"interfaceVersion", nullptr, InterfaceVersionJs, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

@@ -27,6 +27,11 @@ const FORWARD: ReadonlyArray<[string, ToleranceClass, () => tf.Tensor | tf.Tenso
   ['Sum/Mean/Max/Min over leading, trailing, middle and all axes', 'reduction', () =>
     [[0, 1, 2], [3], [1, 2], [0, 2], undefined].flatMap((axes) => [tf.sum(x(), axes), tf.mean(x(), axes, true), tf.max(x(), axes), tf.min(x(), axes)])],
   ['softmax and logSoftmax over the class axis', 'transcendental', () => [tf.softmax(x()), tf.logSoftmax(x())]],
+  ['ArgMax over the last axis (ties to the first index, NaN never wins) and over a middle axis', 'elementwise', () => {
+    const tied = tf.round(tf.mul(x(), 2));
+    const withNaN = tf.tensor([Number.NaN, 1, 3, 3, 2, Number.NaN, 0, -1, Number.NaN, Number.NaN, Number.NaN, 5], [3, 4]);
+    return [tf.argMax(x(), 3), tf.argMax(tied, 3), tf.argMax(tied, -1), tf.argMax(withNaN, 1), tf.argMax(tied, 1), tf.argMax(input([7], 2))].map((t) => tf.cast(t, 'float32'));
+  }],
   ['batchNormTraining statistics (mean, variance, unbiased variance) on odd 4D and 5D', 'reduction', () =>
     [[3, 5, 7, 3], [2, 3, 3, 5, 4]].flatMap((shape, i) => {
       const channels = shape[shape.length - 1];

@@ -95,6 +95,8 @@ export interface NativeAddon {
    * the thread count.
    */
   dropoutForward(state: Uint32Array, x: Float32Array, threshold: number, keepValue: number, y: Float32Array, kept: Uint8Array): void;
+  /** out[r] = the first index of the largest value of row r of x [rows, classes] (tfjs cpu ArgMax's rule). */
+  argMaxRows(x: Float32Array, rows: number, classes: number, out: Int32Array): void;
   /** dx[i] = dy[i] · (kept[i] ? keepValue : 0): dropout's gradient. */
   maskedScale(dy: Float32Array, kept: Uint8Array, keepValue: number, dx: Float32Array): void;
   /** The sum of x² over every element of every array, accumulated in double. */

@@ -462,6 +462,18 @@ export const mean = reductionKernel(1, 'axis');
 export const max = reductionKernel(2, 'reductionIndices');
 export const min = reductionKernel(3, 'axis');
 
+/** ArgMax over the last axis of a float32 tensor (int32 indices, ties to the first); other axes go to the cpu kernel. */
+export const argMax: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
+  const { x } = inputs;
+  if (!allFloat(x) || hasEmpty(x) || x.shape.length === 0) return undefined;
+  const axes = util.parseAxisParam(attrs.axis as number | number[], x.shape);
+  if (axes.length !== 1 || axes[0] !== x.shape.length - 1) return undefined;
+  const classes = x.shape[x.shape.length - 1];
+  const out = movedOutput(backend, x.shape.slice(0, -1), 'int32');
+  addon.argMaxRows(values(backend, x), util.sizeFromShape(x.shape) / classes, classes, out.data as unknown as Int32Array);
+  return out.info;
+};
+
 // ------------------------------------------------------------------------------------------------------------------
 // Softmax
 
@@ -831,6 +843,7 @@ export const nativeKernels: ReadonlyArray<[string, NativeKernel]> = [
   [tf.Max, max],
   [tf.Min, min],
   [tf.Softmax, softmax],
+  [tf.ArgMax, argMax],
   [tf.Slice, slice],
   [tf.Transpose, transpose],
   [tf.SplitV, splitV],
