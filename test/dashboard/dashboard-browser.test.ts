@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -8,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboardServer, type DashboardServer } from '../../src/dashboard/dashboard-server.js';
 import { OVERLAY_CLASS_COLOURS } from '../../src/images/overlay-class-colours.js';
 import { readValidationOverlay, writeValidationOverlay } from '../../src/io/validation-overlay-file.js';
+import { eventually, freePort } from '../support/loopback.js';
 
 /**
  * The dashboard in a real browser: Debian's chromium driven by playwright-core (no browser download). CI installs
@@ -24,28 +24,6 @@ const runDirectory = join(scratch, 'live');
 const ITERATIONS = 160;
 /** The run shares two cores with the browser and another test file: generous time limits. */
 const SLOW = { timeout: 300_000 };
-
-/** A port nobody listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** Polls `check` until it returns true, or fails naming `what`. */
-async function eventually(what: string, check: () => Promise<boolean>, seconds = 120): Promise<void> {
-  const until = Date.now() + seconds * 1000;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`not within ${seconds} s: ${what}`);
-}
 
 interface Snapshot {
   runs: { id: string; status: string; connected: boolean; iterations: number; lastIteration: number; validations: number; overlays: number }[];

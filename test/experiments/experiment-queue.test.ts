@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runExperimentJob } from '../../src/experiments/experiment-job.js';
 import { readExperimentRecord } from '../../src/experiments/experiment-record.js';
+import { eventually, freePort } from '../support/loopback.js';
 
 /**
  * Experiments on BullMQ over a real Redis (Debian's redis-server, started here on a loopback port): three worker
@@ -21,26 +22,6 @@ const scratch = mkdtempSync(join(tmpdir(), 'micflow-queue-'));
 const SPEC = 'test/fixtures/experiments/tiny.ts';
 /** One thread per process: results are bit-identical across runs only for the same thread count. */
 const env = { ...process.env, OMP_NUM_THREADS: '1', MICFLOW_DEBUG: '' };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function eventually(what: string, check: () => boolean | Promise<boolean>, seconds = 240): Promise<void> {
-  const until = Date.now() + seconds * 1000;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`not within ${seconds} s: ${what}`);
-}
 
 interface Started {
   readonly child: ChildProcess;
@@ -105,7 +86,7 @@ describe.skipIf(!redisAvailable)('experiments on the queue', () => {
           }
         }
         return false;
-      });
+      }, 240);
       victim!.child.kill('SIGKILL');
       expect(await coordinator.exit).toBe(0);
       const jobs = JSON.parse(readFileSync(join(distributed, 'results.json'), 'utf8')).results as { job: string; resumedAfter?: number }[];
