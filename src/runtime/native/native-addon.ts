@@ -95,6 +95,11 @@ export interface NativeAddon {
    * the thread count.
    */
   dropoutForward(state: Uint32Array, x: Float32Array, threshold: number, keepValue: number, y: Float32Array, kept: Uint8Array): void;
+  /** An inference batch norm folded into its convolution: kernel · s and (bias − mean) · s + β, s = γ / sqrt(variance + ε). */
+  foldConvBatchNorm(
+    kernel: Float32Array, bias: Float32Array, gamma: Float32Array, beta: Float32Array, mean: Float32Array, variance: Float32Array,
+    epsilon: number, outKernel: Float32Array, outBias: Float32Array,
+  ): void;
   /** out[r] = the first index of the largest value of row r of x [rows, classes] (tfjs cpu ArgMax's rule). */
   argMaxRows(x: Float32Array, rows: number, classes: number, out: Int32Array): void;
   /** dx[i] = dy[i] · (kept[i] ? keepValue : 0): dropout's gradient. */

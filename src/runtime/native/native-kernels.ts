@@ -684,6 +684,28 @@ export const adamUpdate: NativeKernel = ({ inputs, backend, attrs = {} }, addon)
 };
 
 /**
+ * Kernel name of the native-only batch-norm folding for inference: inputs {kernel [..., C], bias, gamma, beta, mean,
+ * variance} (float32, the vectors [C]), attr {epsilon}; outputs [kernel · s, (bias − mean) · s + β] with
+ * s = γ / sqrt(variance + ε) (see foldedConvBatchNorm in src/runtime/ops/conv-batch-norm-activation.ts).
+ */
+export const NATIVE_FOLD_CONV_BATCH_NORM = 'MicflowFoldConvBatchNorm';
+
+export const foldConvBatchNormKernel: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
+  const { kernel, bias, gamma, beta, mean, variance } = inputs;
+  const channels = kernel.shape[kernel.shape.length - 1];
+  if (!allFloat(kernel, bias, gamma, beta, mean, variance) || ![bias, gamma, beta, mean, variance].every((t) => channelVector(t, channels))) {
+    throw new Error(`${NATIVE_FOLD_CONV_BATCH_NORM}: needs a float32 kernel [..., C] and five float32 vectors of C`);
+  }
+  const outKernel = output(backend, kernel.shape);
+  const outBias = output(backend, [channels]);
+  addon.foldConvBatchNorm(
+    values(backend, kernel), values(backend, bias), values(backend, gamma), values(backend, beta), values(backend, mean), values(backend, variance),
+    attrs.epsilon as number, outKernel.data, outBias.data,
+  );
+  return [outKernel.info, outBias.info];
+};
+
+/**
  * Kernel names of the native-only dropout pair. MicflowDropout: input {x} (float32), attrs {state (the Uint32Array of
  * a SeededRandom's four xoshiro128** words, advanced in place by x.size draws), threshold (p · 2³²), keep (1 / (1 −
  * p))}; outputs [y, kept]: y = x · mask bit for bit as tf.mul(x, mask) with SeededRandom.fillKeepMask's mask, kept
@@ -790,6 +812,7 @@ export const nativeOnlyKernels: ReadonlyArray<[string, NativeKernel]> = [
   [NATIVE_SUM_OF_SQUARES, sumOfSquaresKernel],
   [NATIVE_SMALLEST_COUNT_MASK, smallestCountMaskKernel],
   [NATIVE_DROPOUT, dropoutKernel],
+  [NATIVE_FOLD_CONV_BATCH_NORM, foldConvBatchNormKernel],
   [NATIVE_MASKED_SCALE, maskedScaleKernel],
 ];
 

@@ -90,6 +90,33 @@ describe('conv + batch norm folded for inference', () => {
   }
 
   describe.skipIf(!native.available)('having the native backend', () => {
+    it('when the addon folds a kernel and batch norm (MicflowFoldConvBatchNorm) should give the six-op composite computed on cpu', async () => {
+      const random = new SeededRandom(31);
+      const shape = [3, 3, 5, 7];
+      const data = {
+        kernel: random.normalArray(315), bias: random.normalArray(7), gamma: random.uniformArray(7, -2, 2), beta: random.normalArray(7),
+        mean: random.normalArray(7), variance: random.uniformArray(7, 1e-4, 50),
+      };
+      const fold = async (backend: string) => {
+        await tf.setBackend(backend);
+        return tf.tidy(() => {
+          const t = (v: number[] | Float32Array, s: number[]) => tf.tensor(v, s);
+          const kernel = t(data.kernel, shape);
+          const scale = tf.mul(t(data.gamma, [7]), tf.rsqrt(tf.add(t(data.variance, [7]), 1e-5)));
+          const composite = [tf.mul(kernel, scale), tf.add(tf.mul(tf.sub(t(data.bias, [7]), t(data.mean, [7])), scale), t(data.beta, [7]))];
+          const block = { conv: { kernel, bias: t(data.bias, [7]) }, bn: { gamma: t(data.gamma, [7]), beta: t(data.beta, [7]), runningMean: t(data.mean, [7]), runningVariance: t(data.variance, [7]) } };
+          const folded = backend === 'native'
+            ? (tf.engine().runKernel('MicflowFoldConvBatchNorm', { kernel: block.conv.kernel, bias: block.conv.bias, gamma: block.bn.gamma, beta: block.bn.beta, mean: block.bn.runningMean, variance: block.bn.runningVariance }, { epsilon: 1e-5 }) as tf.Tensor[])
+            : composite;
+          return folded.map((f) => f.dataSync() as Float32Array);
+        });
+      };
+      const [kernel, bias] = await fold('native');
+      const [expectedKernel, expectedBias] = await fold('cpu');
+      expect(relativeError(kernel, expectedKernel)).toBeLessThan(1e-6);
+      expect(relativeError(bias, expectedBias)).toBeLessThan(1e-6);
+    });
+
     it('when inferring should fold, and when on cpu should not', async () => {
       await tf.setBackend('native');
       expect(backendFoldsBatchNorm()).toBe(true);
