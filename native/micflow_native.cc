@@ -1249,7 +1249,8 @@ napi_value FoldConvBatchNormJs(napi_env env, napi_callback_info info) {
 }
 
 // argMaxRows(x, rows, classes, out): out[r] = the first index of the largest of row r's `classes` values, as tfjs's cpu
-// ArgMax (a value wins only if greater than the best so far, starting from the row's first value; NaN never wins).
+// ArgMax (a value wins only if greater than the best so far, starting from the row's first value: a NaN later in the
+// row never wins, a NaN first in the row does).
 napi_value ArgMaxRowsJs(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     auto a = args(env, info, 4);

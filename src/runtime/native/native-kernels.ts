@@ -462,7 +462,7 @@ export const mean = reductionKernel(1, 'axis');
 export const max = reductionKernel(2, 'reductionIndices');
 export const min = reductionKernel(3, 'axis');
 
-/** ArgMax over the last axis of a float32 tensor (int32 indices, ties to the first); other axes go to the cpu kernel. */
+/** ArgMax over the last axis of a float32 tensor, by tfjs cpu's rule (int32 indices, ties to the first); other axes go to the cpu kernel. */
 export const argMax: NativeKernel = ({ inputs, backend, attrs = {} }, addon) => {
   const { x } = inputs;
   if (!allFloat(x) || hasEmpty(x) || x.shape.length === 0) return undefined;
