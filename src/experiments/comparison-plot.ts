@@ -59,9 +59,9 @@ export function comparisonPlotSvg(results: readonly PlottedRun[], options: Compa
   const panels: { key: string; heading: string; height: number; value: (r: PlottedRun) => unknown }[] = [
     { key: 'mean', heading: 'mean foreground Dice (one dot per seed)', height: MAIN_PANEL_HEIGHT, value: (r) => r.meanDice },
   ];
-  const postprocess = results.find((r) => r.postprocessed !== undefined && isPlottable(r.postprocessed.meanDice))?.postprocess;
-  if (postprocess !== undefined || results.some((r) => isPlottable(r.postprocessed?.meanDice))) {
-    const heading = `mean foreground Dice after ${postprocess ?? 'post-processing'} (one dot per seed)`;
+  const postprocessed = results.find((r) => isPlottable(r.postprocessed?.meanDice));
+  if (postprocessed) {
+    const heading = `mean foreground Dice after ${postprocessed.postprocess ?? 'post-processing'} (one dot per seed)`;
     panels.push({ key: 'postprocessed-mean', heading, height: MAIN_PANEL_HEIGHT, value: (r) => r.postprocessed?.meanDice });
   }
   if (perClass) {
